@@ -1,0 +1,28 @@
+/**
+ * collector/ — Thespian's embedded telemetry backend.
+ *
+ * It owns the receivers that stand in for Tempo and Loki when there is no Grafana stack (and no
+ * Docker): an OTLP/gRPC trace receiver that decodes spans into plain ReceivedSpan objects, and a
+ * Loki push (JSON) receiver that keeps log lines. `thespian up` draws what they receive and the
+ * tests assert on it; both keep a bounded number of items so a long run cannot exhaust memory.
+ * Trace assembly (spans → trees) and terminal drawing will live here too, each in its own file.
+ *
+ * Starting an OtlpTraceReceiver loads @grpc/grpc-js; importing this module does not.
+ */
+export { OtlpTraceReceiver, type OtlpTraceReceiverOptions, type SpansListener } from './otlp-trace-receiver';
+export {
+  decodeExportRequest,
+  type AttrValue,
+  type ReceivedEvent,
+  type ReceivedLink,
+  type ReceivedSpan,
+  type SpanKindName,
+  type StatusCodeName,
+} from './received-span';
+export {
+  LOKI_PUSH_PATH,
+  LokiPushReceiver,
+  type LinesListener,
+  type LokiPushReceiverOptions,
+  type ReceivedLogLine,
+} from './loki-push-receiver';
