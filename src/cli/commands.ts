@@ -1,0 +1,8 @@
+import type { Command } from './command';
+import { serveCommand } from './serve-command';
+
+/**
+ * Every `thespian` subcommand, one line each. Command modules load their heavy dependencies
+ * inside run(), so that `serve` can start telemetry before anything loads @grpc/grpc-js.
+ */
+export const COMMANDS: readonly Command[] = [serveCommand];

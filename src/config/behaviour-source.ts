@@ -1,0 +1,48 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { ConfigError } from './config-error';
+import { EXAMPLES_DIR } from './package-root';
+
+export interface BehaviourText {
+  readonly text: string;
+  /** Names the source in error messages: `CONFIG_JSON` or `CONFIG_FILE (path)`. */
+  readonly source: string;
+  readonly allowComments: boolean;
+}
+
+/** Names of the bundled behaviour examples (example_configs/*.json[c]), for CONFIG_FILE=name. */
+export function bundledExampleNames(): string[] {
+  if (!existsSync(EXAMPLES_DIR)) return [];
+  return readdirSync(EXAMPLES_DIR)
+    .filter((file) => /\.jsonc?$/.test(file) && !file.includes('schema') && !file.includes('topology'))
+    .map((file) => basename(file, extname(file)))
+    .sort();
+}
+
+/**
+ * Reads CONFIG_FILE: a path (contains a slash or ends in .json/.jsonc) is a file; a bare name is a
+ * bundled example such as `standalone`. Comments are allowed in files, as in any .jsonc.
+ */
+export function readBehaviourFile(value: string): BehaviourText {
+  const looksLikePath = value.includes('/') || value.includes('\\') || /\.jsonc?$/i.test(value);
+  const path = looksLikePath ? value : findBundledExample(value);
+  const source = `CONFIG_FILE (${value})`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ConfigError(source, [`cannot read ${path}: ${reason}`]);
+  }
+  return { text, source, allowComments: true };
+}
+
+function findBundledExample(name: string): string {
+  for (const extension of ['.json', '.jsonc']) {
+    const candidate = join(EXAMPLES_DIR, name + extension);
+    if (existsSync(candidate) && bundledExampleNames().includes(name)) return candidate;
+  }
+  throw new ConfigError(`CONFIG_FILE (${name})`, [
+    `is neither a path nor a bundled example; bundled examples are: ${bundledExampleNames().join(', ')} (a path needs a / or a .json/.jsonc ending)`,
+  ]);
+}

@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import { closestName } from './closest-name';
+import { formatJsonPath } from './json-path';
+
+/**
+ * Turns zod's issues into one plain line per problem, prefixed with the JSON path:
+ *   grpc_method_a.operations[2].Action.Sleep.duration_ms: must be ≥ 0 (got -5)
+ * zod's own messages are written for developers; these are written for people editing a config.
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], knownKeys?: KnownKeys): string[] {
+  return issues.flatMap((issue) => describeIssue(issue, knownKeys));
+}
+
+/** For "did you mean" hints on unknown keys: the keys that would have been valid at a path. */
+export type KnownKeys = (path: readonly PropertyKey[]) => readonly string[];
+
+function describeIssue(issue: z.core.$ZodIssue, knownKeys?: KnownKeys): string[] {
+  const at = formatJsonPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const hint = knownKeys ? closestName(key, knownKeys(issue.path)) : undefined;
+        return `${formatJsonPath([...issue.path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      });
+    case 'invalid_type':
+      if (issue.input === undefined) return [`${at}: is required (${issue.expected})`];
+      return [`${at}: must be ${article(issue.expected)} (got ${describeValue(issue.input)})`];
+    case 'too_small':
+      return [`${at}: ${boundText(issue.origin, issue.inclusive ? '≥' : '>', issue.minimum)}${gotText(issue.input)}`];
+    case 'too_big':
+      return [`${at}: ${boundText(issue.origin, issue.inclusive ? '≤' : '<', issue.maximum)}${gotText(issue.input)}`];
+    case 'invalid_value':
+      return [`${at}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${gotText(issue.input)}`];
+    case 'invalid_union': {
+      // Report the alternative that got furthest (its shallowest complaint is deepest) rather
+      // than every alternative's complaint. Nested paths are relative to the union.
+      const alternatives = issue.errors.map((alternative) =>
+        alternative.map((nested) => ({ ...nested, path: [...issue.path, ...nested.path] }) as z.core.$ZodIssue),
+      );
+      const progress = (alternative: z.core.$ZodIssue[]) => Math.min(...alternative.map((nested) => nested.path.length));
+      alternatives.sort((a, b) => progress(b) - progress(a));
+      return alternatives[0]?.length ? describeIssues(alternatives[0], knownKeys) : [`${at}: ${issue.message}`];
+    }
+    default:
+      return [`${at}: ${issue.message}`];
+  }
+}
+
+function boundText(origin: string, sign: string, bound: unknown): string {
+  if (origin === 'array') return `must have ${sign} ${String(bound)} items`;
+  if (origin === 'string') return `must be ${sign} ${String(bound)} characters long`;
+  return `must be ${sign} ${String(bound)}`;
+}
+
+function gotText(input: unknown): string {
+  return input === undefined ? '' : ` (got ${describeValue(input)})`;
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'a whole number';
+  if (expected === 'object' || expected === 'array') return `an ${expected}`;
+  return `a ${expected}`;
+}
+
+/** Shows a bad value briefly: short values in full, long ones by their type. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  if (text === undefined) return typeof value;
+  return text.length > 40 ? `${typeof value} ${text.slice(0, 37)}...` : `${typeof value} ${text}`;
+}

@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+import type { StepContext } from './step-context';
+
+/**
+ * One kind of action (Sleep, CallService, Function...): how it is written in a config and how it
+ * is performed. Adding a kind means one new file in actions/ and one line in actions/registry.ts.
+ */
+export interface ActionKind<Spec> {
+  /** The key that names this kind in CONFIG_JSON, e.g. "Sleep". */
+  readonly tag: string;
+  /** Validates the value under the tag and turns it into this kind's spec. */
+  readonly schema: z.ZodType<Spec>;
+  /** Does the action. Throws StepFailure when it fails. */
+  perform(spec: Spec, context: StepContext): Promise<void>;
+}
+
+/** Lets the registry hold kinds with different spec types in one list. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyActionKind = ActionKind<any>;

@@ -1,0 +1,13 @@
+import type { AnyActionKind } from '../action-kind';
+import { callServiceAction } from './call-service';
+import { functionAction } from './function';
+import { sleepAction } from './sleep';
+
+/** Every action kind a behaviour may use. One line per kind. */
+export const ACTION_KINDS: readonly AnyActionKind[] = [functionAction, sleepAction, callServiceAction];
+
+export function actionKind(tag: string): AnyActionKind {
+  const kind = ACTION_KINDS.find((candidate) => candidate.tag === tag);
+  if (!kind) throw new Error(`no action kind "${tag}" is registered`);
+  return kind;
+}

@@ -1,0 +1,13 @@
+/**
+ * engine/ — performs a behaviour tree: Functions, Sleeps, CallServices and whatever else is
+ * registered in actions/registry.ts. It knows nothing of gRPC servers or the OpenTelemetry SDK:
+ * it gets a Caller, a Random and a Clock, and uses only @opentelemetry/api for spans.
+ */
+export * from './model';
+export * from './ports';
+export * from './performer';
+export * from './status-name';
+export { StepFailure } from './step-failure';
+export { systemClock } from './clock';
+export { systemRandom, seededRandom } from './random';
+export { functionSchema } from './schema';

@@ -1,0 +1,59 @@
+/**
+ * What the engine needs from the outside world, injected so tests can drive it directly:
+ * a way to call other instances, a source of randomness and a clock.
+ */
+import type { GrpcMethod } from './model';
+import type { StatusName } from './status-name';
+
+export interface CallTarget {
+  /** Host name or IP, without scheme. */
+  readonly host: string;
+  readonly port: number;
+  readonly method: GrpcMethod;
+  /** true when the config said https://; the call then uses TLS. */
+  readonly tls: boolean;
+}
+
+export interface CallOptions {
+  /** Aborted when the request this call serves is cancelled. */
+  readonly signal: AbortSignal;
+  /** Absolute deadline (epoch ms) for the call, if any. */
+  readonly deadline?: number;
+  /** How many Thespian hops the request has made so far; the callee sees hops + 1. */
+  readonly hops: number;
+}
+
+/** Thrown by a Caller when the other instance answered with an error, or could not be reached. */
+export class CallFailure extends Error {
+  constructor(
+    readonly code: StatusName,
+    readonly details: string,
+  ) {
+    super(`${code}: ${details}`);
+    this.name = 'CallFailure';
+  }
+}
+
+export interface Caller {
+  /** Calls a method of another instance; resolves on OK, rejects with CallFailure otherwise. */
+  call(target: CallTarget, options: CallOptions): Promise<void>;
+}
+
+/** Uniform numbers in [0, 1). Seedable in tests and with THESPIAN_SEED. */
+export interface Random {
+  next(): number;
+}
+
+export interface Clock {
+  /** Milliseconds, monotonic, high resolution. */
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason if aborted first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Where the engine writes its log lines; the active span's ids are added by the implementation. */
+export interface StepLogger {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}

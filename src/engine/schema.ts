@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { taggedUnion } from '../config/tagged-union';
+import { ACTION_KINDS } from './actions/registry';
+import type { Action, FunctionSpec, Operation } from './model';
+
+/**
+ * The schema of a behaviour's building blocks, assembled from the registered action kinds.
+ * Recursive (a Function holds operations that hold Functions), hence the lazy definitions.
+ */
+
+export const actionSchema: z.ZodType<Action> = z.lazy(() =>
+  taggedUnion(
+    'action',
+    Object.fromEntries(ACTION_KINDS.map((kind) => [kind.tag, kind.schema])),
+    (tag, spec): Action => ({ kind: tag, spec }),
+  ),
+);
+
+export const operationSchema: z.ZodType<Operation> = taggedUnion(
+  'operation',
+  {
+    Action: actionSchema,
+    ConcurrentActions: z.array(actionSchema).min(1),
+  },
+  (tag, value): Operation =>
+    tag === 'Action' ? { kind: 'Action', action: value as Action } : { kind: 'ConcurrentActions', actions: value as Action[] },
+);
+
+export const functionSchema: z.ZodType<FunctionSpec> = z
+  .strictObject({
+    tracing_name: z.string().min(1),
+    operations: z.array(operationSchema).optional(),
+    /** Accepted as a synonym of operations. */
+    steps: z.array(operationSchema).optional(),
+  })
+  .superRefine((fn, ctx) => {
+    if (fn.operations && fn.steps) ctx.addIssue({ code: 'custom', message: 'has both "operations" and "steps"; they mean the same, keep one' });
+    if (!fn.operations && !fn.steps) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'is required (a list of operations, may be empty)' });
+  })
+  .transform((fn): FunctionSpec => ({ tracingName: fn.tracing_name, operations: fn.operations ?? fn.steps ?? [] }));

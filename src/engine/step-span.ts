@@ -1,0 +1,49 @@
+import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import type { StepContext } from './step-context';
+import { StepFailure } from './step-failure';
+
+/** The attribute the original Rust Thespian put on every span; kept so old dashboards still work. */
+export const ORIGINAL_NAME_ATTRIBUTE = '_tracing_name';
+
+/**
+ * Runs one step inside its own span, named after the step's tracing_name.
+ * This is the one place that owns a step span's life: the start is logged and recorded as an
+ * event, the span ends on every path, and a failure is recorded and logged only where it began
+ * while every span it passes through is marked ERROR.
+ */
+export async function inStepSpan(
+  context: StepContext,
+  kind: string,
+  name: string,
+  attributes: Attributes,
+  body: (span: Span) => Promise<void>,
+): Promise<void> {
+  const spanAttributes = { [ORIGINAL_NAME_ATTRIBUTE]: name, 'thespian.kind': kind, ...attributes };
+  return context.tracer.startActiveSpan(name, { attributes: spanAttributes }, async (span) => {
+    try {
+      span.addEvent('thespian.step.start');
+      context.log.info(`${kind} "${name}" started`, { step: name, kind });
+      await body(span);
+    } catch (error) {
+      const failure = StepFailure.from(error);
+      if (!failure.recorded) {
+        failure.recorded = true;
+        span.recordException({ name: failure.code, message: failure.message });
+        if (failure.injected) {
+          span.setAttribute('thespian.injected', true);
+          span.setAttribute('thespian.injected.kind', failure.injected);
+        }
+        context.log.error(failure.message, { step: name, kind, code: failure.code });
+      }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      throw failure;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** "checkout › charge card" — where in the behaviour a step is. */
+export function describeTrail(trail: readonly string[]): string {
+  return trail.join(' › ');
+}

@@ -1,0 +1,58 @@
+import * as grpc from '@grpc/grpc-js';
+import { CallFailure, statusNameOf, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
+import { HEADERS } from './protocol';
+
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null) => void,
+) => grpc.ClientUnaryCall;
+type ThespianClient = grpc.Client & Record<GrpcMethod, UnaryMethod>;
+
+/**
+ * Calls other Thespians over gRPC. One client (one channel) per target address, reused for
+ * every request. The gRPC instrumentation wraps these clients: each call gets a CLIENT span
+ * and carries traceparent and baggage.
+ */
+export class GrpcCaller implements Caller {
+  private readonly clients = new Map<string, ThespianClient>();
+
+  constructor(private readonly ClientConstructor: grpc.ServiceClientConstructor) {}
+
+  call(target: CallTarget, options: CallOptions): Promise<void> {
+    const client = this.clientFor(target);
+    const metadata = new grpc.Metadata();
+    metadata.set(HEADERS.hops, String(options.hops + 1));
+    const callOptions: grpc.CallOptions = options.deadline !== undefined ? { deadline: new Date(options.deadline) } : {};
+    return new Promise((resolve, reject) => {
+      const onAbort = () => call.cancel();
+      const call = client[target.method]({}, metadata, callOptions, (error) => {
+        options.signal.removeEventListener('abort', onAbort);
+        if (!error) return resolve();
+        reject(new CallFailure(statusNameOf(error.code), error.details || error.message));
+      });
+      if (options.signal.aborted) onAbort();
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private clientFor(target: CallTarget): ThespianClient {
+    const address = `${target.host}:${target.port}`;
+    const key = `${target.tls ? 'tls' : 'plain'}:${address}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const credentials = target.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+      // round_robin spreads calls over every address a name resolves to (e.g. a headless Service's pods).
+      const serviceConfig = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+      client = new this.ClientConstructor(address, credentials, { 'grpc.service_config': serviceConfig }) as unknown as ThespianClient;
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * server/ — the gRPC side of an instance: A/B/C handlers that hand each request to the engine,
+ * the Caller the engine uses to reach other instances, health, reflection and graceful shutdown.
+ * Loaded only after telemetry has started, so the gRPC instrumentation sees grpc-js.
+ */
+export { runInstance, ListenError, type RunningInstance } from './run-instance';

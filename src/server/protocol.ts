@@ -1,0 +1,27 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { join } from 'node:path';
+import { PROTO_DIR } from '../config/package-root';
+
+/** The Thespian service as grpc-js sees it, loaded from proto/thespian.proto at start. */
+export const THESPIAN_SERVICE_NAME = 'thespian.Thespian';
+
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, defaults: true };
+
+/** Thespian's proto plus the health proto, so reflection can describe both to grpcurl. */
+export function loadProtocol(): { definition: protoLoader.PackageDefinition; ThespianClient: grpc.ServiceClientConstructor } {
+  const definition = protoLoader.loadSync([join(PROTO_DIR, 'thespian.proto'), healthProtoPath], LOADER_OPTIONS);
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    thespian: { Thespian: grpc.ServiceClientConstructor };
+  };
+  return { definition, ThespianClient: loaded.thespian.Thespian };
+}
+
+/** Metadata keys Thespian reads and writes. */
+export const HEADERS = {
+  /** How many Thespians the request has passed through; cuts call cycles. */
+  hops: 'x-thespian-hops',
+  /** The trace id of the request, in the answer's headers and trailers, for grpcurl -v users. */
+  traceId: 'x-trace-id',
+} as const;

@@ -1,0 +1,68 @@
+import * as grpc from '@grpc/grpc-js';
+import { trace } from '@opentelemetry/api';
+import { GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { HEADERS } from './protocol';
+
+export interface ServiceOptions {
+  readonly perform: Performer;
+  readonly maxHops: number;
+}
+
+type UnaryHandler = grpc.handleUnaryCall<object, object>;
+
+/**
+ * The handlers of A, B and C. The gRPC instrumentation has already started the SERVER span
+ * (continuing the caller's trace) and made it active when a handler runs.
+ */
+export function thespianHandlers(options: ServiceOptions): Record<GrpcMethod, UnaryHandler> {
+  return Object.fromEntries(GRPC_METHODS.map((method) => [method, handlerFor(method, options)])) as Record<GrpcMethod, UnaryHandler>;
+}
+
+function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
+  return (call, callback) => {
+    const traceId = trace.getActiveSpan()?.spanContext().traceId;
+    const idMetadata = new grpc.Metadata();
+    if (traceId) idMetadata.set(HEADERS.traceId, traceId);
+    call.sendMetadata(idMetadata);
+
+    const hops = readHops(call.metadata);
+    if (hops > options.maxHops) {
+      callback({
+        code: grpc.status.FAILED_PRECONDITION,
+        details: `refused: this request has passed through ${hops} Thespians (limit ${options.maxHops}, THESPIAN_MAX_HOPS); the behaviours probably call each other in a cycle`,
+        metadata: idMetadata,
+      });
+      return;
+    }
+
+    const deadline = finiteDeadline(call.getDeadline());
+    const cancellation = new AbortController();
+    call.on('cancelled', () => {
+      const expired = deadline !== undefined && Date.now() >= deadline;
+      cancellation.abort(
+        expired
+          ? new StepFailure('DEADLINE_EXCEEDED', 'the caller\'s deadline passed before the behaviour finished')
+          : new StepFailure('CANCELLED', 'the caller cancelled the request'),
+      );
+    });
+
+    options.perform(method, { signal: cancellation.signal, deadline, hops }).then(
+      () => callback(null, {}),
+      (error: unknown) => {
+        const failure = StepFailure.from(error);
+        callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
+      },
+    );
+  };
+}
+
+function readHops(metadata: grpc.Metadata): number {
+  const value = metadata.get(HEADERS.hops)[0];
+  const hops = typeof value === 'string' ? Number.parseInt(value, 10) : 0;
+  return Number.isFinite(hops) && hops > 0 ? hops : 0;
+}
+
+function finiteDeadline(deadline: grpc.Deadline): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}

@@ -1,0 +1,72 @@
+import { trace } from '@opentelemetry/api';
+import winston from 'winston';
+import type { InstanceSettings } from '../config/instance-settings';
+import { BoundedLokiTransport } from './bounded-loki-transport';
+import { withDeadline } from './with-deadline';
+
+/** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
+const MAX_PENDING_LOKI_LINES = 10_000;
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+  /** Sends what is still queued for Loki; waits at most `deadlineMs`. */
+  flush(deadlineMs: number): Promise<void>;
+}
+
+/** Adds the active span's ids, so every line can be joined with its trace. */
+const traceContext = winston.format((info) => {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (spanContext && trace.isSpanContextValid(spanContext)) {
+    info.trace_id = spanContext.traceId;
+    info.span_id = spanContext.spanId;
+  }
+  return info;
+});
+
+/**
+ * JSON lines on stdout, and to Loki when LOKI_ADDRESS is set. Loki gets two low-cardinality
+ * labels (service_name, level); trace ids stay in the line, where Loki can filter on them
+ * without creating a stream per trace.
+ */
+export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress'>): Logger {
+  const transports: winston.transport[] = [new winston.transports.Console()];
+  let loki: BoundedLokiTransport | undefined;
+  if (settings.lokiAddress) {
+    loki = new BoundedLokiTransport(
+      {
+        host: settings.lokiAddress,
+        labels: { service_name: settings.serviceName },
+        json: true,
+        format: winston.format.json(),
+        batching: true,
+        interval: 1,
+        timeout: 3000,
+        // Its own SIGTERM hook calls process.exit; our shutdown flushes it instead.
+        gracefulShutdown: false,
+        // A batch Loki refused is dropped, not retried forever in memory.
+        clearOnError: true,
+        onConnectionError: () => undefined,
+      },
+      MAX_PENDING_LOKI_LINES,
+    );
+    transports.push(loki);
+  }
+  const logger = winston.createLogger({
+    level: settings.logLevel,
+    defaultMeta: { service_name: settings.serviceName },
+    format: winston.format.combine(traceContext(), winston.format.timestamp(), winston.format.json()),
+    transports,
+  });
+  return {
+    info: (message, fields) => logger.info(message, fields),
+    warn: (message, fields) => logger.warn(message, fields),
+    error: (message, fields) => logger.error(message, fields),
+    debug: (message, fields) => logger.debug(message, fields),
+    async flush(deadlineMs) {
+      if (loki) await withDeadline(Promise.resolve(loki.close()), deadlineMs, undefined);
+    },
+  };
+}
