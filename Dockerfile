@@ -1,0 +1,69 @@
+# syntax=docker/dockerfile:1
+#
+# The Thespian image: one instance per container, configured by env (PORT, SERVICE_NAME,
+# CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS, LOKI_ADDRESS, ...).
+#
+#   docker build -t thespian:local .
+#   docker run --rm -p 6379:6379 -e CONFIG_FILE=standalone thespian:local
+#
+# The entrypoint is the `thespian` CLI, so the same image also drives traffic or probes:
+#   docker run --rm --network thespian thespian:local poke SERVICE:6379 A
+#
+# Two stages: the first compiles TypeScript with the dev dependencies, the second holds only
+# production dependencies, the compiled output, the proto and the example configs. No compiler
+# or build tool reaches the final image.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- build: dev dependencies + tsc -------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first, so that editing sources does not re-download them.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# The whole context (minus .dockerignore) so that new build inputs need no change here.
+COPY . .
+RUN npm run build
+
+# --- runtime: production dependencies only --------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="thespian" \
+      org.opencontainers.image.description="An instrumented gRPC service that acts out configured behaviour and emits OpenTelemetry traces and logs" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.documentation="README.md and instrumentation/README.md in the source tree"
+
+ENV NODE_ENV=production \
+    PORT=6379
+WORKDIR /app
+
+# --omit=dev leaves tsc, tsx, just and the test tooling out; --ignore-scripts because no
+# production dependency needs an install script to work, and skipping them keeps builds
+# reproducible.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force
+
+COPY --from=build /app/dist ./dist
+COPY proto ./proto
+COPY example_configs ./example_configs
+
+# The node image's unprivileged user; nothing in /app needs to be writable.
+USER node
+
+EXPOSE 6379
+
+# Asks the instance's own grpc.health.v1 service; exit 0 only when it answers SERVING, so a
+# draining instance turns unhealthy. Follows PORT when a deployment moves the instance.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD node dist/cli/main.js health "localhost:${PORT:-6379}" || exit 1
+
+# Exec form: node is PID 1 and receives SIGTERM itself, which starts Thespian's drain.
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["serve"]
