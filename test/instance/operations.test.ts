@@ -1,0 +1,90 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { OtlpTraceReceiver } from '../../src/collector';
+import { callMethod, closeClients, ROOT, startInstance, type InstanceProcess } from '../support/instance-process';
+import { freePort } from '../support/free-port';
+import { callService, methodA, sleep, step } from '../support/behaviours';
+import { exportTo } from '../support/telemetry-env';
+
+let instance: InstanceProcess;
+before(async () => {
+  instance = await startInstance({ behaviour: methodA('work', step(sleep('nap', 1))) });
+});
+after(async () => {
+  closeClients();
+  await instance.stop();
+});
+
+type Loaded = Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>;
+
+test('the health service says SERVING', async () => {
+  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const client = new loaded.grpc.health.v1.Health(instance.address, grpc.credentials.createInsecure());
+  for (const service of ['', 'thespian.Thespian']) {
+    const answer = await new Promise<{ status: string }>((resolve, reject) =>
+      (client as unknown as Record<string, Function>).Check({ service }, (error: Error | null, reply: { status: string }) => (error ? reject(error) : resolve(reply))),
+    );
+    assert.equal(answer.status, 'SERVING', `health of "${service}"`);
+  }
+  client.close();
+});
+
+for (const version of ['v1', 'v1alpha']) {
+  test(`server reflection ${version} lists thespian.Thespian and describes it`, async () => {
+    const proto = join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection', version, 'reflection.proto');
+    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(proto, { keepCase: true })) as unknown as Loaded;
+    const Reflection = loaded.grpc.reflection[version].ServerReflection;
+    const client = new Reflection(instance.address, grpc.credentials.createInsecure());
+    const stream = (client as unknown as Record<string, () => grpc.ClientDuplexStream<object, Record<string, any>>>).ServerReflectionInfo();
+    const answers: Record<string, any>[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (answer) => {
+        answers.push(answer);
+        if (answers.length === 2) stream.end();
+      });
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    stream.write({ list_services: '' });
+    stream.write({ file_containing_symbol: 'thespian.Thespian' });
+    await done;
+    client.close();
+    const services = answers[0].list_services_response.service.map((s: { name: string }) => s.name);
+    assert.ok(services.includes('thespian.Thespian'), `services: ${services}`);
+    assert.ok(services.includes('grpc.health.v1.Health'));
+    const files = answers[1].file_descriptor_response.file_descriptor_proto as Buffer[];
+    assert.ok(files.some((file) => file.toString('latin1').includes('Nothing')), 'the descriptor of thespian.proto comes back');
+  });
+}
+
+test('a call cycle is cut by the hop limit with a clear error instead of a fork bomb', async () => {
+  const port = await freePort();
+  const loop = await startInstance({ env: { PORT: String(port), THESPIAN_MAX_HOPS: '5' }, behaviour: methodA('again', step(callService('call myself', port))) });
+  const result = await callMethod(loop.address, 'A', { deadlineMs: 10_000 });
+  assert.equal(result.code, 13);
+  assert.match(result.details, /FAILED_PRECONDITION: refused: this request has passed through 6 Thespians \(limit 5, THESPIAN_MAX_HOPS\); the behaviours probably call each other in a cycle/);
+  const errorLines = loop.logs.filter((l) => l.level === 'error');
+  assert.equal(errorLines.length, 6, 'each hop that failed logs once');
+  await loop.stop();
+});
+
+test("a caller's deadline is respected: the answer is DEADLINE_EXCEEDED and the work stops", async () => {
+  const receiver = await OtlpTraceReceiver.start();
+  const slow = await startInstance({ env: exportTo(receiver), behaviour: methodA('slow', step(sleep('long nap', 5_000)), step(sleep('after', 1))) });
+  const result = await callMethod(slow.address, 'A', { deadlineMs: 300 });
+  assert.equal(result.code, grpc.status.DEADLINE_EXCEEDED);
+  assert.ok(result.durationMs < 3_000, `answered near the deadline, not after the sleep (${result.durationMs.toFixed(0)} ms)`);
+  const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'long nap'), 5_000);
+  const nap = spans.find((s) => s.name === 'long nap')!;
+  assert.equal(nap.status.code, 'ERROR');
+  assert.match(nap.status.message, /deadline passed/);
+  assert.ok(nap.durationMs < 3_000, 'the sleep was cut short');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(!receiver.spans().some((s) => s.name === 'after'), 'nothing runs after the deadline');
+  await slow.stop();
+  await receiver.close();
+});
