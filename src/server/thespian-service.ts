@@ -37,18 +37,26 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
 
     const deadline = finiteDeadline(call.getDeadline());
     const cancellation = new AbortController();
+    let answered = false;
+    // grpc-js emits 'cancelled' after every call, answered or not; only an unanswered one matters.
     call.on('cancelled', () => {
+      if (answered) return;
       const expired = deadline !== undefined && Date.now() >= deadline;
       cancellation.abort(
         expired
-          ? new StepFailure('DEADLINE_EXCEEDED', 'the caller\'s deadline passed before the behaviour finished')
+          ? new StepFailure('DEADLINE_EXCEEDED', "the caller's deadline passed before the behaviour finished")
           : new StepFailure('CANCELLED', 'the caller cancelled the request'),
       );
     });
 
-    options.perform(method, { signal: cancellation.signal, deadline, hops }).then(
-      () => callback(null, {}),
+    const randomKey = readRandomKey(call.metadata);
+    options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
+      () => {
+        answered = true;
+        callback(null, {});
+      },
       (error: unknown) => {
+        answered = true;
         const failure = StepFailure.from(error);
         callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
       },
@@ -60,6 +68,12 @@ function readHops(metadata: grpc.Metadata): number {
   const value = metadata.get(HEADERS.hops)[0];
   const hops = typeof value === 'string' ? Number.parseInt(value, 10) : 0;
   return Number.isFinite(hops) && hops > 0 ? hops : 0;
+}
+
+/** Only a short hex name is taken: the header comes from outside and is hashed into a seed, nothing more. */
+function readRandomKey(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get(HEADERS.randomKey)[0];
+  return typeof value === 'string' && /^[0-9a-f]{1,16}$/.test(value) ? value : undefined;
 }
 
 function finiteDeadline(deadline: grpc.Deadline): number | undefined {

@@ -1,0 +1,54 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { join } from 'node:path';
+
+const definition = protoLoader.loadSync(join(__dirname, '..', '..', 'proto', 'thespian.proto'), { keepCase: true });
+const Client = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Thespian: grpc.ServiceClientConstructor } }).thespian.Thespian;
+
+/**
+ * Keeps `concurrency` calls of A in flight against `address` for `seconds`, and returns the
+ * completed calls per second. The same client code measures the baseline and Thespian.
+ */
+export async function closedLoop(address: string, concurrency: number, seconds: number): Promise<{ rate: number; errors: number }> {
+  const client = new Client(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+  let completed = 0;
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < until) {
+      await new Promise<void>((resolve) =>
+        client.A({}, (error: grpc.ServiceError | null) => {
+          if (error) errors++;
+          else completed++;
+          resolve();
+        }),
+      );
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  client.close();
+  return { rate: completed / elapsed, errors };
+}
+
+/** Fires `total` calls of A, keeping `inFlight` outstanding at all times. */
+export async function keepInFlight(address: string, inFlight: number, total: number): Promise<number> {
+  const client = new Client(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+  let sent = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (sent < total) {
+      sent++;
+      await new Promise<void>((resolve) =>
+        client.A({}, (error: grpc.ServiceError | null) => {
+          if (error) failed++;
+          resolve();
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  client.close();
+  return failed;
+}
