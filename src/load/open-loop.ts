@@ -1,0 +1,345 @@
+import { STATUS_NAMES, type StatusName } from '../engine/status-name';
+import type { CallOutcome, GrpcMethodName } from './driving-client';
+import { InFlightTable } from './in-flight-table';
+import { LatencyHistogram } from './latency-histogram';
+import type { LoadResult, LoadSummary, StatusCounts, TargetSummary } from './load-result';
+import { RequestLog } from './request-log';
+import type { TargetAddress } from './target-address';
+
+export interface LoadTarget {
+  address: TargetAddress;
+  method: GrpcMethodName;
+  /** Requests per second to this target. */
+  rate: number;
+  label?: string;
+}
+
+export interface LoadPlan {
+  targets: readonly LoadTarget[];
+  /** Send for this many seconds (each target at its rate)... */
+  durationS?: number;
+  /** ...or this many requests in all, spread over the targets in proportion to their rates. */
+  requests?: number;
+  /** At most this many requests in flight; a request due while at the limit is dropped, not queued. */
+  concurrencyLimit?: number;
+  /** Keep every request's status, latencies and trace id (default true). */
+  keepRequests?: boolean;
+  /** Send-lag p99 above which the run counts as not having kept up (default 25 ms). */
+  lagToleranceMs?: number;
+}
+
+/** What the scheduler needs from a client; DrivingClient is the real one. */
+export interface RequestSender {
+  send(target: number, method: GrpcMethodName, token: number, done: (token: number, outcome: CallOutcome) => void): void;
+}
+
+/** A moment of a running load, for the progress display. */
+export interface LiveSnapshot {
+  elapsedMs: number;
+  /** How much of the plan is done, 0–1 (by time, or by requests scheduled). */
+  progress: number;
+  sent: number;
+  dropped: number;
+  completed: number;
+  inFlight: number;
+  /** Failed requests so far, by status name. */
+  errors: StatusCounts;
+  /** How far behind schedule the sender is right now (0 when on time). */
+  behindMs: number;
+}
+
+/**
+ * Send lag (p99) above which the run "fell behind". A busy machine delays timers by a few ms
+ * now and then without the rate suffering; a sender that cannot keep up lags ever further.
+ */
+export const DEFAULT_LAG_TOLERANCE_MS = 25;
+/** Sends per turn of the event loop at most, so answers still get handled when far behind. */
+const MAX_BURST = 1000;
+const STATUS_COUNT = STATUS_NAMES.length;
+const UNKNOWN_CODE = 2;
+
+/**
+ * An open-loop run: request i to a target is due at t0 + i / rate, whatever the latency of
+ * earlier requests, so a slow server cannot slow the load down (no coordinated omission).
+ * Latency is measured both from the scheduled and from the actual send time. If the sender
+ * itself falls behind, the due requests go out as soon as it can send them, and the lag is
+ * recorded and reported.
+ */
+export class OpenLoopRun {
+  readonly finished: Promise<LoadResult>;
+  private resolveFinished!: (result: LoadResult) => void;
+
+  private readonly targets: readonly LoadTarget[];
+  private readonly intervalMs: number[];
+  private readonly nextIndex: number[];
+  private readonly durationMs: number | undefined;
+  private readonly requestLimit: number | undefined;
+  private readonly concurrencyLimit: number;
+  private readonly lagToleranceMs: number;
+
+  private readonly inFlight = new InFlightTable();
+  private readonly log: RequestLog | undefined;
+  private readonly fromScheduled = new LatencyHistogram();
+  private readonly fromSent = new LatencyHistogram();
+  private readonly sendLag = new LatencyHistogram();
+  private readonly window = new LatencyHistogram();
+
+  private readonly targetScheduled: number[];
+  private readonly targetSent: number[];
+  private readonly targetDropped: number[];
+  private readonly targetLastSentAt: number[];
+  private readonly targetCodes: Uint32Array[];
+  private readonly codes = new Uint32Array(STATUS_COUNT);
+
+  private t0 = 0;
+  private startedAt = '';
+  private scheduled = 0;
+  private sent = 0;
+  private dropped = 0;
+  private completed = 0;
+  private lateSends = 0;
+  private lastSentAt = 0;
+  private lastScheduledAt = 0;
+  private lastEndedAt = 0;
+  private windowSent = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private dueAt = 0;
+  private scheduling = false;
+  private interrupted = false;
+  private started = false;
+
+  constructor(
+    private readonly sender: RequestSender,
+    plan: LoadPlan,
+  ) {
+    if (plan.targets.length === 0) throw new Error('a load plan needs at least one target');
+    if ((plan.durationS === undefined) === (plan.requests === undefined)) throw new Error('a load plan needs a duration or a number of requests');
+    for (const target of plan.targets) if (!(target.rate > 0)) throw new Error(`rate of ${target.address.address} must be > 0`);
+    this.targets = plan.targets;
+    this.intervalMs = plan.targets.map((target) => 1000 / target.rate);
+    this.nextIndex = plan.targets.map(() => 0);
+    this.durationMs = plan.durationS === undefined ? undefined : plan.durationS * 1000;
+    this.requestLimit = plan.requests;
+    this.concurrencyLimit = plan.concurrencyLimit ?? Infinity;
+    this.lagToleranceMs = plan.lagToleranceMs ?? DEFAULT_LAG_TOLERANCE_MS;
+    this.log = plan.keepRequests === false ? undefined : new RequestLog();
+    this.targetScheduled = plan.targets.map(() => 0);
+    this.targetSent = plan.targets.map(() => 0);
+    this.targetDropped = plan.targets.map(() => 0);
+    this.targetLastSentAt = plan.targets.map(() => 0);
+    this.targetCodes = plan.targets.map(() => new Uint32Array(STATUS_COUNT));
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    this.scheduling = true;
+    this.t0 = performance.now();
+    this.startedAt = new Date().toISOString();
+    this.tick();
+    return this;
+  }
+
+  /** Stops sending (e.g. on Ctrl-C); requests in flight still finish (each has a deadline). */
+  stop(): void {
+    if (!this.scheduling) return;
+    this.scheduling = false;
+    this.interrupted = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.finishIfDone();
+  }
+
+  snapshot(): LiveSnapshot {
+    const now = performance.now();
+    const errors: StatusCounts = {};
+    for (let code = 1; code < STATUS_COUNT; code++) if (this.codes[code]! > 0) errors[STATUS_NAMES[code]!] = this.codes[code]!;
+    const behind = this.scheduling && this.nextDue() >= 0 && this.dueAt < now;
+    return {
+      elapsedMs: now - this.t0,
+      progress: Math.min(
+        1,
+        this.durationMs !== undefined ? (now - this.t0) / this.durationMs : this.scheduled / this.requestLimit!,
+      ),
+      sent: this.sent,
+      dropped: this.dropped,
+      completed: this.completed,
+      inFlight: this.inFlight.count,
+      errors,
+      behindMs: behind ? now - this.dueAt : 0,
+    };
+  }
+
+  /** Latency p99 (from scheduled time) and requests sent since the previous call; then starts a new window. */
+  takeWindow(): { p99Ms: number; answered: number; sent: number } {
+    const taken = { p99Ms: this.window.percentileMs(99), answered: this.window.count, sent: this.windowSent };
+    this.window.reset();
+    this.windowSent = 0;
+    return taken;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (!this.scheduling) return;
+    for (let burst = 0; ; burst++) {
+      const target = this.nextDue();
+      if (target < 0) {
+        this.scheduling = false;
+        this.finishIfDone();
+        return;
+      }
+      const now = performance.now();
+      if (this.dueAt > now) {
+        // Node's timers count whole milliseconds; rounding up means we wake just after the due time.
+        this.timer = setTimeout(this.tick, Math.ceil(this.dueAt - now));
+        return;
+      }
+      if (burst === MAX_BURST) {
+        this.immediate = setImmediate(this.tick);
+        return;
+      }
+      this.dispatch(target, this.dueAt, now);
+    }
+  };
+
+  /**
+   * The target whose next request is due first, with its time in `dueAt`; -1 when the plan is
+   * complete. (No object returned: this runs once per request.)
+   */
+  private nextDue(): number {
+    if (this.requestLimit !== undefined && this.scheduled >= this.requestLimit) return -1;
+    let best = -1;
+    let bestOffset = Infinity;
+    for (let target = 0; target < this.targets.length; target++) {
+      const offset = this.nextIndex[target]! * this.intervalMs[target]!;
+      if (this.durationMs !== undefined && offset >= this.durationMs) continue;
+      if (offset < bestOffset) {
+        bestOffset = offset;
+        best = target;
+      }
+    }
+    this.dueAt = this.t0 + bestOffset;
+    return best;
+  }
+
+  private dispatch(target: number, scheduledAt: number, now: number): void {
+    this.nextIndex[target]!++;
+    this.scheduled++;
+    this.targetScheduled[target]!++;
+    this.lastScheduledAt = scheduledAt;
+    const lag = now - scheduledAt;
+    this.sendLag.recordMs(lag);
+    if (lag > this.lagToleranceMs) this.lateSends++;
+    if (this.inFlight.count >= this.concurrencyLimit) {
+      this.dropped++;
+      this.targetDropped[target]!++;
+      return;
+    }
+    this.sent++;
+    this.windowSent++;
+    this.targetSent[target]!++;
+    this.lastSentAt = now;
+    this.targetLastSentAt[target] = now;
+    const slot = this.inFlight.acquire(target, scheduledAt, now);
+    this.sender.send(target, this.targets[target]!.method, slot, this.onDone);
+  }
+
+  private readonly onDone = (slot: number, outcome: CallOutcome): void => {
+    const endedAt = performance.now();
+    const target = this.inFlight.target[slot]!;
+    const scheduledAt = this.inFlight.scheduledAt[slot]!;
+    const sentAt = this.inFlight.sentAt[slot]!;
+    this.inFlight.release(slot);
+    const code = outcome.code >= 0 && outcome.code < STATUS_COUNT ? outcome.code : UNKNOWN_CODE;
+    this.completed++;
+    this.codes[code]!++;
+    this.targetCodes[target]![code]!++;
+    this.fromScheduled.recordMs(endedAt - scheduledAt);
+    this.fromSent.recordMs(endedAt - sentAt);
+    this.window.recordMs(endedAt - scheduledAt);
+    if (endedAt > this.lastEndedAt) this.lastEndedAt = endedAt;
+    this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details);
+    if (!this.scheduling) this.finishIfDone();
+  };
+
+  private finishIfDone(): void {
+    if (this.scheduling || this.inFlight.count > 0) return;
+    this.resolveFinished({ summary: this.summary(), requests: this.log });
+  }
+
+  private summary(): LoadSummary {
+    const end = Math.max(this.lastEndedAt, this.lastSentAt, this.t0);
+    const targetRate = this.targets.reduce((sum, target) => sum + target.rate, 0);
+    const targets: TargetSummary[] = this.targets.map((target, index) => {
+      const summary: TargetSummary = {
+        address: target.address.address,
+        method: target.method,
+        rate: target.rate,
+        scheduled: this.targetScheduled[index]!,
+        sent: this.targetSent[index]!,
+        dropped: this.targetDropped[index]!,
+        // Over the span of this target's schedule (one interval per request), or longer if sending lagged.
+        achievedRate: rateOver(
+          this.targetSent[index]!,
+          this.targetScheduled[index]! * this.intervalMs[index]!,
+          this.targetSent[index]! === 0 ? 0 : this.targetLastSentAt[index]! - this.t0 + this.intervalMs[index]!,
+        ),
+        counts: countsOf(this.targetCodes[index]!),
+      };
+      if (target.label !== undefined) summary.label = target.label;
+      return summary;
+    });
+    const scheduleSpan = this.scheduled === 0 ? 0 : this.lastScheduledAt - this.t0 + 1000 / targetRate;
+    const sendingSpan = this.sent === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / targetRate;
+    const lagP99 = this.sendLag.percentileMs(99);
+    const summary: LoadSummary = {
+      targets,
+      startedAt: this.startedAt,
+      interrupted: this.interrupted,
+      elapsedS: (end - this.t0) / 1000,
+      scheduled: this.scheduled,
+      sent: this.sent,
+      dropped: this.dropped,
+      completed: this.completed,
+      targetRate,
+      achievedRate: rateOver(this.sent, scheduleSpan, sendingSpan),
+      counts: countsOf(this.codes),
+      latencyMs: { fromScheduled: this.fromScheduled.percentiles(), fromSent: this.fromSent.percentiles() },
+      sendLagMs: { p50: this.sendLag.percentileMs(50), p99: lagP99, max: this.sendLag.maxMs() },
+      lateSends: this.lateSends,
+      lagToleranceMs: this.lagToleranceMs,
+      keptUp: lagP99 <= this.lagToleranceMs,
+    };
+    if (this.durationMs !== undefined) summary.durationS = this.durationMs / 1000;
+    if (this.requestLimit !== undefined) summary.requestLimit = this.requestLimit;
+    if (Number.isFinite(this.concurrencyLimit)) summary.concurrencyLimit = this.concurrencyLimit;
+    return summary;
+  }
+}
+
+function rateOver(count: number, scheduleSpanMs: number, sendingSpanMs: number): number {
+  const span = Math.max(scheduleSpanMs, sendingSpanMs);
+  return span > 0 ? (count * 1000) / span : 0;
+}
+
+function countsOf(codes: Uint32Array): StatusCounts {
+  const counts: StatusCounts = {};
+  for (let code = 0; code < STATUS_COUNT; code++) if (codes[code]! > 0) counts[STATUS_NAMES[code] as StatusName] = codes[code]!;
+  return counts;
+}
+
+/**
+ * Sends the plan's requests open-loop and resolves when every one has finished: the function
+ * `load` runs and `verify` reuses. `signal` stops sending early (answers still awaited).
+ */
+export function sendRequests(sender: RequestSender, plan: LoadPlan, options: { signal?: AbortSignal } = {}): Promise<LoadResult> {
+  const run = new OpenLoopRun(sender, plan).start();
+  if (options.signal?.aborted) run.stop();
+  else options.signal?.addEventListener('abort', () => run.stop(), { once: true });
+  return run.finished;
+}

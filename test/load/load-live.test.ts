@@ -1,0 +1,139 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
+import { freePort } from '../support/free-port';
+import { sleep } from '../support/behaviours';
+
+const RATE = 200;
+const SECONDS = 4;
+
+interface JsonResult {
+  version: number;
+  targetRate: number;
+  achievedRate: number;
+  scheduled: number;
+  sent: number;
+  completed: number;
+  dropped: number;
+  counts: Record<string, number>;
+  latencyMs: { fromScheduled: Record<string, number>; fromSent: Record<string, number> };
+  requests: { target: number; status: string; scheduledMs: number; sentMs: number; latencyMs: number; traceId?: string }[];
+}
+
+let instance: InstanceProcess;
+let dir: string;
+let run: { code: number | null; stdout: string; stderr: string };
+let json: JsonResult;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'thespian-load-'));
+  instance = await startInstance({
+    behaviour: {
+      // A quick method that fails now and then, so the result has more than one status.
+      grpc_method_a: { tracing_name: 'serve', operations: [{ Action: sleep('work', 0, 0.1) }] },
+      grpc_method_b: { tracing_name: 'slow', operations: [{ Action: sleep('linger', 50) }] },
+      grpc_method_c: null,
+    },
+  });
+  const jsonPath = join(dir, 'result.json');
+  run = await runToExit({}, ['load', '--target', instance.address, '--rate', String(RATE), '--duration', String(SECONDS), '--json', jsonPath], 60_000);
+  assert.equal(run.code, 0, run.stderr);
+  json = JSON.parse(readFileSync(jsonPath, 'utf8')) as JsonResult;
+});
+
+after(async () => {
+  await instance.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test(`load holds ${RATE} requests/s within 2% against a live instance`, () => {
+  assert.equal(json.scheduled, RATE * SECONDS);
+  assert.equal(json.sent, RATE * SECONDS, 'nothing dropped without a concurrency limit');
+  assert.ok(Math.abs(json.achievedRate / RATE - 1) <= 0.02, `achieved ${json.achievedRate}/s`);
+
+  // The same figure counted from the send times of the requests themselves.
+  const sentAt = json.requests.map((request) => request.sentMs).sort((a, b) => a - b);
+  const measured = (sentAt.length * 1000) / (sentAt.at(-1)! - sentAt[0]! + 1000 / RATE);
+  assert.ok(Math.abs(measured / RATE - 1) <= 0.02, `sent ${sentAt.length} at ${measured.toFixed(1)}/s`);
+});
+
+test('--json holds counts by status, percentiles, and a unique trace id for every OK request', () => {
+  assert.equal(json.version, 1);
+  assert.equal(json.requests.length, json.sent);
+  assert.equal(json.completed, json.sent);
+  const tally: Record<string, number> = {};
+  for (const request of json.requests) tally[request.status] = (tally[request.status] ?? 0) + 1;
+  assert.deepEqual(json.counts, tally);
+  assert.ok(tally.OK! > 0 && tally.INTERNAL! > 0, `both outcomes occur: ${JSON.stringify(tally)}`);
+
+  const ok = json.requests.filter((request) => request.status === 'OK');
+  for (const request of ok) assert.match(request.traceId ?? '', /^[0-9a-f]{32}$/);
+  const ids = json.requests.map((request) => request.traceId).filter((id) => id !== undefined);
+  assert.equal(new Set(ids).size, ids.length, 'trace ids are unique');
+
+  for (const latency of [json.latencyMs.fromScheduled, json.latencyMs.fromSent]) {
+    const values = ['p50', 'p90', 'p99', 'p99_9', 'max'].map((name) => latency[name]!);
+    assert.deepEqual([...values].sort((a, b) => a - b), values, 'percentiles rise');
+    assert.ok(values[0]! > 0);
+  }
+  // Counted from the scheduled time, a request can only look slower than from its actual send.
+  assert.ok(json.latencyMs.fromScheduled.p99! >= json.latencyMs.fromSent.p50!);
+  for (const request of json.requests) assert.ok(request.sentMs >= request.scheduledMs && request.latencyMs > 0);
+});
+
+test('the summary shows counts by status and the percentiles', () => {
+  assert.match(run.stdout, new RegExp(`Requests\\s+${RATE * SECONDS} scheduled, ${RATE * SECONDS} sent, 0 dropped`));
+  assert.match(run.stdout, /\n\s+OK\s+\d+\s+\d+\.\d%\n\s+INTERNAL\s+\d+\s+\d+\.\d%/);
+  assert.match(run.stdout, /Latency \(ms\)\s+p50\s+p90\s+p99\s+p99\.9\s+max\n\s+from scheduled(\s+\d+\.\d\d){5}\n\s+from sent(\s+\d+\.\d\d){5}/);
+  // stderr is not a terminal here: progress comes as occasional plain lines, never redraws.
+  assert.doesNotMatch(run.stderr, /\r|\x1b\[/);
+});
+
+test('at the concurrency limit, due requests are dropped and counted, not queued', async () => {
+  const result = await runToExit(
+    {},
+    ['load', '--target', instance.address, '--method', 'B', '--rate', '100', '--requests', '50', '--concurrency-limit', '1', '--quiet', '--json', join(dir, 'limited.json')],
+    30_000,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, '', '--quiet prints no summary');
+  const limited = JSON.parse(readFileSync(join(dir, 'limited.json'), 'utf8')) as JsonResult;
+  assert.equal(limited.scheduled, 50);
+  assert.equal(limited.sent + limited.dropped, 50);
+  // Each call lingers 50 ms and one is due every 10 ms, so most find the one slot taken.
+  assert.ok(limited.dropped >= 25, `dropped ${limited.dropped}`);
+  assert.equal(limited.requests.length, limited.sent);
+  // Not queued: every request that went out, went out on its own schedule.
+  for (const request of limited.requests) assert.ok(request.sentMs - request.scheduledMs < 25, JSON.stringify(request));
+});
+
+test('an unreachable target is reported in the summary, and load still exits 0', async () => {
+  const port = await freePort();
+  const result = await runToExit({}, ['load', '--target', String(port), '--rate', '50', '--requests', '5'], 30_000);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /UNAVAILABLE\s+5\s+100\.0%/);
+  assert.match(result.stdout, new RegExp(`Every request failed with UNAVAILABLE: is a Thespian listening at 127\\.0\\.0\\.1:${port}\\?`));
+});
+
+test('bad arguments exit 2 with every problem and the usage, never a stack', async () => {
+  const cases: [string[], RegExp[]][] = [
+    [[], [/where to\? Give --target HOST:PORT or --topology FILE/]],
+    [['--target', '7000', '--rate', 'fast'], [/--rate must be a number of requests per second > 0, not "fast"/]],
+    [['--target', '7000', '--rate', '0', '--duration=-1'], [/--rate must be/, /--duration must be a time > 0/]],
+    [['--target', '7000', '--duration', '5', '--requests', '10'], [/give --duration or --requests, not both/]],
+    [['--target', '7000', '--method', 'Z'], [/--method must be A, B or C, not "Z"/]],
+    [['--target', '7000', '--concurrency-limit', '0'], [/--concurrency-limit must be a whole number ≥ 1/]],
+    [['--target', 'host:port'], [/--target "host:port": the port must be a number/]],
+    [['--target', '7000', '--what'], [/Unknown option '--what'/]],
+  ];
+  for (const [args, messages] of cases) {
+    const result = await runToExit({}, ['load', ...args]);
+    assert.equal(result.code, 2, `load ${args.join(' ')}: ${result.stderr}`);
+    for (const message of messages) assert.match(result.stderr, message);
+    assert.match(result.stderr, /Usage: thespian load/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
