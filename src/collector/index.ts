@@ -5,7 +5,8 @@
  * Docker): an OTLP/gRPC trace receiver that decodes spans into plain ReceivedSpan objects, and a
  * Loki push (JSON) receiver that keeps log lines. `thespian up` draws what they receive and the
  * tests assert on it; both keep a bounded number of items so a long run cannot exhaust memory.
- * Trace assembly (spans → trees) and terminal drawing will live here too, each in its own file.
+ * Trace assembly (spans → trees), terminal drawing, the run summary, the --json line format and
+ * the forwarder to a real backend live here too, each in its own file.
  *
  * Starting an OtlpTraceReceiver loads @grpc/grpc-js; importing this module does not.
  */
@@ -26,3 +27,8 @@ export {
   type LokiPushReceiverOptions,
   type ReceivedLogLine,
 } from './loki-push-receiver';
+export { assembleTrace, TraceAssembler, type AssembledTrace, type SpanNode, type TraceAssemblerOptions } from './trace-assembler';
+export { formatMs, renderTrace, type RenderOptions } from './waterfall-renderer';
+export { RunSummary } from './run-summary';
+export { rfc3339Nanos, spanJsonLine } from './span-json-line';
+export { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder';

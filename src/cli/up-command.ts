@@ -1,0 +1,142 @@
+import { parseArgs } from 'node:util';
+import type { Command } from './command';
+import { UsageError } from './main';
+
+const USAGE = `Usage: thespian up [TOPOLOGY] [options]
+
+Runs a whole ecosystem on this machine, no Docker needed: every service of the topology as its
+own Thespian process (real gRPC between them), an embedded OTLP trace receiver and Loki receiver
+they report to, and traffic to the entry points at their rates. Each completed trace is drawn as
+a tree; a summary line keeps count. With no TOPOLOGY it runs the bundled example
+(example_configs/ecosystem.jsonc). Services listen on 127.0.0.1 at their topology ports
+(base_port + index unless set), so \`thespian load --topology\` and other tools can reach them.
+
+Options:
+  --duration S        stop after S seconds (also 30s, 2m); default: until Ctrl-C
+  --requests N        stop after N requests in all
+  --rps R             total request rate, shared among the entry points in their proportions
+  --json FILE         write every received span as a JSON line (trace_id, span_id, parent_span_id,
+                      service, name, kind, start, end, duration_ms, status, attributes, events)
+  --otlp URL          also send every span to this OTLP/gRPC backend (e.g. http://localhost:4317)
+  --trees N           draw at most N trace trees per second (default 1; failed traces first)
+  --quiet             no trees: the summary line only
+  --logs DIR          keep the services' log files (<service>.log) in DIR; by default they go to a
+                      temporary folder that is removed after a clean stop
+  --summary-json FILE write the final summary as JSON (for scripts)
+
+Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight, stops
+the services (they flush their telemetry) and prints the final summary; a second Ctrl-C stops at
+once. Services never outlive this command, even if it is killed. Exit status: 0 after a run,
+1 if a service cannot start, 2 for a bad topology or bad options. See docs/up.md.`;
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'run a topology as local processes with an embedded collector; draw its traces in the terminal',
+  usage: USAGE,
+  async run(args) {
+    const parsed = parseUpArgs(args);
+    // Required here, not imported above: command modules load grpc-js only when they run.
+    const topology = require('../topology') as typeof import('../topology');
+    const ensemble = require('../ensemble') as typeof import('../ensemble');
+    const loaded = topology.loadTopology(parsed.topologyPath ?? topology.BUNDLED_TOPOLOGY_PATH);
+    const tty = process.stdout.isTTY === true;
+    return ensemble.runUp({
+      ...parsed.options,
+      topology: loaded,
+      out: process.stdout,
+      err: process.stderr,
+      tty,
+      // hasColors() honours NO_COLOR, FORCE_COLOR and TERM=dumb.
+      colour: tty && process.stdout.hasColors(),
+      width: tty ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80,
+    });
+  },
+};
+
+interface ParsedUpArgs {
+  topologyPath?: string;
+  options: {
+    durationMs?: number;
+    maxRequests?: number;
+    totalRps?: number;
+    jsonFile?: string;
+    otlpUrl?: string;
+    quiet: boolean;
+    treesPerSecond: number;
+    summaryJsonFile?: string;
+    logDir?: string;
+  };
+}
+
+function parseUpArgs(args: string[]): ParsedUpArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        duration: { type: 'string' },
+        requests: { type: 'string' },
+        rps: { type: 'string' },
+        json: { type: 'string' },
+        otlp: { type: 'string' },
+        trees: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        'summary-json': { type: 'string' },
+        logs: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  if (positionals.length > 1) problems.push(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
+
+  const duration = values.duration === undefined ? undefined : seconds(values.duration);
+  if (duration === null) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
+  const requests = values.requests === undefined ? undefined : Number(values.requests);
+  if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1)) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
+  const rps = values.rps === undefined ? undefined : Number(values.rps.replace(/\/s$/, ''));
+  if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) problems.push(`--rps must be a number > 0 (got "${values.rps}")`);
+  const trees = values.trees === undefined ? 1 : Number(values.trees);
+  if (!(Number.isFinite(trees) && trees >= 0)) problems.push(`--trees must be a number ≥ 0 (got "${values.trees}")`);
+  const otlp = values.otlp === undefined ? undefined : otlpUrl(values.otlp);
+  if (otlp === null) problems.push(`--otlp must be an http:// address like http://localhost:4317 (got "${values.otlp}")`);
+  for (const name of ['json', 'summary-json', 'logs'] as const) if (values[name] === '') problems.push(`--${name} needs a file name`);
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+
+  return {
+    topologyPath: positionals[0],
+    options: {
+      durationMs: duration === undefined || duration === null ? undefined : duration * 1000,
+      maxRequests: requests,
+      totalRps: rps,
+      jsonFile: values.json,
+      otlpUrl: otlp ?? undefined,
+      quiet: values.quiet ?? false,
+      treesPerSecond: trees,
+      summaryJsonFile: values['summary-json'],
+      logDir: values.logs,
+    },
+  };
+}
+
+/** "30", "30s", "1.5m", "500ms", "1h" → seconds; null when unreadable. */
+function seconds(text: string): number | null {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) return null;
+  const value = Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return value > 0 ? value : null;
+}
+
+/** Accepts host:port too; http:// is assumed. */
+function otlpUrl(text: string): string | null {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `http://${text.trim()}`;
+  try {
+    const url = new URL(withScheme);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? withScheme.replace(/\/+$/, '') : null;
+  } catch {
+    return null;
+  }
+}

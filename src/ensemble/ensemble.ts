@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import { ConfigError } from '../config/config-error';
+import { localLocator, resolveBehaviour, type Topology } from '../topology';
+import { waitUntilServing } from './health-check';
+import { portProblem } from './port-check';
+import { ServiceProcess } from './service-process';
+
+export interface EnsembleOptions {
+  readonly topology: Topology;
+  /** OTLP/gRPC endpoint the services export spans to. */
+  readonly otlpEndpoint: string;
+  /** Loki push base address the services send their logs to. */
+  readonly lokiEndpoint: string;
+  /** Where each service's stdout/stderr goes, as <service>.log. */
+  readonly logDir: string;
+  /** How long all services together may take to become healthy. */
+  readonly startTimeoutMs?: number;
+}
+
+/** A service could not start; the message says which and why, in lines for the terminal. */
+export class EnsembleStartError extends Error {}
+
+/**
+ * Child environment tuning for a live view: export spans every 200 ms (the default 5 s would make
+ * traces arrive in lumps) and queue far more than the default 2048 spans, which a busy service
+ * fills within a second at 100 requests/s and then drops silently.
+ */
+const SPAN_EXPORT_ENV = {
+  OTEL_BSP_SCHEDULE_DELAY: '200',
+  OTEL_BSP_MAX_QUEUE_SIZE: '32768',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
+};
+
+/**
+ * A topology running as local processes: one real instance per service, on the service's
+ * topology port, with every `service` reference resolved to 127.0.0.1 and that port. One process
+ * per service even if the topology asks for replicas: locally a second copy could not share the
+ * port, and callers here have no load balancer to spread over copies.
+ *
+ * Once started, no service outlives this process: they are stopped in order by stop(), killed
+ * by an exit hook if this process exits otherwise, and exit on their own (child-watchdog.ts) if
+ * this process is killed outright.
+ */
+export class Ensemble {
+  private readonly killOnExit = (): void => this.killNow();
+  private stopping: Promise<void> | undefined;
+
+  private constructor(readonly services: readonly ServiceProcess[]) {
+    process.on('exit', this.killOnExit);
+  }
+
+  static async start(options: EnsembleOptions): Promise<Ensemble> {
+    const { topology } = options;
+    const busy: string[] = [];
+    for (const service of topology.services) {
+      const problem = await portProblem(service.port);
+      if (problem) busy.push(`port ${service.port} of service ${service.name} ${problem}`);
+    }
+    if (busy.length > 0) {
+      throw new ConfigError(topology.sourcePath, [
+        ...busy,
+        'is another `thespian up` still running? Stop it, or move this topology with "base_port" (or a service\'s "port")',
+      ]);
+    }
+
+    const processes = topology.services.map(
+      (service) =>
+        new ServiceProcess({
+          name: service.name,
+          port: service.port,
+          logFile: join(options.logDir, `${service.name}.log`),
+          env: {
+            PORT: String(service.port),
+            SERVICE_NAME: service.name,
+            CONFIG_JSON: JSON.stringify(resolveBehaviour(topology, service.name, localLocator)),
+            OTEL_TRACES_EXPORTER: 'otlp',
+            OTEL_BACKEND_ADDRESS: options.otlpEndpoint,
+            LOKI_ADDRESS: options.lokiEndpoint,
+            THESPIAN_SHUTDOWN_GRACE_MS: '5000',
+            ...SPAN_EXPORT_ENV,
+          },
+        }),
+    );
+    const ensemble = new Ensemble(processes);
+    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    const failures = await Promise.all(
+      processes.map((child) =>
+        waitUntilServing(`127.0.0.1:${child.port}`, timeoutMs, () => (child.running ? undefined : 'exited')).then(
+          () => undefined,
+          (error: Error) => describeStartFailure(child, error.message),
+        ),
+      ),
+    );
+    const failed = failures.filter((failure): failure is string => failure !== undefined);
+    if (failed.length > 0) {
+      await ensemble.stop(2_000);
+      throw new EnsembleStartError(failed.join('\n'));
+    }
+    return ensemble;
+  }
+
+  /** Services that have exited although stop() was not called: a crash worth reporting. */
+  get crashed(): ServiceProcess[] {
+    return this.stopping ? [] : this.services.filter((service) => !service.running);
+  }
+
+  /**
+   * SIGTERM to every service (each drains its calls and flushes its spans and logs), then SIGKILL
+   * to any still running after `graceMs`.
+   */
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const service of this.services) service.signal('SIGTERM');
+      const all = Promise.all(this.services.map((service) => service.exited));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      if ((await Promise.race([all, late])) === 'late') {
+        for (const service of this.services) service.signal('SIGKILL');
+        await all;
+      }
+      clearTimeout(timer);
+      process.off('exit', this.killOnExit);
+    })();
+    return this.stopping;
+  }
+
+  /** SIGKILL to every service still running; synchronous, for exit hooks. */
+  killNow(): void {
+    for (const service of this.services) service.signal('SIGKILL');
+  }
+}
+
+function describeStartFailure(child: ServiceProcess, reason: string): string {
+  const status = child.status;
+  const how = status ? (status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`) : reason;
+  const tail = child.tail(3).map((line) => `    ${line}`);
+  return [`service ${child.name} (port ${child.port}) did not start: ${how}; its log is ${child.logFile}`, ...tail].join('\n');
+}

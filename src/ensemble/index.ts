@@ -1,0 +1,10 @@
+/**
+ * ensemble/ — runs a topology on this machine: each service as its own `node dist/main.js`
+ * process on its topology port, exporting spans and logs to the embedded receivers of the parent;
+ * traffic to the entry points; and `thespian up`'s session around them. It owns making sure no
+ * service outlives the parent, however the parent ends (see child-watchdog.ts).
+ */
+export { Ensemble, EnsembleStartError, type EnsembleOptions } from './ensemble';
+export { ServiceProcess, INSTANCE_MAIN, CHILD_WATCHDOG } from './service-process';
+export { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
+export { runUp, type UpOptions, type UpResult } from './up-session';

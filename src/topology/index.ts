@@ -1,0 +1,21 @@
+/**
+ * topology/ — a file describing a whole ecosystem: its services (each with a behaviour, a port and
+ * a replica count) and the entry points that traffic goes to. It owns reading the file (JSONC or
+ * YAML), checking it with errors by JSON path, and resolving `{"CallService": {"service": "x"}}`
+ * references to addresses for each target: local processes (`thespian up`), compose, Kubernetes,
+ * ECS. A service listens on its `port`, or on base_port + its index in the file, on every target,
+ * so other commands find a running `thespian up` from the same file.
+ */
+export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topology';
+export { formatOfPath, type TopologyFormat } from './read-topology-text';
+export { localLocator, resolveBehaviour } from './resolve-behaviour';
+export { expectedSpansOfSuccess } from './expected-spans';
+export { checkServiceName } from './service-name';
+export {
+  DEFAULT_BASE_PORT,
+  type EntryPoint,
+  type ServiceLocation,
+  type ServiceLocator,
+  type Topology,
+  type TopologyService,
+} from './topology-model';

@@ -1,0 +1,49 @@
+import type { GrpcMethod } from '../engine/model';
+
+/**
+ * A topology: several Thespian services, what each does, and the traffic that drives them.
+ * Built once from a topology file by load-topology.ts and frozen. The same model feeds
+ * `thespian up` (local processes) and the compose/Kubernetes/ECS renderers, so it keeps each
+ * behaviour as raw JSON with its `service` references unresolved: each target resolves them
+ * to its own addresses with resolveBehaviour().
+ */
+export interface Topology {
+  /** The topology's `name`, or the file's name without its extension. */
+  readonly name: string;
+  /** Services in file order; a service's index in this list decides its default port. */
+  readonly services: readonly TopologyService[];
+  readonly entryPoints: readonly EntryPoint[];
+  readonly basePort: number;
+  /** Absolute path of the file, or the source name given to parseTopology. */
+  readonly sourcePath: string;
+  /** Things that are allowed but probably not meant (a possible call cycle...), one line each. */
+  readonly warnings: readonly string[];
+}
+
+export interface TopologyService {
+  /** A DNS label: it becomes a host name in compose and Kubernetes. */
+  readonly name: string;
+  /** Its `port`, or base_port + its index. Every target listens here. */
+  readonly port: number;
+  /** How many copies orchestrators run. `thespian up` runs one process per service regardless. */
+  readonly replicas: number;
+  /** The behaviour JSON as written (inline or read from behaviour_file), references unresolved. */
+  readonly behaviour: unknown;
+}
+
+export interface EntryPoint {
+  readonly service: string;
+  readonly method: GrpcMethod;
+  /** Requests per second; may be fractional (0.5 = one every two seconds). */
+  readonly rps: number;
+}
+
+/** Where a service can be reached from the point of view of the target being rendered. */
+export interface ServiceLocation {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type ServiceLocator = (target: TopologyService) => ServiceLocation;
+
+export const DEFAULT_BASE_PORT = 7100;

@@ -1,0 +1,215 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, validateBehaviour } from '../../src/config';
+import {
+  BUNDLED_TOPOLOGY_PATH,
+  expectedSpansOfSuccess,
+  loadTopology,
+  localLocator,
+  parseTopology,
+  resolveBehaviour,
+  type Topology,
+} from '../../src/topology';
+
+const sleep = (name: string, extra: object = {}) => ({ Action: { Sleep: { tracing_name: name, duration_ms: 1, ...extra } } });
+const call = (service: string, method: string, extra: object = {}) => ({ Action: { CallService: { service, grpc_method: method, ...extra } } });
+const fn = (name: string, ...operations: object[]) => ({ tracing_name: name, operations });
+
+/** The problem lines of the ConfigError that `act` throws. */
+function problemsOf(act: () => unknown): string[] {
+  try {
+    act();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return [...error.problems];
+  }
+  assert.fail('expected a ConfigError, but the topology was accepted');
+}
+
+const parse = (data: unknown) => parseTopology(JSON.stringify(data), 'shop.json', 'json', tmpdir());
+
+test('the bundled example loads: five services on base_port + index, entry points, no warnings', () => {
+  const topology = loadTopology(BUNDLED_TOPOLOGY_PATH);
+  assert.ok(topology.services.length >= 5);
+  topology.services.forEach((service, index) => assert.equal(service.port, topology.basePort + index));
+  assert.equal(topology.basePort, 7100);
+  assert.ok(topology.entryPoints.length > 0);
+  assert.deepEqual(topology.warnings, []);
+  assert.ok(Object.isFrozen(topology) && Object.isFrozen(topology.services[0]));
+});
+
+test('every resolved behaviour is a plain CONFIG_JSON the instance accepts, with addresses from the locator', () => {
+  for (const topology of [loadTopology(BUNDLED_TOPOLOGY_PATH)]) {
+    for (const service of topology.services) {
+      const local = resolveBehaviour(topology, service.name, localLocator);
+      validateBehaviour(local, service.name);
+      assert.equal(local.service_name, service.name);
+      assert.ok(!JSON.stringify(local).includes('"service":'), 'no service reference is left');
+
+      // Another target (compose, Kubernetes) locates services by name.
+      const byName = resolveBehaviour(topology, service.name, (target) => ({ address: target.name, port: 6379 }));
+      validateBehaviour(byName, service.name);
+    }
+  }
+  const topology = parse({
+    services: {
+      gateway: { behaviour: { grpc_method_a: fn('handle', call('users', 'B'), call('users', 'A', { tracing_name: 'own name' })) } },
+      users: { behaviour: { grpc_method_a: fn('a'), grpc_method_b: fn('b') } },
+    },
+  });
+  const resolved = resolveBehaviour(topology, 'gateway', (target) => ({ address: `${target.name}.shop.svc`, port: 8080 })) as any;
+  assert.deepEqual(resolved.grpc_method_a.operations[0].Action.CallService, {
+    tracing_name: 'call users/B',
+    grpc_method: 'B',
+    service_address: 'users.shop.svc',
+    service_port: 8080,
+  });
+  assert.equal(resolved.grpc_method_a.operations[1].Action.CallService.tracing_name, 'own name');
+  // The topology itself is untouched: each target resolves its own copy.
+  assert.equal((topology.services[0].behaviour as any).grpc_method_a.operations[0].Action.CallService.service, 'users');
+});
+
+test('YAML with a behaviour_file relative to the topology reads the same as JSONC', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'topology-test-'));
+  try {
+    writeFileSync(join(dir, 'users.jsonc'), '// users\n{ "grpc_method_a": { "tracing_name": "find user", "operations": [] } }');
+    writeFileSync(
+      join(dir, 'shop.yaml'),
+      [
+        '# a comment',
+        'base_port: 9000',
+        'services:',
+        '  gateway:',
+        '    behaviour:',
+        '      grpc_method_a:',
+        '        tracing_name: handle',
+        '        operations:',
+        '          - Action: { CallService: { service: users, grpc_method: A } }',
+        '  users:',
+        '    behaviour_file: users.jsonc',
+        '    replicas: 3',
+        'entry_points:',
+        '  - { service: gateway, method: A, rps: 0.5 }',
+      ].join('\n'),
+    );
+    const topology = loadTopology(join(dir, 'shop.yaml'));
+    assert.equal(topology.name, 'shop');
+    assert.deepEqual(
+      topology.services.map((s) => [s.name, s.port, s.replicas]),
+      [
+        ['gateway', 9000, 1],
+        ['users', 9001, 3],
+      ],
+    );
+    assert.deepEqual(topology.entryPoints, [{ service: 'gateway', method: 'A', rps: 0.5 }]);
+    assert.equal((topology.services[1].behaviour as any).grpc_method_a.tracing_name, 'find user');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unknown service is an error at its JSON path, with a suggestion', () => {
+  const problems = problemsOf(() =>
+    parse({
+      services: {
+        gateway: { behaviour: { grpc_method_a: fn('handle', call('paymnts', 'B')) } },
+        payments: { behaviour: { grpc_method_b: fn('pay') } },
+      },
+      entry_points: [{ service: 'gatewy', method: 'A', rps: 1 }],
+    }),
+  );
+  assert.deepEqual(problems, [
+    'shop.json: services.gateway.behaviour.grpc_method_a.operations[0].Action.CallService.service: unknown service "paymnts" (did you mean "payments"?); services are: gateway, payments',
+    'shop.json: entry_points[0].service: unknown service "gatewy" (did you mean "gateway"?); services are: gateway, payments',
+  ]);
+});
+
+test('every problem is listed at once, behaviour errors under the service path as in CONFIG_JSON errors', () => {
+  const problems = problemsOf(() =>
+    parse({
+      base_port: 7100,
+      servces: {},
+      services: {
+        Payments_API: { behaviour: { grpc_method_a: null } },
+        gateway: {
+          behaviour: {
+            grpc_method_a: fn('handle', sleep('wait', { duration_ms: -5 }), { Action: { Sleeep: {} } }, call('gateway', 'A', { service_port: 1 })),
+          },
+          replicas: 0,
+        },
+        both: { behaviour: { grpc_method_a: null }, behaviour_file: 'x.json' },
+        neither: {},
+        missing: { behaviour_file: 'no-such-file.jsonc', port: 7100 },
+      },
+      entry_points: [{ service: 'gateway', method: 'a', rps: 0 }],
+    }),
+  );
+  const expected = [
+    /^shop\.json: servces: unknown key \(did you mean "services"\?\)$/,
+    /^shop\.json: services\.Payments_API: a service name must be a lowercase DNS label .*; try "payments-api"$/,
+    /^shop\.json: services\.gateway\.replicas: must be ≥ 1 \(got number 0\)$/,
+    /^shop\.json: services\.both: has both "behaviour" and "behaviour_file"; give exactly one of them$/,
+    /^shop\.json: services\.neither\.behaviour: is required/,
+    /^shop\.json: entry_points\[0\]\.method: must be one of "A", "B", "C" \(got string "a"\)$/,
+    /^shop\.json: entry_points\[0\]\.rps: must be > 0/,
+    /^shop\.json: services\.missing\.port: 7100 is already the port of "Payments_API"; every service needs its own port$/,
+    /^shop\.json: services\.missing\.behaviour_file \(no-such-file\.jsonc\): cannot read .*: no such file$/,
+    /^shop\.json: services\.gateway\.behaviour\.grpc_method_a\.operations\[2\]\.Action\.CallService: has "service" and "service_port"; name a service or give an address, not both$/,
+    /^shop\.json: services\.gateway\.behaviour\.grpc_method_a\.operations\[0\]\.Action\.Sleep\.duration_ms: must be ≥ 0 \(got number -5\)$/,
+    /^shop\.json: services\.gateway\.behaviour\.grpc_method_a\.operations\[1\]\.Action\.Sleeep: unknown action kind \(did you mean "Sleep"\?\)/,
+  ];
+  for (const pattern of expected) assert.ok(problems.some((line) => pattern.test(line)), `no problem matches ${pattern}; got:\n${problems.join('\n')}`);
+  assert.equal(problems.length, expected.length, problems.join('\n'));
+});
+
+test('unreadable files say where: bad JSONC and bad YAML by line and column, a missing file by name', () => {
+  assert.match(problemsOf(() => parseTopology('{ "services": { ', 'a.jsonc', 'json'))[0], /^a\.jsonc: not valid JSONC: .* at line 1, column \d+$/);
+  assert.match(problemsOf(() => parseTopology('services:\n  a: [1\n', 'a.yaml', 'yaml'))[0], /^a\.yaml: not valid YAML: .*line \d+, column \d+/);
+  assert.match(problemsOf(() => parseTopology('a: 1\na: 2\n', 'a.yaml', 'yaml'))[0], /^a\.yaml: not valid YAML: .*[Uu]nique/);
+  assert.deepEqual(problemsOf(() => parseTopology('[]', 'a.json', 'json')), ['a.json: must be an object with "services" (and usually "entry_points"); see docs/up.md']);
+  assert.deepEqual(problemsOf(() => loadTopology('/nonexistent/shop.jsonc')), ['/nonexistent/shop.jsonc: cannot read the topology: no such file']);
+  assert.deepEqual(problemsOf(() => parse({ services: {} })), ['shop.json: services: is empty; a topology needs at least one service']);
+  assert.match(problemsOf(() => parse({ base_port: 65535, services: { a: { behaviour: {} }, b: { behaviour: {} } } }))[0], /services\.b\.port: base_port 65535 \+ index 1 is 65536, beyond 65535/);
+});
+
+test('a possible call cycle is a warning naming the loop; an entry point on an empty method is a warning too', () => {
+  const topology = parse({
+    services: {
+      a: { behaviour: { grpc_method_a: fn('a', call('b', 'B')) } },
+      b: { behaviour: { grpc_method_b: fn('b', { ConcurrentActions: [{ CallService: { service: 'a', grpc_method: 'A' } }] }) } },
+      c: { behaviour: { grpc_method_a: fn('c', call('c', 'A')) } },
+    },
+    entry_points: [{ service: 'a', method: 'C', rps: 1 }],
+  });
+  assert.equal(topology.warnings.length, 3, topology.warnings.join('\n'));
+  assert.match(topology.warnings[0], /^possible call cycle: a\/A → b\/B → a\/A; .*THESPIAN_MAX_HOPS/);
+  assert.match(topology.warnings[1], /^possible call cycle: c\/A → c\/A/);
+  assert.match(topology.warnings[2], /^entry point a\/C: a has no grpc_method_c/);
+});
+
+test('the spans a fully successful request produces are known from the topology', () => {
+  const topology: Topology = parse({
+    services: {
+      gateway: {
+        behaviour: {
+          // SERVER + Function + Sleep + (CallService + CLIENT + users/B) + Function(+ Sleep + Sleep)
+          grpc_method_a: fn(
+            'handle',
+            sleep('parse'),
+            { ConcurrentActions: [{ CallService: { service: 'users', grpc_method: 'B' } }, { Function: fn('inner', sleep('x'), sleep('y')) }] },
+          ),
+          grpc_method_b: fn('external', { Action: { CallService: { service_address: 'example.com', service_port: 1, grpc_method: 'A' } } }),
+        },
+      },
+      // users/B: SERVER + Function + Sleep = 3
+      users: { behaviour: { grpc_method_b: fn('find', sleep('query')) } },
+    },
+  });
+  assert.equal(expectedSpansOfSuccess(topology, 'users', 'B'), 3);
+  assert.equal(expectedSpansOfSuccess(topology, 'users', 'A'), 1, 'a method without behaviour: the SERVER span only');
+  assert.equal(expectedSpansOfSuccess(topology, 'gateway', 'A'), 1 + 1 + 1 + (2 + 3) + 3);
+  assert.equal(expectedSpansOfSuccess(topology, 'gateway', 'B'), undefined, 'a call outside the topology cannot be counted');
+});

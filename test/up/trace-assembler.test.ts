@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assembleTrace, TraceAssembler, type AssembledTrace } from '../../src/collector';
+import { FIXED_TRACE, FIXED_TRACE_ID } from './trace-fixture';
+
+function clockedAssembler(options: { quietMs?: number; rootlessMs?: number; maxOpenTraces?: number } = {}) {
+  let now = 0;
+  const done: AssembledTrace[] = [];
+  const assembler = new TraceAssembler({ ...options, now: () => now, onTrace: (trace) => done.push(trace) });
+  return { assembler, done, advance: (ms: number) => (now += ms) };
+}
+
+test('links spans from several services into one tree whatever order they arrive in', () => {
+  const trace = assembleTrace([...FIXED_TRACE].reverse());
+  assert.equal(trace.traceId, FIXED_TRACE_ID);
+  assert.equal(trace.trees.length, 1);
+  assert.equal(trace.orphans, 0);
+  assert.equal(trace.root?.spanId, '00000000000000a1');
+  assert.equal(trace.failed, true);
+  const [fn] = trace.trees[0].children;
+  assert.deepEqual(
+    fn.children.map((child) => child.span.name),
+    ['parse request', 'fetch user', 'charge'],
+    'children in start order',
+  );
+  assert.equal(trace.endMs - trace.startMs, 120);
+});
+
+test('a trace is handed over once its root has come and it has been quiet, not before', () => {
+  const { assembler, done, advance } = clockedAssembler({ quietMs: 500 });
+  assembler.add(FIXED_TRACE.slice(0, 6));
+  advance(10_000);
+  assembler.poll();
+  assert.equal(done.length, 0, 'no root yet: still waiting');
+  assembler.add(FIXED_TRACE.slice(6));
+  advance(499);
+  assembler.poll();
+  assert.equal(done.length, 0, 'root came, but not quiet long enough');
+  advance(1);
+  assembler.poll();
+  assert.equal(done.length, 1);
+  assert.equal(done[0].spans.length, FIXED_TRACE.length);
+
+  assembler.add(FIXED_TRACE.slice(0, 1));
+  assert.equal(assembler.lateSpans, 1, 'a span after its trace was handed over is counted as late, not a new trace');
+  assert.equal(assembler.openTraces, 0);
+});
+
+test('a trace without a root is handed over after the rootless wait, and flush hands over the rest', () => {
+  const { assembler, done, advance } = clockedAssembler({ quietMs: 100, rootlessMs: 1_000 });
+  const other = FIXED_TRACE.slice(0, 3).map((span) => ({ ...span, traceId: 'f'.repeat(32) }));
+  assembler.add(FIXED_TRACE.slice(0, 3));
+  advance(1_000);
+  assembler.add(other);
+  assembler.poll();
+  assert.deepEqual(done.map((trace) => trace.traceId), [FIXED_TRACE_ID]);
+  assert.equal(done[0].root, undefined);
+  assembler.flush();
+  assert.equal(done.length, 2);
+});
+
+test('memory stays bounded: past maxOpenTraces the oldest open trace is handed over early', () => {
+  const { assembler, done } = clockedAssembler({ maxOpenTraces: 2 });
+  for (const id of ['1', '2', '3']) assembler.add([{ ...FIXED_TRACE[0], traceId: id.repeat(32) }]);
+  assert.equal(assembler.openTraces, 2);
+  assert.deepEqual(done.map((trace) => trace.traceId), ['1'.repeat(32)]);
+});

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { runUp, tempDir, writeJson } from './up-helpers';
+
+test('a bad topology is reported line by line with JSON paths, exit 2, no stack trace, nothing started', async () => {
+  const dir = tempDir();
+  try {
+    const path = writeJson(dir, 'bad.json', {
+      services: {
+        gateway: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [{ Action: { CallService: { service: 'paymnts', grpc_method: 'B' } } }] } } },
+        payments: { behaviour: { grpc_method_b: null }, replicas: -1 },
+      },
+      entry_points: [{ service: 'gateway', method: 'A', rps: 1 }],
+    });
+    const run = await runUp([path]);
+    assert.equal(run.code, 2);
+    const lines = run.stderr.trimEnd().split('\n');
+    assert.deepEqual(lines, [
+      `${path}: services.payments.replicas: must be ≥ 1 (got number -1)`,
+      `${path}: services.gateway.behaviour.grpc_method_a.operations[0].Action.CallService.service: unknown service "paymnts" (did you mean "payments"?); services are: gateway, payments`,
+    ]);
+    assert.equal(run.stdout, '', 'nothing was started or printed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing topology file, bad options and extra arguments exit 2 with a clear message', async () => {
+  const missing = await runUp(['/nonexistent/topology.jsonc']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, '/nonexistent/topology.jsonc: cannot read the topology: no such file\n');
+
+  const badOptions = await runUp(['--duration', 'soon', '--rps', '0', '--otlp', 'ftp://x']);
+  assert.equal(badOptions.code, 2);
+  assert.match(badOptions.stderr, /--duration must be a positive number of seconds, like 30, 30s or 2m \(got "soon"\)/);
+  assert.match(badOptions.stderr, /--rps must be a number > 0/);
+  assert.match(badOptions.stderr, /--otlp must be an http:\/\/ address/);
+  assert.match(badOptions.stderr, /Usage: thespian up/);
+
+  const unknown = await runUp(['--bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--bogus/);
+  assert.doesNotMatch(missing.stderr + badOptions.stderr + unknown.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('a port already taken is named with its service before anything starts', async () => {
+  const dir = tempDir();
+  const blocker: Server = createServer();
+  try {
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '0.0.0.0', () => resolve((blocker.address() as { port: number }).port)));
+    const path = writeJson(dir, 'busy.json', { services: { solo: { port, behaviour: {} } } });
+    const run = await runUp([path]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, new RegExp(`port ${port} of service solo is already in use`));
+    assert.match(run.stderr, /another `thespian up` still running/);
+  } finally {
+    blocker.close();
+    rmSync(join(dir), { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,140 @@
+/**
+ * Runs the built `thespian up` (dist/cli/main.js) as a real process for the tests in this folder.
+ * Topologies get free ports picked at run time, so tests can run side by side.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../support/instance-process';
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'thespian-up-test-'));
+}
+
+/** Ports free right now (all held open together, so they are distinct). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => {
+      const server = createServer();
+      return new Promise<typeof server>((resolve) => server.listen(0, '0.0.0.0', () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export function writeJson(dir: string, name: string, data: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(data, null, 2));
+  return path;
+}
+
+export interface UpProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stdout; rejects if the process exits or time runs out. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Environment without anything that would send the services' telemetry elsewhere. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('OTEL_') && !['CONFIG_JSON', 'CONFIG_FILE', 'LOKI_ADDRESS', 'FORCE_COLOR'].includes(key)) env[key] = value;
+  }
+  return env;
+}
+
+export function startUp(args: string[]): UpProcess {
+  const child = spawn(process.execPath, [CLI, 'up', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitForOutput(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stdout);
+          if (match) {
+            cleanup();
+            resolve(match);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void exited.then(({ code }) => {
+          if (!pattern.exec(stdout)) {
+            cleanup();
+            reject(new Error(`exited with ${code} before ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+          }
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** Runs `thespian up` to the end; kills it (and fails) if it takes longer than timeoutMs. */
+export async function runUp(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const up = startUp(args);
+  const timer = setTimeout(() => up.child.kill('SIGKILL'), timeoutMs);
+  const { code } = await up.exited;
+  clearTimeout(timer);
+  return { code, stdout: up.stdout(), stderr: up.stderr() };
+}
+
+/** The PIDs `thespian up` prints once its services are ready. */
+export function readyPids(stdout: string): number[] {
+  const line = /^ready: (.*)$/m.exec(stdout)?.[1] ?? '';
+  return [...line.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
+}
+
+/** True while the process exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return true;
+  try {
+    const text = readFileSync(stat, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves with the PIDs still alive after waiting up to `timeoutMs` for all to go. */
+export async function survivors(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    if (alive.length === 0 || Date.now() >= deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
