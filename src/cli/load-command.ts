@@ -15,10 +15,12 @@ percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.
 
 Targets:
   --target HOST:PORT       an instance (repeatable; each gets --rate); a bare PORT means 127.0.0.1:PORT
-  --topology FILE          the entry points of a topology run by \`thespian up\`, each at its own rps
-                           (on 127.0.0.1 at its service's port)
+  --topology FILE          the entry points of a topology run by \`thespian up\` (on 127.0.0.1, at
+                           each service's port), each at its own rps
 Options:
-  --rate R                 requests per second to each --target (default 10; "200" or "200/s")
+  --rate R                 requests per second to each --target (default 10; "200" or "200/s");
+                           with --topology, the total, shared by the entry points in proportion
+                           to their rps
   --duration S             how long to send, e.g. 30, 30s, 2m (default 10 s)...
   --requests N             ...or how many requests in all (spread over targets by rate)
   --method A|B|C           the method --target requests call (default A)
@@ -151,9 +153,10 @@ function parseLoadArgs(args: string[]): LoadOptions {
       problems.push(`--target ${error.message}`);
     }
   }
-  if (values.topology !== undefined && problems.length === 0) {
-    targets.push(...topologyTargets(values.topology, { rate: values.rate, method: values.method }));
+  if (values.topology !== undefined && values.method !== undefined) {
+    problems.push("--method applies to --target only; a topology's entry points name their own methods");
   }
+  if (values.topology !== undefined && problems.length === 0) targets.push(...topologyTargets(values.topology, rate));
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
   const plan: LoadPlan = requests !== undefined ? { targets, requests } : { targets, durationS: durationS ?? 10 };
@@ -163,8 +166,24 @@ function parseLoadArgs(args: string[]): LoadOptions {
   return options;
 }
 
-function topologyTargets(path: string, given: { rate?: string; method?: string }): LoadTarget[] {
-  void path;
-  void given;
-  throw new UsageError('--topology is not available yet');
+/**
+ * The topology's entry points, at the addresses a `thespian up` of the same file listens on
+ * (127.0.0.1 and each service's port), each at its rps; `--rate` scales them to that total.
+ */
+function topologyTargets(path: string, totalRate: number | undefined): LoadTarget[] {
+  // Required here: only this option needs the topology reader (and zod).
+  const { loadTopology } = require('../topology') as typeof import('../topology');
+  const topology = loadTopology(path); // a ConfigError lists the file's problems and exits 2
+  if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
+  const sum = topology.entryPoints.reduce((total, entry) => total + entry.rps, 0);
+  const scale = totalRate === undefined ? 1 : totalRate / sum;
+  return topology.entryPoints.map((entry) => {
+    const service = topology.services.find((candidate) => candidate.name === entry.service)!;
+    return {
+      address: parseTargetAddress(`127.0.0.1:${service.port}`),
+      method: entry.method,
+      rate: entry.rps * scale,
+      label: entry.service,
+    };
+  });
 }

@@ -24,11 +24,13 @@ export function formatSummary(summary: LoadSummary): string {
   lines.push(`Rate       ${rate(summary.achievedRate)}/s achieved of ${rate(asked)}/s asked (${ratio.toFixed(1)}%)`);
   const lag = summary.sendLagMs;
   if (summary.keptUp) {
-    lines.push(`Sending    kept up: send lag p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)}`);
+    lines.push(`Sending    kept up: send lag p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)}; ${cpu(summary)}`);
   } else {
-    lines.push(`Sending    FELL BEHIND: send lag p99 ${ms(lag.p99)} (tolerance ${ms(summary.lagToleranceMs)}), max ${ms(lag.max)};`);
-    lines.push(`           ${summary.lateSends} requests went out more than ${ms(summary.lagToleranceMs)} late. This process could not send`);
-    lines.push(`           ${rate(asked)}/s; latencies below still count from the scheduled times.`);
+    const tolerance = `${summary.lagToleranceMs} ms`;
+    lines.push(`Sending    FELL BEHIND: send lag p99 ${ms(lag.p99)} (tolerance ${tolerance}), max ${ms(lag.max)};`);
+    lines.push(`           ${summary.lateSends} requests went out more than ${tolerance} late: this process`);
+    lines.push(`           (${summary.processCpuPercent.toFixed(0)}% of a CPU core) could not send ${rate(asked)}/s. Latencies below`);
+    lines.push('           still count from the scheduled times.');
   }
   if (summary.dropped > 0) {
     lines.push(
@@ -106,6 +108,10 @@ function unreachableHint(summary: LoadSummary): string | undefined {
 
 function percentileRow(p: LatencyPercentiles): string {
   return [p.p50, p.p90, p.p99, p.p99_9, p.max].map((value) => value.toFixed(2).padStart(9)).join('');
+}
+
+function cpu(summary: LoadSummary): string {
+  return `this process used ${summary.processCpuPercent.toFixed(0)}% of a CPU core`;
 }
 
 function rate(value: number): string {

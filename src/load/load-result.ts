@@ -62,6 +62,11 @@ export interface LoadSummary {
   lagToleranceMs: number;
   /** False when the sender could not keep to the schedule (send lag p99 above the tolerance). */
   keptUp: boolean;
+  /**
+   * CPU time this process used during the run, as a share of one core (100 = one core busy
+   * all the time). Near 100 means the load generator itself was the limit.
+   */
+  processCpuPercent: number;
 }
 
 export interface LoadResult {

@@ -92,6 +92,7 @@ export class OpenLoopRun {
   private readonly codes = new Uint32Array(STATUS_COUNT);
 
   private t0 = 0;
+  private cpuAtStart: NodeJS.CpuUsage | undefined;
   private startedAt = '';
   private scheduled = 0;
   private sent = 0;
@@ -137,6 +138,7 @@ export class OpenLoopRun {
     this.started = true;
     this.scheduling = true;
     this.t0 = performance.now();
+    this.cpuAtStart = process.cpuUsage();
     this.startedAt = new Date().toISOString();
     this.tick();
     return this;
@@ -297,6 +299,8 @@ export class OpenLoopRun {
     const scheduleSpan = this.scheduled === 0 ? 0 : this.lastScheduledAt - this.t0 + 1000 / targetRate;
     const sendingSpan = this.sent === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / targetRate;
     const lagP99 = this.sendLag.percentileMs(99);
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    const wallMs = performance.now() - this.t0;
     const summary: LoadSummary = {
       targets,
       startedAt: this.startedAt,
@@ -314,6 +318,7 @@ export class OpenLoopRun {
       lateSends: this.lateSends,
       lagToleranceMs: this.lagToleranceMs,
       keptUp: lagP99 <= this.lagToleranceMs,
+      processCpuPercent: wallMs > 0 ? (cpu.user + cpu.system) / 10 / wallMs : 0,
     };
     if (this.durationMs !== undefined) summary.durationS = this.durationMs / 1000;
     if (this.requestLimit !== undefined) summary.requestLimit = this.requestLimit;

@@ -36,6 +36,7 @@ const steadyRun: LoadSummary = {
   lateSends: 0,
   lagToleranceMs: 25,
   keptUp: true,
+  processCpuPercent: 12.4,
 };
 
 const strainedRun: LoadSummary = {
@@ -60,6 +61,7 @@ const strainedRun: LoadSummary = {
   lateSends: 17211,
   lagToleranceMs: 25,
   keptUp: false,
+  processCpuPercent: 99.6,
 };
 
 test('summary of a steady run: rate, kept up, statuses OK first then by count, percentiles', () => {
