@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GrpcMethodName } from '../load/driving-client';
 import type { LoadPlan, LoadTarget } from '../load/open-loop';
@@ -38,9 +39,6 @@ from the actual send. If this process cannot send at the rate asked, the summary
 Exit status: 0 when the run completes (failed requests are reported, not fatal), 2 for bad
 arguments. Ctrl-C stops sending and prints the summary of what was sent.`;
 
-/** How long to wait for connections before starting the clock anyway. */
-const CONNECT_TIMEOUT_MS = 5000;
-
 interface LoadOptions {
   plan: LoadPlan;
   timeoutMs: number;
@@ -57,26 +55,29 @@ export const loadCommand: Command = {
     const options = parseLoadArgs(args);
     // Required here, not imported above: command modules load grpc-js only when they run.
     const load = require('../load') as typeof import('../load');
-    const client = new load.DrivingClient(
-      options.plan.targets.map((target) => target.address),
-      { timeoutMs: options.timeoutMs, channelsPerTarget: options.channels },
-    );
-    const run = new load.OpenLoopRun(client, { ...options.plan, keepRequests: options.jsonPath !== undefined });
-    const display = options.quiet ? undefined : new load.ProgressDisplay(run, process.stderr);
-
+    if (options.jsonPath !== undefined) checkWritable(options.jsonPath);
+    let display: import('../load').ProgressDisplay | undefined;
+    const interrupt = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      process.stderr.write(`\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once)\n`);
-      run.stop();
+      process.stderr.write('\nstopping: waiting for the requests in flight (Ctrl-C again to quit at once)\n');
+      interrupt.abort();
     };
     process.on('SIGINT', onInterrupt);
     try {
-      await client.connect(CONNECT_TIMEOUT_MS);
-      run.start();
-      display?.start();
-      const result = await run.finished;
+      const result = await load.sendToTargets(
+        { ...options.plan, keepRequests: options.jsonPath !== undefined },
+        {
+          timeoutMs: options.timeoutMs,
+          channelsPerTarget: options.channels,
+          signal: interrupt.signal,
+          onStart: (run) => {
+            if (!options.quiet) display = new load.ProgressDisplay(run, process.stderr).start();
+          },
+        },
+      );
       display?.stop();
       if (!options.quiet) process.stdout.write(`${load.formatSummary(result.summary)}\n`);
       if (options.jsonPath !== undefined) {
@@ -87,10 +88,18 @@ export const loadCommand: Command = {
     } finally {
       display?.stop();
       process.off('SIGINT', onInterrupt);
-      client.close();
     }
   },
 };
+
+/** Finds out before the run, not after it, that the result could not be saved. */
+function checkWritable(path: string): void {
+  try {
+    closeSync(openSync(path, 'w'));
+  } catch (error) {
+    throw new UsageError(`--json ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
 
 function parseLoadArgs(args: string[]): LoadOptions {
   let parsed;

@@ -10,7 +10,8 @@
  */
 export { parseTargetAddress, TargetAddressError, type TargetAddress } from './target-address';
 export { DrivingClient, GRPC_METHOD_NAMES, type CallOutcome, type CallDone, type GrpcMethodName } from './driving-client';
-export { OpenLoopRun, sendRequests, type LoadPlan, type LoadTarget, type LiveSnapshot, type RequestSender } from './open-loop';
+export { sendToTargets, type SendOptions } from './send-to-targets';
+export { OpenLoopRun, type LoadPlan, type LoadTarget, type LiveSnapshot, type RequestSender } from './open-loop';
 export type { LoadResult, LoadSummary, TargetSummary, StatusCounts } from './load-result';
 export { RequestLog, type RequestRecord } from './request-log';
 export { LatencyHistogram, type LatencyPercentiles } from './latency-histogram';

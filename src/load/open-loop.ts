@@ -337,14 +337,3 @@ function countsOf(codes: Uint32Array): StatusCounts {
   for (let code = 0; code < STATUS_COUNT; code++) if (codes[code]! > 0) counts[STATUS_NAMES[code] as StatusName] = codes[code]!;
   return counts;
 }
-
-/**
- * Sends the plan's requests open-loop and resolves when every one has finished: the function
- * `load` runs and `verify` reuses. `signal` stops sending early (answers still awaited).
- */
-export function sendRequests(sender: RequestSender, plan: LoadPlan, options: { signal?: AbortSignal } = {}): Promise<LoadResult> {
-  const run = new OpenLoopRun(sender, plan).start();
-  if (options.signal?.aborted) run.stop();
-  else options.signal?.addEventListener('abort', () => run.stop(), { once: true });
-  return run.finished;
-}

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { CLI, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { freePort } from '../support/free-port';
 import { sleep } from '../support/behaviours';
 
@@ -128,6 +130,7 @@ test('bad arguments exit 2 with every problem and the usage, never a stack', asy
     [['--target', '7000', '--concurrency-limit', '0'], [/--concurrency-limit must be a whole number ≥ 1/]],
     [['--target', 'host:port'], [/--target "host:port": the port must be a number/]],
     [['--target', '7000', '--what'], [/Unknown option '--what'/]],
+    [['--target', '7000', '--json', '/nonexistent-dir/result.json'], [/--json \/nonexistent-dir\/result\.json: cannot write there \(ENOENT\)/]],
   ];
   for (const [args, messages] of cases) {
     const result = await runToExit({}, ['load', ...args]);
@@ -136,4 +139,24 @@ test('bad arguments exit 2 with every problem and the usage, never a stack', asy
     assert.match(result.stderr, /Usage: thespian load/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('Ctrl-C stops sending, waits for the answers, and prints the summary of what was sent', async () => {
+  const child = spawn(process.execPath, [CLI, 'load', '--target', instance.address, '--rate', '50', '--duration', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [code] = await exited;
+  clearTimeout(timer);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /stopping: waiting for the requests in flight/);
+  assert.match(stdout, /Stopped\s+early \(interrupted\)/);
+  const sent = Number(/(\d+) sent/.exec(stdout)?.[1]);
+  assert.ok(sent > 0 && sent < 50 * 30, `sent ${sent} before the interrupt, far fewer than the 3000 planned`);
+  assert.match(stdout, new RegExp(`${sent} sent, 0 dropped, ${sent} answered`));
 });
