@@ -4,6 +4,9 @@
  */
 import { COMMANDS } from './commands';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
+import { UsageError } from './usage-error';
+
+export { UsageError };
 
 const USAGE_EXIT_CODE = 2;
 
@@ -51,10 +54,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Thrown by commands for bad arguments; printed with the command's usage. */
-export class UsageError extends Error {}
 
 if (require.main === module) {
+  // `thespian ... | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
