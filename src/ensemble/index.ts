@@ -7,4 +7,5 @@
 export { Ensemble, EnsembleStartError, type EnsembleOptions } from './ensemble';
 export { ServiceProcess, INSTANCE_MAIN, CHILD_WATCHDOG } from './service-process';
 export { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
-export { runUp, type UpOptions, type UpResult } from './up-session';
+export { runUp, type UpOptions } from './up-session';
+export type { UpResult } from './up-report';

@@ -72,7 +72,7 @@ export class TrafficDriver {
 
   /** Seconds spent sending so far (until stop). */
   get elapsedMs(): number {
-    if (this.startedAt === 0) return 0;
+    if (this.startedAt === 0 || (this.stoppedAt !== undefined && this.stoppedAt < this.startedAt)) return 0;
     return (this.stoppedAt ?? performance.now()) - this.startedAt;
   }
 
@@ -81,10 +81,14 @@ export class TrafficDriver {
     return this.options.targets.reduce((sum, target) => sum + target.rps, 0);
   }
 
+  /** Starts sending; does nothing if stop() came first. */
   start(): void {
+    if (this.stoppedAt !== undefined) return;
     this.startedAt = performance.now();
-    if (this.options.targets.length === 0) return;
-    this.tick();
+    if (this.options.targets.length > 0) return this.tick();
+    // Nothing to call: a duration still ends the run; a request count never could, so it ends now.
+    if (this.options.durationMs !== undefined) this.timer = setTimeout(() => this.stop(), this.options.durationMs);
+    else if (this.options.maxRequests !== undefined) this.stop();
   }
 
   /** Sends no more requests; those in flight carry on. */

@@ -1,8 +1,8 @@
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { ConfigError } from '../config/config-error';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import {
-  formatMs,
   LokiPushReceiver,
   OtlpTraceReceiver,
   RunSummary,
@@ -13,12 +13,13 @@ import {
   type OtlpForwarder,
   type ReceivedSpan,
 } from '../collector';
-import type { GrpcMethod } from '../engine/model';
-import { expectedSpansOfSuccess, type Topology } from '../topology';
+import type { Topology } from '../topology';
 import { Ensemble, EnsembleStartError } from './ensemble';
 import { cpuSecondsOf, ownCpuSeconds } from './process-cpu';
 import { TerminalView } from './terminal-view';
+import { TraceTally } from './trace-tally';
 import { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
+import { describeExit, finalSummary, formatRate, printHeader, type UpResult } from './up-report';
 
 export interface UpOptions {
   readonly topology: Topology;
@@ -36,6 +37,8 @@ export interface UpOptions {
   readonly treesPerSecond: number;
   /** Where the services' log files go; default a temporary folder, removed after a clean run. */
   readonly logDir?: string;
+  /** The services' log level (default info). */
+  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** The final summary as JSON, for scripts and the benchmark. */
   readonly summaryJsonFile?: string;
   readonly out: NodeJS.WritableStream;
@@ -45,49 +48,18 @@ export interface UpOptions {
   readonly width: number;
 }
 
-/** The gRPC service of Thespian's A, B and C, as the instrumentation names it in rpc.service. */
-const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
 /** A trace is complete once its root has arrived and no span of it came for this long. */
 const TRACE_QUIET_MS = 1_000;
 /** After the traffic stops, requests in flight get this long to answer before they are cancelled. */
-const DRAIN_MS = 15_000;
+const DRAIN_MS = 30_000;
 /** Services get this long to drain and flush after SIGTERM before they are killed. */
 const SERVICE_STOP_MS = 15_000;
 const FORWARD_FLUSH_MS = 5_000;
-/** How often a crashed service is looked for. */
+/** More requests in flight than this many seconds of traffic (and at least OVERLOAD_IN_FLIGHT) means the services are falling behind. */
+const OVERLOAD_SECONDS = 3;
+const OVERLOAD_IN_FLIGHT = 50;
+/** How often a crashed service (or an overload) is looked for. */
 const WATCH_INTERVAL_MS = 500;
-
-/** What the final summary reports; also written by --summary-json. */
-export interface UpResult {
-  readonly topology: string;
-  readonly durationS: number;
-  readonly requests: {
-    sent: number;
-    ok: number;
-    failed: number;
-    unanswered: number;
-    targetRps: number;
-    achievedRps: number;
-    failuresByCode: Record<string, number>;
-  };
-  readonly latencyMs: { p50?: number; p90?: number; p99?: number; max?: number };
-  readonly traces: { complete: number; withoutRoot: number; withOrphans: number; drawn: number; failed: number; other: number };
-  readonly spans: {
-    received: number;
-    rootSpans: number;
-    late: number;
-    okTraces: number;
-    okTracesExpected: number | null;
-    okTracesReceived: number;
-    okTracesWithMissingSpans: number;
-  };
-  readonly logLines: number;
-  readonly cpuSeconds: { parent: number; services: number | null };
-  readonly services: { name: string; port: number; pid: number | null; exit: string }[];
-  readonly stoppedBy: string;
-  /** Where the services' logs are, if they were kept. */
-  logDir: string | null;
-}
 
 /**
  * `thespian up`: the embedded collector, the services, the traffic and the live view, and the
@@ -97,73 +69,35 @@ export interface UpResult {
 export async function runUp(options: UpOptions): Promise<number> {
   const { topology, out } = options;
   const say = (line = '') => out.write(`${line}\n`);
+  // Files first: a path that cannot be written is bad input, reported before anything starts.
+  const json = options.jsonFile ? createWriteStream('', { fd: openForWriting(options.jsonFile, '--json') }) : undefined;
+  if (options.summaryJsonFile) closeSync(openForWriting(options.summaryJsonFile, '--summary-json'));
+  const logDir = options.logDir ? makeFolder(options.logDir) : mkdtempSync(join(tmpdir(), 'thespian-up-'));
   const receiver = await OtlpTraceReceiver.start({ maxSpans: 0 });
   const loki = await LokiPushReceiver.start({ maxLines: 0 });
-  const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'thespian-up-'));
-  if (options.logDir) mkdirSync(logDir, { recursive: true });
   const targets = trafficTargets(topology, options.totalRps);
   const serviceColours = new Map(topology.services.map((service, index) => [service.name, index]));
 
   printHeader(options, targets, logDir, say);
 
   let forwarder: OtlpForwarder | undefined;
-  let json: WriteStream | undefined;
-  const stats = { spans: 0, roots: 0, otherTraces: 0, logLines: 0, okTraces: 0, okExpected: 0, okExpectedKnown: true, okReceived: 0, okMissing: 0, withoutRoot: 0, withOrphans: 0, failedTraces: 0 };
+  const tally = new TraceTally(topology);
   const summary = new RunSummary();
   let view: TerminalView | undefined;
-  const expectedCache = new Map<string, number | undefined>();
   const onTrace = (trace: AssembledTrace) => {
-    // Health checks (ours at start, and anyone's) are traced too; they are not the traffic.
-    if (trace.root && trace.root.attributes['rpc.service'] !== THESPIAN_RPC_SERVICE) {
-      stats.otherTraces++;
-      return;
-    }
-    if (!trace.root) stats.withoutRoot++;
-    if (trace.orphans > 0) stats.withOrphans++;
-    if (trace.failed) stats.failedTraces++;
-    if (trace.root && !trace.failed) {
-      const method = String(trace.root.attributes['rpc.method'] ?? '') as GrpcMethod;
-      const key = `${trace.root.service}/${method}`;
-      if (!expectedCache.has(key)) expectedCache.set(key, expectedSpansOfSuccess(topology, trace.root.service, method));
-      const expected = expectedCache.get(key);
-      stats.okTraces++;
-      stats.okReceived += trace.spans.length;
-      if (expected === undefined) stats.okExpectedKnown = false;
-      else {
-        stats.okExpected += expected;
-        if (trace.spans.length < expected) stats.okMissing++;
-      }
-    }
-    view?.offer(trace);
+    if (tally.countTrace(trace)) view?.offer(trace);
   };
+  let logLines = 0;
   const assembler = new TraceAssembler({ onTrace, quietMs: TRACE_QUIET_MS });
 
   receiver.onSpans((spans: ReceivedSpan[]) => {
-    stats.spans += spans.length;
-    for (const span of spans) if (!span.parentSpanId && span.attributes['rpc.service'] === THESPIAN_RPC_SERVICE) stats.roots++;
+    tally.countSpans(spans);
     if (json) json.write(spans.map(spanJsonLine).join('\n') + '\n');
     forwarder?.forward(spans);
     assembler.add(spans);
   });
-  loki.onLines((lines) => (stats.logLines += lines.length));
-  if (options.jsonFile) json = createWriteStream(options.jsonFile);
+  loki.onLines((lines) => (logLines += lines.length));
   if (options.otlpUrl) forwarder = startOtlpForwarder(options.otlpUrl);
-
-  let ensemble: Ensemble;
-  try {
-    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir });
-  } catch (error) {
-    // The log folder stays: it holds the reason a service did not start.
-    await Promise.all([receiver.close(), loki.close(), forwarder?.shutdown(0), closeStream(json)]);
-    if (error instanceof EnsembleStartError) {
-      options.err.write(`thespian up: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
-  say('Ctrl-C stops everything.');
-  say();
 
   const driver = new TrafficDriver({
     targets,
@@ -171,21 +105,9 @@ export async function runUp(options: UpOptions): Promise<number> {
     durationMs: options.durationMs,
     onOutcome: (outcome: RequestOutcome) => summary.record(outcome),
   });
-  view = new TerminalView({
-    out,
-    tty: options.tty,
-    colour: options.colour,
-    width: options.width,
-    treesPerSecond: options.treesPerSecond,
-    quiet: options.quiet,
-    serviceColours,
-    status: () => summary.line({ elapsedMs: driver.elapsedMs, sent: driver.sent, spans: stats.spans, inFlight: driver.inFlight }),
-  });
-  assembler.start();
-  view.start();
-  driver.start();
 
-  // Runs until the bound is reached, a signal comes, or a service dies.
+  // Signals are ours from here on, so even a Ctrl-C during start-up stops everything in order.
+  let ensemble: Ensemble | undefined;
   let stoppedBy = 'the end of the run';
   let signals = 0;
   let hurry: () => void = () => undefined;
@@ -197,17 +119,61 @@ export async function runUp(options: UpOptions): Promise<number> {
       driver.stop();
     } else {
       // A second Ctrl-C: do not wait any longer for anything.
-      ensemble.killNow();
+      ensemble?.killNow();
       hurry();
     }
   };
   const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signalNames) process.on(signal, onSignal);
+
+  try {
+    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel });
+  } catch (error) {
+    // The log folder stays: it holds the reason a service did not start.
+    for (const signal of signalNames) process.off(signal, onSignal);
+    driver.close();
+    await Promise.all([receiver.close(), loki.close(), forwarder?.shutdown(0), closeStream(json)]);
+    if (error instanceof EnsembleStartError) {
+      options.err.write(`thespian up: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const services = ensemble;
+  say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
+  say('Ctrl-C stops everything.');
+  say();
+
+  view = new TerminalView({
+    out,
+    tty: options.tty,
+    colour: options.colour,
+    width: options.width,
+    treesPerSecond: options.treesPerSecond,
+    quiet: options.quiet,
+    serviceColours,
+    status: () => summary.line({ elapsedMs: driver.elapsedMs, sent: driver.sent, spans: tally.spans, inFlight: driver.inFlight }),
+  });
+  assembler.start();
+  view.start();
+  // A signal during start-up has already stopped the driver; then no traffic is sent at all.
+  driver.start();
+
+  let crashedService = false;
+  let warnedOverload = false;
   const watcher = setInterval(() => {
-    const crashed = ensemble.crashed;
+    if (!warnedOverload && driver.inFlight > Math.max(OVERLOAD_IN_FLIGHT, driver.targetRate * OVERLOAD_SECONDS)) {
+      warnedOverload = true;
+      view!.println(
+        `warning: ${driver.inFlight} requests in flight: the services cannot keep up with ${formatRate(driver.targetRate)}/s on this machine, ` +
+          'so latency grows (the traffic does not wait for answers); try a lower --rps, or --log-level warn',
+      );
+    }
+    const crashed = services.crashed;
     if (crashed.length === 0) return;
     clearInterval(watcher);
-    stoppedBy = `service ${crashed[0].name} stopping on its own`;
+    stoppedBy = `service ${crashed[0].name} exited unexpectedly`;
+    crashedService = true;
     view!.println(...crashed.map((service) => `service ${service.name} exited unexpectedly (${describeExit(service.status)}); its log: ${service.logFile}`));
     driver.stop();
   }, WATCH_INTERVAL_MS);
@@ -218,10 +184,13 @@ export async function runUp(options: UpOptions): Promise<number> {
   view.println(`stopping (${stoppedBy}): waiting for ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight, then stopping the services…`);
   const drained = await Promise.race([driver.drain(DRAIN_MS), hurried.then(() => false)]);
   if (!drained) driver.cancelInFlight();
-  const serviceCpu = sumDefined(ensemble.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined)));
-  await Promise.race([ensemble.stop(SERVICE_STOP_MS), hurried]);
-  await ensemble.stop(SERVICE_STOP_MS);
-  // Every service has flushed its spans before exiting; the quiet period lets the last traces settle.
+  // Read before they exit: /proc forgets a process once it is reaped.
+  const cpuByService = services.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
+  const serviceCpu = sumDefined(cpuByService);
+  await Promise.race([services.stop(SERVICE_STOP_MS), hurried]);
+  await services.stop(SERVICE_STOP_MS);
+  // Each service exported its last spans before exiting, and the receiver took each export in
+  // full before answering it: every span is here, so every open trace can be handed over now.
   assembler.stop();
   assembler.flush();
   view.drawWaiting(Math.max(3, Math.ceil(options.treesPerSecond)));
@@ -244,35 +213,42 @@ export async function runUp(options: UpOptions): Promise<number> {
     },
     latencyMs: { p50: summary.percentile(50), p90: summary.percentile(90), p99: summary.percentile(99), max: summary.percentile(100) },
     traces: {
-      complete: assembler.tracesHandedOver - stats.withoutRoot - stats.otherTraces,
-      withoutRoot: stats.withoutRoot,
-      withOrphans: stats.withOrphans,
+      complete: assembler.tracesHandedOver - tally.withoutRoot - tally.otherTraces,
+      withoutRoot: tally.withoutRoot,
+      withOrphans: tally.withOrphans,
       drawn: view.drawn,
-      failed: stats.failedTraces,
-      other: stats.otherTraces,
+      failed: tally.failedTraces,
+      other: tally.otherTraces,
     },
     spans: {
-      received: stats.spans,
-      rootSpans: stats.roots,
+      received: tally.spans,
+      rootSpans: tally.roots,
       late: assembler.lateSpans,
-      okTraces: stats.okTraces,
-      okTracesExpected: stats.okExpectedKnown ? stats.okExpected : null,
-      okTracesReceived: stats.okReceived,
-      okTracesWithMissingSpans: stats.okMissing,
+      okTraces: tally.okTraces,
+      okTracesExpected: tally.okExpectedKnown ? tally.okExpected : null,
+      okTracesReceived: tally.okReceived,
+      okTracesWithMissingSpans: tally.okShort,
     },
-    logLines: stats.logLines,
+    logLines,
     cpuSeconds: { parent: ownCpuSeconds(), services: serviceCpu ?? null },
-    services: ensemble.services.map((service) => ({ name: service.name, port: service.port, pid: service.pid ?? null, exit: describeExit(service.status) })),
+    parentMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    services: services.services.map((service, index) => ({
+      name: service.name,
+      port: service.port,
+      pid: service.pid ?? null,
+      exit: describeExit(service.status),
+      cpuSeconds: cpuByService[index] ?? null,
+    })),
     stoppedBy,
     logDir: null,
   };
   // A temporary log folder is removed when every service stopped cleanly; otherwise it is evidence.
-  const clean = ensemble.services.every((service) => service.status?.code === 0);
+  const clean = services.services.every((service) => service.status?.code === 0);
   if (!options.logDir && clean) rmSync(logDir, { recursive: true, force: true });
   else result.logDir = logDir;
   for (const line of finalSummary(result, options)) say(line);
   if (options.summaryJsonFile) writeFileSync(options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
-  return signals > 1 ? 1 : 0;
+  return signals > 1 || crashedService ? 1 : 0;
 }
 
 function trafficTargets(topology: Topology, totalRps: number | undefined): TrafficTarget[] {
@@ -284,69 +260,26 @@ function trafficTargets(topology: Topology, totalRps: number | undefined): Traff
   });
 }
 
-function printHeader(options: UpOptions, targets: TrafficTarget[], logDir: string, say: (line?: string) => void): void {
-  const { topology } = options;
-  const relativePath = relative(process.cwd(), topology.sourcePath);
-  const where = relativePath && !relativePath.startsWith('..') ? relativePath : topology.sourcePath;
-  say(`thespian up: ${topology.name} (${where}), ${topology.services.length} services as local processes`);
-  const width = Math.max(...topology.services.map((service) => service.name.length));
-  for (const service of topology.services) {
-    const replicas = service.replicas > 1 ? `  (replicas: ${service.replicas} in the topology; one process here)` : '';
-    say(`  ${service.name.padEnd(width)}  127.0.0.1:${service.port}${replicas}`);
-  }
-  for (const warning of topology.warnings) say(`  warning: ${warning}`);
-  const traffic = targets.map((target) => `${target.service}/${target.method} ${formatRate(target.rps)}/s`).join(', ');
-  say(`traffic: ${traffic || 'none (the topology has no entry_points; call the services yourself)'}`);
-  const bounds = [
-    options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',
-    options.maxRequests !== undefined ? `for ${options.maxRequests} requests` : '',
-  ].filter(Boolean);
-  if (bounds.length > 0) say(`  ${bounds.join(' or ')}, whichever comes first`);
-  if (options.quiet || options.treesPerSecond <= 0) say('drawing: no trees (--quiet); the summary only');
-  else {
-    const perSecond = options.treesPerSecond === 1 ? '1 trace tree per second' : `${options.treesPerSecond} trace trees per second`;
-    say(`drawing: at most ${perSecond}, failed ones first (--trees N to change, --quiet for none)`);
-  }
-  say(`logs: ${logDir}/<service>.log${options.logDir ? '' : ' (removed after a clean stop)'}${options.jsonFile ? `; spans: ${options.jsonFile}` : ''}${options.otlpUrl ? `; forwarding to ${options.otlpUrl}` : ''}`);
-}
-
-function finalSummary(result: UpResult, options: UpOptions): string[] {
-  const { requests, latencyMs, traces, spans } = result;
-  const percent = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
-  const ms = (value: number | undefined) => (value === undefined ? '-' : formatMs(value));
-  const codes = Object.entries(requests.failuresByCode)
-    .map(([code, count]) => `${count} ${code}`)
-    .join(', ');
-  const expected =
-    spans.okTracesExpected === null
-      ? `${spans.okTracesReceived.toLocaleString('en-US')} in ${spans.okTraces} ok traces (expected count unknown for this topology)`
-      : `${spans.okTracesReceived.toLocaleString('en-US')} of ${spans.okTracesExpected.toLocaleString('en-US')} expected in ${spans.okTraces} ok traces`;
-  const lines = [
-    '',
-    `thespian up: stopped after ${result.durationS.toFixed(1)} s (${result.stoppedBy})`,
-    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${percent(requests.failed, requests.ok + requests.failed)})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}`,
-    `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
-    `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
-    `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,
-    `  logs      ${result.logLines.toLocaleString('en-US')} lines pushed to the embedded Loki receiver${result.logDir ? `; kept in ${result.logDir}` : ''}`,
-    `  cpu       this process ${result.cpuSeconds.parent.toFixed(1)} s${result.cpuSeconds.services === null ? '' : `, services ${result.cpuSeconds.services.toFixed(1)} s`}`,
-  ];
-  if (options.jsonFile) lines.push(`  json      every span in ${options.jsonFile}`);
-  return lines;
-}
-
-function formatRate(rps: number): string {
-  return Number.isInteger(rps) ? String(rps) : rps.toFixed(2).replace(/0+$/, '');
-}
-
-function describeExit(status: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {
-  if (!status) return 'running';
-  return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
-}
-
 function sumDefined(values: (number | undefined)[]): number | undefined {
   if (values.some((value) => value === undefined)) return undefined;
   return values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+}
+
+function openForWriting(path: string, option: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    throw new ConfigError(`${option} ${path}`, [`cannot write the file: ${(error as Error).message}`]);
+  }
+}
+
+function makeFolder(path: string): string {
+  try {
+    mkdirSync(path, { recursive: true });
+    return path;
+  } catch (error) {
+    throw new ConfigError(`--logs ${path}`, [`cannot make the folder: ${(error as Error).message}`]);
+  }
 }
 
 function closeStream(stream: WriteStream | undefined): Promise<void> {

@@ -40,6 +40,10 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   assert.match(badOptions.stderr, /--otlp must be an http:\/\/ address/);
   assert.match(badOptions.stderr, /Usage: thespian up/);
 
+  const unwritable = await runUp(['--json', '/nonexistent/spans.jsonl']);
+  assert.equal(unwritable.code, 2);
+  assert.match(unwritable.stderr, /^--json \/nonexistent\/spans\.jsonl: cannot write the file: ENOENT/);
+
   const unknown = await runUp(['--bogus']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /--bogus/);

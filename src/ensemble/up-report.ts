@@ -1,0 +1,101 @@
+import { relative } from 'node:path';
+import { formatMs } from '../collector';
+import type { TrafficTarget } from './traffic-driver';
+import type { UpOptions } from './up-session';
+
+/** What the final summary reports; also written by --summary-json. */
+export interface UpResult {
+  readonly topology: string;
+  readonly durationS: number;
+  readonly requests: {
+    sent: number;
+    ok: number;
+    failed: number;
+    unanswered: number;
+    targetRps: number;
+    achievedRps: number;
+    failuresByCode: Record<string, number>;
+  };
+  readonly latencyMs: { p50?: number; p90?: number; p99?: number; max?: number };
+  readonly traces: { complete: number; withoutRoot: number; withOrphans: number; drawn: number; failed: number; other: number };
+  readonly spans: {
+    received: number;
+    rootSpans: number;
+    late: number;
+    okTraces: number;
+    okTracesExpected: number | null;
+    okTracesReceived: number;
+    okTracesWithMissingSpans: number;
+  };
+  readonly logLines: number;
+  readonly cpuSeconds: { parent: number; services: number | null };
+  /** This process's peak resident memory. */
+  readonly parentMaxRssMb: number;
+  readonly services: { name: string; port: number; pid: number | null; exit: string; cpuSeconds: number | null }[];
+  readonly stoppedBy: string;
+  /** Where the services' logs are, if they were kept. */
+  logDir: string | null;
+}
+
+/** The lines `thespian up` starts with: what runs where, the traffic, what is drawn, where logs go. */
+export function printHeader(options: UpOptions, targets: readonly TrafficTarget[], logDir: string, say: (line?: string) => void): void {
+  const { topology } = options;
+  const relativePath = relative(process.cwd(), topology.sourcePath);
+  const where = relativePath && !relativePath.startsWith('..') ? relativePath : topology.sourcePath;
+  say(`thespian up: ${topology.name} (${where}), ${topology.services.length} services as local processes`);
+  const width = Math.max(...topology.services.map((service) => service.name.length));
+  for (const service of topology.services) {
+    const replicas = service.replicas > 1 ? `  (replicas: ${service.replicas} in the topology; one process here)` : '';
+    say(`  ${service.name.padEnd(width)}  127.0.0.1:${service.port}${replicas}`);
+  }
+  for (const warning of topology.warnings) say(`  warning: ${warning}`);
+  const traffic = targets.map((target) => `${target.service}/${target.method} ${formatRate(target.rps)}/s`).join(', ');
+  say(`traffic: ${traffic || 'none (the topology has no entry_points; call the services yourself)'}`);
+  const bounds = [
+    options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',
+    options.maxRequests !== undefined ? `for ${options.maxRequests} requests` : '',
+  ].filter(Boolean);
+  if (bounds.length > 0) say(`  ${bounds.join(' or ')}${bounds.length > 1 ? ', whichever comes first' : ''}`);
+  if (options.quiet || options.treesPerSecond <= 0) say('drawing: no trees (--quiet); the summary only');
+  else {
+    const perSecond = options.treesPerSecond === 1 ? '1 trace tree per second' : `${options.treesPerSecond} trace trees per second`;
+    say(`drawing: at most ${perSecond}, failed ones first (--trees N to change, --quiet for none)`);
+  }
+  say(`logs: ${logDir}/<service>.log${options.logDir ? '' : ' (removed after a clean stop)'}${options.jsonFile ? `; spans: ${options.jsonFile}` : ''}${options.otlpUrl ? `; forwarding to ${options.otlpUrl}` : ''}`);
+}
+
+/** The final summary, under 80 columns a line where the numbers allow. */
+export function finalSummary(result: UpResult, options: UpOptions): string[] {
+  const { requests, latencyMs, traces, spans } = result;
+  const percent = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
+  const ms = (value: number | undefined) => (value === undefined ? '-' : formatMs(value));
+  const codes = Object.entries(requests.failuresByCode)
+    .map(([code, count]) => `${count} ${code}`)
+    .join(', ');
+  const expected =
+    spans.okTracesExpected === null
+      ? `${spans.okTracesReceived.toLocaleString('en-US')} in ${spans.okTraces} ok traces (expected count unknown for this topology)`
+      : `${spans.okTracesReceived.toLocaleString('en-US')} of ${spans.okTracesExpected.toLocaleString('en-US')} expected in ${spans.okTraces} ok traces`;
+  const lines = [
+    '',
+    `thespian up: stopped after ${result.durationS.toFixed(1)} s (${result.stoppedBy})`,
+    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${percent(requests.failed, requests.ok + requests.failed)})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}`,
+    `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
+    `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
+    `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,
+    `  logs      ${result.logLines.toLocaleString('en-US')} lines pushed to the embedded Loki receiver${result.logDir ? `; kept in ${result.logDir}` : ''}`,
+    `  cpu       this process ${result.cpuSeconds.parent.toFixed(1)} s (peak memory ${result.parentMaxRssMb} MB)${result.cpuSeconds.services === null ? '' : `, services ${result.cpuSeconds.services.toFixed(1)} s`}`,
+  ];
+  if (options.jsonFile) lines.push(`  json      every span in ${options.jsonFile}`);
+  return lines;
+}
+
+export function formatRate(rps: number): string {
+  return Number.isInteger(rps) ? String(rps) : rps.toFixed(2).replace(/0+$/, '');
+}
+
+export function describeExit(status: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {
+  if (!status) return 'running';
+  return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+}
+
