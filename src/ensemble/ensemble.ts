@@ -24,11 +24,14 @@ export class EnsembleStartError extends Error {}
 
 /**
  * Child environment tuning for a live view: export spans every 200 ms (the default 5 s would make
- * traces arrive in lumps) and queue far more than the default 2048 spans, which a busy service
- * fills within a second at 100 requests/s and then drops silently.
+ * traces arrive in lumps), queue far more than the default 2048 spans, which a busy service
+ * fills within a second at 100 requests/s and then drops silently, and wait longer for exports.
  */
 const SPAN_EXPORT_ENV = {
   OTEL_BSP_SCHEDULE_DELAY: '200',
+  // A service that cannot keep up lags seconds behind; the default 10 s export timeout would then
+  // drop whole batches that the receiver here would gladly take.
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '30000',
   OTEL_BSP_MAX_QUEUE_SIZE: '32768',
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
 };
