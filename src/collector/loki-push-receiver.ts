@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { BoundedLog } from './bounded-log';
 
 export interface ReceivedLogLine {
   labels: Record<string, string>;
@@ -46,9 +47,7 @@ export class LokiPushReceiver {
   failWithStatus: number | undefined;
 
   private readonly server: http.Server;
-  private readonly kept: ReceivedLogLine[] = [];
-  private droppedLines = 0;
-  private readonly listeners = new Set<LinesListener>();
+  private readonly received: BoundedLog<ReceivedLogLine>;
   private readonly delayedAnswers = new Set<NodeJS.Timeout>();
   private closing: Promise<void> | undefined;
 
@@ -59,6 +58,7 @@ export class LokiPushReceiver {
   ) {
     this.delayMs = options.delayMs ?? 0;
     this.failWithStatus = options.failWithStatus;
+    this.received = new BoundedLog(maxLines, describeLines);
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (response.headersSent) response.destroy();
@@ -69,7 +69,6 @@ export class LokiPushReceiver {
 
   static async start(options: LokiPushReceiverOptions = {}): Promise<LokiPushReceiver> {
     const maxLines = options.maxLines ?? 1_000_000;
-    if (!Number.isInteger(maxLines) || maxLines < 0) throw new RangeError(`maxLines must be an integer ≥ 0, got ${maxLines}`);
     const receiver = new LokiPushReceiver(options.host ?? '127.0.0.1', maxLines, options);
     await new Promise<void>((resolve, reject) => {
       receiver.server.once('error', reject);
@@ -93,45 +92,26 @@ export class LokiPushReceiver {
 
   /** Lines dropped because more than maxLines were kept. */
   get dropped(): number {
-    return this.droppedLines;
+    return this.received.dropped;
   }
 
   /** A copy of every kept line, oldest first. */
   lines(): ReceivedLogLine[] {
-    return this.kept.slice();
+    return this.received.items();
   }
 
   clear(): void {
-    this.kept.length = 0;
-    this.droppedLines = 0;
+    this.received.clear();
   }
 
   /** Calls listener with the lines of each accepted push; returns the unsubscribe. */
   onLines(listener: LinesListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.received.subscribe(listener);
   }
 
   /** Resolves with all kept lines once predicate holds; rejects after timeoutMs showing what came. */
   waitFor(predicate: (all: ReceivedLogLine[]) => boolean, timeoutMs = 5000): Promise<ReceivedLogLine[]> {
-    return new Promise((resolve, reject) => {
-      const settle = (outcome: () => void): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        outcome();
-      };
-      const check = (): void => {
-        try {
-          const all = this.lines();
-          if (predicate(all)) settle(() => resolve(all));
-        } catch (error) {
-          settle(() => reject(error));
-        }
-      };
-      const unsubscribe = this.onLines(check);
-      const timer = setTimeout(() => settle(() => reject(new Error(this.describeTimeout(timeoutMs)))), timeoutMs);
-      check();
-    });
+    return this.received.waitFor(predicate, timeoutMs);
   }
 
   /** Stops listening and cuts open connections, including answers still being delayed. */
@@ -164,16 +144,8 @@ export class LokiPushReceiver {
       if (error instanceof UnreadablePush) return this.answer(response, 400, error.message);
       throw error;
     }
-    this.keep(lines);
     this.answer(response, 204);
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(lines);
-      } catch (error) {
-        // One broken subscriber must neither fail the client nor starve the others.
-        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    this.received.append(lines);
   }
 
   private answer(response: http.ServerResponse, status: number, text?: string): void {
@@ -188,26 +160,12 @@ export class LokiPushReceiver {
     }, this.delayMs);
     this.delayedAnswers.add(timer);
   }
+}
 
-  private keep(lines: ReceivedLogLine[]): void {
-    for (const line of lines) this.kept.push(line);
-    const excess = this.kept.length - this.maxLines;
-    if (excess > 0) {
-      this.kept.splice(0, excess);
-      this.droppedLines += excess;
-    }
-  }
-
-  private describeTimeout(timeoutMs: number): string {
-    const all = this.kept;
-    const shown = all.slice(-WAIT_REPORT_LIMIT).map((entry) => `  ${JSON.stringify(entry.labels)} ${entry.line}`);
-    const older = all.length > WAIT_REPORT_LIMIT ? [`  … and ${all.length - WAIT_REPORT_LIMIT} older lines`] : [];
-    return [
-      `waitFor: condition not met within ${timeoutMs} ms; received ${all.length} log lines (${this.droppedLines} dropped)${all.length ? ':' : ''}`,
-      ...older,
-      ...shown,
-    ].join('\n');
-  }
+function describeLines(all: readonly ReceivedLogLine[], dropped: number): string {
+  const shown = all.slice(-WAIT_REPORT_LIMIT).map((entry) => `  ${JSON.stringify(entry.labels)} ${entry.line}`);
+  const older = all.length > WAIT_REPORT_LIMIT ? [`  … and ${all.length - WAIT_REPORT_LIMIT} older lines`] : [];
+  return [`received ${all.length} log lines (${dropped} dropped)${all.length ? ':' : ''}`, ...older, ...shown].join('\n');
 }
 
 /** The whole body, or undefined when it is larger than MAX_BODY_BYTES (then read and discarded). */

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import type * as Grpc from '@grpc/grpc-js';
+import { BoundedLog } from './bounded-log';
 import { decodeExportRequest, type ProtoExportTraceServiceRequest, type ReceivedSpan } from './received-span';
 
 export interface OtlpTraceReceiverOptions {
@@ -33,9 +34,7 @@ export class OtlpTraceReceiver {
   /** Change at any time to make Export fail (a gRPC status code) or, with undefined, succeed again. */
   failWith: Grpc.status | undefined;
 
-  private readonly kept: ReceivedSpan[] = [];
-  private droppedSpans = 0;
-  private readonly listeners = new Set<SpansListener>();
+  private readonly received: BoundedLog<ReceivedSpan>;
   private boundPort = 0;
   private closing: Promise<void> | undefined;
 
@@ -46,11 +45,11 @@ export class OtlpTraceReceiver {
     failWith: Grpc.status | undefined,
   ) {
     this.failWith = failWith;
+    this.received = new BoundedLog(maxSpans, describeSpans);
   }
 
   static async start(options: OtlpTraceReceiverOptions = {}): Promise<OtlpTraceReceiver> {
     const maxSpans = options.maxSpans ?? 1_000_000;
-    if (!Number.isInteger(maxSpans) || maxSpans < 0) throw new RangeError(`maxSpans must be an integer ≥ 0, got ${maxSpans}`);
     // Loaded here rather than at the top so that importing collector/ does not load grpc-js:
     // instrumentation-grpc only patches a grpc-js that is loaded after the SDK has started.
     const grpc = require('@grpc/grpc-js') as typeof Grpc;
@@ -79,34 +78,32 @@ export class OtlpTraceReceiver {
 
   /** Spans dropped because more than maxSpans were kept. */
   get dropped(): number {
-    return this.droppedSpans;
+    return this.received.dropped;
   }
 
   /** A copy of every kept span, oldest first. */
   spans(): ReceivedSpan[] {
-    return this.kept.slice();
+    return this.received.items();
   }
 
   /** Distinct trace ids, in the order their first span arrived. */
   traceIds(): string[] {
-    return [...new Set(this.kept.map((span) => span.traceId))];
+    return [...new Set(this.received.view().map((span) => span.traceId))];
   }
 
   trace(traceId: string): ReceivedSpan[] {
     const wanted = traceId.toLowerCase();
-    return this.kept.filter((span) => span.traceId === wanted);
+    return this.received.view().filter((span) => span.traceId === wanted);
   }
 
   /** Forgets every kept span and the drop count, e.g. between test cases. */
   clear(): void {
-    this.kept.length = 0;
-    this.droppedSpans = 0;
+    this.received.clear();
   }
 
   /** Calls listener with each accepted batch (one Export request); returns the unsubscribe. */
   onSpans(listener: SpansListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.received.subscribe(listener);
   }
 
   /**
@@ -114,24 +111,7 @@ export class OtlpTraceReceiver {
    * batch); rejects after timeoutMs with a listing of what did arrive, so a failing test says why.
    */
   waitFor(predicate: (all: ReceivedSpan[]) => boolean, timeoutMs = 5000): Promise<ReceivedSpan[]> {
-    return new Promise((resolve, reject) => {
-      const settle = (outcome: () => void): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        outcome();
-      };
-      const check = (): void => {
-        try {
-          const all = this.spans();
-          if (predicate(all)) settle(() => resolve(all));
-        } catch (error) {
-          settle(() => reject(error));
-        }
-      };
-      const unsubscribe = this.onSpans(check);
-      const timer = setTimeout(() => settle(() => reject(new Error(this.describeTimeout(timeoutMs)))), timeoutMs);
-      check();
-    });
+    return this.received.waitFor(predicate, timeoutMs);
   }
 
   /** Stops accepting; waits up to 2 s for calls in flight, then cuts the connections. */
@@ -155,43 +135,21 @@ export class OtlpTraceReceiver {
       return;
     }
     const spans = decodeExportRequest(request);
-    this.keep(spans);
     // An empty response message means "all accepted" (no partial_success).
     callback(null, {});
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(spans);
-      } catch (error) {
-        // One broken subscriber must neither fail the exporter nor starve the others.
-        process.emitWarning(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    this.received.append(spans);
   }
+}
 
-  private keep(spans: ReceivedSpan[]): void {
-    for (const span of spans) this.kept.push(span);
-    const excess = this.kept.length - this.maxSpans;
-    if (excess > 0) {
-      this.kept.splice(0, excess);
-      this.droppedSpans += excess;
-    }
-  }
-
-  private describeTimeout(timeoutMs: number): string {
-    const all = this.kept;
-    const shown = all.slice(-WAIT_REPORT_LIMIT).map((span) => {
-      const parent = span.parentSpanId || 'root';
-      const message = span.status.message ? `: ${span.status.message}` : '';
-      return `  trace ${span.traceId} span ${span.spanId} ← ${parent}  ${span.service} "${span.name}" ${span.kind} ${span.status.code}${message}`;
-    });
-    const older = all.length > WAIT_REPORT_LIMIT ? [`  … and ${all.length - WAIT_REPORT_LIMIT} older spans`] : [];
-    const traces = this.traceIds().length;
-    return [
-      `waitFor: condition not met within ${timeoutMs} ms; received ${all.length} spans in ${traces} traces (${this.droppedSpans} dropped)${all.length ? ':' : ''}`,
-      ...older,
-      ...shown,
-    ].join('\n');
-  }
+function describeSpans(all: readonly ReceivedSpan[], dropped: number): string {
+  const shown = all.slice(-WAIT_REPORT_LIMIT).map((span) => {
+    const parent = span.parentSpanId || 'root';
+    const message = span.status.message ? `: ${span.status.message}` : '';
+    return `  trace ${span.traceId} span ${span.spanId} ← ${parent}  ${span.service} "${span.name}" ${span.kind} ${span.status.code}${message}`;
+  });
+  const older = all.length > WAIT_REPORT_LIMIT ? [`  … and ${all.length - WAIT_REPORT_LIMIT} older spans`] : [];
+  const traces = new Set(all.map((span) => span.traceId)).size;
+  return [`received ${all.length} spans in ${traces} traces (${dropped} dropped)${all.length ? ':' : ''}`, ...older, ...shown].join('\n');
 }
 
 let traceService: Grpc.ServiceDefinition | undefined;
