@@ -4,10 +4,11 @@ import { pokeCommand } from './poke-command';
 import { loadCommand } from './load-command';
 import { upCommand } from './up-command';
 import { healthCommand } from './health-command';
+import { renderCommand } from './render-command';
 import { schemaCommand } from './schema-command';
 
 /**
  * Every `thespian` subcommand, one line each. Command modules load their heavy dependencies
  * inside run(), so that `serve` can start telemetry before anything loads @grpc/grpc-js.
  */
-export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, schemaCommand, healthCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, schemaCommand, healthCommand, renderCommand];

@@ -3,7 +3,7 @@ import type * as Grpc from '@grpc/grpc-js';
 import { durationSeconds } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
-import { UsageError } from './main';
+import { UsageError } from './usage-error';
 
 const DEFAULT_TARGET = '127.0.0.1:6379';
 const DEFAULT_TIMEOUT_S = 2;

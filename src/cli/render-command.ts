@@ -1,0 +1,125 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RenderOptions, RenderTarget } from '../render';
+import type { Command } from './command';
+import { UsageError } from './usage-error';
+
+const TARGETS: readonly RenderTarget[] = ['compose', 'k8s', 'ecs'];
+
+const USAGE = `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
+
+Turns a topology (default: the bundled example, example_configs/ecosystem.jsonc) into files
+ready to apply, with every service finding the others by name on port 6379:
+  compose  one service per Thespian on the observability stack's network \`thespian\`, each
+           published on 127.0.0.1 at its topology port             → docker-compose.yaml
+  k8s      a Deployment, Service and behaviour ConfigMap per Thespian, a telemetry ConfigMap,
+           a Namespace and a kustomization.yaml                      → kubectl apply -k DIR
+  ecs      Fargate task definitions (JSON) and a CloudFormation template that runs them with
+           ECS Service Connect                                       → aws cloudformation deploy
+
+Options:
+  -o, --output DIR        write the files into DIR (made if missing) and list them. Without it,
+                          print one stream: the compose file, every Kubernetes object (for
+                          \`kubectl apply -f -\`), or the CloudFormation template
+  --image IMAGE           the Thespian image (compose: \${THESPIAN_IMAGE:-thespian:local};
+                          k8s: thespian:local; ecs: the Image parameter's default, none)
+  --otlp-endpoint URL     where traces go (compose: http://tempo:4317; k8s:
+                          http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)
+  --loki-address URL      where logs are pushed, "" for none (compose: http://loki:3100; k8s and
+                          ecs: none, logs go to stdout / CloudWatch)
+  --namespace NAME        k8s: the namespace, "" to render none (default: the topology's name);
+                          ecs: the Cloud Map namespace's default name
+  --cluster-domain D      k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME
+
+The same topology and options always give the same bytes. \`npm run render:examples\` renders
+the bundled example into deploy/. See docs/deploy.md.
+Exit status: 0 when rendered, 1 when a file cannot be written, 2 for a bad topology or options.`;
+
+interface RenderArgs {
+  target: RenderTarget;
+  topologyPath?: string;
+  outputDir?: string;
+  options: RenderOptions;
+}
+
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'write compose, Kubernetes or ECS files for a topology (deploy it anywhere)',
+  usage: USAGE,
+  async run(args) {
+    const parsed = parseRenderArgs(args);
+    // Required here, not imported above: the topology reader pulls in zod and yaml.
+    const topology = require('../topology') as typeof import('../topology');
+    const render = require('../render') as typeof import('../render');
+    const loaded = topology.loadTopology(parsed.topologyPath ?? topology.BUNDLED_TOPOLOGY_PATH);
+    for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+    let output;
+    try {
+      output = render.renderTopology(parsed.target, loaded, parsed.options);
+    } catch (error) {
+      if (error instanceof render.RenderOptionsError) throw new UsageError(error.problems.join('\n'));
+      throw error;
+    }
+    if (parsed.outputDir === undefined) {
+      process.stdout.write(output.stdout);
+      return 0;
+    }
+    for (const file of output.files) {
+      const path = join(parsed.outputDir, file.path);
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, file.content);
+      } catch (error) {
+        process.stderr.write(`thespian render: cannot write ${path}: ${(error as Error).message}\n`);
+        return 1;
+      }
+      process.stdout.write(`${path}\n`);
+    }
+    return 0;
+  },
+};
+
+function parseRenderArgs(args: string[]): RenderArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        image: { type: 'string' },
+        namespace: { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
+        'loki-address': { type: 'string' },
+        'cluster-domain': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [target, topologyPath, ...extra] = positionals;
+  const problems: string[] = [];
+  if (target === undefined) problems.push(`which target? Give one of ${TARGETS.join(', ')}`);
+  else if (!(TARGETS as readonly string[]).includes(target)) {
+    const hint = target === 'kubernetes' ? ' (Kubernetes is k8s)' : '';
+    problems.push(`unknown target "${target}"${hint}; targets are ${TARGETS.join(', ')}`);
+  }
+  if (extra.length > 0) problems.push(`one topology at a time (unexpected "${extra[0]}")`);
+  if (values.output === '') problems.push('-o needs a directory');
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return {
+    target: target as RenderTarget,
+    topologyPath,
+    outputDir: values.output,
+    options: {
+      image: values.image,
+      namespace: values.namespace,
+      otlpEndpoint: values['otlp-endpoint'],
+      lokiAddress: values['loki-address'],
+      clusterDomain: values['cluster-domain'],
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { CONTAINER_PORT, DRAIN_GRACE_MS, HEALTH_COMMAND, SERVE_ARGS, STOP_TIMEOUT_S } from './instance-runtime';
+import { toComposeProjectName } from './naming';
+import { planServices, type PlannedService } from './planned-service';
+import { entryPointsOf, entryServiceOf, listOf, provenance, type RenderContext } from './render-context';
+import type { RenderOutput } from './rendered-file';
+import { toYaml, type YamlPath } from './yaml-text';
+
+/** The network instrumentation/docker-compose.yaml creates (fixed name, no project prefix). */
+export const COMPOSE_NETWORK = 'thespian';
+/** `just up` builds and exports THESPIAN_IMAGE; without it the locally built tag. */
+const DEFAULT_IMAGE = '${THESPIAN_IMAGE:-thespian:local}';
+/** The instrumentation stack's services, by their names on that network. */
+const DEFAULT_OTLP_ENDPOINT = 'http://tempo:4317';
+const DEFAULT_LOKI_ADDRESS = 'http://loki:3100';
+export const COMPOSE_FILE = 'docker-compose.yaml';
+
+/**
+ * One compose service per Thespian, on the instrumentation stack's network. Inside the network
+ * every service listens on 6379 and callers use NAME:6379; on the host each is published on
+ * 127.0.0.1 at its topology port, so `thespian load --topology FILE` and `thespian poke` work
+ * from the host exactly as against `thespian up`. Callers depend on the services they call
+ * (healthy first), which also lets `just up`'s poker find the entry service.
+ */
+export function renderCompose(context: RenderContext): RenderOutput {
+  const { topology, options } = context;
+  const planned = planServices(topology, (target) => ({ address: target.name, port: CONTAINER_PORT }));
+  const entry = entryServiceOf(topology);
+  const otlp = options.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT;
+  const loki = options.lokiAddress ?? DEFAULT_LOKI_ADDRESS;
+
+  const services: Record<string, unknown> = {};
+  const comments: { path: YamlPath; lines: string[] }[] = [];
+  for (const plan of planned) {
+    const name = plan.service.name;
+    services[name] = composeService(plan, { image: options.image ?? DEFAULT_IMAGE, otlp, loki, entry: name === entry });
+    comments.push({ path: ['services', name], lines: describe(plan, context) });
+  }
+
+  const document = {
+    name: toComposeProjectName(`thespian-${topology.name}`),
+    networks: { [COMPOSE_NETWORK]: { name: COMPOSE_NETWORK, external: true } },
+    services,
+  };
+  const header = [
+    `The "${topology.name}" ecosystem as Docker Compose services, one Thespian each.`,
+    ...provenance('compose', context),
+    '',
+    'The network is created by the observability stack, so start that first (`npx just up` does both):',
+    '  docker compose -f instrumentation/docker-compose.yaml up -d',
+    '  docker compose -f THIS_FILE up -d --wait',
+    '',
+    `Inside the network every service listens on ${CONTAINER_PORT} and callers use NAME:${CONTAINER_PORT}. On the host`,
+    'each is published on 127.0.0.1 at its topology port, so `thespian load --topology FILE`',
+    'and `thespian poke localhost:PORT` reach it as they reach `thespian up`.',
+  ];
+  const text = toYaml(document, { header, comments });
+  return { files: [{ path: COMPOSE_FILE, content: text }], stdout: text };
+}
+
+interface ServiceSettings {
+  image: string;
+  otlp: string;
+  loki: string;
+  entry: boolean;
+}
+
+function composeService(plan: PlannedService, settings: ServiceSettings): Record<string, unknown> {
+  const { service } = plan;
+  const spec: Record<string, unknown> = {
+    image: settings.image,
+    command: [...SERVE_ARGS],
+    environment: {
+      PORT: String(CONTAINER_PORT),
+      SERVICE_NAME: service.name,
+      OTEL_BACKEND_ADDRESS: settings.otlp,
+      LOKI_ADDRESS: settings.loki,
+      THESPIAN_SHUTDOWN_GRACE_MS: String(DRAIN_GRACE_MS),
+      // Compose reads "$" in values as interpolation; "$$" is a literal "$".
+      CONFIG_JSON: JSON.stringify(plan.behaviour).replaceAll('$', '$$$$'),
+    },
+  };
+  // Several copies cannot share one host port, so a scaled service is reached inside the
+  // network only (Docker's DNS spreads NAME over the copies).
+  if (service.replicas > 1) spec.deploy = { replicas: service.replicas };
+  else spec.ports = [`127.0.0.1:${service.port}:${CONTAINER_PORT}`];
+  spec.networks = [COMPOSE_NETWORK];
+  if (plan.waitsFor.length > 0) {
+    spec.depends_on = Object.fromEntries(plan.waitsFor.map((callee) => [callee, { condition: 'service_healthy' }]));
+  }
+  spec.healthcheck = {
+    test: ['CMD', ...HEALTH_COMMAND],
+    interval: '5s',
+    timeout: '3s',
+    retries: 3,
+    start_period: '10s',
+  };
+  spec.labels = {
+    'thespian.service': service.name,
+    ...(settings.entry ? { 'thespian.entry': 'true' } : {}),
+  };
+  // The instance writes nothing to disk and needs no privilege.
+  spec.read_only = true;
+  spec.cap_drop = ['ALL'];
+  spec.security_opt = ['no-new-privileges:true'];
+  // Long enough to drain calls in flight and flush spans and logs (Docker's default is 10 s).
+  spec.stop_grace_period = `${STOP_TIMEOUT_S}s`;
+  spec.restart = 'unless-stopped';
+  return spec;
+}
+
+function describe(plan: PlannedService, context: RenderContext): string[] {
+  const { service } = plan;
+  const parts = [plan.calls.length > 0 ? `calls ${listOf(plan.calls)}` : 'calls no other service'];
+  const entry = entryPointsOf(context.topology, service.name);
+  if (entry) parts.push(`entry point (${entry})`);
+  const lines = [`${service.name}: ${parts.join('; ')}.`];
+  if (service.replicas > 1) {
+    lines.push(`${service.replicas} replicas, reached inside the network only (copies cannot share host port ${service.port}).`);
+  } else {
+    lines.push(`On the host: 127.0.0.1:${service.port}.`);
+  }
+  const unwaited = plan.calls.filter((callee) => !plan.waitsFor.includes(callee));
+  if (unwaited.length > 0) lines.push(`Does not wait for ${listOf(unwaited)} at start: they call back into it (a call cycle).`);
+  return lines;
+}

@@ -1,0 +1,42 @@
+/**
+ * render/ — turns one topology into ready-to-apply files for the places people run Thespian:
+ * Docker Compose (on the observability stack's network), Kubernetes (Deployments, Services,
+ * ConfigMaps, kustomization) and ECS (task definitions and a CloudFormation template with
+ * Service Connect). One file per target; they share the container facts (instance-runtime.ts),
+ * name sanitising (naming.ts), behaviour resolution and start order (planned-service.ts) and
+ * deterministic YAML (yaml-text.ts). Output depends only on the topology and the options: no
+ * timestamps, no absolute paths, stable key order, so committed files can be checked for staleness.
+ */
+import { basename } from 'node:path';
+import type { Topology } from '../topology';
+import { renderCompose } from './compose';
+import { renderEcs } from './ecs';
+import { renderKubernetes } from './kubernetes';
+import { checkRenderOptions, type RenderOptions, type RenderTarget } from './render-options';
+import type { RenderOutput } from './rendered-file';
+
+export { RENDER_TARGETS, checkRenderOptions, type RenderOptions, type RenderTarget } from './render-options';
+export type { RenderedFile, RenderOutput } from './rendered-file';
+export { CONTAINER_PORT } from './instance-runtime';
+
+/** Thrown for options that do not fit the target; the CLI prints each line and exits 2. */
+export class RenderOptionsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** Renders `topology` for `target`. Throws RenderOptionsError, or ConfigError for a behaviour the instance would refuse. */
+export function renderTopology(target: RenderTarget, topology: Topology, options: RenderOptions = {}): RenderOutput {
+  const problems = checkRenderOptions(target, options);
+  if (problems.length > 0) throw new RenderOptionsError(problems);
+  const context = { topology, options, sourceName: basename(topology.sourcePath) };
+  switch (target) {
+    case 'compose':
+      return renderCompose(context);
+    case 'k8s':
+      return renderKubernetes(context);
+    case 'ecs':
+      return renderEcs(context);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Topology } from '../topology';
+import type { RenderOptions, RenderTarget } from './render-options';
+
+/** Everything a renderer reads. */
+export interface RenderContext {
+  readonly topology: Topology;
+  readonly options: RenderOptions;
+  /** The topology file's name as shown in headers (a base name, so output does not depend on where it was run). */
+  readonly sourceName: string;
+}
+
+/** The first comment lines of every rendered file: where it came from and how to remake it. */
+export function provenance(target: RenderTarget, context: RenderContext): string[] {
+  return [
+    `Rendered by \`thespian render ${target}\` from ${context.sourceName} (topology "${context.topology.name}").`,
+    'Do not edit by hand: change the topology and render again (the bundled example: npm run render:examples).',
+  ];
+}
+
+/** "catalog, cart and orders". */
+export function listOf(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The service that traffic enters through: the first entry point's, if the topology has any. */
+export function entryServiceOf(topology: Topology): string | undefined {
+  return topology.entryPoints[0]?.service;
+}
+
+/** "A at 2/s, B at 1/s" for one service's entry points. */
+export function entryPointsOf(topology: Topology, service: string): string | undefined {
+  const points = topology.entryPoints.filter((entry) => entry.service === service);
+  return points.length === 0 ? undefined : points.map((entry) => `${entry.method} at ${entry.rps}/s`).join(', ');
+}

@@ -1,0 +1,73 @@
+import { isDnsLabel } from './naming';
+
+export const RENDER_TARGETS = ['compose', 'k8s', 'ecs'] as const;
+export type RenderTarget = (typeof RENDER_TARGETS)[number];
+
+/** The knobs of `thespian render`; anything left out takes the target's default. */
+export interface RenderOptions {
+  /** The Thespian image. */
+  readonly image?: string;
+  /** k8s: the namespace ("" for none); ecs: the Cloud Map namespace's default name. */
+  readonly namespace?: string;
+  /** OTLP/gRPC endpoint for traces (OTEL_BACKEND_ADDRESS). */
+  readonly otlpEndpoint?: string;
+  /** Loki push address (LOKI_ADDRESS); "" turns Loki off. */
+  readonly lokiAddress?: string;
+  /** k8s: give callers fully qualified names NAME.NAMESPACE.svc.DOMAIN instead of NAME. */
+  readonly clusterDomain?: string;
+}
+
+/** Which options mean something for which target, so a misplaced one is an error, not ignored. */
+const APPLIES_TO: Record<keyof RenderOptions, readonly RenderTarget[]> = {
+  image: ['compose', 'k8s', 'ecs'],
+  namespace: ['k8s', 'ecs'],
+  otlpEndpoint: ['compose', 'k8s', 'ecs'],
+  lokiAddress: ['compose', 'k8s', 'ecs'],
+  clusterDomain: ['k8s'],
+};
+
+const FLAGS: Record<keyof RenderOptions, string> = {
+  image: '--image',
+  namespace: '--namespace',
+  otlpEndpoint: '--otlp-endpoint',
+  lokiAddress: '--loki-address',
+  clusterDomain: '--cluster-domain',
+};
+
+/** Every problem with the options for this target, one line each (empty when all is well). */
+export function checkRenderOptions(target: RenderTarget, options: RenderOptions): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(FLAGS) as (keyof RenderOptions)[]) {
+    if (options[key] !== undefined && !APPLIES_TO[key].includes(target)) {
+      problems.push(`${FLAGS[key]} applies to ${APPLIES_TO[key].join(' and ')}, not ${target}`);
+    }
+  }
+  const { image, namespace, otlpEndpoint, lokiAddress, clusterDomain } = options;
+  if (image !== undefined && !/^[^\s"'`\\]+$/.test(image)) {
+    problems.push(`--image must be an image reference like thespian:0.1.0 or 123456789012.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0 (got ${JSON.stringify(image)})`);
+  }
+  if (namespace !== undefined && namespace !== '' && !isDnsLabel(namespace)) {
+    problems.push(`--namespace must be a lowercase DNS label (a-z, 0-9 and "-", starting with a letter, at most 63 characters), or "" for none (got ${JSON.stringify(namespace)})`);
+  }
+  if (namespace === '' && target === 'ecs') problems.push('--namespace cannot be empty for ecs: Service Connect needs a namespace');
+  if (clusterDomain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
+    problems.push(`--cluster-domain must be a domain like cluster.local (got ${JSON.stringify(clusterDomain)})`);
+  }
+  if (clusterDomain !== undefined && namespace === '') problems.push('--cluster-domain needs a namespace: fully qualified names are NAME.NAMESPACE.svc.DOMAIN');
+  if (otlpEndpoint !== undefined && !isHttpUrl(otlpEndpoint)) {
+    problems.push(`--otlp-endpoint must be an http:// or https:// address like http://tempo:4317 (got ${JSON.stringify(otlpEndpoint)})`);
+  }
+  if (lokiAddress !== undefined && lokiAddress !== '' && !isHttpUrl(lokiAddress)) {
+    problems.push(`--loki-address must be an http:// or https:// address like http://loki:3100, or "" for none (got ${JSON.stringify(lokiAddress)})`);
+  }
+  return problems;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
