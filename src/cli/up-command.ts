@@ -20,8 +20,8 @@ Options:
   --otlp URL          also send every span to this OTLP/gRPC backend (e.g. http://localhost:4317)
   --trees N           draw at most N trace trees per second (default 1; failed traces first)
   --quiet             no trees: the summary line only
-  --log-level LEVEL   the services' LOG_LEVEL: error, warn, info (default) or debug; warn cuts the
-                      services' CPU by about a third at 100 requests/s
+  --log-level LEVEL   the services' LOG_LEVEL: error, warn, info (default) or debug; warn leaves
+                      only warnings and errors (far fewer lines to write at high rates)
   --logs DIR          keep the services' log files (<service>.log) in DIR; by default they go to a
                       temporary folder that is removed after a clean stop
   --summary-json FILE write the final summary as JSON (for scripts)
