@@ -120,6 +120,8 @@ function describe(plan: PlannedService, context: RenderContext): string[] {
     lines.push(`On the host: 127.0.0.1:${service.port}.`);
   }
   const unwaited = plan.calls.filter((callee) => !plan.waitsFor.includes(callee));
-  if (unwaited.length > 0) lines.push(`Does not wait for ${listOf(unwaited)} at start: they call back into it (a call cycle).`);
+  if (unwaited.length > 0) {
+    lines.push(`Starts without waiting for ${listOf(unwaited)}: calls from there lead back here, and start order cannot go round a cycle.`);
+  }
   return lines;
 }

@@ -1,0 +1,120 @@
+// Shared by the render tests: small topologies, rendering them, and reading the output back the
+// way docker compose, kubectl and CloudFormation would (parsed YAML/JSON, not string matching).
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { parseTopology, BUNDLED_TOPOLOGY_PATH, loadTopology, type Topology } from '../../src/topology';
+import { renderTopology, type RenderOptions, type RenderTarget, type RenderOutput } from '../../src/render';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = any;
+
+export const TARGETS: readonly RenderTarget[] = ['compose', 'k8s', 'ecs'];
+
+export function bundled(): Topology {
+  return loadTopology(BUNDLED_TOPOLOGY_PATH);
+}
+
+export function topologyFrom(data: object, source = 'test-topology.jsonc'): Topology {
+  return parseTopology(JSON.stringify(data), source, 'json');
+}
+
+export function render(target: RenderTarget, topology: Topology = bundled(), options: RenderOptions = {}): RenderOutput {
+  return renderTopology(target, topology, options);
+}
+
+/** Every document of a YAML text, failing on any parse error or warning. */
+export function parseYamlDocuments(text: string, name: string): Loose[] {
+  const documents = parseAllDocuments(text, { prettyErrors: true });
+  assert.ok(Array.isArray(documents), `${name}: not a YAML stream`);
+  return documents.map((document, index) => {
+    const problems = [...document.errors, ...document.warnings].map((e) => e.message);
+    assert.deepEqual(problems, [], `${name}, document ${index + 1} does not parse cleanly`);
+    return document.toJS({ maxAliasCount: 0 });
+  });
+}
+
+/** path → parsed content (a list of documents for YAML, one value for JSON). */
+export function parseFiles(output: RenderOutput): Map<string, Loose> {
+  const parsed = new Map<string, Loose>();
+  for (const file of output.files) {
+    if (file.path.endsWith('.json')) parsed.set(file.path, JSON.parse(file.content));
+    else if (/\.ya?ml$/.test(file.path)) parsed.set(file.path, parseYamlDocuments(file.content, file.path));
+    else assert.fail(`unexpected file type: ${file.path}`);
+  }
+  return parsed;
+}
+
+/** Every Kubernetes object of a k8s rendering, Kustomization excluded. */
+export function kubernetesObjects(output: RenderOutput): Loose[] {
+  return [...parseFiles(output).entries()]
+    .filter(([path]) => path !== 'kustomization.yaml')
+    .flatMap(([, documents]) => documents as Loose[]);
+}
+
+export function composeDocument(output: RenderOutput): Loose {
+  const [document] = parseFiles(output).get('docker-compose.yaml');
+  return document;
+}
+
+export function cloudFormation(output: RenderOutput): Loose {
+  const [template] = parseFiles(output).get('cloudformation.yaml');
+  return template;
+}
+
+/** A compose environment value, map or list form; "$$" is compose's escaped "$". */
+export function composeEnv(service: Loose, key: string): string | undefined {
+  const env = service.environment ?? {};
+  const raw = Array.isArray(env) ? env.find((e: string) => e.startsWith(`${key}=`))?.slice(key.length + 1) : env[key];
+  return raw === undefined ? undefined : String(raw).replaceAll('$$', '$');
+}
+
+/** Every CallService spec inside a behaviour, wherever it is nested. */
+export function callSpecs(behaviour: unknown): Loose[] {
+  const found: Loose[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'CallService' && value && typeof value === 'object') found.push(value);
+        walk(value);
+      }
+    }
+  };
+  walk(behaviour);
+  return found;
+}
+
+/** A topology exercising the awkward cases: a free-text name, a cycle, replicas, a "$", punctuation-twins. */
+export const AWKWARD = {
+  name: 'My Shop!! (EU) 2024',
+  base_port: 9100,
+  services: {
+    gateway: {
+      replicas: 3,
+      behaviour: {
+        grpc_method_a: {
+          tracing_name: 'GET /price in $',
+          operations: [
+            { Action: { CallService: { service: 'a1', grpc_method: 'A' } } },
+            { Action: { CallService: { service: 'a-1', grpc_method: 'B' } } },
+          ],
+        },
+      },
+    },
+    a1: {
+      behaviour: {
+        grpc_method_a: { tracing_name: 'ping', operations: [{ Action: { CallService: { service: 'a-1', grpc_method: 'A' } } }] },
+      },
+    },
+    'a-1': {
+      behaviour: {
+        grpc_method_a: { tracing_name: 'pong', operations: [{ Action: { CallService: { service: 'a1', grpc_method: 'B' } } }] },
+        grpc_method_b: { tracing_name: 'rest', operations: [{ Action: { Sleep: { tracing_name: 'nap', duration_ms: 1 } } }] },
+      },
+    },
+    'a-service-name-that-is-exactly-sixty-three-characters-long-xyz1': {
+      behaviour: { grpc_method_a: { tracing_name: 'long', operations: [{ Action: { Sleep: { tracing_name: 'nap', duration_ms: 1 } } }] } },
+    },
+  },
+  entry_points: [{ service: 'gateway', method: 'A', rps: 1 }],
+};

@@ -1,0 +1,191 @@
+// What each target's files promise beyond parsing: start order without cycles, names each
+// target accepts, replicas, a drain that fits the grace period, hardened containers, Service
+// Connect for every ECS service, and the options reaching the right places.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AWKWARD, bundled, cloudFormation, composeDocument, composeEnv, kubernetesObjects, parseFiles, render, topologyFrom, type Loose } from './render-helpers';
+
+const awkward = () => topologyFrom(AWKWARD, 'awkward.jsonc');
+const SERVICE_NAMES = Object.keys(AWKWARD.services);
+
+/** Throws if following `edges` from any node comes back to it. */
+function assertAcyclic(edges: Map<string, string[]>, what: string): void {
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (node: string, path: string[]): void => {
+    if (state.get(node) === 'done') return;
+    assert.notEqual(state.get(node), 'open', `${what}: cycle ${[...path, node].join(' → ')}`);
+    state.set(node, 'open');
+    for (const next of edges.get(node) ?? []) visit(next, [...path, node]);
+    state.set(node, 'done');
+  };
+  for (const node of edges.keys()) visit(node, []);
+}
+
+test('compose: callers wait for healthy callees, cycles are broken, the entry is labelled, the stack network is external', () => {
+  const compose = composeDocument(render('compose', awkward()));
+  const services: Record<string, Loose> = compose.services;
+  assert.deepEqual(Object.keys(services), SERVICE_NAMES);
+  assert.match(compose.name, /^[a-z0-9][a-z0-9_-]*$/, 'compose project name');
+  assert.deepEqual(compose.networks.thespian, { name: 'thespian', external: true });
+
+  const edges = new Map(Object.entries(services).map(([name, s]) => [name, Object.keys(s.depends_on ?? {})]));
+  assertAcyclic(edges, 'depends_on');
+  for (const [name, service] of Object.entries(services)) {
+    for (const dependency of Object.values(service.depends_on ?? {}) as Loose[]) assert.equal(dependency.condition, 'service_healthy', name);
+  }
+  assert.deepEqual(edges.get('gateway'), ['a1', 'a-1']);
+  // a1 and a-1 call each other: one of the two waits, the other does not.
+  assert.equal(edges.get('a1')!.length + edges.get('a-1')!.length, 1);
+
+  assert.equal(services.gateway.labels['thespian.entry'], 'true');
+  assert.equal(Object.values(services).filter((s: Loose) => s.labels['thespian.entry'] === 'true').length, 1);
+
+  // Scaled: no fixed host port (copies cannot share one); single copies are published at their topology port.
+  assert.deepEqual(services.gateway.deploy, { replicas: 3 });
+  assert.equal(services.gateway.ports, undefined);
+  assert.deepEqual(services.a1.ports, ['127.0.0.1:9101:6379']);
+
+  // "$" would be interpolated by compose; the file carries "$$", the instance sees "$".
+  const raw = render('compose', awkward()).files[0].content;
+  assert.match(raw, /GET \/price in \$\$/);
+  assert.equal(JSON.parse(composeEnv(services.gateway, 'CONFIG_JSON')!).grpc_method_a.tracing_name, 'GET /price in $');
+});
+
+test('compose: the bundled example publishes every service at its topology port, as `thespian up` does', () => {
+  const topology = bundled();
+  const services: Record<string, Loose> = composeDocument(render('compose', topology)).services;
+  for (const service of topology.services) {
+    assert.deepEqual(services[service.name].ports, [`127.0.0.1:${service.port}:6379`]);
+    assert.equal(services[service.name].image, '${THESPIAN_IMAGE:-thespian:local}');
+    assert.equal(composeEnv(services[service.name], 'OTEL_BACKEND_ADDRESS'), 'http://tempo:4317');
+    assert.equal(composeEnv(services[service.name], 'LOKI_ADDRESS'), 'http://loki:3100');
+    assert.equal(composeEnv(services[service.name], 'SERVICE_NAME'), service.name);
+    assert.equal(services[service.name].read_only, true);
+  }
+});
+
+test('k8s: DNS-1123 names and ≤ 63-character labels from a free-text topology name; hardened pods; a drain that fits', () => {
+  const objects = kubernetesObjects(render('k8s', awkward()));
+  const namespace = objects.find((o: Loose) => o.kind === 'Namespace');
+  assert.equal(namespace.metadata.name, 'my-shop-eu-2024');
+  for (const object of objects) {
+    assert.match(object.metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${object.kind} name`);
+    if (object.kind !== 'ConfigMap') assert.ok(object.metadata.name.length <= 63, `${object.kind} ${object.metadata.name} is too long`);
+    for (const [key, value] of Object.entries(object.metadata.labels ?? {}) as [string, string][]) {
+      assert.ok(value.length <= 63 && /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(value), `label ${key}=${value}`);
+    }
+  }
+  for (const deployment of objects.filter((o: Loose) => o.kind === 'Deployment')) {
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.ok(pod.securityContext.runAsUser > 0);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
+    assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+    assert.ok(container.resources.limits.memory);
+    // preStop sleep + THESPIAN_SHUTDOWN_GRACE_MS + the flush (≤ 8 s) must fit before SIGKILL.
+    const graceMs = Number(container.env.find((e: Loose) => e.name === 'THESPIAN_SHUTDOWN_GRACE_MS').value);
+    const preStopS = container.lifecycle.preStop.sleep.seconds;
+    assert.ok(pod.terminationGracePeriodSeconds * 1000 >= preStopS * 1000 + graceMs + 8_000, `${deployment.metadata.name}: grace period too short`);
+    // A changed behaviour changes the pod template, so pods roll.
+    assert.match(deployment.spec.template.metadata.annotations['checksum/behaviour'], /^[0-9a-f]{64}$/);
+  }
+  const gateway = objects.find((o: Loose) => o.kind === 'Deployment' && o.metadata.name === 'gateway');
+  assert.equal(gateway.spec.replicas, 3);
+});
+
+test('k8s: kustomization lists exactly the files; options set image, endpoints, namespace and FQDN callers', () => {
+  const plain = render('k8s', bundled());
+  const [kustomization] = parseFiles(plain).get('kustomization.yaml');
+  assert.equal(kustomization.kind, 'Kustomization');
+  assert.equal(kustomization.namespace, 'shop');
+  assert.deepEqual([...kustomization.resources].sort(), plain.files.map((f) => f.path).filter((p) => p !== 'kustomization.yaml').sort());
+
+  const custom = render('k8s', bundled(), {
+    image: 'registry.example/thespian:1.2.3',
+    namespace: 'demo',
+    otlpEndpoint: 'http://otel-collector.observability:4317',
+    lokiAddress: 'http://loki.observability:3100',
+    clusterDomain: 'cluster.local',
+  });
+  const objects = kubernetesObjects(custom);
+  const telemetry = objects.find((o: Loose) => o.metadata.name === 'thespian-telemetry');
+  assert.equal(telemetry.data.OTEL_BACKEND_ADDRESS, 'http://otel-collector.observability:4317');
+  assert.equal(telemetry.data.LOKI_ADDRESS, 'http://loki.observability:3100');
+  for (const object of objects) if (object.kind !== 'Namespace') assert.equal(object.metadata.namespace, 'demo');
+  const frontend = objects.find((o: Loose) => o.kind === 'Deployment' && o.metadata.name === 'frontend');
+  assert.equal(frontend.spec.template.spec.containers[0].image, 'registry.example/thespian:1.2.3');
+  assert.ok(frontend.spec.template.spec.containers[0].envFrom.some((e: Loose) => e.configMapRef?.name === 'thespian-telemetry'));
+  const behaviour = objects.find((o: Loose) => o.metadata.name === 'frontend-behaviour').data['behaviour.json'];
+  assert.match(behaviour, /"service_address": "catalog\.demo\.svc\.cluster\.local"/);
+
+  // No namespace at all: objects land in kubectl's current namespace, callers use short names.
+  const bare = render('k8s', bundled(), { namespace: '' });
+  assert.ok(!bare.files.some((f) => f.path === 'namespace.yaml'));
+  for (const object of kubernetesObjects(bare)) assert.equal(object.metadata.namespace, undefined);
+});
+
+test('ecs: Service Connect for every service, start order without cycles, unique alphanumeric logical IDs, parameters', () => {
+  const template = cloudFormation(render('ecs', awkward()));
+  const resources: Record<string, Loose> = template.Resources;
+  for (const id of Object.keys(resources)) assert.match(id, /^[A-Za-z0-9]+$/, `logical ID ${id}`);
+  const services = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
+  assert.deepEqual(services.map(([, r]) => r.Properties.ServiceName).sort(), [...SERVICE_NAMES].sort());
+  // a1 and a-1 both become "A1..." without care; they must not collide.
+  assert.equal(new Set(services.map(([id]) => id)).size, SERVICE_NAMES.length);
+
+  for (const [id, service] of services) {
+    const properties = service.Properties;
+    const connect = properties.ServiceConnectConfiguration;
+    assert.equal(connect.Enabled, true, id);
+    assert.deepEqual(connect.Namespace, { 'Fn::GetAtt': ['Namespace', 'Arn'] });
+    const [entry] = connect.Services;
+    assert.equal(entry.DiscoveryName, properties.ServiceName);
+    assert.deepEqual(entry.ClientAliases, [{ Port: 6379, DnsName: properties.ServiceName }]);
+    const taskDefinition = resources[properties.TaskDefinition.Ref];
+    assert.equal(taskDefinition.Type, 'AWS::ECS::TaskDefinition');
+    const task = taskDefinition.Properties;
+    assert.equal(task.NetworkMode, 'awsvpc');
+    assert.deepEqual(task.RequiresCompatibilities, ['FARGATE']);
+    assert.ok(['256', '512', '1024'].includes(task.Cpu) && Number(task.Memory) >= 512);
+    const mapping = task.ContainerDefinitions[0].PortMappings.find((m: Loose) => m.Name === entry.PortName);
+    assert.ok(mapping, `${id}: Service Connect port ${entry.PortName} is not a port mapping of its task`);
+    assert.equal(mapping.ContainerPort, 6379);
+    assert.equal(properties.NetworkConfiguration.AwsvpcConfiguration.Subnets.Ref, 'Subnets');
+    for (const dependency of service.DependsOn ?? []) assert.equal(resources[dependency]?.Type, 'AWS::ECS::Service', `${id} depends on ${dependency}`);
+  }
+  assertAcyclic(new Map(services.map(([id, r]) => [id, r.DependsOn ?? []])), 'DependsOn');
+  const gateway = services.find(([, r]) => r.Properties.ServiceName === 'gateway')![1];
+  assert.equal(gateway.Properties.DesiredCount, 3);
+
+  // Every Ref names a parameter, a resource or a pseudo parameter.
+  const known = new Set([...Object.keys(template.Parameters), ...Object.keys(resources), 'AWS::Region', 'AWS::StackName', 'AWS::Partition', 'AWS::AccountId']);
+  const refs: string[] = [];
+  const walk = (node: Loose): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) (k === 'Ref' ? refs.push(v as string) : walk(v));
+  };
+  walk(resources);
+  for (const ref of refs) assert.ok(known.has(ref), `Ref ${ref} names nothing`);
+  for (const parameter of ['Cluster', 'Subnets', 'SecurityGroups', 'OtlpEndpoint', 'Image']) assert.ok(template.Parameters[parameter], parameter);
+  assert.equal(template.Parameters.Subnets.Type, 'List<AWS::EC2::Subnet::Id>');
+});
+
+test('ecs: options become parameter defaults and fill the task-definition JSON; left out, the JSON keeps ${PLACEHOLDERS}', () => {
+  const plain = parseFiles(render('ecs', bundled()));
+  const frontend = plain.get('task-definitions/frontend.json');
+  assert.equal(frontend.containerDefinitions[0].image, '${IMAGE}');
+  assert.equal(frontend.executionRoleArn, '${EXECUTION_ROLE_ARN}');
+
+  const output = render('ecs', bundled(), { image: 'acct.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0', otlpEndpoint: 'http://collector.internal:4317', namespace: 'shop-test' });
+  const template = cloudFormation(output);
+  assert.equal(template.Parameters.Image.Default, 'acct.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0');
+  assert.equal(template.Parameters.OtlpEndpoint.Default, 'http://collector.internal:4317');
+  assert.equal(template.Parameters.NamespaceName.Default, 'shop-test');
+  const json = parseFiles(output).get('task-definitions/frontend.json');
+  assert.equal(json.containerDefinitions[0].image, 'acct.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0');
+  const env = Object.fromEntries(json.containerDefinitions[0].environment.map((e: Loose) => [e.name, e.value]));
+  assert.equal(env.OTEL_BACKEND_ADDRESS, 'http://collector.internal:4317');
+});
