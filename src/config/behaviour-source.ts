@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { parse } from 'jsonc-parser';
 import { ConfigError } from './config-error';
 import { EXAMPLES_DIR } from './package-root';
 
@@ -10,13 +11,21 @@ export interface BehaviourText {
   readonly allowComments: boolean;
 }
 
-/** Names of the bundled behaviour examples (example_configs/*.json[c]), for CONFIG_FILE=name. */
+/**
+ * Names of the bundled behaviour examples (example_configs/*.json[c]), for CONFIG_FILE=name.
+ * Topologies (which have "services") and the JSON Schema live there too and are left out.
+ */
 export function bundledExampleNames(): string[] {
   if (!existsSync(EXAMPLES_DIR)) return [];
   return readdirSync(EXAMPLES_DIR)
-    .filter((file) => /\.jsonc?$/.test(file) && !file.includes('schema') && !file.includes('topology'))
+    .filter((file) => /\.jsonc?$/.test(file) && !file.endsWith('.schema.json') && !isTopology(join(EXAMPLES_DIR, file)))
     .map((file) => basename(file, extname(file)))
     .sort();
+}
+
+function isTopology(path: string): boolean {
+  const data: unknown = parse(readFileSync(path, 'utf8'));
+  return typeof data === 'object' && data !== null && 'services' in data;
 }
 
 /**
