@@ -3,6 +3,7 @@ import { toDnsLabel, uniqueLogicalIds } from './naming';
 import { planServices, type PlannedService } from './planned-service';
 import { entryPointsOf, listOf, provenance, type RenderContext } from './render-context';
 import type { RenderedFile, RenderOutput } from './rendered-file';
+import { trafficPlan, type TrafficPlan } from './traffic-plan';
 import { toYaml } from './yaml-text';
 
 export const TEMPLATE_FILE = 'cloudformation.yaml';
@@ -37,10 +38,8 @@ export function renderEcs(context: RenderContext): RenderOutput {
   const project = toDnsLabel(topology.name, 'thespian');
   const namespace = options.namespace ?? project;
   const planned = planServices(topology, (target) => ({ address: target.name, port: CONTAINER_PORT }));
-  const ids = uniqueLogicalIds(
-    planned.map((plan) => plan.service.name),
-    FIXED_IDS,
-  );
+  const traffic = trafficPlan(topology, (service) => service);
+  const ids = uniqueLogicalIds([...planned.map((plan) => plan.service.name), ...(traffic ? [traffic.name] : [])], FIXED_IDS);
   const header = provenance('ecs', context);
 
   const values = {
@@ -122,10 +121,37 @@ export function renderEcs(context: RenderContext): RenderOutput {
     };
   }
 
+  if (traffic) {
+    const id = ids.get(traffic.name)!;
+    const taskDefinition = trafficTaskDefinition(traffic, project, values);
+    files.push({ path: `task-definitions/${traffic.name}.json`, content: `${JSON.stringify(jsonForm(taskDefinition), null, 2)}\n` });
+    resources[`${id}TaskDefinition`] = { Type: 'AWS::ECS::TaskDefinition', Properties: cfnForm(taskDefinition) };
+    resources[`${id}Service`] = {
+      Type: 'AWS::ECS::Service',
+      DependsOn: [...new Set(traffic.generators.map((generator) => `${ids.get(generator.service)}Service`))],
+      Properties: {
+        ServiceName: traffic.name,
+        Cluster: { Ref: 'Cluster' },
+        TaskDefinition: { Ref: `${id}TaskDefinition` },
+        DesiredCount: { Ref: 'TrafficTasks' },
+        LaunchType: 'FARGATE',
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            Subnets: { Ref: 'Subnets' },
+            SecurityGroups: { Ref: 'SecurityGroups' },
+            AssignPublicIp: { Ref: 'AssignPublicIp' },
+          },
+        },
+        // A Service Connect client only: it calls the entry services by name and serves nothing.
+        ServiceConnectConfiguration: { Enabled: true, Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
+      },
+    };
+  }
+
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `Thespian topology "${topology.name}" on ECS Fargate with Service Connect (${planned.length} services)`,
-    Parameters: parameters(options, namespace),
+    Parameters: parameters(options, namespace, traffic !== undefined),
     Resources: resources,
     Outputs: {
       Namespace: { Description: 'The Cloud Map namespace the services find each other in', Value: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
@@ -136,6 +162,12 @@ export function renderEcs(context: RenderContext): RenderOutput {
     path: ['Resources', `${ids.get(plan.service.name)}TaskDefinition`],
     lines: [describe(plan, context)],
   }));
+  if (traffic) {
+    comments.push({
+      path: ['Resources', `${ids.get(traffic.name)}TaskDefinition`],
+      lines: [`Traffic to the entry points (${traffic.generators.map((g) => g.description).join(', ')}); TrafficTasks=0 stops it.`],
+    });
+  }
   const text = toYaml(template, {
     header: [
       ...header,
@@ -196,7 +228,32 @@ function taskDefinitionOf(plan: PlannedService, project: string, values: Values,
   };
 }
 
-function parameters(options: RenderContext['options'], namespace: string): Record<string, unknown> {
+/** One `thespian load` container per entry point; they exit after each run and ECS starts the task again. */
+function trafficTaskDefinition(traffic: TrafficPlan, project: string, values: Values): Record<string, unknown> {
+  return {
+    family: `${project}-${traffic.name}`,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: TASK_CPU,
+    memory: TASK_MEMORY,
+    runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: values.architecture },
+    executionRoleArn: values.executionRole,
+    containerDefinitions: traffic.generators.map((generator) => ({
+      name: generator.container,
+      image: values.image,
+      essential: true,
+      command: [...generator.args],
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': values.logGroup, 'awslogs-region': values.region, 'awslogs-stream-prefix': traffic.name },
+      },
+      readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: ['ALL'] } },
+    })),
+  };
+}
+
+function parameters(options: RenderContext['options'], namespace: string, withTraffic: boolean): Record<string, unknown> {
   const withDefault = (value: string | undefined) => (value === undefined ? {} : { Default: value });
   return {
     Cluster: { Type: 'String', Description: 'Name of an existing ECS cluster that can run Fargate tasks' },
@@ -208,6 +265,9 @@ function parameters(options: RenderContext['options'], namespace: string): Recor
     OtlpEndpoint: { Type: 'String', ...withDefault(options.otlpEndpoint), Description: 'OTLP/gRPC endpoint for traces, e.g. http://otel-collector.internal:4317' },
     LokiAddress: { Type: 'String', Default: options.lokiAddress ?? '', Description: 'Loki push address for logs, e.g. http://loki.internal:3100; empty for CloudWatch Logs only' },
     NamespaceName: { Type: 'String', Default: namespace, Description: 'Name of the Cloud Map namespace created for Service Connect (unique in the account and region)' },
+    ...(withTraffic
+      ? { TrafficTasks: { Type: 'Number', Default: 1, MinValue: 0, Description: 'Copies of the traffic generator that calls the entry points at their rates; 0 for none' } }
+      : {}),
   };
 }
 

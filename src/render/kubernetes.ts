@@ -12,6 +12,7 @@ import { toDnsLabel, toLabelValue } from './naming';
 import { planServices, type PlannedService } from './planned-service';
 import { entryPointsOf, listOf, provenance, type RenderContext } from './render-context';
 import type { RenderedFile, RenderOutput } from './rendered-file';
+import { trafficPlan, type TrafficPlan } from './traffic-plan';
 import { toYaml, yamlStream } from './yaml-text';
 
 /** Where a kind or minikube cluster finds an image loaded with `kind load docker-image thespian:local`. */
@@ -45,10 +46,8 @@ export function renderKubernetes(context: RenderContext): RenderOutput {
   const namespace = options.namespace ?? toDnsLabel(topology.name, 'thespian');
   const domain = options.clusterDomain;
   const partOf = toLabelValue(topology.name) || 'thespian';
-  const planned = planServices(topology, (target) => ({
-    address: domain ? `${target.name}.${namespace}.svc.${domain}` : target.name,
-    port: CONTAINER_PORT,
-  }));
+  const hostOf = (service: string) => (domain ? `${service}.${namespace}.svc.${domain}` : service);
+  const planned = planServices(topology, (target) => ({ address: hostOf(target.name), port: CONTAINER_PORT }));
   const settings: Settings = { namespace, partOf, image: options.image ?? DEFAULT_IMAGE };
   const header = provenance('k8s', context);
 
@@ -94,6 +93,8 @@ export function renderKubernetes(context: RenderContext): RenderOutput {
     ),
   });
   for (const plan of planned) files.push({ path: `${plan.service.name}.yaml`, content: serviceFile(plan, settings, context, header) });
+  const traffic = trafficPlan(topology, hostOf);
+  if (traffic) files.push({ path: 'traffic.yaml', content: trafficFile(traffic, settings, header) });
 
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -151,12 +152,7 @@ function serviceFile(plan: PlannedService, settings: Settings, context: RenderCo
           automountServiceAccountToken: false,
           // Service links would add FOO_PORT=tcp://... variables for every Service in the namespace.
           enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: IMAGE_UID,
-            runAsGroup: IMAGE_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurityContext(),
           containers: [
             {
               name: CONTAINER_NAME,
@@ -187,12 +183,7 @@ function serviceFile(plan: PlannedService, settings: Settings, context: RenderCo
               readinessProbe: { grpc: { port: CONTAINER_PORT }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 1 },
               livenessProbe: { grpc: { port: CONTAINER_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_S } } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: containerSecurityContext(),
               volumeMounts: [
                 { name: 'behaviour', mountPath: BEHAVIOUR_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
@@ -233,6 +224,58 @@ function serviceFile(plan: PlannedService, settings: Settings, context: RenderCo
     toYaml(deployment),
     toYaml(service),
   ]);
+}
+
+/**
+ * The entry points as traffic: one `thespian load` container per entry point, in one Deployment.
+ * Scale it to 0 to stop the traffic: kubectl scale deployment/NAME --replicas 0.
+ */
+function trafficFile(traffic: TrafficPlan, settings: Settings, header: string[]): string {
+  const labels = { 'app.kubernetes.io/name': traffic.name, ...commonLabels(settings.partOf), 'app.kubernetes.io/component': 'traffic' };
+  const selector = { 'app.kubernetes.io/name': traffic.name, 'app.kubernetes.io/part-of': settings.partOf };
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: traffic.name, ...withNamespace(settings.namespace), labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(),
+          containers: traffic.generators.map((generator) => ({
+            name: generator.container,
+            image: settings.image,
+            imagePullPolicy: 'IfNotPresent',
+            args: [...generator.args],
+            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+            securityContext: containerSecurityContext(),
+          })),
+        },
+      },
+    },
+  };
+  return toYaml(deployment, {
+    header: [
+      ...header,
+      '',
+      `Traffic to the entry points: ${traffic.generators.map((g) => g.description).join(', ')}.`,
+      'Each container runs `thespian load` for an hour, logs its summary, and is started again.',
+      `Stop it: kubectl${settings.namespace ? ` -n ${settings.namespace}` : ''} scale deployment/${traffic.name} --replicas 0`,
+    ],
+  });
+}
+
+function podSecurityContext(): Record<string, unknown> {
+  return { runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+/** The instance writes nothing but to /tmp and needs no privilege at all. */
+function containerSecurityContext(): Record<string, unknown> {
+  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } };
 }
 
 function commonLabels(partOf: string): Record<string, string> {

@@ -91,8 +91,17 @@ for (const [label, topologyOf] of TOPOLOGIES) {
     const objects = kubernetesObjects(render('k8s', topologyOf()));
     const servicesByName = new Map(objects.filter((o: Loose) => o.kind === 'Service').map((o: Loose) => [o.metadata.name, o]));
     const configMaps = new Map(objects.filter((o: Loose) => o.kind === 'ConfigMap').map((o: Loose) => [o.metadata.name, o]));
-    const deployments = objects.filter((o: Loose) => o.kind === 'Deployment');
+    const all = objects.filter((o: Loose) => o.kind === 'Deployment');
+    const deployments = all.filter((o: Loose) => o.metadata.labels['app.kubernetes.io/component'] !== 'traffic');
     assert.equal(deployments.length, topologyOf().services.length);
+    // The traffic generator calls entry services that exist, on their Service port.
+    const traffic = all.filter((o: Loose) => o.metadata.labels['app.kubernetes.io/component'] === 'traffic');
+    assert.equal(traffic.length, 1);
+    for (const container of traffic[0].spec.template.spec.containers) {
+      const [host, port] = container.args[container.args.indexOf('--target') + 1].split(':');
+      assert.equal(container.args[0], 'load');
+      assert.ok(servicesByName.get(host)?.spec.ports.some((p: Loose) => p.port === Number(port)), `traffic → ${host}:${port}: no such Service`);
+    }
     for (const deployment of deployments) {
       const name = deployment.metadata.name;
       const pod = deployment.spec.template.spec;
@@ -138,17 +147,24 @@ for (const [label, topologyOf] of TOPOLOGIES) {
     const aliases = new Map<string, number>();
     for (const resource of Object.values(template.Resources) as Loose[]) {
       if (resource.Type !== 'AWS::ECS::Service') continue;
-      for (const entry of resource.Properties.ServiceConnectConfiguration.Services) {
+      for (const entry of resource.Properties.ServiceConnectConfiguration.Services ?? []) {
         for (const alias of entry.ClientAliases) aliases.set(alias.DnsName, alias.Port);
       }
     }
-    const definitions: [string, Loose][] = [
+    const all: [string, Loose][] = [
       ...[...parseFiles(output).entries()].filter(([path]) => path.endsWith('.json')).map(([path, json]) => [path, json.containerDefinitions[0]] as [string, Loose]),
       ...(Object.entries(template.Resources) as [string, Loose][])
         .filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')
         .map(([id, r]) => [id, lowerKeys(r.Properties.ContainerDefinitions[0])] as [string, Loose]),
     ];
+    // Instances serve; the traffic generator's containers run `thespian load` against aliases.
+    const isTraffic = ([, container]: [string, Loose]) => container.command[0] === 'load';
+    const definitions = all.filter((entry) => !isTraffic(entry));
     assert.equal(definitions.length, topologyOf().services.length * 2);
+    for (const [where, container] of all.filter(isTraffic)) {
+      const [host, port] = container.command[container.command.indexOf('--target') + 1].split(':');
+      assert.equal(aliases.get(host), Number(port), `${where}: traffic → ${host}:${port} is no Service Connect alias`);
+    }
     for (const [where, container] of definitions) {
       const env = Object.fromEntries(container.environment.map((e: Loose) => [e.name, e.value]));
       const behaviour = JSON.parse(env.CONFIG_JSON);

@@ -23,7 +23,8 @@ test('with -o it writes every file into DIR and lists them; without, it prints t
   assert.equal(streamed.stdout, expected.stdout);
   const kinds = parseYamlDocuments(streamed.stdout, 'stdout').map((d) => d.kind);
   assert.ok(!kinds.includes('Kustomization'));
-  assert.equal(kinds.filter((k) => k === 'Deployment').length, bundled().services.length);
+  // A Deployment per service, and one for the traffic to the entry points.
+  assert.equal(kinds.filter((k) => k === 'Deployment').length, bundled().services.length + 1);
 
   const compose = await thespian('render', 'compose');
   assert.equal(compose.stdout, render('compose', bundled()).files[0].content);

@@ -77,14 +77,17 @@ test('k8s: DNS-1123 names and ≤ 63-character labels from a free-text topology 
   }
   for (const deployment of objects.filter((o: Loose) => o.kind === 'Deployment')) {
     const pod = deployment.spec.template.spec;
-    const [container] = pod.containers;
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.ok(pod.securityContext.runAsUser > 0);
-    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
-    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
-    assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
-    assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
-    assert.ok(container.resources.limits.memory);
+    for (const container of pod.containers) {
+      assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+      assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+      assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
+      assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+      assert.ok(container.resources.limits.memory);
+    }
+    if (deployment.metadata.labels['app.kubernetes.io/component'] === 'traffic') continue;
+    const [container] = pod.containers;
     // preStop sleep + THESPIAN_SHUTDOWN_GRACE_MS + the flush (≤ 8 s) must fit before SIGKILL.
     const graceMs = Number(container.env.find((e: Loose) => e.name === 'THESPIAN_SHUTDOWN_GRACE_MS').value);
     const preStopS = container.lifecycle.preStop.sleep.seconds;
@@ -131,8 +134,14 @@ test('ecs: Service Connect for every service, start order without cycles, unique
   const template = cloudFormation(render('ecs', awkward()));
   const resources: Record<string, Loose> = template.Resources;
   for (const id of Object.keys(resources)) assert.match(id, /^[A-Za-z0-9]+$/, `logical ID ${id}`);
-  const services = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
-  assert.deepEqual(services.map(([, r]) => r.Properties.ServiceName).sort(), [...SERVICE_NAMES].sort());
+  const allServices = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
+  assert.deepEqual(allServices.map(([, r]) => r.Properties.ServiceName).sort(), [...SERVICE_NAMES, 'thespian-traffic'].sort());
+  // The traffic generator is a Service Connect client only, scaled by a parameter.
+  const [, traffic] = allServices.find(([, r]) => r.Properties.ServiceName === 'thespian-traffic')!;
+  assert.deepEqual(traffic.Properties.ServiceConnectConfiguration, { Enabled: true, Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] } });
+  assert.deepEqual(traffic.Properties.DesiredCount, { Ref: 'TrafficTasks' });
+  assert.deepEqual(traffic.DependsOn, ['GatewayService']);
+  const services = allServices.filter(([, r]) => r !== traffic);
   // a1 and a-1 both become "A1..." without care; they must not collide.
   assert.equal(new Set(services.map(([id]) => id)).size, SERVICE_NAMES.length);
 
@@ -156,7 +165,7 @@ test('ecs: Service Connect for every service, start order without cycles, unique
     assert.equal(properties.NetworkConfiguration.AwsvpcConfiguration.Subnets.Ref, 'Subnets');
     for (const dependency of service.DependsOn ?? []) assert.equal(resources[dependency]?.Type, 'AWS::ECS::Service', `${id} depends on ${dependency}`);
   }
-  assertAcyclic(new Map(services.map(([id, r]) => [id, r.DependsOn ?? []])), 'DependsOn');
+  assertAcyclic(new Map(allServices.map(([id, r]) => [id, r.DependsOn ?? []])), 'DependsOn');
   const gateway = services.find(([, r]) => r.Properties.ServiceName === 'gateway')![1];
   assert.equal(gateway.Properties.DesiredCount, 3);
 

@@ -1,0 +1,48 @@
+import type { Topology } from '../topology';
+import { CONTAINER_PORT } from './instance-runtime';
+
+/**
+ * The topology's entry points as a traffic generator running inside the target: one
+ * `thespian load` container per entry point, at its rate, against the entry service by name.
+ * It is what `thespian up` does on a laptop and `just up`'s poker does for compose, so that
+ * a cluster shows traces as soon as it is applied.
+ */
+export interface TrafficPlan {
+  /** Name of the generator's Deployment / ECS service (never one of the topology's services). */
+  readonly name: string;
+  readonly generators: readonly TrafficGenerator[];
+}
+
+export interface TrafficGenerator {
+  /** Container name: "<service>-<method>", a DNS label. */
+  readonly container: string;
+  readonly service: string;
+  /** `thespian` arguments after the image's entrypoint. */
+  readonly args: readonly string[];
+  readonly description: string;
+}
+
+/** Each run lasts this long, prints its summary and exits; the orchestrator starts the next. */
+const RUN_LENGTH = '1h';
+
+/** `hostOf` names a service as seen from inside the target (its DNS name there). */
+export function trafficPlan(topology: Topology, hostOf: (service: string) => string): TrafficPlan | undefined {
+  if (topology.entryPoints.length === 0) return undefined;
+  const taken = new Set(topology.services.map((service) => service.name));
+  let name = 'thespian-traffic';
+  for (let n = 2; taken.has(name); n++) name = `thespian-traffic-${n}`;
+  const seen = new Set<string>();
+  const generators = topology.entryPoints.map((entry) => {
+    const base = `${entry.service.slice(0, 61).replace(/-+$/, '')}-${entry.method.toLowerCase()}`;
+    let container = base;
+    for (let n = 2; seen.has(container); n++) container = `${base.slice(0, 60)}-${n}`;
+    seen.add(container);
+    return {
+      container,
+      service: entry.service,
+      args: ['load', '--target', `${hostOf(entry.service)}:${CONTAINER_PORT}`, '--method', entry.method, '--rate', String(entry.rps), '--duration', RUN_LENGTH],
+      description: `${entry.service} ${entry.method} at ${entry.rps}/s`,
+    };
+  });
+  return { name, generators };
+}
