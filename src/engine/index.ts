@@ -11,3 +11,4 @@ export { StepFailure } from './step-failure';
 export { systemClock } from './clock';
 export { systemRandom, seededRandom } from './random';
 export { functionSchema } from './schema';
+export * from './distributions/latency-distribution';

@@ -23,6 +23,8 @@ export type Operation =
 export interface FunctionSpec {
   readonly tracingName: string;
   readonly operations: readonly Operation[];
+  /** Extra attributes stamped on the Function's span (config `attributes`); absent means none. */
+  readonly attributes?: Attributes;
 }
 
 export interface Behaviour {

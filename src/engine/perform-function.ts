@@ -9,16 +9,27 @@ import { StepFailure } from './step-failure';
  */
 export async function performFunction(fn: FunctionSpec, context: StepContext): Promise<void> {
   const inner = descend(context, fn.tracingName);
-  await inStepSpan(inner, 'Function', fn.tracingName, {}, async () => {
-    for (const operation of fn.operations) await performOperation(operation, inner);
+  await inStepSpan(inner, 'Function', fn.tracingName, fn.attributes ?? {}, async () => {
+    for (let index = 0; index < fn.operations.length; index++) await performOperation(fn.operations[index], index, inner);
   });
 }
 
-async function performOperation(operation: Operation, context: StepContext): Promise<void> {
-  if (operation.kind === 'Action') return context.performAction(operation.action, context);
+async function performOperation(operation: Operation, index: number, context: StepContext): Promise<void> {
+  if (operation.kind === 'Action') return context.performAction(operation.action, withStepRandom(context, `${index}`));
 
   // All start together; the operation fails only once every one has finished, as in the original.
-  const outcomes = await Promise.allSettled(operation.actions.map((action) => context.performAction(action, context)));
+  const outcomes = await Promise.allSettled(
+    operation.actions.map((action, position) => context.performAction(action, withStepRandom(context, `${index}.${position}`))),
+  );
   const firstFailure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (firstFailure) throw StepFailure.from(firstFailure.reason);
+}
+
+/**
+ * Gives each action its own random stream, named by its place in the Function ("2" for the third
+ * operation, "1.0" for the first action of the second). Concurrent actions then draw the same
+ * numbers whichever finishes first, so seeded runs repeat exactly. Unseeded randoms have no fork.
+ */
+function withStepRandom(context: StepContext, place: string): StepContext {
+  return context.random.fork ? { ...context, random: context.random.fork(place) } : context;
 }

@@ -20,6 +20,8 @@ export interface RequestInfo {
   readonly signal: AbortSignal;
   readonly deadline?: number;
   readonly hops: number;
+  /** The caller's random stream name (x-thespian-random-key), when another seeded Thespian called. */
+  readonly randomKey?: string;
 }
 
 export type Performer = (method: GrpcMethod, request: RequestInfo) => Promise<void>;
@@ -31,6 +33,7 @@ export type Performer = (method: GrpcMethod, request: RequestInfo) => Promise<vo
  */
 export function createPerformer(dependencies: PerformerDependencies): Performer {
   const performAction = (action: Action, context: StepContext) => actionKind(action.kind).perform(action.spec, context);
+  const requestsSoFar: Record<GrpcMethod, number> = { A: 0, B: 0, C: 0 };
 
   return async (method, request) => {
     const fn = dependencies.behaviour.methods[method];
@@ -38,7 +41,7 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
     const context: StepContext = {
       tracer: dependencies.tracer,
       caller: dependencies.caller,
-      random: dependencies.random,
+      random: requestRandom(dependencies.random, method, fn.tracingName, request.randomKey, ++requestsSoFar[method]),
       clock: dependencies.clock,
       log: dependencies.log,
       signal: request.signal,
@@ -49,4 +52,16 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
     };
     await performFunction(fn, context);
   };
+}
+
+/**
+ * Each request draws from its own stream, so that concurrent requests cannot take each other's
+ * numbers. A request from another seeded Thespian is named by the caller's step and attempt (sent
+ * as x-thespian-random-key), so concurrent calls arriving in either order draw the same; any other
+ * request is named by its arrival number for its method. The Function's name is mixed in so that
+ * different services sharing a seed do not roll alike. See docs/config-reference.md, "Randomness".
+ */
+function requestRandom(random: Random, method: GrpcMethod, functionName: string, randomKey: string | undefined, arrival: number): Random {
+  if (!random.fork) return random;
+  return random.fork(randomKey !== undefined ? `via ${randomKey} ${method} ${functionName}` : `${method} ${functionName} #${arrival}`);
 }

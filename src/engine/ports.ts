@@ -21,6 +21,16 @@ export interface CallOptions {
   readonly deadline?: number;
   /** How many Thespian hops the request has made so far; the callee sees hops + 1. */
   readonly hops: number;
+  /**
+   * CallService's timeout_ms: the call's own deadline is now + timeoutMs, or the incoming
+   * deadline if that comes first. The callee must see the cancellation when it expires.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Names this call's random stream (see Random.streamId), sent along so that a seeded callee
+   * draws the same numbers for the same upstream step whatever order concurrent calls arrive in.
+   */
+  readonly randomKey?: string;
 }
 
 /** Thrown by a Caller when the other instance answered with an error, or could not be reached. */
@@ -42,6 +52,14 @@ export interface Caller {
 /** Uniform numbers in [0, 1). Seedable in tests and with THESPIAN_SEED. */
 export interface Random {
   next(): number;
+  /**
+   * A separate stream, fixed by this stream's seed and `key` alone (not by how much either has
+   * been drawn from). The engine gives every request and every step its own stream, so that
+   * timing cannot reorder draws. Randoms without it (Math.random) are shared as they are.
+   */
+  fork?(key: string): Random;
+  /** A short stable name of this stream, for propagating it to another instance (see CallOptions.randomKey). */
+  readonly streamId?: string;
 }
 
 export interface Clock {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { taggedUnion } from '../config/tagged-union';
 import { ACTION_KINDS } from './actions/registry';
+import { attributesSchema } from './actions/attributes-schema';
 import type { Action, FunctionSpec, Operation } from './model';
 
 /**
@@ -32,9 +33,16 @@ export const functionSchema: z.ZodType<FunctionSpec> = z
     operations: z.array(operationSchema).optional(),
     /** Accepted as a synonym of operations. */
     steps: z.array(operationSchema).optional(),
+    attributes: attributesSchema().optional(),
   })
   .superRefine((fn, ctx) => {
     if (fn.operations && fn.steps) ctx.addIssue({ code: 'custom', message: 'has both "operations" and "steps"; they mean the same, keep one' });
     if (!fn.operations && !fn.steps) ctx.addIssue({ code: 'custom', path: ['operations'], message: 'is required (a list of operations, may be empty)' });
   })
-  .transform((fn): FunctionSpec => ({ tracingName: fn.tracing_name, operations: fn.operations ?? fn.steps ?? [] }));
+  .transform(
+    (fn): FunctionSpec => ({
+      tracingName: fn.tracing_name,
+      operations: fn.operations ?? fn.steps ?? [],
+      ...(fn.attributes ? { attributes: fn.attributes } : {}),
+    }),
+  );

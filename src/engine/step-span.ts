@@ -1,9 +1,19 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import type { StepContext } from './step-context';
-import { StepFailure } from './step-failure';
+import { StepFailure, type InjectedKind } from './step-failure';
 
 /** The attribute the original Rust Thespian put on every span; kept so old dashboards still work. */
 export const ORIGINAL_NAME_ATTRIBUTE = '_tracing_name';
+
+/** Ground truth: set only on spans where Thespian itself injected a failure (not where one merely passed through). */
+export const INJECTED_ATTRIBUTE = 'thespian.injected';
+export const INJECTED_KIND_ATTRIBUTE = 'thespian.injected.kind';
+
+/** Marks a span as one where a failure was injected, whether or not a retry then recovered from it. */
+export function markInjected(span: Span, kind: InjectedKind): void {
+  span.setAttribute(INJECTED_ATTRIBUTE, true);
+  span.setAttribute(INJECTED_KIND_ATTRIBUTE, kind);
+}
 
 /**
  * Runs one step inside its own span, named after the step's tracing_name.
@@ -29,10 +39,7 @@ export async function inStepSpan(
       if (!failure.recorded) {
         failure.recorded = true;
         span.recordException({ name: failure.code, message: failure.message });
-        if (failure.injected) {
-          span.setAttribute('thespian.injected', true);
-          span.setAttribute('thespian.injected.kind', failure.injected);
-        }
+        if (failure.injected) markInjected(span, failure.injected);
         context.log.error(failure.message, { step: name, kind, code: failure.code });
       }
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });

@@ -24,7 +24,10 @@ export class GrpcCaller implements Caller {
     const client = this.clientFor(target);
     const metadata = new grpc.Metadata();
     metadata.set(HEADERS.hops, String(options.hops + 1));
-    const callOptions: grpc.CallOptions = options.deadline !== undefined ? { deadline: new Date(options.deadline) } : {};
+    if (options.randomKey !== undefined) metadata.set(HEADERS.randomKey, options.randomKey);
+    const deadline = callDeadline(options);
+    // grpc-js sends the deadline as grpc-timeout, and on expiry cancels the stream, so the callee sees it too.
+    const callOptions: grpc.CallOptions = deadline !== undefined ? { deadline: new Date(deadline) } : {};
     return new Promise((resolve, reject) => {
       const onAbort = () => call.cancel();
       const call = client[target.method]({}, metadata, callOptions, (error) => {
@@ -55,4 +58,11 @@ export class GrpcCaller implements Caller {
     }
     return client;
   }
+}
+
+/** The earlier of the incoming request's deadline and the step's own timeout (epoch ms), if either exists. */
+function callDeadline(options: CallOptions): number | undefined {
+  const own = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
+  if (own === undefined) return options.deadline;
+  return options.deadline === undefined ? own : Math.min(own, options.deadline);
 }

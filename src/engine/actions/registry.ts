@@ -1,10 +1,12 @@
 import type { AnyActionKind } from '../action-kind';
 import { callServiceAction } from './call-service';
+import { computeAction } from './compute';
 import { functionAction } from './function';
+import { logAction } from './log';
 import { sleepAction } from './sleep';
 
 /** Every action kind a behaviour may use. One line per kind. */
-export const ACTION_KINDS: readonly AnyActionKind[] = [functionAction, sleepAction, callServiceAction];
+export const ACTION_KINDS: readonly AnyActionKind[] = [functionAction, sleepAction, callServiceAction, logAction, computeAction];
 
 export function actionKind(tag: string): AnyActionKind {
   const kind = ACTION_KINDS.find((candidate) => candidate.tag === tag);

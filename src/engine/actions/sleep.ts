@@ -1,16 +1,28 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
+import type { Attributes } from '../model';
+import type { StatusName } from '../status-name';
 import { descend } from '../step-context';
 import { describeTrail, inStepSpan } from '../step-span';
 import { StepFailure } from '../step-failure';
+import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../distributions/latency-distribution';
+import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
+import { attributesSchema } from './attributes-schema';
+import { statusNameSchema } from './status-code-schema';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
-export const MAX_SLEEP_MS = 86_400_000;
+export const MAX_SLEEP_MS = MAX_LATENCY_MS;
 
 export interface SleepSpec {
   readonly tracingName: string;
-  readonly durationMs: number;
+  /** `duration_ms` becomes a Fixed distribution; `duration` any other. */
+  readonly duration: LatencyDistribution;
   readonly failureChance: number;
+  /** The status an injected failure answers with; INTERNAL unless the config says otherwise. */
+  readonly failureCode: StatusName;
+  /** Replaces the generated failure message (which names the step and the roll). */
+  readonly failureMessage?: string;
+  readonly attributes: Attributes;
 }
 
 /** `{"Sleep": {...}}`: waits, then fails with the configured chance. */
@@ -19,29 +31,46 @@ export const sleepAction: ActionKind<SleepSpec> = {
   schema: z
     .strictObject({
       tracing_name: z.string().min(1),
-      duration_ms: z.number().int().min(0).max(MAX_SLEEP_MS),
+      duration_ms: durationMsSchema.optional(),
+      duration: distributionSchema.optional(),
       failure_chance: z.number().min(0).max(1).optional(),
+      failure_code: statusNameSchema({ allowPropagate: false }).optional(),
+      failure_message: z.string().min(1).optional(),
+      attributes: attributesSchema().optional(),
     })
-    .transform((raw) => ({ tracingName: raw.tracing_name, durationMs: raw.duration_ms, failureChance: raw.failure_chance ?? 0 })),
+    .transform(
+      (raw, ctx): SleepSpec => ({
+        tracingName: raw.tracing_name,
+        duration: pickDuration(raw, ctx),
+        failureChance: raw.failure_chance ?? 0,
+        failureCode: (raw.failure_code ?? 'INTERNAL') as StatusName,
+        failureMessage: raw.failure_message,
+        attributes: raw.attributes ?? {},
+      }),
+    ),
 
   async perform(spec, context) {
     const inner = descend(context, spec.tracingName);
-    const attributes = {
-      'thespian.duration_ms': spec.durationMs,
+    const fixed = spec.duration.kind === 'Fixed';
+    // Drawn before the span starts, so a fixed sleep (the original's only kind) pays nothing extra.
+    const durationMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
+    const attributes: Record<string, string | number | boolean> = {
+      ...spec.attributes,
+      'thespian.duration_ms': durationMs,
       'thespian.failure_chance': spec.failureChance,
     };
+    if (!fixed) attributes['thespian.duration'] = describeDistribution(spec.duration);
     await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span) => {
-      await context.clock.sleep(spec.durationMs, context.signal);
+      await context.clock.sleep(durationMs, context.signal);
       // The original sleeps first and rolls afterwards, so a failing sleep still takes its time.
       if (spec.failureChance <= 0) return;
       const roll = context.random.next();
       span.setAttribute('thespian.roll', roll);
       if (roll < spec.failureChance) {
-        throw new StepFailure(
-          'INTERNAL',
-          `${describeTrail(inner.trail)}: injected failure (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`,
-          'failure_chance',
-        );
+        const message =
+          spec.failureMessage ??
+          `${describeTrail(inner.trail)}: injected failure (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`;
+        throw new StepFailure(spec.failureCode, message, 'failure_chance');
       }
     });
   },

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { ActionKind } from '../action-kind';
+import type { Attributes } from '../model';
+import { describeDistribution, sampleLatency, type LatencyDistribution } from '../distributions/latency-distribution';
+import { distributionSchema, pickDuration } from '../distributions/duration-schema';
+import { descend } from '../step-context';
+import { inStepSpan } from '../step-span';
+import { attributesSchema } from './attributes-schema';
+
+/** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
+export const MAX_COMPUTE_MS = 60_000;
+
+export interface ComputeSpec {
+  readonly tracingName: string;
+  readonly duration: LatencyDistribution;
+  readonly attributes: Attributes;
+}
+
+/**
+ * `{"Compute": {"tracing_name": "render invoice", "duration_ms": 5}}`: keeps the CPU busy for the
+ * duration, on the event loop, on purpose. Real CPU work blocks everything else the process
+ * does (timers fire late, other requests wait), which is what profilers and event-loop-lag
+ * scenarios need to see. It cannot be cancelled midway, just as real synchronous work cannot.
+ */
+export const computeAction: ActionKind<ComputeSpec> = {
+  tag: 'Compute',
+  schema: z
+    .strictObject({
+      tracing_name: z.string().min(1),
+      // Fractions allowed: half a millisecond of CPU is a realistic amount of work.
+      duration_ms: z.number().min(0).max(MAX_COMPUTE_MS).optional(),
+      duration: distributionSchema.optional(),
+      attributes: attributesSchema().optional(),
+    })
+    .transform(
+      (raw, ctx): ComputeSpec => ({ tracingName: raw.tracing_name, duration: pickDuration(raw, ctx), attributes: raw.attributes ?? {} }),
+    ),
+
+  async perform(spec, context) {
+    const inner = descend(context, spec.tracingName);
+    const durationMs = Math.min(MAX_COMPUTE_MS, sampleLatency(spec.duration, context.random));
+    const attributes: Record<string, string | number | boolean> = { ...spec.attributes, 'thespian.duration_ms': durationMs };
+    if (spec.duration.kind !== 'Fixed') attributes['thespian.duration'] = describeDistribution(spec.duration);
+    await inStepSpan(inner, 'Compute', spec.tracingName, attributes, async () => {
+      const until = context.clock.now() + durationMs;
+      let spins = 0;
+      // Deliberately synchronous: no await inside, so nothing else runs until it is done.
+      while (context.clock.now() < until) spins = (spins + 1) | 0;
+      return void spins;
+    });
+  },
+};

@@ -1,0 +1,38 @@
+import { trace } from '@opentelemetry/api';
+import { z } from 'zod';
+import type { ActionKind } from '../action-kind';
+import type { Attributes } from '../model';
+import { attributesSchema } from './attributes-schema';
+
+export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogSpec {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly attributes: Attributes;
+}
+
+/** Fields every log line already has; a Log's attributes may not overwrite them. */
+const LOG_LINE_FIELDS = ['level', 'message', 'timestamp', 'service_name', 'trace_id', 'span_id', 'step', 'kind'];
+
+/**
+ * `{"Log": {"level": "warn", "message": "cart is large", "attributes": {"cart.items": 42}}}`:
+ * writes one log line (joined to the trace by its ids) and the same as an event on the current
+ * span, the enclosing Function's. It has no span of its own and takes no time.
+ */
+export const logAction: ActionKind<LogSpec> = {
+  tag: 'Log',
+  schema: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).optional(),
+      message: z.string().min(1),
+      attributes: attributesSchema(LOG_LINE_FIELDS).optional(),
+    })
+    .transform((raw): LogSpec => ({ level: raw.level ?? 'info', message: raw.message, attributes: raw.attributes ?? {} })),
+
+  async perform(spec, context) {
+    trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, 'thespian.kind': 'Log', 'thespian.log.level': spec.level });
+    context.log[spec.level](spec.message, { ...spec.attributes, kind: 'Log', step: context.trail[context.trail.length - 1] });
+  },
+};
