@@ -198,3 +198,16 @@ test('ecs: options become parameter defaults and fill the task-definition JSON; 
   const env = Object.fromEntries(json.containerDefinitions[0].environment.map((e: Loose) => [e.name, e.value]));
   assert.equal(env.OTEL_BACKEND_ADDRESS, 'http://collector.internal:4317');
 });
+
+test('a topology without entry points renders no traffic and no entry label', () => {
+  const quiet = topologyFrom({
+    name: 'quiet',
+    services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [{ Action: { Sleep: { tracing_name: 'nap', duration_ms: 1 } } }] } } } },
+  });
+  const compose = composeDocument(render('compose', quiet));
+  assert.equal(compose.services.solo.labels['thespian.entry'], undefined);
+  assert.ok(!render('k8s', quiet).files.some((file) => file.path === 'traffic.yaml'));
+  const ecs = render('ecs', quiet);
+  assert.ok(!ecs.files.some((file) => file.path.includes('traffic')));
+  assert.equal(cloudFormation(ecs).Parameters.TrafficTasks, undefined);
+});
