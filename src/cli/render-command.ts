@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RenderOptions, RenderTarget } from '../render';
+import type { RenderOptions } from '../render';
+// Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
+import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
 import type { Command } from './command';
 import { UsageError } from './usage-error';
-
-const TARGETS: readonly RenderTarget[] = ['compose', 'k8s', 'ecs'];
 
 const USAGE = `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
 
@@ -102,10 +102,10 @@ function parseRenderArgs(args: string[]): RenderArgs {
   const { values, positionals } = parsed;
   const [target, topologyPath, ...extra] = positionals;
   const problems: string[] = [];
-  if (target === undefined) problems.push(`which target? Give one of ${TARGETS.join(', ')}`);
-  else if (!(TARGETS as readonly string[]).includes(target)) {
+  if (target === undefined) problems.push(`which target? Give one of ${RENDER_TARGETS.join(', ')}`);
+  else if (!(RENDER_TARGETS as readonly string[]).includes(target)) {
     const hint = target === 'kubernetes' ? ' (Kubernetes is k8s)' : '';
-    problems.push(`unknown target "${target}"${hint}; targets are ${TARGETS.join(', ')}`);
+    problems.push(`unknown target "${target}"${hint}; targets are ${RENDER_TARGETS.join(', ')}`);
   }
   if (extra.length > 0) problems.push(`one topology at a time (unexpected "${extra[0]}")`);
   if (values.output === '') problems.push('-o needs a directory');
