@@ -151,6 +151,8 @@ for (const [label, topologyOf] of TOPOLOGIES) {
         for (const alias of entry.ClientAliases) aliases.set(alias.DnsName, alias.Port);
       }
     }
+    // Service Connect publishes every service of the topology under its own name, on 6379.
+    for (const service of topologyOf().services) assert.equal(aliases.get(service.name), 6379, `${service.name} has no Service Connect alias`);
     const all: [string, Loose][] = [
       ...[...parseFiles(output).entries()].filter(([path]) => path.endsWith('.json')).map(([path, json]) => [path, json.containerDefinitions[0]] as [string, Loose]),
       ...(Object.entries(template.Resources) as [string, Loose][])
