@@ -13,7 +13,9 @@
 # production dependencies, the compiled output, the proto and the example configs. No compiler
 # or build tool reaches the final image.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS: the OpenTelemetry 0.300 / 3.x packages declare node >= 22.15 in their engines.
+# (Thespian itself runs and is tested on Node 20 too.)
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- build: dev dependencies + tsc -------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
