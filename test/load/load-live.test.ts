@@ -10,7 +10,7 @@ import { freePort } from '../support/free-port';
 import { sleep } from '../support/behaviours';
 
 const RATE = 200;
-const SECONDS = 4;
+const SECONDS = 5;
 
 interface JsonResult {
   version: number;
