@@ -61,7 +61,7 @@ test('a timeout answers failure_code when one is given, and the incoming deadlin
   const early = await callMethod(api.address, 'A', { deadlineMs: 300 });
   assert.equal(early.code, STATUS.DEADLINE_EXCEEDED);
   assert.ok(early.durationMs < 2000);
-  const earlySpans = await fixture.trace(early.traceId, 4);
+  const earlySpans = await fixture.trace(early.traceId, 7);
   const cut = spanNamed(earlySpans, 'ask db', 'api-coded');
   assert.equal(cut.status.code, 'ERROR');
   assert.equal(cut.attributes['thespian.injected'], undefined, "the caller's deadline is not chaos Thespian injected");
