@@ -14,7 +14,7 @@ export const actionSchema: z.ZodType<Action> = z.lazy(() =>
     'action',
     Object.fromEntries(ACTION_KINDS.map((kind) => [kind.tag, kind.schema])),
     (tag, spec): Action => ({ kind: tag, spec }),
-  ),
+  ).meta({ id: 'Action', description: 'One action: exactly one of the registered kinds, e.g. {"Sleep": {...}}.' }),
 );
 
 export const operationSchema: z.ZodType<Operation> = taggedUnion(
@@ -25,7 +25,7 @@ export const operationSchema: z.ZodType<Operation> = taggedUnion(
   },
   (tag, value): Operation =>
     tag === 'Action' ? { kind: 'Action', action: value as Action } : { kind: 'ConcurrentActions', actions: value as Action[] },
-);
+).meta({ id: 'Operation', description: '{"Action": ...} runs one action; {"ConcurrentActions": [...]} starts several together.' });
 
 export const functionSchema: z.ZodType<FunctionSpec> = z
   .strictObject({
@@ -45,4 +45,5 @@ export const functionSchema: z.ZodType<FunctionSpec> = z
       operations: fn.operations ?? fn.steps ?? [],
       ...(fn.attributes ? { attributes: fn.attributes } : {}),
     }),
-  );
+  )
+  .meta({ id: 'Function', description: 'A named group of operations, run in order, with a span named after tracing_name.' });
