@@ -6,9 +6,10 @@ import { upCommand } from './up-command';
 import { healthCommand } from './health-command';
 import { renderCommand } from './render-command';
 import { schemaCommand } from './schema-command';
+import { predictCommand } from './predict-command';
 
 /**
  * Every `thespian` subcommand, one line each. Command modules load their heavy dependencies
  * inside run(), so that `serve` can start telemetry before anything loads @grpc/grpc-js.
  */
-export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, schemaCommand, healthCommand, renderCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, predictCommand, schemaCommand, healthCommand, renderCommand];

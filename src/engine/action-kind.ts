@@ -1,9 +1,11 @@
 import type { z } from 'zod';
+import type { PredictContext, StepPrediction } from '../predict/predict-context';
 import type { StepContext } from './step-context';
 
 /**
- * One kind of action (Sleep, CallService, Function...): how it is written in a config and how it
- * is performed. Adding a kind means one new file in actions/ and one line in actions/registry.ts.
+ * One kind of action (Sleep, CallService, Function...): how it is written in a config, how it
+ * is performed and what it is expected to do. Adding a kind means one new file in actions/ and
+ * one line in actions/registry.ts.
  */
 export interface ActionKind<Spec> {
   /** The key that names this kind in CONFIG_JSON, e.g. "Sleep". */
@@ -12,6 +14,12 @@ export interface ActionKind<Spec> {
   readonly schema: z.ZodType<Spec>;
   /** Does the action. Throws StepFailure when it fails. */
   perform(spec: Spec, context: StepContext): Promise<void>;
+  /**
+   * What `perform` is expected to do, without doing it: the spans it makes and every way it can
+   * end (status, probability, duration, spans and log lines). `thespian predict` and `verify`
+   * use it; it must tell the truth about `perform`, which the predict tests check by running both.
+   */
+  predict(spec: Spec, context: PredictContext): StepPrediction;
 }
 
 /** Lets the registry hold kinds with different spec types in one list. */

@@ -11,6 +11,10 @@ import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
+import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, isDiscrete, sampleDuration, ZERO, type Duration } from '../../predict/duration';
+import { addLines, inSpan, mergeBranches, NO_LINES, type Branch, type Outcome } from '../../predict/outcome';
+import type { CalleePrediction, PredictContext, StepPrediction } from '../../predict/predict-context';
+import type { SpanShape } from '../../predict/span-shape';
 
 /** How a CallService tries again. Backoff before attempt n (n ≥ 2) is backoffMs · multiplier^(n−2). */
 export interface RetryPolicy {
@@ -169,6 +173,8 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
       }
     });
   },
+
+  predict: (spec, context) => predictCallService(spec, context),
 };
 
 async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt: number): Promise<AttemptOutcome> {
@@ -230,4 +236,142 @@ function finalFailure(spec: CallServiceSpec, inner: StepContext, target: string,
       : (spec.failureCode ?? (failure.injected ? failure.code : 'INTERNAL')); // the original answers INTERNAL whatever the downstream said
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
   return new StepFailure(code, `${describeTrail(inner.trail)}: call to ${target}/${spec.method} ${failure.detail}${tries}`, failure.injected);
+}
+
+/** What the gRPC instrumentation names the CLIENT and SERVER spans of a call of A, B or C. */
+export function grpcSpanName(method: GrpcMethod): string {
+  return `grpc.thespian.Thespian/${method}`;
+}
+
+/** Closer than this to timeout_ms, transport time (which predictions leave out) decides. */
+const TIMEOUT_MARGIN_MS = 5;
+
+/**
+ * As perform does it: each attempt is cut by failure_chance (UNAVAILABLE, not sent, no CLIENT
+ * span) or sent (a CLIENT span, the callee's spans, the callee's answer, or DEADLINE_EXCEEDED
+ * when it takes longer than timeout_ms); a failed attempt whose code is in retry_on is tried
+ * again after its backoff; the last failure is answered with the code failure_code says.
+ */
+function predictCallService(spec: CallServiceSpec, context: PredictContext): StepPrediction {
+  const callee = context.predictCall(spec);
+  const attempt = attemptOutcome(spec, callee, context);
+  const maxAttempts = spec.retries?.maxAttempts ?? 1;
+  const settled: Branch[] = [];
+  let pending: readonly Branch[] = attempt.branches;
+  for (let number = 1; pending.length > 0; number++) {
+    const again: Branch[] = [];
+    for (const branch of pending) {
+      if (branch.code === 'OK') settled.push({ ...branch, tag: undefined });
+      else if (spec.retries && number < maxAttempts && spec.retries.retryOn.includes(branch.code)) again.push(branch);
+      else settled.push(finalFailureBranch(spec, branch));
+    }
+    if (again.length === 0) break;
+    const [waited] = mergeBranches(again.map((branch) => ({ ...branch, code: 'OK', tag: undefined })));
+    const backoff = fixedDuration(backoffBeforeAttempt(spec.retries!, number + 1));
+    pending = attempt.branches.map((next) => ({
+      ...next,
+      p: waited.p * next.p,
+      duration: addDurationsOf(waited.duration, backoff, next.duration),
+      spans: waited.spans + next.spans,
+      lines: addLines(waited.lines, next.lines),
+    }));
+  }
+  const outcome = inSpan({ branches: mergeBranches(settled) });
+  const pFail = outcome.branches.reduce((sum, branch) => (branch.code === 'OK' ? sum : sum + branch.p), 0);
+  const client: SpanShape = {
+    service: context.service,
+    name: grpcSpanName(spec.method),
+    kind: 'CLIENT',
+    pFail: 0,
+    groups: callee.shape ? [[callee.shape]] : [],
+    ...(callee.shape ? {} : { external: callee.name }),
+  };
+  const details = [`→ ${callee.name}`];
+  if (spec.timeoutMs !== undefined) details.push(`timeout ${spec.timeoutMs} ms`);
+  if (spec.retries) details.push(`up to ${maxAttempts} attempts`);
+  if (spec.failureChance > 0) details.push(`${+(spec.failureChance * 100).toPrecision(3)}% not sent`);
+  return {
+    shape: {
+      service: context.service,
+      name: spec.tracingName,
+      kind: 'INTERNAL',
+      step: 'CallService',
+      detail: details.join(', '),
+      pFail,
+      groups: [],
+      attempt: { maxAttempts, retries: spec.retries !== undefined, shape: client },
+    },
+    outcome,
+  };
+}
+
+function addDurationsOf(...parts: Duration[]): Duration {
+  return parts.reduce((sum, part) => addDurationsImpl(sum, part), ZERO);
+}
+
+/** One attempt, tagged by where its failure came from: injected (failure_chance), timeout, or the callee's answer. */
+function attemptOutcome(spec: CallServiceSpec, callee: CalleePrediction, context: PredictContext): Outcome {
+  const branches: Branch[] = [];
+  if (spec.failureChance > 0) {
+    branches.push({ code: INJECTED_NETWORK_FAILURE_CODE, tag: 'injected', p: spec.failureChance, duration: ZERO, spans: 0, lines: NO_LINES });
+  }
+  const sent = 1 - spec.failureChance;
+  for (const answer of callee.outcome.branches) {
+    // The CLIENT span of the attempt, then the callee's spans.
+    const base: Branch = { ...answer, p: sent * answer.p, spans: answer.spans + 1, ...(answer.code === 'OK' ? {} : { tag: 'callee' }) };
+    if (spec.timeoutMs === undefined || callee.shape === undefined) {
+      branches.push(base);
+      continue;
+    }
+    const late = probabilityLongerThan(answer.duration, spec.timeoutMs, callee.name, context);
+    if (late < 1) branches.push({ ...base, p: base.p * (1 - late), duration: durationBelow(answer.duration, spec.timeoutMs) });
+    if (late > 0) {
+      context.note('assumption', `a call that times out counts the spans of ${callee.name} as if it had finished, so the mean span count is an upper bound`);
+      // The callee is cancelled midway: it logs the cancellation where it was; its spans up to then
+      // are counted as if it had finished (an upper bound), which only the mean span count uses.
+      branches.push({
+        code: 'DEADLINE_EXCEEDED',
+        tag: 'timeout',
+        p: base.p * late,
+        duration: fixedDuration(spec.timeoutMs),
+        spans: base.spans,
+        lines: answer.code === 'OK' ? addLines(answer.lines, { info: 0, warn: 0, error: 1 }) : answer.lines,
+      });
+    }
+  }
+  return { branches: mergeBranches(branches) };
+}
+
+/** P(duration > limit): exact from the closed-form CDF when there is one, else by sampling. */
+function probabilityLongerThan(duration: Duration, limitMs: number, callee: string, context: PredictContext): number {
+  if (isDiscrete(duration)) {
+    for (const ms of duration.points.keys()) {
+      if (Math.abs(ms - limitMs) < TIMEOUT_MARGIN_MS) {
+        context.note(
+          'assumption',
+          `${callee} can take ${ms} ms, within ${TIMEOUT_MARGIN_MS} ms of timeout_ms ${limitMs}: network and processing time (left out here) decide whether it times out`,
+        );
+      }
+    }
+  }
+  const within = cdfOf(duration, limitMs);
+  if (within !== undefined) return Math.min(1, Math.max(0, 1 - within));
+  let longer = 0;
+  for (let i = 0; i < context.samples; i++) if (sampleDuration(duration, context.random) > limitMs) longer++;
+  context.note(
+    'estimate',
+    `the chance that ${callee} takes longer than timeout_ms ${limitMs} (${percentText(longer / context.samples)}) is estimated from ${context.samples} draws: its latency adds up several random durations, which has no closed form here`,
+  );
+  return longer / context.samples;
+}
+
+function finalFailureBranch(spec: CallServiceSpec, branch: Branch): Branch {
+  const injected = branch.tag === 'injected' || branch.tag === 'timeout';
+  const code = spec.failureCode === PROPAGATE ? branch.code : (spec.failureCode ?? (injected ? branch.code : 'INTERNAL'));
+  // The step's own failure begins here, so it is logged here.
+  return { ...branch, code, tag: undefined, lines: addLines(branch.lines, { info: 0, warn: 0, error: 1 }) };
+}
+
+function percentText(p: number): string {
+  return `${+(p * 100).toPrecision(3)}%`;
 }

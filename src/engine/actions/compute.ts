@@ -6,6 +6,9 @@ import { distributionSchema, pickDuration } from '../distributions/duration-sche
 import { descend } from '../step-context';
 import { inStepSpan } from '../step-span';
 import { attributesSchema } from './attributes-schema';
+import { latencyModel } from '../distributions/latency-distribution';
+import { drawnDuration } from '../../predict/duration';
+import { certain, inSpan } from '../../predict/outcome';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
 export const MAX_COMPUTE_MS = 60_000;
@@ -48,5 +51,14 @@ export const computeAction: ActionKind<ComputeSpec> = {
       while (context.clock.now() < until) spins = (spins + 1) | 0;
       return void spins;
     });
+  },
+
+  predict(spec, context) {
+    context.note('assumption', 'Compute steps burn CPU on the event loop: where several run at once in one process they take turns, which the latency here does not model');
+    const duration = drawnDuration(latencyModel(spec.duration), { round: false, capMs: MAX_COMPUTE_MS });
+    return {
+      shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Compute', detail: `CPU ${describeDistribution(spec.duration)}`, pFail: 0, groups: [] },
+      outcome: inSpan(certain(duration)),
+    };
   },
 };

@@ -3,10 +3,33 @@ import type { ActionKind } from '../action-kind';
 import type { FunctionSpec } from '../model';
 import { functionSchema } from '../schema';
 import { performFunction } from '../perform-function';
+import { failureProbability, inSequence, inSpan, together, type Outcome } from '../../predict/outcome';
+import type { PredictContext, StepPrediction } from '../../predict/predict-context';
+import type { SpanShape } from '../../predict/span-shape';
 
 /** `{"Function": {...}}`: a named group of operations with its own span. */
 export const functionAction: ActionKind<FunctionSpec> = {
   tag: 'Function',
   schema: z.lazy(() => functionSchema),
   perform: performFunction,
+  predict: predictFunction,
 };
+
+/**
+ * As performFunction does it: operations in order, the first failure stops the rest; a
+ * ConcurrentActions runs all its actions to the end and answers the first failure in list order.
+ */
+function predictFunction(fn: FunctionSpec, context: PredictContext): StepPrediction {
+  const groups: SpanShape[][] = [];
+  const steps: Outcome[] = [];
+  for (const operation of fn.operations) {
+    const actions = operation.kind === 'Action' ? [operation.action] : operation.actions;
+    const predictions = actions.map((action) => context.predictAction(action));
+    steps.push(operation.kind === 'Action' ? predictions[0].outcome : together(predictions.map((prediction) => prediction.outcome)));
+    const shapes = predictions.flatMap((prediction) => (prediction.shape ? [prediction.shape] : []));
+    if (shapes.length > 0) groups.push(shapes);
+  }
+  const outcome = inSpan(inSequence(steps));
+  const shape: SpanShape = { service: context.service, name: fn.tracingName, kind: 'INTERNAL', step: 'Function', pFail: failureProbability(outcome), groups };
+  return { shape, outcome };
+}

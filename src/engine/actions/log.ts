@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
 import { attributesSchema } from './attributes-schema';
+import { ZERO } from '../../predict/duration';
+import { certain, NO_LINES } from '../../predict/outcome';
 
 export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,5 +36,10 @@ export const logAction: ActionKind<LogSpec> = {
   async perform(spec, context) {
     trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, 'thespian.kind': 'Log', 'thespian.log.level': spec.level });
     context.log[spec.level](spec.message, { ...spec.attributes, kind: 'Log', step: context.trail[context.trail.length - 1] });
+  },
+
+  predict(spec) {
+    // No span of its own and no time: one line at its level.
+    return { outcome: certain(ZERO, 0, { ...NO_LINES, [spec.level]: 1 }) };
   },
 };

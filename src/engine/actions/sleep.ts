@@ -9,6 +9,9 @@ import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistri
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
 import { statusNameSchema } from './status-code-schema';
+import { latencyModel } from '../distributions/latency-distribution';
+import { drawnDuration } from '../../predict/duration';
+import { addLines, inSpan, type Outcome } from '../../predict/outcome';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
 export const MAX_SLEEP_MS = MAX_LATENCY_MS;
@@ -74,4 +77,20 @@ export const sleepAction: ActionKind<SleepSpec> = {
       }
     });
   },
+
+  predict(spec, context) {
+    // A failing sleep still takes its time: it sleeps first and rolls afterwards.
+    const duration = drawnDuration(latencyModel(spec.duration), { round: true, capMs: MAX_SLEEP_MS });
+    const p = spec.failureChance;
+    const ok = { code: 'OK' as const, p: 1 - p, duration, spans: 0, lines: { info: 0, warn: 0, error: 0 } };
+    // The failure begins here, so it is logged here, once.
+    const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
+    const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
+    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${percent(p)}` : ''}`;
+    return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, groups: [] }, outcome };
+  },
 };
+
+function percent(p: number): string {
+  return `${+(p * 100).toPrecision(3)}%`;
+}

@@ -1,0 +1,44 @@
+import type { Action } from '../engine/model';
+import type { CallTarget, Random } from '../engine/ports';
+import type { Outcome } from './outcome';
+import type { SpanShape } from './span-shape';
+
+/** What one step is expected to do: its spans (none for a Log) and every way it can end. */
+export interface StepPrediction {
+  readonly shape?: SpanShape;
+  readonly outcome: Outcome;
+}
+
+/** What a call's callee is expected to do: its SERVER span and below, and every way it answers. */
+export interface CalleePrediction {
+  /** Undefined when the callee is outside what is predicted (an address no known service has). */
+  readonly shape?: SpanShape;
+  readonly outcome: Outcome;
+  /** "payments/A", or the address of an outside callee. */
+  readonly name: string;
+}
+
+/**
+ * Everything an action kind's `predict` gets (the counterpart of StepContext for `perform`):
+ * the service it runs in, a way to predict nested actions and called methods, a seeded random
+ * source for the rare estimates that need sampling, and a place for notes the user should read.
+ */
+export interface PredictContext {
+  readonly service: string;
+  /** Predicts a nested action (Functions use it); given here to avoid an import cycle. */
+  predictAction(action: Action): StepPrediction;
+  /** Predicts what the callee of a call does; throws PredictError on a call cycle. */
+  predictCall(target: CallTarget): CalleePrediction;
+  /** Seeded, for Monte Carlo estimates. */
+  readonly random: Random;
+  /** How many draws a Monte Carlo estimate takes. */
+  readonly samples: number;
+  /**
+   * A sentence for the user: `estimate` for a figure that is not exact (and why), `assumption`
+   * for something the prediction takes for granted.
+   */
+  note(kind: 'estimate' | 'assumption', text: string): void;
+}
+
+/** The behaviour cannot be predicted (e.g. it calls itself in a cycle); the message says why. */
+export class PredictError extends Error {}
