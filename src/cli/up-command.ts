@@ -25,6 +25,9 @@ Options:
   --logs DIR          keep the services' log files (<service>.log) in DIR; by default they go to a
                       temporary folder that is removed after a clean stop
   --summary-json FILE write the final summary as JSON (for scripts)
+  --query-port N      serve the received traces and logs over HTTP on this port, in Tempo's and
+                      Loki's query formats (default: the port below base_port, e.g. 7099), for
+                      \`thespian verify --embedded\`; 0 turns it off
 
 Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight, stops
 the services (they flush their telemetry) and prints the final summary; a second Ctrl-C stops at
@@ -71,6 +74,7 @@ interface ParsedUpArgs {
     summaryJsonFile?: string;
     logDir?: string;
     logLevel?: LogLevel;
+    queryPort?: number | null;
   };
 }
 
@@ -91,6 +95,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
         'summary-json': { type: 'string' },
         logs: { type: 'string' },
         'log-level': { type: 'string' },
+        'query-port': { type: 'string' },
       },
     });
   } catch (error) {
@@ -112,6 +117,10 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   if (otlp === null) problems.push(`--otlp must be an http:// address like http://localhost:4317 (got "${values.otlp}")`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const queryPort = values['query-port'] === undefined ? undefined : Number(values['query-port']);
+  if (queryPort !== undefined && !(Number.isInteger(queryPort) && queryPort >= 0 && queryPort <= 65535)) {
+    problems.push(`--query-port must be a port number from 1 to 65535, or 0 for none (got "${values['query-port']}")`);
+  }
   for (const name of ['json', 'summary-json', 'logs'] as const) if (values[name] === '') problems.push(`--${name} needs a file name`);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
@@ -128,6 +137,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       summaryJsonFile: values['summary-json'],
       logDir: values.logs,
       logLevel: logLevel as LogLevel | undefined,
+      queryPort: queryPort === 0 ? null : queryPort,
     },
   };
 }

@@ -32,3 +32,8 @@ export { formatMs, renderTrace, type RenderOptions } from './waterfall-renderer'
 export { RunSummary } from './run-summary';
 export { rfc3339Nanos, spanJsonLine } from './span-json-line';
 export { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder';
+export { TraceStore } from './trace-store';
+export { LogStore } from './log-store';
+export { tempoTraceJson } from './tempo-json';
+export { parseLogQuery, matchesLogQuery, LogQueryError, type LogQuery } from './logql-query';
+export { QueryApiServer, defaultQueryPort, type QueryApiOptions } from './query-api-server';

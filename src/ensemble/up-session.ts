@@ -3,8 +3,12 @@ import { ConfigError } from '../config/config-error';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  defaultQueryPort,
+  LogStore,
   LokiPushReceiver,
   OtlpTraceReceiver,
+  QueryApiServer,
+  TraceStore,
   RunSummary,
   spanJsonLine,
   startOtlpForwarder,
@@ -41,6 +45,8 @@ export interface UpOptions {
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** The final summary as JSON, for scripts and the benchmark. */
   readonly summaryJsonFile?: string;
+  /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port; null: none. */
+  readonly queryPort?: number | null;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -58,6 +64,9 @@ const FORWARD_FLUSH_MS = 5_000;
 /** More requests in flight than this many seconds of traffic (and at least OVERLOAD_IN_FLIGHT) means the services are falling behind. */
 const OVERLOAD_SECONDS = 3;
 const OVERLOAD_IN_FLIGHT = 50;
+/** What the query API keeps for looking back: about a minute and a half of a busy run. */
+const QUERY_MAX_SPANS = 200_000;
+const QUERY_MAX_LINES = 200_000;
 /** How often a crashed service (or an overload) is looked for. */
 const WATCH_INTERVAL_MS = 500;
 
@@ -79,6 +88,9 @@ export async function runUp(options: UpOptions): Promise<number> {
   const serviceColours = new Map(topology.services.map((service, index) => [service.name, index]));
 
   printHeader(options, targets, logDir, say);
+  const traceStore = new TraceStore(QUERY_MAX_SPANS);
+  const logStore = new LogStore(QUERY_MAX_LINES);
+  const query = await startQueryApi(options, traceStore, logStore, say);
 
   let forwarder: OtlpForwarder | undefined;
   const tally = new TraceTally(topology);
@@ -92,11 +104,15 @@ export async function runUp(options: UpOptions): Promise<number> {
 
   receiver.onSpans((spans: ReceivedSpan[]) => {
     tally.countSpans(spans);
+    traceStore.add(spans);
     if (json) json.write(spans.map(spanJsonLine).join('\n') + '\n');
     forwarder?.forward(spans);
     assembler.add(spans);
   });
-  loki.onLines((lines) => (logLines += lines.length));
+  loki.onLines((lines) => {
+    logLines += lines.length;
+    logStore.add(lines);
+  });
   if (options.otlpUrl) forwarder = startOtlpForwarder(options.otlpUrl);
 
   const driver = new TrafficDriver({
@@ -132,7 +148,7 @@ export async function runUp(options: UpOptions): Promise<number> {
     // The log folder stays: it holds the reason a service did not start.
     for (const signal of signalNames) process.off(signal, onSignal);
     driver.close();
-    await Promise.all([receiver.close(), loki.close(), forwarder?.shutdown(0), closeStream(json)]);
+    await Promise.all([receiver.close(), loki.close(), query?.close(), forwarder?.shutdown(0), closeStream(json)]);
     if (error instanceof EnsembleStartError) {
       options.err.write(`thespian up: ${error.message}\n`);
       return 1;
@@ -197,7 +213,7 @@ export async function runUp(options: UpOptions): Promise<number> {
   view.stop();
   for (const signal of signalNames) process.off(signal, onSignal);
   driver.close();
-  await Promise.all([receiver.close(), loki.close(), forwarder?.shutdown(FORWARD_FLUSH_MS), closeStream(json)]);
+  await Promise.all([receiver.close(), loki.close(), query?.close(), forwarder?.shutdown(FORWARD_FLUSH_MS), closeStream(json)]);
 
   const result: UpResult = {
     topology: topology.name,
@@ -249,6 +265,24 @@ export async function runUp(options: UpOptions): Promise<number> {
   for (const line of finalSummary(result, options)) say(line);
   if (options.summaryJsonFile) writeFileSync(options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
   return signals > 1 || crashedService ? 1 : 0;
+}
+
+/**
+ * Serves what the embedded receivers got in Tempo's and Loki's query formats, so `thespian verify
+ * --embedded` (or curl) can read traces back as from a real backend. A busy port costs only this.
+ */
+async function startQueryApi(options: UpOptions, traces: TraceStore, logs: LogStore, say: (line?: string) => void): Promise<QueryApiServer | undefined> {
+  if (options.queryPort === null) return undefined;
+  const { topology } = options;
+  const port = options.queryPort ?? defaultQueryPort(topology.basePort, topology.services.map((service) => service.port));
+  try {
+    const server = await QueryApiServer.start({ traces, logs, port });
+    say(`query: ${server.url} (Tempo /api/traces/<id>, Loki /loki/api/v1/query_range) for \`thespian verify --embedded\``);
+    return server;
+  } catch (error) {
+    say(`query: no query API: port ${port} ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'is in use' : `failed (${(error as Error).message})`}; choose another with --query-port`);
+    return undefined;
+  }
 }
 
 function trafficTargets(topology: Topology, totalRps: number | undefined): TrafficTarget[] {

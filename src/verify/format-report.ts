@@ -1,0 +1,143 @@
+import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
+
+/** How many of the worst traces the details list. */
+const WORST_SHOWN = 10;
+
+/**
+ * The report `verify` prints: a table that answers "did my pipeline lose anything?" at a
+ * glance (each row marked ✓ or ✗), a PASS/FAIL line, then the details: failure rates per entry
+ * point and the worst traces with what they lack. A pure function of the result.
+ */
+export function formatReport(result: VerifyResult): string {
+  const lines: string[] = [];
+  const backends = [result.traceBackend, result.logBackend].filter(Boolean).join(', ');
+  lines.push(`Verify: ${result.topology} via ${backends}`);
+  const targets = result.requests.targets.map((target) => `${target.endpoint} ${target.sent}`).join(', ');
+  lines.push(`  ${result.requests.sent} requests in ${seconds(result.requests.elapsedS)} (${targets}); ${result.requests.answered} answered, ${result.requests.traced} with a trace id`);
+  lines.push(`  waited ${seconds(result.waitedS)} for ingestion (limit ${seconds(result.waitLimitS)})`);
+  lines.push('');
+
+  const { traces, spans } = result;
+  const tracesOk = traces.partial === 0 && traces.missing === 0;
+  lines.push(`    ${''.padEnd(14)}${'expected'.padStart(10)}${'found'.padStart(10)}${'lost'.padStart(10)}`);
+  lines.push(
+    row(tracesOk, 'traces', result.requests.traced, traces.complete + traces.partial, traces.missing, `${traces.complete} complete, ${traces.partial} partial, ${traces.missing} missing`),
+  );
+  lines.push(row(spans.lost === 0, 'spans', spans.expected, spans.found, spans.lost, `${percent(result.loss.spans)} lost`));
+  lines.push(`  ${mark(spans.brokenLinks === 0)} ${'parent links'.padEnd(14)}${''.padStart(20)}${count(spans.brokenLinks).padStart(10)}   broken (a span whose parent is not in the trace)`);
+  if (result.statusProblems > 0) {
+    lines.push(`  ${mark(false)} ${'root status'.padEnd(14)}${''.padStart(30)}   ${result.statusProblems} trace${result.statusProblems === 1 ? '' : 's'} disagree with the answer their request got`);
+  }
+  if (result.logLines) {
+    const logs = result.logLines;
+    lines.push(row(logs.lost === 0, 'log lines', logs.expected, logs.found, logs.lost, `${percent(result.loss.logLines ?? 0)} lost (LOG_LEVEL ${logs.level})`));
+  } else {
+    lines.push(`  - ${'log lines'.padEnd(14)}${''.padStart(30)}   not checked (give --loki URL)`);
+  }
+  const all = result.failureRates.all;
+  lines.push(`  ${mark(all.consistent)} ${'failure rate'.padEnd(14)}${rateSentence(all)}`);
+  lines.push('');
+  lines.push(verdictLine(result));
+
+  const details: string[] = [];
+  if (result.backendErrors.count > 0) {
+    details.push(`Backend errors: ${result.backendErrors.count} queries failed (not 404); the last: ${result.backendErrors.last}`);
+    details.push('');
+  }
+  if (result.failureRates.byEndpoint.length > 1 || !all.consistent) {
+    details.push('Failure rate by entry point (95% Wilson interval of the observed rate)');
+    const width = Math.max(8, ...result.failureRates.byEndpoint.map((rate) => rate.endpoint.length));
+    for (const rate of result.failureRates.byEndpoint) {
+      details.push(
+        `  ${mark(rate.consistent)} ${rate.endpoint.padEnd(width)}  predicted ${percent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${percent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${percent(rate.low)}–${percent(rate.high)}`,
+      );
+    }
+    if (!all.consistent) {
+      details.push('  The prediction lies outside the interval: the services do not fail as configured (a different');
+      details.push('  topology file, a seed, or failures that are not Thespian\'s own, e.g. a mesh refusing calls).');
+    }
+    details.push('');
+  }
+  const worst = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).slice(0, WORST_SHOWN);
+  if (worst.length > 0) {
+    const total = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).length;
+    details.push(`Worst traces (${worst.length} of ${total} with a problem)`);
+    for (const report of worst) details.push(...traceLines(report));
+    details.push('');
+  }
+  if (spans.unplaced > 0 || spans.duplicates > 0) {
+    const parts = [];
+    if (spans.unplaced > 0) parts.push(`${spans.unplaced} spans the prediction has no place for (other services' spans in the same trace, or a config that differs from the topology file)`);
+    if (spans.duplicates > 0) parts.push(`${spans.duplicates} spans read back twice (same span id)`);
+    details.push(`Also: ${parts.join('; ')}.`);
+    details.push('');
+  }
+  if (details.length > 0) {
+    lines.push('');
+    lines.push(...details);
+    while (lines[lines.length - 1] === '') lines.pop();
+  }
+  return lines.join('\n');
+}
+
+function verdictLine(result: VerifyResult): string {
+  const limit = `--max-loss ${percent(result.loss.max)}`;
+  if (!result.loss.exceeded) {
+    const lost = result.spans.lost === 0 && (result.logLines?.lost ?? 0) === 0;
+    return `PASS: ${lost ? 'nothing lost' : 'losses within the limit'} (${limit})`;
+  }
+  const problems: string[] = [];
+  if (result.spans.lost > 0) problems.push(`${count(result.spans.lost)} of ${count(result.spans.expected)} spans lost (${percent(result.loss.spans)})`);
+  if (result.traces.missing > 0) problems.push(`${result.traces.missing} trace${result.traces.missing === 1 ? '' : 's'} missing`);
+  if (result.logLines && result.logLines.lost > 0) problems.push(`${count(result.logLines.lost)} of ${count(result.logLines.expected)} log lines lost (${percent(result.loss.logLines ?? 0)})`);
+  return `FAIL: ${problems.join(', ')}; more than ${limit}`;
+}
+
+function traceLines(report: TraceReport): string[] {
+  const facts = [`${report.found}/${report.required} spans`];
+  if (report.lost > 0) facts.push(`lost ${report.lost}`);
+  if (report.brokenLinks > 0) facts.push(`${report.brokenLinks} broken link${report.brokenLinks === 1 ? '' : 's'}`);
+  if (report.logLines) facts.push(`log lines ${report.logLines.found}/${report.logLines.expected}`);
+  const lines = [`  ${report.traceId}  ${report.endpoint}  ${report.status}  ${report.verdict}: ${facts.join(', ')}`];
+  if (report.lostSpans.length > 0) {
+    const byKey = new Map<string, number>();
+    for (const key of report.lostSpans) byKey.set(key, (byKey.get(key) ?? 0) + 1);
+    const shown = [...byKey].slice(0, 4).map(([key, times]) => `${key}${times > 1 ? ` ×${times}` : ''}`);
+    const more = byKey.size > 4 ? `, … ${byKey.size - 4} more` : '';
+    lines.push(`      missing: ${shown.join(', ')}${more}`);
+  }
+  if (report.statusProblem) lines.push(`      ${report.statusProblem}`);
+  return lines;
+}
+
+function row(ok: boolean, label: string, expected: number, found: number, lost: number, note: string): string {
+  return `  ${mark(ok)} ${label.padEnd(14)}${count(expected).padStart(10)}${count(found).padStart(10)}${count(lost).padStart(10)}   ${note}`;
+}
+
+function rateSentence(rate: RateComparison): string {
+  const predicted = `${percent(rate.predicted)} predicted${rate.predictedExact ? '' : ' (estimated)'}`;
+  const observed = `${percent(rate.observed)} observed (${rate.failed}/${rate.requests})`;
+  return `${predicted}, ${observed}, 95% CI ${percent(rate.low)}–${percent(rate.high)}: ${rate.consistent ? 'consistent' : 'NOT consistent'}`;
+}
+
+function mark(ok: boolean): string {
+  return ok ? '✓' : '✗';
+}
+
+function linesLost(report: TraceReport): number {
+  return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function percent(p: number): string {
+  if (p === 0) return '0%';
+  const value = p * 100;
+  return `${value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toPrecision(2)}%`;
+}
+
+function seconds(value: number): string {
+  return value >= 10 ? `${value.toFixed(0)} s` : `${value.toFixed(1)} s`;
+}

@@ -1,0 +1,232 @@
+import { STATUS_CODES, type StatusName } from '../engine/status-name';
+import type { LineCounts } from '../predict/outcome';
+import { spanKey, type SpanShape } from '../predict/span-shape';
+import type { ObservedSpan } from './observed-span';
+
+export type TraceVerdict = 'complete' | 'partial' | 'missing';
+
+/** One trace held against its prediction. */
+export interface TraceCheck {
+  readonly verdict: TraceVerdict;
+  /** Spans read back (duplicates removed). */
+  readonly found: number;
+  /** Spans the request must have made, as far as the trace itself shows (a lower bound where spans are lost). */
+  readonly required: number;
+  readonly lost: number;
+  /** "orders INTERNAL charge card" for each lost span. */
+  readonly lostSpans: readonly string[];
+  /** Spans whose parent is not in the trace. */
+  readonly brokenLinks: number;
+  /** Spans read back that the prediction has no place for. */
+  readonly unplaced: number;
+  /** Spans read back more than once (same span id). */
+  readonly duplicates: number;
+  /** Why the root's status disagrees with the answer the request got, if it does. */
+  readonly statusProblem?: string;
+  /** Log lines the request must have written, as far as the trace shows, by level. */
+  readonly expectedLines: LineCounts;
+}
+
+type Must = 'ok' | 'failed' | 'unknown';
+
+/**
+ * Holds the spans of one trace against the predicted span tree of its entry method, using what
+ * the trace itself says happened: a span's status tells whether its steps ran to the end (an OK
+ * Function ran every operation; a failed one ran them up to the failing one), a call's attempt
+ * events tell how many attempts were sent and how each ended. So "lost" counts spans that must
+ * exist and do not, for failed and retried requests as exactly as for plain successful ones;
+ * where a lost span hides what happened below it, the count is a lower bound.
+ *
+ * `requestCode` is the status the request was answered with ('OK' or a failure code).
+ */
+export function checkTrace(root: SpanShape, spans: readonly ObservedSpan[] | undefined, requestCode: string): TraceCheck {
+  const unique = new Map<string, ObservedSpan>();
+  for (const span of spans ?? []) if (!unique.has(span.spanId)) unique.set(span.spanId, span);
+  const observed = [...unique.values()];
+  const walk = new EvidenceWalk(observed);
+  const roots = observed.filter((span) => span.parentSpanId === '');
+  const rootSpan = walk.expect(root, roots, requestCode === 'OK' ? 'ok' : 'failed');
+  const brokenLinks = observed.filter((span) => span.parentSpanId !== '' && !unique.has(span.parentSpanId)).length;
+  const statusProblem = rootSpan ? rootStatusProblem(rootSpan, requestCode) : undefined;
+  const missing = observed.length === 0;
+  return {
+    verdict: missing ? 'missing' : walk.lost.length === 0 && brokenLinks === 0 && !statusProblem ? 'complete' : 'partial',
+    found: observed.length,
+    required: walk.required,
+    lost: walk.lost.length,
+    lostSpans: walk.lost,
+    brokenLinks,
+    unplaced: observed.length - walk.used.size,
+    duplicates: (spans?.length ?? 0) - observed.length,
+    ...(statusProblem ? { statusProblem } : {}),
+    expectedLines: walk.lines,
+  };
+}
+
+class EvidenceWalk {
+  required = 0;
+  readonly lost: string[] = [];
+  readonly used = new Set<string>();
+  lines: LineCounts = { info: 0, warn: 0, error: 0 };
+  private readonly children = new Map<string, ObservedSpan[]>();
+  private readonly ids: Set<string>;
+  private readonly usedOrphanGroups = new Set<string>();
+
+  constructor(spans: readonly ObservedSpan[]) {
+    this.ids = new Set(spans.map((span) => span.spanId));
+    for (const span of spans) {
+      if (span.parentSpanId === '') continue;
+      const list = this.children.get(span.parentSpanId);
+      if (list) list.push(span);
+      else this.children.set(span.parentSpanId, [span]);
+    }
+    for (const list of this.children.values()) list.sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /**
+   * Finds the span `shape` among `candidates` (or counts it lost), then what must be below it.
+   * `must` is what is known of its outcome when the span itself is not there to say.
+   */
+  expect(shape: SpanShape, candidates: readonly ObservedSpan[], must: Must): ObservedSpan | undefined {
+    const key = spanKey(shape);
+    const span = candidates.find((candidate) => !this.used.has(candidate.spanId) && spanKey(candidate) === key);
+    this.required++;
+    let outcome: Must = must;
+    let below: readonly ObservedSpan[];
+    if (span) {
+      this.used.add(span.spanId);
+      outcome = span.error ? 'failed' : 'ok';
+      below = this.children.get(span.spanId) ?? [];
+      this.countLines(shape, span);
+    } else {
+      this.lost.push(key);
+      // Its children, if they arrived, point at a parent that is not here.
+      below = this.orphansFor(shape);
+      if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
+      const origin = shape.groups.length === 0;
+      if (origin && must === 'failed' && (shape.step === 'Sleep' || shape.attempt)) this.addLines({ info: 0, warn: 0, error: 1 });
+    }
+    if (shape.groups.length > 0) this.expectGroups(shape, below, outcome);
+    if (shape.attempt) this.expectAttempts(shape, span, below, outcome);
+    return span;
+  }
+
+  /** Spans whose parent is missing and which fit under `shape`: the children of `shape`'s lost span. */
+  orphansFor(shape: SpanShape): ObservedSpan[] {
+    const childKeys = new Set<string>();
+    for (const group of shape.groups) for (const child of group) childKeys.add(spanKey(child));
+    if (shape.attempt) childKeys.add(spanKey(shape.attempt.shape));
+    for (const [parent, spans] of this.children) {
+      if (this.ids.has(parent) || this.usedOrphanGroups.has(parent)) continue;
+      if (spans.some((span) => childKeys.has(spanKey(span)) && !this.used.has(span.spanId))) {
+        this.usedOrphanGroups.add(parent);
+        return spans;
+      }
+    }
+    // A lost root: the root's own orphans have no parent id at all to group them by.
+    return [];
+  }
+
+  private expectGroups(shape: SpanShape, below: readonly ObservedSpan[], outcome: Must): void {
+    const present = (child: SpanShape) => below.find((span) => !this.used.has(span.spanId) && spanKey(span) === spanKey(child));
+    if (outcome === 'ok') {
+      for (const group of shape.groups) for (const child of group) this.expect(child, below, 'ok');
+      return;
+    }
+    let failing = -1;
+    let lastSeen = -1;
+    shape.groups.forEach((group, index) => {
+      const seen = group.map(present).filter((span): span is ObservedSpan => span !== undefined);
+      if (seen.length > 0) lastSeen = index;
+      if (failing < 0 && seen.some((span) => span.error)) failing = index;
+    });
+    const through = failing >= 0 ? failing : lastSeen;
+    const lostBefore = this.lost.length;
+    for (let index = 0; index <= through; index++) {
+      const group = shape.groups[index];
+      // Groups before the failing one ran to their end; the failing group's actions all ran.
+      for (const child of group) this.expect(child, below, index < through ? 'ok' : 'unknown');
+    }
+    // A failed span with no failed child in sight: the failure came from the next operation,
+    // which is lost, unless a span already counted lost could have been the failing one.
+    if (outcome === 'failed' && failing < 0 && this.lost.length === lostBefore && through + 1 < shape.groups.length) {
+      const next = shape.groups[through + 1];
+      for (const child of next) this.expect(child, below, next.length === 1 ? 'failed' : 'unknown');
+    }
+  }
+
+  private expectAttempts(shape: SpanShape, span: ObservedSpan | undefined, below: readonly ObservedSpan[], outcome: Must): void {
+    const attempt = shape.attempt!;
+    const key = spanKey(attempt.shape);
+    const clients = below.filter((candidate) => spanKey(candidate) === key);
+    const codes = sentAttemptCodes(span, attempt.retries, outcome);
+    const count = Math.max(codes.length, clients.length);
+    for (let index = 0; index < count; index++) {
+      const code = codes[index];
+      const must: Must = code === 'OK' ? 'ok' : code !== undefined ? 'failed' : 'unknown';
+      // The callee of a failed attempt may have been cut off (a timeout): what ran below it is unknown.
+      this.expectClient(attempt.shape, clients, must);
+    }
+  }
+
+  private expectClient(client: SpanShape, clients: readonly ObservedSpan[], must: Must): void {
+    const span = clients.find((candidate) => !this.used.has(candidate.spanId));
+    this.required++;
+    let below: readonly ObservedSpan[];
+    if (span) {
+      this.used.add(span.spanId);
+      below = this.children.get(span.spanId) ?? [];
+    } else {
+      this.lost.push(spanKey(client));
+      below = this.orphansFor(client);
+    }
+    const outcome: Must = span ? (span.error ? 'failed' : 'ok') : must;
+    for (const group of client.groups) for (const child of group) this.expect(child, below, outcome === 'ok' ? 'ok' : 'unknown');
+  }
+
+  private countLines(shape: SpanShape, span: ObservedSpan): void {
+    // Every step span logs its start; a failure is logged where it began (the span with the exception event); a Log step is an event and a line.
+    if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
+    for (const event of span.events) {
+      if (event.name === 'exception') this.addLines({ info: 0, warn: 0, error: 1 });
+      else if (event.attributes['thespian.kind'] === 'Log') {
+        const level = String(event.attributes['thespian.log.level'] ?? 'info');
+        this.addLines({ info: level === 'info' ? 1 : 0, warn: level === 'warn' ? 1 : 0, error: level === 'error' ? 1 : 0 });
+      }
+    }
+  }
+
+  private addLines(more: LineCounts): void {
+    this.lines = { info: this.lines.info + more.info, warn: this.lines.warn + more.warn, error: this.lines.error + more.error };
+  }
+}
+
+/**
+ * How each sent attempt of a call ended, from its span: the attempt events when retries are
+ * configured; otherwise one attempt, sent unless failure_chance cut it. Without the span, a call
+ * that succeeded sent at least its last attempt.
+ */
+function sentAttemptCodes(span: ObservedSpan | undefined, retries: boolean, outcome: Must): string[] {
+  if (!span) return outcome === 'ok' ? ['OK'] : [];
+  if (retries) {
+    const events = span.events
+      .filter((event) => event.name === 'thespian.attempt')
+      .sort((a, b) => Number(a.attributes['thespian.attempt']) - Number(b.attributes['thespian.attempt']));
+    if (events.length > 0) {
+      return events.filter((event) => event.attributes['thespian.attempt.sent'] !== false && event.attributes['thespian.attempt.sent'] !== 'false').map((event) => String(event.attributes['thespian.attempt.code'] ?? 'UNKNOWN'));
+    }
+    return span.error ? [] : ['OK'];
+  }
+  if (span.attributes['thespian.injected.kind'] === 'call_failure') return [];
+  return [span.error ? 'FAILED' : 'OK'];
+}
+
+function rootStatusProblem(root: ObservedSpan, requestCode: string): string | undefined {
+  if (requestCode === 'OK' && root.error) return 'the request succeeded but its root span has ERROR status';
+  if (requestCode !== 'OK' && !root.error) return `the request failed with ${requestCode} but its root span has no ERROR status`;
+  const recorded = root.attributes['rpc.grpc.status_code'];
+  if (typeof recorded === 'number' && STATUS_CODES[requestCode as StatusName] !== undefined && recorded !== STATUS_CODES[requestCode as StatusName]) {
+    return `the request was answered ${requestCode} but its root span records status code ${recorded}`;
+  }
+  return undefined;
+}
