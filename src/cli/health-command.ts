@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import type * as Grpc from '@grpc/grpc-js';
 import { durationSeconds } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
+import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
 const DEFAULT_TARGET = '127.0.0.1:6379';
@@ -102,17 +102,7 @@ function formatSeconds(ms: number): string {
 }
 
 function parseHealthArgs(args: string[]): HealthOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { service: { type: 'string' }, timeout: { type: 'string' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, { service: { type: 'string' }, timeout: { type: 'string' } });
   const [address, ...extra] = parsed.positionals;
   if (extra.length > 0) throw new UsageError(`one instance at a time; unexpected argument "${extra[0]}"`);
   let target: TargetAddress;

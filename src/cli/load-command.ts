@@ -1,11 +1,11 @@
 import { closeSync, openSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { GrpcMethodName } from '../load/driving-client';
 import type { LoadPlan, LoadTarget } from '../load/open-loop';
 import { durationSeconds, positiveNumber, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError } from '../load/target-address';
 import type { Command } from './command';
-import { UsageError } from './main';
+import { parseCommandArgs } from './parse-command-args';
+import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
 
@@ -102,29 +102,19 @@ function checkWritable(path: string): void {
 }
 
 function parseLoadArgs(args: string[]): LoadOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        target: { type: 'string', multiple: true },
-        topology: { type: 'string' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        requests: { type: 'string' },
-        method: { type: 'string' },
-        'concurrency-limit': { type: 'string' },
-        timeout: { type: 'string' },
-        channels: { type: 'string' },
-        json: { type: 'string' },
-        quiet: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    target: { type: 'string', multiple: true },
+    topology: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    requests: { type: 'string' },
+    method: { type: 'string' },
+    'concurrency-limit': { type: 'string' },
+    timeout: { type: 'string' },
+    channels: { type: 'string' },
+    json: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   const values = parsed.values;
   const problems: string[] = [];
   const check = <T>(text: string | undefined, parse: (text: string) => T | undefined, problem: string): T | undefined => {

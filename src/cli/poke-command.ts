@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { statusNameOf } from '../engine/status-name';
 import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
 import { positiveNumber, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
-import { UsageError } from './main';
+import { parseCommandArgs } from './parse-command-args';
+import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout S]
 
@@ -74,17 +74,7 @@ async function poke(client: DrivingClient, options: PokeOptions): Promise<number
 }
 
 function parsePokeArgs(args: string[]): PokeOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { count: { type: 'string', short: 'n' }, timeout: { type: 'string' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, { count: { type: 'string', short: 'n' }, timeout: { type: 'string' } });
   const [address, method, ...extra] = parsed.positionals;
   if (address === undefined) throw new UsageError('which instance? Give HOST:PORT or a port');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

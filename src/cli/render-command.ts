@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
 import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
 import type { Command } from './command';
+import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
@@ -81,24 +81,14 @@ export const renderCommand: Command = {
 };
 
 function parseRenderArgs(args: string[]): RenderArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        image: { type: 'string' },
-        namespace: { type: 'string' },
-        'otlp-endpoint': { type: 'string' },
-        'loki-address': { type: 'string' },
-        'cluster-domain': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    output: { type: 'string', short: 'o' },
+    image: { type: 'string' },
+    namespace: { type: 'string' },
+    'otlp-endpoint': { type: 'string' },
+    'loki-address': { type: 'string' },
+    'cluster-domain': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   const [target, topologyPath, ...extra] = positionals;
   const problems: string[] = [];

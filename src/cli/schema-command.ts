@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
+import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
 export const schemaCommand: Command = {
@@ -12,12 +12,8 @@ Prints the JSON Schema of CONFIG_JSON, generated from the validator Thespian its
   -o, --output FILE   write it to FILE instead of stdout
 \`npm run schema\` regenerates example_configs/thespian.schema.json with it.`,
   async run(args) {
-    let values: { output?: string };
-    try {
-      ({ values } = parseArgs({ args, options: { output: { type: 'string', short: 'o' } }, strict: true }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values, positionals } = parseCommandArgs(args, { output: { type: 'string', short: 'o' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const { behaviourJsonSchema } = require('../config/behaviour-json-schema') as typeof import('../config/behaviour-json-schema');
     const text = `${JSON.stringify(behaviourJsonSchema(), null, 2)}\n`;
     if (values.output) writeFileSync(values.output, text);

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
-import { UsageError } from './main';
+import { parseCommandArgs } from './parse-command-args';
+import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian up [TOPOLOGY] [options]
 
@@ -79,28 +79,19 @@ interface ParsedUpArgs {
 }
 
 function parseUpArgs(args: string[]): ParsedUpArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        duration: { type: 'string' },
-        requests: { type: 'string' },
-        rps: { type: 'string' },
-        json: { type: 'string' },
-        otlp: { type: 'string' },
-        trees: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        'summary-json': { type: 'string' },
-        logs: { type: 'string' },
-        'log-level': { type: 'string' },
-        'query-port': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    duration: { type: 'string' },
+    requests: { type: 'string' },
+    rps: { type: 'string' },
+    json: { type: 'string' },
+    otlp: { type: 'string' },
+    trees: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    'summary-json': { type: 'string' },
+    logs: { type: 'string' },
+    'log-level': { type: 'string' },
+    'query-port': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
