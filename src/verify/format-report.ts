@@ -26,7 +26,7 @@ export function formatReport(result: VerifyResult): string {
   lines.push(row(spans.lost === 0, 'spans', spans.expected, spans.found, spans.lost, `${percent(result.loss.spans)} lost`));
   lines.push(`  ${mark(spans.brokenLinks === 0)} ${'parent links'.padEnd(14)}${''.padStart(20)}${count(spans.brokenLinks).padStart(10)}   broken (a span whose parent is not in the trace)`);
   if (result.statusProblems > 0) {
-    lines.push(`  ${mark(false)} ${'root status'.padEnd(14)}${''.padStart(30)}   ${result.statusProblems} trace${result.statusProblems === 1 ? '' : 's'} disagree with the answer their request got`);
+    lines.push(`  ${mark(false)} ${'root status'.padEnd(14)}${''.padStart(30)}   ${result.statusProblems === 1 ? '1 trace disagrees with the answer its request got' : `${result.statusProblems} traces disagree with the answers their requests got`}`);
   }
   if (result.logLines) {
     const logs = result.logLines;
@@ -61,7 +61,7 @@ export function formatReport(result: VerifyResult): string {
   const worst = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).slice(0, WORST_SHOWN);
   if (worst.length > 0) {
     const total = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).length;
-    details.push(`Worst traces (${worst.length} of ${total} with a problem)`);
+    details.push(total > worst.length ? `Worst traces (the worst ${worst.length} of ${total} with a problem)` : `Traces with a problem (${total})`);
     for (const report of worst) details.push(...traceLines(report));
     details.push('');
   }
@@ -94,6 +94,10 @@ function verdictLine(result: VerifyResult): string {
 }
 
 function traceLines(report: TraceReport): string[] {
+  if (report.verdict === 'missing') {
+    const lines = report.logLines ? `; its log lines: ${report.logLines.found} found` : '';
+    return [`  ${report.traceId}  ${report.endpoint}  ${report.status}  missing: not found (at least ${report.required} spans expected)${lines}`];
+  }
   const facts = [`${report.found}/${report.required} spans`];
   if (report.lost > 0) facts.push(`lost ${report.lost}`);
   if (report.brokenLinks > 0) facts.push(`${report.brokenLinks} broken link${report.brokenLinks === 1 ? '' : 's'}`);

@@ -9,5 +9,6 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): { l
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 of n (or n of n) the bound is 0 (or 1) exactly; the formula leaves rounding dust there.
+  return { low: k === 0 ? 0 : Math.max(0, centre - half), high: k === n ? 1 : Math.min(1, centre + half) };
 }

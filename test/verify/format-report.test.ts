@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatReport, wilsonInterval, type RateComparison, type TraceReport, type VerifyResult } from '../../src/verify';
+
+// Compares with a file under snapshots/; run with UPDATE_SNAPSHOTS=1 to rewrite them after an
+// intended change of the report, then read the diff.
+function matchesSnapshot(name: string, actual: string): void {
+  const path = join(__dirname, 'snapshots', `${name}.txt`);
+  if (process.env.UPDATE_SNAPSHOTS === '1' || !existsSync(path)) writeFileSync(path, `${actual}\n`);
+  assert.equal(`${actual}\n`, readFileSync(path, 'utf8'));
+}
+
+function rate(endpoint: string, failed: number, requests: number, predicted: number): RateComparison {
+  const { low, high } = wilsonInterval(failed, requests);
+  return { endpoint, requests, failed, observed: failed / requests, low, high, predicted, predictedExact: true, consistent: predicted >= low && predicted <= high };
+}
+
+const complete = (traceId: string, status = 'OK'): TraceReport => ({
+  traceId, endpoint: 'frontend/A', status, verdict: 'complete', found: 36, required: 36, lost: 0, lostSpans: [], brokenLinks: 0, unplaced: 0, duplicates: 0,
+  logLines: { expected: 25, found: 25 },
+});
+
+const base: VerifyResult = {
+  topology: 'shop',
+  traceBackend: 'Tempo http://localhost:3200',
+  logBackend: 'Loki http://localhost:3100',
+  requests: { sent: 150, answered: 150, traced: 150, elapsedS: 7.5, targets: [{ endpoint: 'frontend/A', address: '127.0.0.1:7100', sent: 100 }, { endpoint: 'frontend/B', address: '127.0.0.1:7100', sent: 50 }] },
+  waitedS: 1.4,
+  waitLimitS: 30,
+  traces: { complete: 150, partial: 0, missing: 0 },
+  spans: { expected: 4100, found: 4100, lost: 0, brokenLinks: 0, unplaced: 0, duplicates: 0 },
+  statusProblems: 0,
+  logLines: { level: 'info', expected: 2850, found: 2850, lost: 0 },
+  failureRates: { all: rate('all', 9, 150, 0.0522), byEndpoint: [rate('frontend/A', 9, 100, 0.0783), rate('frontend/B', 0, 50, 0)] },
+  loss: { spans: 0, logLines: 0, max: 0, exceeded: false },
+  backendErrors: { count: 0 },
+  traceReports: [complete('4bf92f3577b34da6a3ce929d0e0e4736')],
+};
+
+test('report of a clean run: the table, then PASS', () => {
+  matchesSnapshot('report-clean', formatReport(base));
+});
+
+test('report of a lossy pipeline: ✗ rows, FAIL with the figures, worst traces after', () => {
+  const reports: TraceReport[] = [
+    { ...complete('0af7651916cd43dd8448eb211c80319c'), verdict: 'missing', found: 0, required: 36, lost: 36, lostSpans: Array(36).fill('frontend INTERNAL x'), logLines: { expected: 24, found: 0 } },
+    {
+      ...complete('5b8efff798038103d269b633813fc60c', 'INTERNAL'),
+      verdict: 'partial', found: 30, required: 36, lost: 6, brokenLinks: 2,
+      lostSpans: ['orders INTERNAL create order', 'payments SERVER grpc.thespian.Thespian/A', 'payments INTERNAL authorise payment', 'payments INTERNAL check fraud score', 'payments INTERNAL tokenise card', 'payments INTERNAL call card network'],
+      statusProblem: 'the request failed with INTERNAL but its root span has no ERROR status',
+      logLines: { expected: 27, found: 21 },
+    },
+    complete('4bf92f3577b34da6a3ce929d0e0e4736'),
+  ];
+  const lossy: VerifyResult = {
+    ...base,
+    traceBackend: 'Jaeger http://localhost:16686',
+    traces: { complete: 148, partial: 1, missing: 1 },
+    spans: { expected: 4100, found: 4058, lost: 42, brokenLinks: 2, unplaced: 3, duplicates: 0 },
+    statusProblems: 1,
+    logLines: { level: 'info', expected: 2850, found: 2820, lost: 30 },
+    failureRates: { all: rate('all', 30, 150, 0.0522), byEndpoint: [rate('frontend/A', 30, 100, 0.0783), rate('frontend/B', 0, 50, 0)] },
+    loss: { spans: 42 / 4100, logLines: 30 / 2850, max: 0.001, exceeded: true },
+    backendErrors: { count: 2, last: 'http://localhost:16686 answered 503 Service Unavailable: overloaded' },
+    traceReports: reports,
+  };
+  const text = formatReport(lossy);
+  matchesSnapshot('report-lossy', text);
+  const at = (pattern: RegExp) => text.search(pattern);
+  assert.ok(at(/✗ traces/) < at(/^FAIL/m) && at(/^FAIL/m) < at(/^Traces with a problem/m), 'the table first, the verdict, then the details');
+});
+
+test('the Wilson interval: known values, and never outside [0, 1]', () => {
+  const { low, high } = wilsonInterval(10, 100);
+  assert.ok(Math.abs(low - 0.0552) < 5e-4 && Math.abs(high - 0.1744) < 5e-4, `${low} ${high}`);
+  assert.deepEqual(wilsonInterval(0, 20).low, 0);
+  assert.ok(wilsonInterval(20, 20).high <= 1 && wilsonInterval(20, 20).low > 0.8);
+});
