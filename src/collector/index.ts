@@ -5,8 +5,9 @@
  * Docker): an OTLP/gRPC trace receiver that decodes spans into plain ReceivedSpan objects, and a
  * Loki push (JSON) receiver that keeps log lines. `thespian up` draws what they receive and the
  * tests assert on it; both keep a bounded number of items so a long run cannot exhaust memory.
- * Trace assembly (spans → trees), terminal drawing, the run summary, the --json line format and
- * the forwarder to a real backend live here too, each in its own file.
+ * Trace assembly (spans → trees), terminal drawing, the run summary, the --json line format,
+ * the forwarder to a real backend, and the query API that serves what was received in Tempo's
+ * and Loki's formats (for `thespian verify --embedded`) live here too, each in its own file.
  *
  * Starting an OtlpTraceReceiver loads @grpc/grpc-js; importing this module does not.
  */
