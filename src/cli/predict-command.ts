@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
+import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './main';
 
 const USAGE = `Usage: thespian predict <BEHAVIOUR | TOPOLOGY> [--entry SERVICE.METHOD] [options]
@@ -165,23 +165,13 @@ function hasMethod(behaviour: unknown, method: GrpcMethod): boolean {
 }
 
 function parsePredictArgs(args: string[]): PredictArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        entry: { type: 'string', multiple: true },
-        port: { type: 'string' },
-        samples: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    entry: { type: 'string', multiple: true },
+    port: { type: 'string' },
+    samples: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const { values, positionals } = parsed;
   const problems: string[] = [];
   if (positionals.length === 0) problems.push('what to predict? Give a behaviour or topology file, or a bundled example name');

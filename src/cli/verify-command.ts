@@ -1,9 +1,9 @@
 import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
+import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './main';
 
 const USAGE = `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
@@ -158,35 +158,26 @@ function checkWritable(path: string): void {
 }
 
 function parseVerifyArgs(args: string[]): VerifyArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        topology: { type: 'string' },
-        tempo: { type: 'string' },
-        jaeger: { type: 'string' },
-        embedded: { type: 'boolean' },
-        'query-port': { type: 'string' },
-        loki: { type: 'string' },
-        'loki-selector': { type: 'string' },
-        requests: { type: 'string' },
-        rate: { type: 'string' },
-        target: { type: 'string', multiple: true },
-        wait: { type: 'string' },
-        'max-loss': { type: 'string' },
-        'log-level': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    topology: { type: 'string' },
+    tempo: { type: 'string' },
+    jaeger: { type: 'string' },
+    embedded: { type: 'boolean' },
+    'query-port': { type: 'string' },
+    loki: { type: 'string' },
+    'loki-selector': { type: 'string' },
+    requests: { type: 'string' },
+    rate: { type: 'string' },
+    target: { type: 'string', multiple: true },
+    wait: { type: 'string' },
+    'max-loss': { type: 'string' },
+    'log-level': { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'string' },
+  });
   const values = parsed.values;
   const problems: string[] = [];
+  if (parsed.positionals.length > 0) problems.push(`unexpected argument "${parsed.positionals[0]}" (the topology goes after --topology)`);
   if (!values.topology) problems.push('which topology? Give --topology FILE (the one `thespian up` runs)');
   const chosen = (['tempo', 'jaeger', 'embedded'] as const).filter((name) => values[name] !== undefined && values[name] !== false);
   if (chosen.length === 0) problems.push('where to read traces back? Give --tempo URL, --jaeger URL or --embedded');
