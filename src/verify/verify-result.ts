@@ -1,4 +1,4 @@
-import type { TraceVerdict } from './trace-check';
+import type { TraceCheck, TraceVerdict } from './trace-check';
 
 /** Observed failure rate of some requests against the predicted probability. */
 export interface RateComparison {
@@ -18,20 +18,11 @@ export interface RateComparison {
 }
 
 /** One trace's result, for the details and --json. */
-export interface TraceReport {
+export interface TraceReport extends Omit<TraceCheck, 'expectedLines'> {
   readonly traceId: string;
   readonly endpoint: string;
   /** The status the request was answered with. */
   readonly status: string;
-  readonly verdict: TraceVerdict;
-  readonly found: number;
-  readonly required: number;
-  readonly lost: number;
-  readonly lostSpans: readonly string[];
-  readonly brokenLinks: number;
-  readonly unplaced: number;
-  readonly duplicates: number;
-  readonly statusProblem?: string;
   /** Expected (at the log level checked) and found; absent without --loki. */
   readonly logLines?: { readonly expected: number; readonly found: number };
 }
