@@ -95,8 +95,9 @@ test('missing traces, dropped spans and lost log lines: reported as such, exit 1
   const result = run.result!;
   assert.equal(result.traces.missing, 2);
   assert.ok(result.traces.partial > 0, 'some traces lack their render span');
-  // A missing trace still counts what it certainly had: at least its SERVER span, Function and first step.
-  assert.ok(result.spans.lost >= result.traces.partial + 2 * 3, `lost ${result.spans.lost}`);
+  // A missing trace still counts what it certainly had: at least its SERVER span and its Function
+  // (a request that failed in its first step had no more than that, so no more is certain).
+  assert.ok(result.spans.lost >= result.traces.partial + 2 * 2, `lost ${result.spans.lost}, partial ${result.traces.partial}`);
   const withRender = result.traceReports.filter((report) => report.verdict === 'partial' && report.lostSpans.includes('front INTERNAL render'));
   assert.ok(withRender.length > 0);
   for (const report of withRender) assert.ok(dropped(report.traceId), 'only the traces whose render span was dropped lack it');
