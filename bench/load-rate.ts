@@ -59,9 +59,8 @@ interface Probe {
 
 async function baselineChild(address: string, concurrency: number, seconds: number): Promise<void> {
   const grpc = await import('@grpc/grpc-js');
-  const protoLoader = await import('@grpc/proto-loader');
-  const definition = protoLoader.loadSync(join(ROOT, 'proto', 'thespian.proto'), { keepCase: true });
-  const Client = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Thespian: import('@grpc/grpc-js').ServiceClientConstructor } }).thespian.Thespian;
+  const { loadProtocol } = await import('../src/server/protocol');
+  const Client = loadProtocol().ThespianClient;
   const client = new Client(address, grpc.credentials.createInsecure()) as unknown as Record<'A', (request: object, callback: (error: Error | null) => void) => void> & { close(): void };
   const call = () => new Promise<boolean>((resolve) => client.A({}, (error) => resolve(error === null)));
   await call(); // connect before the clock starts

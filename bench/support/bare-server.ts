@@ -3,14 +3,12 @@
  * no telemetry and no behaviour. Prints its port on stdout once listening.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
+import { loadProtocol } from '../../src/server/protocol';
 
-const definition = protoLoader.loadSync(join(__dirname, '..', '..', 'proto', 'thespian.proto'), { keepCase: true });
-const loaded = grpc.loadPackageDefinition(definition) as unknown as { thespian: { Thespian: grpc.ServiceClientConstructor } };
+const { ThespianClient } = loadProtocol();
 const server = new grpc.Server();
 const answer: grpc.handleUnaryCall<object, object> = (_call, callback) => callback(null, {});
-server.addService(loaded.thespian.Thespian.service, { A: answer, B: answer, C: answer });
+server.addService(ThespianClient.service, { A: answer, B: answer, C: answer });
 server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => {
   if (error) throw error;
   process.stdout.write(`${JSON.stringify({ message: 'listening', port })}\n`);

@@ -1,9 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { join } from 'node:path';
+import { loadProtocol } from '../../src/server/protocol';
 
-const definition = protoLoader.loadSync(join(__dirname, '..', '..', 'proto', 'thespian.proto'), { keepCase: true });
-const Client = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Thespian: grpc.ServiceClientConstructor } }).thespian.Thespian;
+const Client = loadProtocol().ThespianClient;
 
 /**
  * Keeps `concurrency` calls of A in flight against `address` for `seconds`, and returns the

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadProtocol } from '../../src/server/protocol';
 
 export const ROOT = join(__dirname, '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
@@ -128,9 +128,7 @@ export interface CallResult {
   durationMs: number;
 }
 
-const definition = protoLoader.loadSync(join(ROOT, 'proto', 'thespian.proto'), { keepCase: true });
-const ThespianClient = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Thespian: grpc.ServiceClientConstructor } })
-  .thespian.Thespian;
+const { ThespianClient } = loadProtocol();
 const clients = new Map<string, grpc.Client>();
 
 /** Calls A, B or C and reports the status, the x-trace-id header and the latency. Never throws. */
