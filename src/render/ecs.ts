@@ -186,17 +186,24 @@ export function renderEcs(context: RenderContext): RenderOutput {
 
 type Values = Record<'image' | 'otlp' | 'loki' | 'executionRole' | 'region' | 'logGroup' | 'architecture', TwoWay>;
 
-/** The task definition in the ECS API's own shape (camelCase), with TwoWay values where the two files differ. */
-function taskDefinitionOf(plan: PlannedService, project: string, values: Values, topologyName: string): Record<string, unknown> {
-  const name = plan.service.name;
+/** What every task definition here shares: a Fargate task of the same size and role. */
+function fargateTask(family: string, values: Values): Record<string, unknown> {
   return {
-    family: `${project}-${name}`,
+    family,
     networkMode: 'awsvpc',
     requiresCompatibilities: ['FARGATE'],
     cpu: TASK_CPU,
     memory: TASK_MEMORY,
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: values.architecture },
     executionRoleArn: values.executionRole,
+  };
+}
+
+/** The task definition in the ECS API's own shape (camelCase), with TwoWay values where the two files differ. */
+function taskDefinitionOf(plan: PlannedService, project: string, values: Values, topologyName: string): Record<string, unknown> {
+  const name = plan.service.name;
+  return {
+    ...fargateTask(`${project}-${name}`, values),
     containerDefinitions: [
       {
         name: CONTAINER_NAME,
@@ -231,13 +238,7 @@ function taskDefinitionOf(plan: PlannedService, project: string, values: Values,
 /** One `thespian load` container per entry point; they exit after each run and ECS starts the task again. */
 function trafficTaskDefinition(traffic: TrafficPlan, project: string, values: Values): Record<string, unknown> {
   return {
-    family: `${project}-${traffic.name}`,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: TASK_CPU,
-    memory: TASK_MEMORY,
-    runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: values.architecture },
-    executionRoleArn: values.executionRole,
+    ...fargateTask(`${project}-${traffic.name}`, values),
     containerDefinitions: traffic.generators.map((generator) => ({
       name: generator.container,
       image: values.image,
