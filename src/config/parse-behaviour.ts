@@ -4,7 +4,7 @@ import { ConfigError } from './config-error';
 import { findExcessiveNesting } from './nesting-limit';
 import { readJsonText } from './read-json-text';
 import type { Behaviour } from '../engine/model';
-import { ACTION_KINDS } from '../engine/actions/registry';
+import { findActionKind } from '../engine/actions/registry';
 import { functionSchema } from '../engine/schema';
 import { objectKeysOf } from './object-keys';
 
@@ -35,7 +35,7 @@ export function validateBehaviour(data: unknown, source: string): Behaviour {
 /** Field names for "did you mean" hints: the keys of the action kind (or Function) the path ends in. */
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const tag = String(path[path.length - 1]);
-  const kind = ACTION_KINDS.find((candidate) => candidate.tag === tag);
+  const kind = findActionKind(tag);
   return objectKeysOf(kind ? kind.schema : functionSchema);
 }
 
