@@ -47,11 +47,15 @@ export function readBehaviourFile(value: string): BehaviourText {
 }
 
 function findBundledExample(name: string): string {
-  for (const extension of ['.json', '.jsonc']) {
-    const candidate = join(EXAMPLES_DIR, name + extension);
-    if (existsSync(candidate) && bundledExampleNames().includes(name)) return candidate;
+  // Reading the folder once: listing the examples opens each file to tell topologies apart.
+  const names = bundledExampleNames();
+  if (names.includes(name)) {
+    for (const extension of ['.json', '.jsonc']) {
+      const candidate = join(EXAMPLES_DIR, name + extension);
+      if (existsSync(candidate)) return candidate;
+    }
   }
   throw new ConfigError(`CONFIG_FILE (${name})`, [
-    `is neither a path nor a bundled example; bundled examples are: ${bundledExampleNames().join(', ')} (a path needs a / or a .json/.jsonc ending)`,
+    `is neither a path nor a bundled example; bundled examples are: ${names.join(', ')} (a path needs a / or a .json/.jsonc ending)`,
   ]);
 }
