@@ -1,39 +1,51 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from './ports';
+import { eventLoopTurns } from './turn-queue';
+import { WakeTimer } from './wake-timer';
+
+let wakeTimer: WakeTimer | undefined;
 
 /**
- * The real clock: performance.now() and timers.
+ * The real clock: performance.now(), with sleeps timed by the wake-up thread (see WakeTimer) so
+ * that a sleep's end is the moment its time was up, however busy this thread was then.
  *
- * Node measures a timeout from the event loop's cached time, taken when the current loop turn
- * began, so on a busy loop a timer can fire before `ms` have passed since it was set. A sleep
- * that ends early would show up as a too-short span, so we check and wait out the remainder.
+ * What comes after a sleep (ending spans, the next step, the answer) is queued for a turn of its
+ * own (see TurnQueue) rather than run straight from the wake-up, where it would hold back the
+ * wake-ups queued behind it.
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  sleep(ms, signal) {
-    return new Promise<void>((resolve, reject) => {
+  sleep(ms, signal, from = performance.now()) {
+    return new Promise<number>((resolve, reject) => {
       if (signal.aborted) return reject(abortError(signal));
-      const wakeAt = performance.now() + ms;
-      let timer: NodeJS.Timeout;
+      // Nothing to time: only the turn that continues after it.
+      if (ms <= 0) return eventLoopTurns.defer(() => resolve(performance.now()));
       const onAbort = () => {
-        clearTimeout(timer);
+        cancel();
         reject(abortError(signal));
       };
-      const wake = () => {
-        const remaining = wakeAt - performance.now();
-        // Timers have whole-millisecond resolution; less than half of one is as close as we get.
-        if (remaining > 0.5) {
-          timer = setTimeout(wake, remaining);
-          return;
-        }
+      const cancel = startedWakeTimer().at(from + ms, (wokeAt) => {
         signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      timer = setTimeout(wake, ms);
+        eventLoopTurns.defer(() => resolve(wokeAt));
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
   },
 };
+
+/**
+ * Starts the wake-up thread ahead of the first sleep, so that sleep does not wait for it to boot.
+ * `offThread` is false when the thread could not start and sleeps are timed on this thread.
+ */
+export async function prepareSystemClock(): Promise<{ clock: Clock; offThread: boolean }> {
+  const offThread = await startedWakeTimer().ready;
+  return { clock: systemClock, offThread };
+}
+
+function startedWakeTimer(): WakeTimer {
+  wakeTimer ??= new WakeTimer();
+  return wakeTimer;
+}
 
 function abortError(signal: AbortSignal): Error {
   const reason = signal.reason;

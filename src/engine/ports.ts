@@ -63,10 +63,14 @@ export interface Random {
 }
 
 export interface Clock {
-  /** Milliseconds, monotonic, high resolution. */
+  /** Milliseconds, monotonic, high resolution, on performance.now()'s scale (spans are dated with it). */
   now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason if aborted first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves once `ms` have passed since `from` (a now() reading; by default, now), with now() at
+   * the moment the wait ended, which can be a little before the code after the sleep gets to
+   * run. Rejects with the signal's reason if aborted first.
+   */
+  sleep(ms: number, signal: AbortSignal, from?: number): Promise<number>;
 }
 
 /** Where the engine writes its log lines; the active span's ids are added by the implementation. */

@@ -15,6 +15,14 @@ export function markInjected(span: Span, kind: InjectedKind): void {
   span.setAttribute(INJECTED_KIND_ATTRIBUTE, kind);
 }
 
+/** When a step's span began, and when the step says its own work ended (Clock readings). */
+export interface StepTiming {
+  /** Taken as the span starts, before the start is logged. */
+  readonly startedAt: number;
+  /** Set by a step whose work ended before the code after it ran; unset, the span ends when the body returns. */
+  endedAt?: number;
+}
+
 /**
  * Runs one step inside its own span, named after the step's tracing_name.
  * This is the one place that owns a step span's life: the start is logged and recorded as an
@@ -26,14 +34,15 @@ export async function inStepSpan(
   kind: string,
   name: string,
   attributes: Attributes,
-  body: (span: Span) => Promise<void>,
+  body: (span: Span, timing: StepTiming) => Promise<void>,
 ): Promise<void> {
   const spanAttributes = { [ORIGINAL_NAME_ATTRIBUTE]: name, 'thespian.kind': kind, ...attributes };
   return context.tracer.startActiveSpan(name, { attributes: spanAttributes }, async (span) => {
+    const timing: StepTiming = { startedAt: context.clock.now() };
     try {
       span.addEvent('thespian.step.start');
       context.log.info(`${kind} "${name}" started`, { step: name, kind });
-      await body(span);
+      await body(span, timing);
     } catch (error) {
       const failure = StepFailure.from(error);
       if (!failure.recorded) {
@@ -45,7 +54,7 @@ export async function inStepSpan(
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       throw failure;
     } finally {
-      span.end();
+      span.end(timing.endedAt);
     }
   });
 }

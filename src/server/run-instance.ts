@@ -3,7 +3,7 @@ import { trace } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings } from '../config';
-import { createPerformer, seededRandom, systemClock, systemRandom } from '../engine';
+import { createPerformer, prepareSystemClock, seededRandom, systemRandom } from '../engine';
 import type { Logger, Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
@@ -26,13 +26,15 @@ export class ListenError extends Error {}
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
   const { definition, ThespianClient } = loadProtocol();
   const caller = new GrpcCaller(ThespianClient);
+  const { clock, offThread } = await prepareSystemClock();
+  if (!offThread) logger.warn('the timer thread could not start: sleeps are timed on the main thread, and their spans will stretch when it is busy');
   const perform = createPerformer({
     behaviour: settings.behaviour,
     serviceName: settings.serviceName,
     tracer: trace.getTracer('thespian'),
     caller,
     random: settings.seed === undefined ? systemRandom : seededRandom(settings.seed),
-    clock: systemClock,
+    clock,
     log: logger,
   });
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { trace } from '@opentelemetry/api';
-import { GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { context, trace } from '@opentelemetry/api';
+import { eventLoopTurns, GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
 import { HEADERS } from './protocol';
 
 export interface ServiceOptions {
@@ -50,17 +50,21 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     });
 
     const randomKey = readRandomKey(call.metadata);
-    options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
-      () => {
-        answered = true;
-        callback(null, {});
-      },
-      (error: unknown) => {
-        answered = true;
-        const failure = StepFailure.from(error);
-        callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
-      },
-    );
+    const answer = () =>
+      options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
+        () => {
+          answered = true;
+          callback(null, {});
+        },
+        (error: unknown) => {
+          answered = true;
+          const failure = StepFailure.from(error);
+          callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
+        },
+      );
+    // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
+    // that waits there shows it as the gap between its SERVER span and its Function span.
+    eventLoopTurns.defer(context.bind(context.active(), answer));
   };
 }
 

@@ -53,7 +53,7 @@ test('Log writes a log line and an event on the enclosing span; attributes land 
   assert.equal(cart.logs.find((candidate) => candidate.message === 'done')?.level, 'info', 'level defaults to info');
 });
 
-test('Compute keeps the CPU busy on the event loop: a timer due meanwhile fires only after it', async () => {
+test('Compute keeps the CPU busy on the event loop: a concurrent Sleep still ends on time, what follows waits for the Compute', async () => {
   const worker = await fixture.start(
     'worker',
     behaviour(fn('render', together(['Sleep', { tracing_name: 'short timer', duration_ms: 10 }], ['Compute', { tracing_name: 'hash password', duration_ms: 150, attributes: { 'code.function.name': 'bcrypt' } }]))),
@@ -66,7 +66,11 @@ test('Compute keeps the CPU busy on the event loop: a timer due meanwhile fires 
   assert.equal(compute.attributes['thespian.duration_ms'], 150);
   assert.equal(compute.attributes['code.function.name'], 'bcrypt');
   const timer = spanNamed(spans, 'short timer');
-  assert.ok(timer.durationMs >= compute.durationMs * 0.9, `the 10 ms sleep could not end before the Compute did (${timer.durationMs.toFixed(1)} ms)`);
+  // Timed off the main thread: the blocked loop does not stretch the sleep's span. The margin is
+  // for a busy CI machine's scheduler, still far below the 150 ms the loop was blocked.
+  assert.ok(timer.durationMs >= 10 && timer.durationMs < 60, `the 10 ms sleep's span lasted ${timer.durationMs.toFixed(1)} ms`);
+  const render = spanNamed(spans, 'render');
+  assert.ok(render.durationMs >= compute.durationMs, `the Function waited for the Compute (${render.durationMs.toFixed(1)} ms)`);
 });
 
 test('a Sleep with a duration distribution sleeps what it drew and records the draw', async () => {

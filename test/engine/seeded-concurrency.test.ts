@@ -32,7 +32,7 @@ const silent = { info() {}, warn() {}, error() {} };
 function orderedClock(order: (ms: number) => number): Clock {
   return {
     now: () => performance.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, order(ms))),
+    sleep: (ms) => new Promise((resolve) => setTimeout(() => resolve(performance.now()), order(ms))),
   };
 }
 

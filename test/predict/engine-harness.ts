@@ -36,7 +36,7 @@ export class VirtualClock implements Clock {
     return this.time;
   }
 
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
+  sleep(ms: number, signal: AbortSignal): Promise<number> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(abortReason(signal));
       const onAbort = () => {
@@ -48,7 +48,7 @@ export class VirtualClock implements Clock {
         order: this.order++,
         fire: () => {
           signal.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(timer.at);
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });

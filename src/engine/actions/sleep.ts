@@ -63,8 +63,11 @@ export const sleepAction: ActionKind<SleepSpec> = {
       'thespian.failure_chance': spec.failureChance,
     };
     if (!fixed) attributes['thespian.duration'] = describeDistribution(spec.duration);
-    await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span) => {
-      await context.clock.sleep(durationMs, context.signal);
+    await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
+      // The span is the sleep itself: timed from the span's start (so logging the start, or a
+      // garbage collection meanwhile, does not lengthen it), and ended when the time was up, not
+      // when the turn that continues after it came round.
+      timing.endedAt = await context.clock.sleep(durationMs, context.signal, timing.startedAt);
       // The original sleeps first and rolls afterwards, so a failing sleep still takes its time.
       if (spec.failureChance <= 0) return;
       const roll = context.random.next();

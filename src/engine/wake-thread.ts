@@ -1,0 +1,69 @@
+/**
+ * The body of the wake-up thread (see wake-timer.ts).
+ *
+ * It has no event loop to wait for: it blocks in Atomics.wait until the next wake-up is due or
+ * the main thread signals a new request, then reads its requests synchronously. Timed like this,
+ * a wake-up comes within about 0.1 ms of its time when a CPU is free (libuv timers have a
+ * resolution of a whole millisecond), and nothing the main thread does can hold it back. On an
+ * oversubscribed machine the OS may still start it late, by up to a scheduler time slice or so.
+ */
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Heap } from 'heap-js';
+import { monotonicMs } from './monotonic-time';
+
+/** Wake `id` at monotonic time `at` (ms), or forget `cancel`. */
+export type WakeRequest = { readonly id: number; readonly at: number } | { readonly cancel: number };
+
+/** The monotonic time (ms) at which the wait for `id` ended; `ready` once, when the thread runs. */
+export type WakeNotice = { readonly id: number; readonly woke: number } | { readonly ready: true };
+
+export interface WakeThreadData {
+  readonly port: MessagePort;
+  /** Cell 0 is bumped by the main thread after every request it posts. */
+  readonly signal: Int32Array;
+}
+
+interface Due {
+  readonly id: number;
+  readonly at: number;
+}
+
+function run({ port, signal }: WakeThreadData): never {
+  const due = new Heap<Due>((a, b) => a.at - b.at);
+  const waiting = new Set<number>();
+
+  const take = (request: WakeRequest) => {
+    if ('cancel' in request) {
+      waiting.delete(request.cancel); // its heap entry is skipped when it comes up
+    } else {
+      waiting.add(request.id);
+      due.push(request);
+    }
+  };
+
+  /** Posts every wake-up whose time has come; returns the ms until the next one. */
+  const wakeDue = (): number => {
+    for (let next = due.peek(); next !== undefined; next = due.peek()) {
+      if (!waiting.has(next.id)) {
+        due.pop();
+        continue;
+      }
+      const now = monotonicMs();
+      if (next.at > now) return next.at - now;
+      due.pop();
+      waiting.delete(next.id);
+      port.postMessage({ id: next.id, woke: now } satisfies WakeNotice);
+    }
+    return Infinity;
+  };
+
+  port.postMessage({ ready: true } satisfies WakeNotice);
+  for (;;) {
+    // Read before taking requests: a request posted after this makes the wait return at once.
+    const seen = Atomics.load(signal, 0);
+    for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) take(message.message as WakeRequest);
+    Atomics.wait(signal, 0, seen, wakeDue());
+  }
+}
+
+if (workerData) run(workerData as WakeThreadData);

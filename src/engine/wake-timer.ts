@@ -1,0 +1,124 @@
+import { extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { monotonicMs, waitUntil } from './monotonic-time';
+import type { WakeNotice, WakeRequest, WakeThreadData } from './wake-thread';
+
+interface PendingWake {
+  /** Monotonic ms. */
+  readonly at: number;
+  readonly onWake: (wokeAt: number) => void;
+  /** Set when the wake-up thread is gone and this thread keeps the timer itself. */
+  cancelHere?: () => void;
+}
+
+/**
+ * Timers kept by a thread of their own, so that they fire on time however busy this thread is.
+ *
+ * A Sleep's span ends when its timer fires. Kept on the main thread, that timer waits for the
+ * turn in progress and for garbage collection, which under load made 50 ms sleeps last 60 to 500
+ * ms. The wake-up thread notes the moment the time is up; the main thread ends the span at that
+ * moment whenever it gets to it, so its own delays show between spans rather than inside a Sleep.
+ *
+ * Should the thread fail to start or die, the pending and later timers run on this thread, as
+ * plain timers, so that no sleep is ever lost.
+ */
+export class WakeTimer {
+  private readonly pending = new Map<number, PendingWake>();
+  private nextId = 1;
+  private thread: (WakeThreadData & { readonly worker: Worker; readonly port: MessagePort }) | undefined;
+  /** monotonicMs() − performance.now(): both count from the same clock. */
+  private readonly offset = monotonicMs() - performance.now();
+  /** Resolves true once the thread runs, or false when it could not start and this thread took over. */
+  readonly ready: Promise<boolean>;
+
+  constructor() {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const workerData: WakeThreadData = { port: port2, signal };
+    const worker = startThread(workerData, port2);
+    this.thread = { worker, port: port1, signal };
+    let started: (running: boolean) => void;
+    this.ready = new Promise((resolve) => (started = resolve));
+    port1.on('message', (notice: WakeNotice) => {
+      if ('ready' in notice) {
+        // From now on the thread never keeps the process alive; the port does, while a wake-up is pending.
+        worker.unref();
+        if (this.pending.size === 0) port1.unref();
+        started(true);
+      } else {
+        this.woke(notice.id, notice.woke);
+      }
+    });
+    const takeOver = () => {
+      this.takeOver();
+      started(false);
+    };
+    worker.on('error', takeOver);
+    worker.on('exit', takeOver);
+  }
+
+  /** False once the thread failed and timers run on this thread. */
+  get offThread(): boolean {
+    return this.thread !== undefined;
+  }
+
+  /** Calls `onWake` with the time it woke once performance.now() reaches `at`; returns a cancel function. */
+  at(at: number, onWake: (wokeAt: number) => void): () => void {
+    const id = this.nextId++;
+    const wake: PendingWake = { at: at + this.offset, onWake };
+    this.pending.set(id, wake);
+    if (this.thread) {
+      if (this.pending.size === 1) this.thread.port.ref();
+      this.send({ id, at: wake.at });
+    } else {
+      this.keepHere(id, wake);
+    }
+    return () => {
+      if (!this.pending.delete(id)) return;
+      wake.cancelHere?.();
+      if (this.thread) {
+        this.send({ cancel: id });
+        if (this.pending.size === 0) this.thread.port.unref();
+      }
+    };
+  }
+
+  private send(request: WakeRequest): void {
+    const { port, signal } = this.thread!;
+    port.postMessage(request);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  }
+
+  private woke(id: number, wokeAt: number): void {
+    const wake = this.pending.get(id);
+    if (!wake) return; // cancelled after the thread had already woken it
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.thread?.port.unref();
+    // Never later than now: span end times past performance.now() would be read as epoch times.
+    wake.onWake(Math.min(wokeAt - this.offset, performance.now()));
+  }
+
+  private keepHere(id: number, wake: PendingWake): void {
+    wake.cancelHere = waitUntil(wake.at, (wokeAt) => this.woke(id, wokeAt));
+  }
+
+  private takeOver(): void {
+    if (!this.thread) return;
+    this.thread.port.close();
+    this.thread = undefined;
+    for (const [id, wake] of this.pending) this.keepHere(id, wake);
+  }
+}
+
+/**
+ * Under tsx (the tests and benchmarks run the TypeScript sources), tsx's hooks do not reach a
+ * worker by themselves, so the thread loads them first. Built, it is a plain .js file.
+ */
+function startThread(workerData: WakeThreadData, port: MessagePort): Worker {
+  const file = join(__dirname, `wake-thread${extname(__filename)}`);
+  const options = { workerData, transferList: [port] };
+  if (extname(file) !== '.ts') return new Worker(file, options);
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true });
+}
