@@ -32,7 +32,8 @@ const traceContext = winston.format((info) => {
  * without creating a stream per trace.
  */
 export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress'>): Logger {
-  const transports: winston.transport[] = [new winston.transports.Console()];
+  const stdout = new winston.transports.Console();
+  const transports: winston.transport[] = [stdout];
   let loki: BoundedLokiTransport | undefined;
   if (settings.lokiAddress) {
     loki = new BoundedLokiTransport(
@@ -59,6 +60,11 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
     defaultMeta: { service_name: settings.serviceName },
     format: winston.format.combine(traceContext(), winston.format.timestamp(), winston.format.json()),
     transports,
+  });
+  // Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
+  // down with an unhandled error: stop writing there and carry on; Loki, if set, still gets every line.
+  process.stdout.on('error', () => {
+    if (logger.transports.includes(stdout)) logger.remove(stdout);
   });
   return {
     info: (message, fields) => logger.info(message, fields),

@@ -57,6 +57,19 @@ test('with Tempo and Loki unreachable every request still answers OK, and shutdo
   assert.ok(Date.now() - started < 12_000, 'shutdown does not hang on dead backends');
 });
 
+test('an instance whose stdout reader went away (closed pipe) keeps answering and shuts down cleanly', async () => {
+  const instance = await startInstance({ behaviour: methodA('work', step(sleep('nap', 1))) });
+  instance.child.stdout!.destroy();
+  // Enough log lines to fill any pipe buffer, so the write fails with EPIPE rather than sitting buffered.
+  for (let round = 0; round < 5; round++) {
+    const results = await Promise.all(Array.from({ length: 100 }, () => callMethod(instance.address, 'A')));
+    assert.deepEqual([...new Set(results.map((r) => r.code))], [0], `round ${round}: every request answered OK; stderr:\n${instance.stderr()}`);
+  }
+  const { code } = await instance.stop();
+  assert.equal(code, 0, `exit code; stderr:\n${instance.stderr()}`);
+  assert.doesNotMatch(instance.stderr(), /EPIPE|Error/);
+});
+
 test('logs reach Loki with only service_name and level as labels, and the trace id in the line', async () => {
   const loki = await LokiPushReceiver.start();
   const instance = await startInstance({ env: { LOKI_ADDRESS: loki.endpoint, SERVICE_NAME: 'logger' }, behaviour: methodA('work', step(sleep('nap', 1, 1))) });
