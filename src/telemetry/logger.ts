@@ -27,6 +27,37 @@ const traceContext = winston.format((info) => {
 });
 
 /**
+ * The line as JSON, with a timestamp. Plain JSON.stringify: our fields are plain values, and the
+ * cycle-safe stringify of winston's json format cost several times as much per line.
+ */
+const jsonLine = winston.format((info) => {
+  info.timestamp = new Date().toISOString();
+  info[MESSAGE] = JSON.stringify(info);
+  return info;
+});
+const MESSAGE = Symbol.for('message');
+
+/**
+ * Lines logged in one event-loop turn leave in one write: a system call per line was a tenth of
+ * a busy instance's CPU. Whatever is still held is written when the process exits.
+ */
+function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
+  let corked = false;
+  process.once('exit', () => {
+    if (corked) stream.uncork();
+  });
+  return () => {
+    if (corked) return;
+    corked = true;
+    stream.cork();
+    setImmediate(() => {
+      corked = false;
+      stream.uncork();
+    });
+  };
+}
+
+/**
  * JSON lines on stdout, and to Loki when LOKI_ADDRESS is set. Loki gets two low-cardinality
  * labels (service_name, level); trace ids stay in the line, where Loki can filter on them
  * without creating a stream per trace.
@@ -58,7 +89,7 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
   const logger = winston.createLogger({
     level: settings.logLevel,
     defaultMeta: { service_name: settings.serviceName },
-    format: winston.format.combine(traceContext(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(traceContext(), jsonLine()),
     transports,
   });
   // Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
@@ -66,11 +97,12 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
   process.stdout.on('error', () => {
     if (logger.transports.includes(stdout)) logger.remove(stdout);
   });
+  const batchWrites = batchWritesPerTurn(process.stdout);
   return {
-    info: (message, fields) => logger.info(message, fields),
-    warn: (message, fields) => logger.warn(message, fields),
-    error: (message, fields) => logger.error(message, fields),
-    debug: (message, fields) => logger.debug(message, fields),
+    info: (message, fields) => (batchWrites(), logger.info(message, fields)),
+    warn: (message, fields) => (batchWrites(), logger.warn(message, fields)),
+    error: (message, fields) => (batchWrites(), logger.error(message, fields)),
+    debug: (message, fields) => (batchWrites(), logger.debug(message, fields)),
     async flush(deadlineMs) {
       if (loki) await withDeadline(Promise.resolve(loki.close()), deadlineMs, undefined);
     },
