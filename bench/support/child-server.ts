@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-/** Starts a server process and resolves with its port once it logs a "listening" JSON line. */
-export async function startChild(args: string[], env: Record<string, string>): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+/**
+ * Starts a server process and resolves with its port once it logs a "listening" JSON line.
+ * stop() resolves with the last line the process wrote (the bare server's report, for one).
+ */
+export async function startChild(args: string[], env: Record<string, string>): Promise<{ port: number; child: ChildProcess; stop(): Promise<string> }> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buffer = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -18,14 +21,21 @@ export async function startChild(args: string[], env: Record<string, string>): P
       if (buffer.length > 100_000) buffer = buffer.slice(-1000);
     });
   });
-  // Keep draining stdout, as a container runtime would, so log writes never block the server.
-  child.stdout!.on('data', () => undefined);
+  // Keep draining stdout, as a container runtime would, so log writes never block the server;
+  // only the last line is kept.
+  let tail = '';
+  child.stdout!.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-4_000_000);
+    const lastBreak = tail.lastIndexOf('\n', tail.length - 2);
+    if (lastBreak > 0) tail = tail.slice(lastBreak + 1);
+  });
   return {
     port,
     child,
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
+      return tail.trim();
     },
   };
 }
