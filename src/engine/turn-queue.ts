@@ -1,12 +1,11 @@
 /**
- * Runs deferred work one task per event-loop turn, so that timers fire on time.
+ * Runs deferred work one task per event-loop turn, so that nothing waits behind a whole burst.
  *
- * Node fires due timers only at the start of a loop turn: a timer is late by however long the
- * turn in progress still runs. Without this queue, a burst of requests that arrives in one read
- * (1,000 at once cost ~300 ms of CPU) is acted out in one turn, every sleep that falls due
- * meanwhile ends hundreds of milliseconds late, the late answers go back together, and the
- * client's next burst repeats it. With it, a turn holds at most one task (~0.3 ms), and the
- * wake-ups of due sleeps run between tasks.
+ * Node handles timers and I/O (new requests, health checks, wake-ups from the timer thread) only
+ * between loop turns: each waits for the turn in progress to end. Without this queue, a burst of
+ * requests that arrives in one read (1,000 at once cost ~300 ms of CPU) is acted out in one turn,
+ * everything due meanwhile is hundreds of milliseconds late, the late answers go back together,
+ * and the client's next burst repeats it. With it, a turn holds at most one task (~0.3 ms).
  *
  * An overloaded instance still cannot do more work than it can; it shows that honestly, as time a
  * request waits here before its Function span starts, instead of as sleeps longer than configured.

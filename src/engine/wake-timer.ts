@@ -26,7 +26,8 @@ interface PendingWake {
 export class WakeTimer {
   private readonly pending = new Map<number, PendingWake>();
   private nextId = 1;
-  private thread: (WakeThreadData & { readonly worker: Worker; readonly port: MessagePort }) | undefined;
+  /** Our end of the channel to the thread; undefined once the thread is gone. */
+  private thread: { readonly worker: Worker; readonly port: MessagePort; readonly signal: Int32Array } | undefined;
   /** monotonicMs() − performance.now(): both count from the same clock. */
   private readonly offset = monotonicMs() - performance.now();
   /** Resolves true once the thread runs, or false when it could not start and this thread took over. */
@@ -56,11 +57,6 @@ export class WakeTimer {
     };
     worker.on('error', takeOver);
     worker.on('exit', takeOver);
-  }
-
-  /** False once the thread failed and timers run on this thread. */
-  get offThread(): boolean {
-    return this.thread !== undefined;
   }
 
   /** Calls `onWake` with the time it woke once performance.now() reaches `at`; returns a cancel function. */
