@@ -59,7 +59,7 @@ interface Probe {
 
 async function baselineChild(address: string, concurrency: number, seconds: number): Promise<void> {
   const grpc = await import('@grpc/grpc-js');
-  const { loadProtocol } = await import('../src/server/protocol');
+  const { loadProtocol } = require('../src/server/protocol') as typeof import('../src/server/protocol');
   const Client = loadProtocol().ThespianClient;
   const client = new Client(address, grpc.credentials.createInsecure()) as unknown as Record<'A', (request: object, callback: (error: Error | null) => void) => void> & { close(): void };
   const call = () => new Promise<boolean>((resolve) => client.A({}, (error) => resolve(error === null)));

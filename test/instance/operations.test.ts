@@ -19,7 +19,8 @@ after(async () => {
   await instance.stop();
 });
 
-type Loaded = Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>;
+/** grpc → reflection → version → service, as loadPackageDefinition nests a package name's parts. */
+type Loaded = Record<string, Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>>;
 
 test('the health service says SERVING', async () => {
   const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
-import { exists, readText, readYaml, readYamlDocument, repoPath, type Loose } from './kit-files.ts';
+import { exists, readText, readYaml, readYamlDocument, repoPath, type Loose } from './kit-files';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 

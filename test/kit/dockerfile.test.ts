@@ -2,7 +2,7 @@
 // production dependencies and no build tools in the final one, non-root, health-checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exists, readText } from './kit-files.ts';
+import { exists, readText } from './kit-files';
 
 interface Instruction {
   keyword: string;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { collect, readJson, readYaml, repoPath, strings, type Loose } from './kit-files.ts';
+import { collect, readJson, readYaml, repoPath, strings, type Loose } from './kit-files';
 
 const DATASOURCES = 'instrumentation/grafana/provisioning/datasources/datasources.yaml';
 const PROVIDERS = 'instrumentation/grafana/provisioning/dashboards/dashboards.yaml';

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { exists, npmScripts, readText, repoPath, root } from './kit-files.ts';
+import { exists, npmScripts, readText, repoPath, root } from './kit-files';
 
 const binary = repoPath('node_modules', '.bin', process.platform === 'win32' ? 'just.cmd' : 'just');
 
 function just(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   // The recipes read these; the tests want the defaults.
   for (const key of ['POKER_TARGET', 'POKER_METHOD', 'POKER_RATE', 'POKER_DURATION', 'THESPIAN_IMAGE']) {
     delete env[key];

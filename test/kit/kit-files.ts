@@ -1,12 +1,11 @@
 // Shared helpers for the kit tests: paths into the repository and tolerant readers for the
 // YAML, JSONC and JSON files around the instance. Not a test file itself (no .test.ts suffix).
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parseDocument, type Document } from 'yaml';
 
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const root = resolve(__dirname, '..', '..');
 
 export function repoPath(...parts: string[]): string {
   return join(root, ...parts);

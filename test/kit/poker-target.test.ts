@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exists, readYaml, repoPath, root } from './kit-files.ts';
+import { exists, readYaml, repoPath, root } from './kit-files';
 // @ts-expect-error: a plain .mjs helper without type declarations
 import { pokerTarget } from '../../instrumentation/poker-target.mjs';
 

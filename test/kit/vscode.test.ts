@@ -2,7 +2,7 @@
 // exist: programs (or the sources of build outputs), configs, npm tasks, and the schema mapping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exists, npmScripts, readJsonc, type Loose } from './kit-files.ts';
+import { exists, npmScripts, readJsonc, type Loose } from './kit-files';
 
 const launch = readJsonc('.vscode/launch.json');
 const configurations: Loose[] = launch.configurations;
