@@ -4,6 +4,7 @@ import type { LoadPlan, LoadTarget } from '../load/open-loop';
 import { durationSeconds, positiveNumber, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError } from '../load/target-address';
 import type { Command } from './command';
+import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
@@ -17,7 +18,7 @@ percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.
 Targets:
   --target HOST:PORT       an instance (repeatable; each gets --rate); a bare PORT means 127.0.0.1:PORT
   --topology FILE          the entry points of a topology run by \`thespian up\` (on 127.0.0.1, at
-                           each service's port), each at its own rps
+                           each service's port), each at its own rps; or a bundled name
 Options:
   --rate R                 requests per second to each --target (default 10; "200" or "200/s");
                            with --topology, the total, shared by the entry points in proportion
@@ -170,9 +171,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
  * (127.0.0.1 and each service's port), each at its rps; `--rate` scales them to that total.
  */
 function topologyTargets(path: string, totalRate: number | undefined): LoadTarget[] {
-  // Required here: only this option needs the topology reader (and zod).
-  const { loadTopology } = require('../topology') as typeof import('../topology');
-  const topology = loadTopology(path); // a ConfigError lists the file's problems and exits 2
+  const topology = loadCommandTopology(path, { printWarnings: true });
   if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
   const sum = topology.entryPoints.reduce((total, entry) => total + entry.rps, 0);
   const scale = totalRate === undefined ? 1 : totalRate / sum;

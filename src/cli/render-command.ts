@@ -4,12 +4,13 @@ import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
 import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
 import type { Command } from './command';
+import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
 
-Turns a topology (default: the bundled example, example_configs/ecosystem.jsonc) into files
+Turns a topology (a file or a bundled name; default example_configs/ecosystem.jsonc) into files
 ready to apply, with every service finding the others by name on port 6379:
   compose  one service per Thespian on the observability stack's network \`thespian\`, each
            published on 127.0.0.1 at its topology port             → docker-compose.yaml
@@ -49,11 +50,8 @@ export const renderCommand: Command = {
   usage: USAGE,
   async run(args) {
     const parsed = parseRenderArgs(args);
-    // Required here, not imported above: the topology reader pulls in zod and yaml.
-    const topology = require('../topology') as typeof import('../topology');
+    const loaded = loadCommandTopology(parsed.topologyPath, { printWarnings: true });
     const render = require('../render') as typeof import('../render');
-    const loaded = topology.loadTopology(parsed.topologyPath ?? topology.BUNDLED_TOPOLOGY_PATH);
-    for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
     let output;
     try {
       output = render.renderTopology(parsed.target, loaded, parsed.options);

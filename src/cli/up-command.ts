@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
@@ -7,9 +8,10 @@ const USAGE = `Usage: thespian up [TOPOLOGY] [options]
 Runs a whole ecosystem on this machine, no Docker needed: every service of the topology as its
 own Thespian process (real gRPC between them), an embedded OTLP trace receiver and Loki receiver
 they report to, and traffic to the entry points at their rates. Each completed trace is drawn as
-a tree; a summary line keeps count. With no TOPOLOGY it runs the bundled example
-(example_configs/ecosystem.jsonc). Services listen on 127.0.0.1 at their topology ports
-(base_port + index unless set), so \`thespian load --topology\` and other tools can reach them.
+a tree; a summary line keeps count. TOPOLOGY is a file, or the name of a bundled example
+(search_fanout); with none it runs example_configs/ecosystem.jsonc. Services listen on
+127.0.0.1 at their topology ports (base_port + index unless set), so \`thespian load --topology\`
+and other tools can reach them.
 
 Options:
   --duration S        stop after S seconds (also 30s, 2m); default: until Ctrl-C
@@ -43,10 +45,10 @@ export const upCommand: Command = {
   usage: USAGE,
   async run(args) {
     const parsed = parseUpArgs(args);
+    // Its report lists the topology's warnings.
+    const loaded = loadCommandTopology(parsed.topologyPath, { printWarnings: false });
     // Required here, not imported above: command modules load grpc-js only when they run.
-    const topology = require('../topology') as typeof import('../topology');
     const ensemble = require('../ensemble') as typeof import('../ensemble');
-    const loaded = topology.loadTopology(parsed.topologyPath ?? topology.BUNDLED_TOPOLOGY_PATH);
     const tty = process.stdout.isTTY === true;
     return ensemble.runUp({
       ...parsed.options,

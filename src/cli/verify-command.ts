@@ -1,8 +1,8 @@
-import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
+import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './main';
 
@@ -65,11 +65,9 @@ export const verifyCommand: Command = {
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
-    const topologyModule = require('../topology') as typeof import('../topology');
     const predict = require('../predict') as typeof import('../predict');
     const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
-    const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
-    const topology = topologyModule.loadTopology(topologyPath(parsed.topology, EXAMPLES_DIR));
+    const topology = loadCommandTopology(parsed.topology, { printWarnings: true });
     if (topology.entryPoints.length === 0) throw new UsageError(`${parsed.topology} has no entry_points to send requests to`);
     for (const service of parsed.targets.keys()) {
       if (!topology.entryPoints.some((entry) => entry.service === service)) {
@@ -142,12 +140,6 @@ export const verifyCommand: Command = {
     return result.loss.exceeded ? 1 : 0;
   },
 };
-
-function topologyPath(text: string, examplesDir: string): string {
-  if (text.includes('/') || text.includes('\\') || /\.(jsonc?|ya?ml)$/i.test(text)) return text;
-  const bundled = join(examplesDir, `${text}.jsonc`);
-  return existsSync(bundled) ? bundled : text;
-}
 
 function checkWritable(path: string): void {
   try {

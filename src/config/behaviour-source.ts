@@ -12,13 +12,14 @@ export interface BehaviourText {
 }
 
 /**
- * Names of the bundled behaviour examples (example_configs/*.json[c]), for CONFIG_FILE=name.
- * Topologies (which have "services") and the JSON Schema live there too and are left out.
+ * Names of the bundled examples (example_configs/*.json[c]) of one kind: behaviours, for
+ * CONFIG_FILE=name, or topologies (which have "services"), for the commands that take one.
+ * The JSON Schema lives there too and is left out.
  */
-export function bundledExampleNames(): string[] {
+export function bundledExampleNames(kind: 'behaviour' | 'topology' = 'behaviour'): string[] {
   if (!existsSync(EXAMPLES_DIR)) return [];
   return readdirSync(EXAMPLES_DIR)
-    .filter((file) => /\.jsonc?$/.test(file) && !file.endsWith('.schema.json') && !isTopology(join(EXAMPLES_DIR, file)))
+    .filter((file) => /\.jsonc?$/.test(file) && !file.endsWith('.schema.json') && isTopology(join(EXAMPLES_DIR, file)) === (kind === 'topology'))
     .map((file) => basename(file, extname(file)))
     .sort();
 }

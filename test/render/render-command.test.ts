@@ -30,6 +30,11 @@ test('with -o it writes every file into DIR and lists them; without, it prints t
   assert.equal(compose.stdout, render('compose', bundled()).files[0].content);
   const ecs = await thespian('render', 'ecs', '--namespace', 'shop2');
   assert.equal(parseYamlDocuments(ecs.stdout, 'ecs')[0].Parameters.NamespaceName.Default, 'shop2');
+
+  // A bundled topology by name, as up, load and verify take it too.
+  const byName = await thespian('render', 'compose', 'search_fanout');
+  assert.equal(byName.code, 0, byName.stderr);
+  assert.match(byName.stdout, /from search_fanout\.jsonc/);
 });
 
 test('bad arguments and bad topologies exit 2 with one clear line each, and write nothing', async () => {
@@ -46,6 +51,7 @@ test('bad arguments and bad topologies exit 2 with one clear line each, and writ
     [['render', 'compose', '--image', 'has space'], /--image must be an image reference/],
     [['render', 'ecs', '--namespace', ''], /cannot be empty for ecs/],
     [['render', 'k8s', join(dir, 'missing.jsonc')], /cannot read the topology: no such file/],
+    [['render', 'k8s', 'ecosystm'], /ecosystm: no such topology file, nor a bundled one by that name \(bundled: deep_chain, ecosystem, flaky_payments, search_fanout\)/],
     [['render', 'k8s', broken], /unknown service "nope"/],
     [['render', 'k8s', 'a.jsonc', 'b.jsonc'], /one topology at a time/],
     [['render', 'k8s', '--frobnicate'], /Unknown option '--frobnicate'/],
