@@ -10,6 +10,9 @@ export interface ServiceOptions {
 
 type UnaryHandler = grpc.handleUnaryCall<object, object>;
 
+/** On the SERVER span: ms the request waited for its turn before its behaviour started. */
+export const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
+
 /**
  * The handlers of A, B and C. The gRPC instrumentation has already started the SERVER span
  * (continuing the caller's trace) and made it active when a handler runs.
@@ -50,8 +53,11 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     });
 
     const randomKey = readRandomKey(call.metadata);
-    const answer = () =>
-      options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
+    const arrivedAt = performance.now();
+    const answer = () => {
+      // How long this request waited for its turn: the instance's own overload, on the SERVER span.
+      trace.getActiveSpan()?.setAttribute(QUEUED_MS_ATTRIBUTE, Math.round((performance.now() - arrivedAt) * 1000) / 1000);
+      return options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
         () => {
           answered = true;
           callback(null, {});
@@ -62,6 +68,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
           callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
         },
       );
+    };
     // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
     // that waits there shows it as the gap between its SERVER span and its Function span.
     eventLoopTurns.defer(context.bind(context.active(), answer));

@@ -73,6 +73,25 @@ test('Compute keeps the CPU busy on the event loop: a concurrent Sleep still end
   assert.ok(render.durationMs >= compute.durationMs, `the Function waited for the Compute (${render.durationMs.toFixed(1)} ms)`);
 });
 
+test('requests that waited for their turn behind CPU work say how long on their SERVER span (thespian.queued_ms)', async () => {
+  const busy = await fixture.start('busy', behaviour(fn('crunch', act('Compute', { tracing_name: 'crunch numbers', duration_ms: 150 }))));
+  const first = callMethod(busy.address, 'A');
+  // These arrive while the first one's Compute holds the loop, so they are read together after it
+  // and each waits its turn behind the ones before it.
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  const results = await Promise.all([first, ...Array.from({ length: 3 }, () => callMethod(busy.address, 'A'))]);
+  const queued: number[] = [];
+  for (const result of results) {
+    assert.equal(result.code, STATUS.OK, result.details);
+    const server = spanNamed(await fixture.trace(result.traceId, 3), 'grpc.thespian.Thespian/A');
+    const value = server.attributes['thespian.queued_ms'];
+    assert.equal(typeof value, 'number', 'every SERVER span carries it');
+    queued.push(value as number);
+  }
+  assert.ok(queued[0] < 50, `the first request had nobody ahead of it (${queued[0]} ms)`);
+  assert.ok(Math.max(...queued) >= 140, `the last of the waiting ones waited for a Compute (queued_ms ${queued.join(', ')})`);
+});
+
 test('a Sleep with a duration distribution sleeps what it drew and records the draw', async () => {
   const shop = await fixture.start(
     'shop',
