@@ -26,16 +26,23 @@ const traceContext = winston.format((info) => {
   return info;
 });
 
+const MESSAGE = Symbol.for('message');
+const cycleSafeJson = winston.format.json();
+
 /**
  * The line as JSON, with a timestamp. Plain JSON.stringify: our fields are plain values, and the
- * cycle-safe stringify of winston's json format cost several times as much per line.
+ * cycle-safe stringify of winston's json format cost several times as much per line. That one
+ * still takes any line plain JSON cannot write (a BigInt, a cycle), so no log call can throw.
  */
 const jsonLine = winston.format((info) => {
   info.timestamp = new Date().toISOString();
-  info[MESSAGE] = JSON.stringify(info);
-  return info;
+  try {
+    info[MESSAGE] = JSON.stringify(info);
+    return info;
+  } catch {
+    return cycleSafeJson.transform(info, cycleSafeJson.options);
+  }
 });
-const MESSAGE = Symbol.for('message');
 
 /**
  * Lines logged in one event-loop turn leave in one write: a system call per line was a tenth of
