@@ -34,6 +34,32 @@ test('the health service says SERVING', async () => {
   client.close();
 });
 
+test('a health check is answered between the requests of a burst, not after all of them', async () => {
+  const busy = await startInstance({
+    behaviour: { grpc_method_a: { tracing_name: 'work', operations: [{ Action: { Compute: { tracing_name: 'crunch', duration_ms: 3 } } }] } },
+  });
+  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const health = new loaded.grpc.health.v1.Health(busy.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+  const check = () => new Promise<string>((resolve, reject) => health.Check({ service: '' }, (error: Error | null, reply: { status: string }) => (error ? reject(error) : resolve(reply.status))));
+  assert.equal(await check(), 'SERVING'); // connected before the burst
+  await callMethod(busy.address, 'A');
+
+  // 300 requests of 3 ms CPU each: about a second of work arrives at once.
+  let answered = 0;
+  const burst = Array.from({ length: 300 }, () => callMethod(busy.address, 'A').then((result) => (answered++, result)));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const status = await check();
+  const answeredBeforeHealth = answered;
+  const results = await Promise.all(burst);
+  health.close();
+  await busy.stop();
+  assert.equal(status, 'SERVING');
+  assert.deepEqual([...new Set(results.map((result) => result.code))], [0]);
+  // Each request's work takes a turn of its own, so the probe gets in between; had the burst been
+  // worked through in one go, the probe would have waited for nearly all of it.
+  assert.ok(answeredBeforeHealth < 150, `${answeredBeforeHealth} of 300 requests were answered before the health check`);
+});
+
 for (const version of ['v1', 'v1alpha']) {
   test(`server reflection ${version} lists thespian.Thespian and describes it`, async () => {
     const proto = join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection', version, 'reflection.proto');
