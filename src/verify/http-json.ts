@@ -1,4 +1,4 @@
-import { BackendError } from './observed-span';
+import { BackendError, type ObservedSpan, type TraceSource } from './observed-span';
 
 /** How long one query may take before it counts as failed. */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -28,4 +28,32 @@ export async function getJson(url: string): Promise<unknown | undefined> {
 
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/**
+ * A trace source at `GET {url}/api/traces/<id>`, the path Tempo and Jaeger share; `read` turns
+ * the answer into spans. Not found (404, or no spans) is undefined.
+ */
+export function traceByIdSource(backend: string, url: string, read: (body: unknown) => ObservedSpan[]): TraceSource {
+  return {
+    description: `${backend} ${url}`,
+    async fetch(traceId) {
+      const body = await getJson(joinUrl(url, `/api/traces/${traceId}`));
+      if (body === undefined) return undefined;
+      const spans = read(body);
+      return spans.length === 0 ? undefined : spans;
+    },
+  };
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** A backend's answer is checked as it is read: only a plain object counts as one. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value when it is an array; otherwise none, so a malformed field reads as empty. */
+export function asJsonArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }

@@ -1,4 +1,4 @@
-import { getJson, joinUrl } from './http-json';
+import { asJsonArray, isJsonObject, traceByIdSource, type JsonObject } from './http-json';
 import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type TraceSource } from './observed-span';
 
 /**
@@ -9,32 +9,22 @@ import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type T
  * logs whose `event` field is the name.
  */
 export function jaegerSource(url: string): TraceSource {
-  return {
-    description: `Jaeger ${url}`,
-    async fetch(traceId) {
-      const body = await getJson(joinUrl(url, `/api/traces/${traceId}`));
-      if (body === undefined) return undefined;
-      const spans = readJaegerTrace(body);
-      return spans.length === 0 ? undefined : spans;
-    },
-  };
+  return traceByIdSource('Jaeger', url, readJaegerTrace);
 }
 
-type Json = Record<string, unknown>;
-
 export function readJaegerTrace(body: unknown): ObservedSpan[] {
-  if (!isObject(body)) throw new BackendError('Jaeger answered JSON that is not an object');
-  const traces = Array.isArray(body.data) ? body.data : [];
+  if (!isJsonObject(body)) throw new BackendError('Jaeger answered JSON that is not an object');
+  const traces = asJsonArray(body.data);
   const spans: ObservedSpan[] = [];
   for (const trace of traces) {
-    if (!isObject(trace)) continue;
-    const processes = isObject(trace.processes) ? trace.processes : {};
-    for (const span of Array.isArray(trace.spans) ? trace.spans : []) {
-      if (!isObject(span)) continue;
-      const process = isObject(span.process) ? span.process : isObject(processes[String(span.processID)]) ? (processes[String(span.processID)] as Json) : {};
+    if (!isJsonObject(trace)) continue;
+    const processes = isJsonObject(trace.processes) ? trace.processes : {};
+    for (const span of asJsonArray(trace.spans)) {
+      if (!isJsonObject(span)) continue;
+      const process = isJsonObject(span.process) ? span.process : isJsonObject(processes[String(span.processID)]) ? (processes[String(span.processID)] as JsonObject) : {};
       const tags = tagsOf(span.tags);
       const parent = Array.isArray(span.references)
-        ? span.references.find((reference): reference is Json => isObject(reference) && reference.refType === 'CHILD_OF')
+        ? span.references.find((reference): reference is JsonObject => isJsonObject(reference) && reference.refType === 'CHILD_OF')
         : undefined;
       const status = String(tags['otel.status_code'] ?? '').toUpperCase();
       spans.push({
@@ -47,7 +37,7 @@ export function readJaegerTrace(body: unknown): ObservedSpan[] {
         error: status === 'ERROR' || tags.error === true || tags.error === 'true',
         statusMessage: typeof tags['otel.status_description'] === 'string' ? tags['otel.status_description'] : '',
         attributes: tags,
-        events: (Array.isArray(span.logs) ? span.logs : []).filter(isObject).map((log) => {
+        events: asJsonArray(span.logs).filter(isJsonObject).map((log) => {
           const fields = tagsOf(log.fields);
           const { event, ...rest } = fields;
           return { name: typeof event === 'string' ? event : '', attributes: rest };
@@ -66,13 +56,9 @@ function kindOf(value: unknown): ObservedKind {
 
 function tagsOf(list: unknown): Record<string, unknown> {
   const tags: Record<string, unknown> = {};
-  for (const tag of Array.isArray(list) ? list : []) {
-    if (!isObject(tag) || typeof tag.key !== 'string') continue;
+  for (const tag of asJsonArray(list)) {
+    if (!isJsonObject(tag) || typeof tag.key !== 'string') continue;
     tags[tag.key] = tag.type === 'int64' || tag.type === 'float64' ? Number(tag.value) : tag.type === 'bool' ? tag.value === true || tag.value === 'true' : tag.value;
   }
   return tags;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { getJson, joinUrl } from './http-json';
+import { asJsonArray, getJson, isJsonObject, joinUrl } from './http-json';
 import { BackendError, type LogSource, type ObservedLine } from './observed-span';
 
 /** Thespian's Loki streams carry the label service_name; any service matches. */
@@ -31,13 +31,13 @@ export function lokiSource(url: string, selector = DEFAULT_LOKI_SELECTOR): LogSo
 }
 
 export function readLokiStreams(body: unknown): ObservedLine[] {
-  const data = isObject(body) && isObject(body.data) ? body.data : undefined;
+  const data = isJsonObject(body) && isJsonObject(body.data) ? body.data : undefined;
   if (!data || !Array.isArray(data.result)) throw new BackendError('Loki answered without data.result');
   const lines: ObservedLine[] = [];
   for (const stream of data.result) {
-    if (!isObject(stream)) continue;
-    const labels = isObject(stream.stream) ? stream.stream : {};
-    for (const value of Array.isArray(stream.values) ? stream.values : []) {
+    if (!isJsonObject(stream)) continue;
+    const labels = isJsonObject(stream.stream) ? stream.stream : {};
+    for (const value of asJsonArray(stream.values)) {
       if (!Array.isArray(value) || typeof value[1] !== 'string') continue;
       lines.push({ level: levelOf(value[1]) ?? (typeof labels.level === 'string' ? labels.level : 'info'), line: value[1] });
     }
@@ -49,12 +49,8 @@ function levelOf(line: string): string | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(line) as unknown;
-    return isObject(parsed) && typeof parsed.level === 'string' ? parsed.level : undefined;
+    return isJsonObject(parsed) && typeof parsed.level === 'string' ? parsed.level : undefined;
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { getJson, joinUrl } from './http-json';
+import { asJsonArray, isJsonObject, traceByIdSource, type JsonObject } from './http-json';
 import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type TraceSource } from './observed-span';
 
 /**
@@ -8,38 +8,28 @@ import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type T
  * base64 (protobuf JSON) or hex, enums by name or number. `thespian up --query-port` serves it too.
  */
 export function tempoSource(url: string): TraceSource {
-  return {
-    description: `Tempo ${url}`,
-    async fetch(traceId) {
-      const body = await getJson(joinUrl(url, `/api/traces/${traceId}`));
-      if (body === undefined) return undefined;
-      const spans = readTempoTrace(body);
-      return spans.length === 0 ? undefined : spans;
-    },
-  };
+  return traceByIdSource('Tempo', url, readTempoTrace);
 }
 
-type Json = Record<string, unknown>;
-
 export function readTempoTrace(body: unknown): ObservedSpan[] {
-  if (!isObject(body)) throw new BackendError('Tempo answered JSON that is not an object');
-  const trace = isObject(body.trace) ? body.trace : body;
-  const batches = asArray(trace.batches ?? trace.resourceSpans);
+  if (!isJsonObject(body)) throw new BackendError('Tempo answered JSON that is not an object');
+  const trace = isJsonObject(body.trace) ? body.trace : body;
+  const batches = asJsonArray(trace.batches ?? trace.resourceSpans);
   const spans: ObservedSpan[] = [];
   for (const batch of batches) {
-    if (!isObject(batch)) continue;
-    const resource = attributesOf(isObject(batch.resource) ? batch.resource.attributes : undefined);
+    if (!isJsonObject(batch)) continue;
+    const resource = attributesOf(isJsonObject(batch.resource) ? batch.resource.attributes : undefined);
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : '';
-    for (const scope of asArray(batch.scopeSpans ?? batch.instrumentationLibrarySpans)) {
-      if (!isObject(scope)) continue;
-      for (const span of asArray(scope.spans)) if (isObject(span)) spans.push(readSpan(span, service));
+    for (const scope of asJsonArray(batch.scopeSpans ?? batch.instrumentationLibrarySpans)) {
+      if (!isJsonObject(scope)) continue;
+      for (const span of asJsonArray(scope.spans)) if (isJsonObject(span)) spans.push(readSpan(span, service));
     }
   }
   return spans;
 }
 
-function readSpan(span: Json, service: string): ObservedSpan {
-  const status = isObject(span.status) ? span.status : {};
+function readSpan(span: JsonObject, service: string): ObservedSpan {
+  const status = isJsonObject(span.status) ? span.status : {};
   return {
     traceId: normaliseId(span.traceId, 16),
     spanId: normaliseId(span.spanId, 8),
@@ -50,7 +40,7 @@ function readSpan(span: Json, service: string): ObservedSpan {
     error: status.code === 'STATUS_CODE_ERROR' || status.code === 2 || status.code === 'ERROR',
     statusMessage: typeof status.message === 'string' ? status.message : '',
     attributes: attributesOf(span.attributes),
-    events: asArray(span.events).filter(isObject).map((event) => ({ name: typeof event.name === 'string' ? event.name : '', attributes: attributesOf(event.attributes) })),
+    events: asJsonArray(span.events).filter(isJsonObject).map((event) => ({ name: typeof event.name === 'string' ? event.name : '', attributes: attributesOf(event.attributes) })),
     startMs: Number(span.startTimeUnixNano ?? 0) / 1e6,
   };
 }
@@ -68,26 +58,18 @@ function kindOf(value: unknown): ObservedKind {
 
 function attributesOf(list: unknown): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
-  for (const entry of asArray(list)) if (isObject(entry) && typeof entry.key === 'string') attributes[entry.key] = anyValue(entry.value);
+  for (const entry of asJsonArray(list)) if (isJsonObject(entry) && typeof entry.key === 'string') attributes[entry.key] = anyValue(entry.value);
   return attributes;
 }
 
 function anyValue(value: unknown): unknown {
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   if ('stringValue' in value) return value.stringValue;
   if ('boolValue' in value) return value.boolValue;
   if ('intValue' in value) return Number(value.intValue);
   if ('doubleValue' in value) return Number(value.doubleValue);
   if ('bytesValue' in value) return value.bytesValue;
-  if (isObject(value.arrayValue)) return asArray(value.arrayValue.values).map(anyValue);
-  if (isObject(value.kvlistValue)) return attributesOf(value.kvlistValue.values);
+  if (isJsonObject(value.arrayValue)) return asJsonArray(value.arrayValue.values).map(anyValue);
+  if (isJsonObject(value.kvlistValue)) return attributesOf(value.kvlistValue.values);
   return undefined;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
 }
