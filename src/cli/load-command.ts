@@ -1,8 +1,8 @@
-import { closeSync, openSync } from 'node:fs';
 import type { GrpcMethodName } from '../load/driving-client';
 import type { LoadPlan, LoadTarget } from '../load/open-loop';
 import { durationSeconds, positiveNumber, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError } from '../load/target-address';
+import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
@@ -92,15 +92,6 @@ export const loadCommand: Command = {
     }
   },
 };
-
-/** Finds out before the run, not after it, that the result could not be saved. */
-function checkWritable(path: string): void {
-  try {
-    closeSync(openSync(path, 'w'));
-  } catch (error) {
-    throw new UsageError(`--json ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
 
 function parseLoadArgs(args: string[]): LoadOptions {
   const parsed = parseCommandArgs(args, {

@@ -1,10 +1,11 @@
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
-import { UsageError } from './main';
+import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
 
@@ -140,14 +141,6 @@ export const verifyCommand: Command = {
     return result.loss.exceeded ? 1 : 0;
   },
 };
-
-function checkWritable(path: string): void {
-  try {
-    closeSync(openSync(path, 'w'));
-  } catch (error) {
-    throw new UsageError(`--json ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
 
 function parseVerifyArgs(args: string[]): VerifyArgs {
   const parsed = parseCommandArgs(args, {
