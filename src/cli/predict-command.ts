@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
-import { UsageError } from './main';
+import { UsageError } from './usage-error';
 
 const USAGE = `Usage: thespian predict <BEHAVIOUR | TOPOLOGY> [--entry SERVICE.METHOD] [options]
 
