@@ -56,9 +56,9 @@ test('a failure deep in another instance answers INTERNAL, names the step, and m
   }
 
   // Logged once per instance: at the origin downstream, and where it entered the upstream.
-  const errorLines = (instance: InstanceProcess) => instance.logs.filter((l) => l.level === 'error' && l.trace_id === result.traceId);
-  assert.equal(errorLines(payments).length, 1, 'payments logs the failure once');
-  assert.equal(errorLines(shop).length, 1, 'shop logs the failed call once');
+  const errorLines = (instance: InstanceProcess) => instance.waitForLines((l) => l.level === 'error' && l.trace_id === result.traceId);
+  assert.equal((await errorLines(payments)).length, 1, 'payments logs the failure once');
+  assert.equal((await errorLines(shop)).length, 1, 'shop logs the failed call once');
 });
 
 test('failure_chance fails about as often as configured, reproducibly with THESPIAN_SEED', async () => {

@@ -94,7 +94,7 @@ test('a call cycle is cut by the hop limit with a clear error instead of a fork 
   const result = await callMethod(loop.address, 'A', { deadlineMs: 10_000 });
   assert.equal(result.code, 13);
   assert.match(result.details, /FAILED_PRECONDITION: refused: this request has passed through 6 Thespians \(limit 5, THESPIAN_MAX_HOPS\); the behaviours probably call each other in a cycle/);
-  const errorLines = loop.logs.filter((l) => l.level === 'error');
+  const errorLines = await loop.waitForLines((l) => l.level === 'error', 6);
   assert.equal(errorLines.length, 6, 'each hop that failed logs once');
   await loop.stop();
 });

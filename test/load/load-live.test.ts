@@ -147,7 +147,7 @@ test('Ctrl-C stops sending, waits for the answers, and prints the summary of wha
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit');
+  const exited = once(child, 'close'); // 'close': stdout is complete by then
   await new Promise((resolve) => setTimeout(resolve, 1500));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

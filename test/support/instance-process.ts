@@ -27,6 +27,11 @@ export interface InstanceProcess {
   readonly child: ChildProcess;
   /** Parsed JSON lines the instance wrote to stdout so far. */
   readonly logs: Record<string, unknown>[];
+  /**
+   * Waits until at least `count` stdout lines match, and returns all that match. Stdout and the gRPC
+   * answer travel apart, so a line logged before the answer can reach the test after it.
+   */
+  waitForLines(match: (line: Record<string, unknown>) => boolean, count?: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   stderr(): string;
   /** Sends a signal (SIGTERM by default) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -55,14 +60,15 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
       try {
         const line = JSON.parse(text) as Record<string, unknown>;
         logs.push(line);
-        for (const listener of listeners) listener(line);
+        for (const listener of [...listeners]) listener(line); // a copy: a listener may remove itself
       } catch {
         stderr += `[stdout, not JSON] ${text}\n`;
       }
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  // 'close', not 'exit': it comes after stdout is drained, so `logs` is complete once stop() resolves.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`instance did not start in time; stderr:\n${stderr}`)), options.startTimeoutMs ?? 15_000);
@@ -78,11 +84,29 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     });
   });
 
+  const waitForLines = (match: (line: Record<string, unknown>) => boolean, count = 1, timeoutMs = 5_000) =>
+    new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const check = () => {
+        const matching = logs.filter(match);
+        if (matching.length < count) return false;
+        clearTimeout(timer);
+        listeners.splice(listeners.indexOf(check), 1);
+        resolve(matching);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        listeners.splice(listeners.indexOf(check), 1);
+        reject(new Error(`${logs.filter(match).length} matching stdout lines after ${timeoutMs} ms, expected ${count}; stderr:\n${stderr}`));
+      }, timeoutMs);
+      if (!check()) listeners.push(check);
+    });
+
   return {
     port,
     address: `127.0.0.1:${port}`,
     child,
     logs,
+    waitForLines,
     stderr: () => stderr,
     exited,
     async stop(signal = 'SIGTERM') {
@@ -107,7 +131,7 @@ export async function runToExit(
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'exit');
+  const [code] = await once(child, 'close'); // after stdout and stderr are drained
   clearTimeout(timer);
   return { code: code as number | null, stdout, stderr };
 }

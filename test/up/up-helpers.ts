@@ -61,7 +61,8 @@ export function startUp(args: string[]): UpProcess {
     for (const listener of listeners) listener();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  // 'close', not 'exit': it comes after stdout is drained, so the output is complete when `exited` resolves.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return {
     child,
     stdout: () => stdout,
