@@ -27,7 +27,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   try {
     await server.runInstance(settings, tracing, logger);
   } catch (error) {
-    if (!(error instanceof server.ListenError)) throw error;
+    if (!(error instanceof server.StartError)) throw error;
     logger.error(error.message);
     await tracing.shutdown(1000);
     return 1;

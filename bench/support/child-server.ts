@@ -1,24 +1,34 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-/**
- * Starts a server process and resolves with its port once it logs a "listening" JSON line.
- * stop() resolves with the last line the process wrote (the bare server's report, for one).
- */
-export async function startChild(args: string[], env: Record<string, string>): Promise<{ port: number; child: ChildProcess; stop(): Promise<string> }> {
+export interface ChildServer {
+  readonly port: number;
+  /** The JSON line in which the server said it was listening (Thespian's says how it times sleeps). */
+  readonly listening: Record<string, unknown>;
+  readonly child: ChildProcess;
+  /** Stops the server and resolves with the last line it wrote (the bare server's report, for one). */
+  stop(): Promise<string>;
+}
+
+/** Starts a server process and resolves once it logs a JSON line with "listening…" and its port. */
+export async function startChild(args: string[], env: Record<string, string>): Promise<ChildServer> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buffer = '';
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout!.setEncoding('utf8').on('data', function onData(chunk: string) {
       buffer += chunk;
-      const match = /"message":"listening[^"]*".*?"port":(\d+)|"port":(\d+).*?"message":"listening/.exec(buffer);
-      if (match) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve(Number(match[1] ?? match[2]));
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        const parsed = parseJsonLine(line);
+        if (parsed && typeof parsed.port === 'number' && String(parsed.message).startsWith('listening')) {
+          child.stdout!.off('data', onData);
+          child.stdout!.resume();
+          resolve(parsed);
+          return;
+        }
       }
-      if (buffer.length > 100_000) buffer = buffer.slice(-1000);
     });
   });
   // Keep draining stdout, as a container runtime would, so log writes never block the server;
@@ -30,7 +40,8 @@ export async function startChild(args: string[], env: Record<string, string>): P
     if (lastBreak > 0) tail = tail.slice(lastBreak + 1);
   });
   return {
-    port,
+    port: listening.port as number,
+    listening,
     child,
     async stop() {
       child.kill('SIGTERM');
@@ -38,4 +49,13 @@ export async function startChild(args: string[], env: Record<string, string>): P
       return tail.trim();
     },
   };
+}
+
+function parseJsonLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
 import type { Behaviour } from '../engine/model';
+import type { TimerPriority } from '../engine/clock';
 
 export type TracesExporter = 'otlp' | 'console' | 'none';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -22,6 +23,8 @@ export interface InstanceSettings {
   readonly shutdownGraceMs: number;
   /** THESPIAN_SEED: makes every roll reproducible. */
   readonly seed?: number;
+  /** THESPIAN_TIMER_PRIORITY: whether the thread that times sleeps asks for real-time priority. */
+  readonly timerPriority: TimerPriority;
 }
 
 export const DEFAULT_PORT = 6379;
@@ -47,6 +50,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const shutdownGraceMs = readInteger(env, 'THESPIAN_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000, fail);
   const seed = env.THESPIAN_SEED ? readInteger(env, 'THESPIAN_SEED', 0, 0, 2 ** 32 - 1, fail) : undefined;
   const lokiAddress = readUrl(env, 'LOKI_ADDRESS', fail);
+  const timerPriority = readChoice(env, 'THESPIAN_TIMER_PRIORITY', ['auto', 'realtime', 'normal'] as const, 'auto', fail);
 
   // OTEL_BACKEND_ADDRESS is the original's name and wins; set but empty means "export no traces".
   const endpointVariable = env.OTEL_BACKEND_ADDRESS !== undefined ? 'OTEL_BACKEND_ADDRESS' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
@@ -74,6 +78,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     maxHops: maxHops!,
     shutdownGraceMs: shutdownGraceMs!,
     seed,
+    timerPriority: timerPriority!,
   });
 }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from './ports';
+import { raiseToRealtime } from './realtime-priority';
 import { eventLoopTurns } from './turn-queue';
 import { WakeTimer } from './wake-timer';
 
@@ -33,13 +34,31 @@ export const systemClock: Clock = {
   },
 };
 
+/** THESPIAN_TIMER_PRIORITY: `auto` asks for real-time priority and settles for normal. */
+export type TimerPriority = 'auto' | 'realtime' | 'normal';
+
+/** What times the sleeps, as the instance reports it at start. */
+export type SleepTimer = 'real-time thread' | 'thread' | 'main thread';
+
+export interface PreparedClock {
+  readonly clock: Clock;
+  readonly timer: SleepTimer;
+  /** Why the timer is not a real-time thread, when that was asked for. */
+  readonly notRealtimeBecause?: string;
+}
+
 /**
- * Starts the wake-up thread ahead of the first sleep, so that sleep does not wait for it to boot.
- * `offThread` is false when the thread could not start and sleeps are timed on this thread.
+ * Starts the wake-up thread ahead of the first sleep, so that sleep does not wait for it to boot,
+ * and raises its priority as asked (see realtime-priority.ts).
  */
-export async function prepareSystemClock(): Promise<{ clock: Clock; offThread: boolean }> {
-  const offThread = await startedWakeTimer().ready;
-  return { clock: systemClock, offThread };
+export async function prepareSystemClock(priority: TimerPriority = 'normal'): Promise<PreparedClock> {
+  const wakeTimer = startedWakeTimer();
+  if (!(await wakeTimer.ready)) {
+    return { clock: systemClock, timer: 'main thread', notRealtimeBecause: priority === 'normal' ? undefined : 'the timer thread could not start' };
+  }
+  if (priority === 'normal') return { clock: systemClock, timer: 'thread' };
+  const notRealtimeBecause = await raiseToRealtime(wakeTimer.osThreadId);
+  return { clock: systemClock, timer: notRealtimeBecause ? 'thread' : 'real-time thread', notRealtimeBecause };
 }
 
 function startedWakeTimer(): WakeTimer {

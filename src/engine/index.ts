@@ -8,7 +8,7 @@ export * from './ports';
 export * from './performer';
 export * from './status-name';
 export { StepFailure } from './step-failure';
-export { prepareSystemClock, systemClock } from './clock';
+export { prepareSystemClock, systemClock, type PreparedClock, type SleepTimer, type TimerPriority } from './clock';
 export { eventLoopTurns, TurnQueue } from './turn-queue';
 export { systemRandom, seededRandom } from './random';
 export { functionSchema } from './schema';

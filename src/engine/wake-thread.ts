@@ -10,17 +10,29 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Heap } from 'heap-js';
 import { monotonicMs } from './monotonic-time';
+import { currentOsThreadId } from './os-thread-id';
 
 /** Wake `id` at monotonic time `at` (ms), or forget `cancel`. */
 export type WakeRequest = { readonly id: number; readonly at: number } | { readonly cancel: number };
 
-/** The monotonic time (ms) at which the wait for `id` ended; `ready` once, when the thread runs. */
-export type WakeNotice = { readonly id: number; readonly woke: number } | { readonly ready: true };
+/**
+ * The monotonic time (ms) at which the wait for `id` ended; `ready` once, when the thread runs,
+ * with its OS thread id so that the main thread can raise its priority.
+ */
+export type WakeNotice = { readonly id: number; readonly woke: number } | { readonly ready: true; readonly osThreadId: number | undefined };
+
+/** nextWake's value when no wake-up is pending. */
+export const NEVER = 2n ** 63n - 1n;
+
+/** A monotonic time in ms as whole microseconds, for nextWake, which Atomics can read whole. */
+export const asMicros = (ms: number): bigint => (Number.isFinite(ms) ? BigInt(Math.floor(ms * 1000)) : NEVER);
 
 export interface WakeThreadData {
   readonly port: MessagePort;
   /** Cell 0 is bumped by the main thread after every request it posts. */
   readonly signal: Int32Array;
+  /** Cell 0: the monotonic time (whole µs) the thread will next wake by itself; NEVER when none is pending. */
+  readonly nextWake: BigInt64Array;
 }
 
 interface Due {
@@ -28,7 +40,7 @@ interface Due {
   readonly at: number;
 }
 
-function run({ port, signal }: WakeThreadData): never {
+function run({ port, signal, nextWake }: WakeThreadData): never {
   const due = new Heap<Due>((a, b) => a.at - b.at);
   const waiting = new Set<number>();
 
@@ -41,15 +53,18 @@ function run({ port, signal }: WakeThreadData): never {
     }
   };
 
-  /** Posts every wake-up whose time has come; returns the ms until the next one. */
-  const wakeDue = (): number => {
+  /**
+   * Posts every wake-up whose time has come, all with the one time the thread woke (posting can
+   * wait on a lock the main thread holds, which must not make the later ones look late). Returns
+   * the time of the next one.
+   */
+  const wakeDue = (now: number): number => {
     for (let next = due.peek(); next !== undefined; next = due.peek()) {
       if (!waiting.has(next.id)) {
         due.pop();
         continue;
       }
-      const now = monotonicMs();
-      if (next.at > now) return next.at - now;
+      if (next.at > now) return next.at;
       due.pop();
       waiting.delete(next.id);
       port.postMessage({ id: next.id, woke: now } satisfies WakeNotice);
@@ -57,12 +72,14 @@ function run({ port, signal }: WakeThreadData): never {
     return Infinity;
   };
 
-  port.postMessage({ ready: true } satisfies WakeNotice);
+  port.postMessage({ ready: true, osThreadId: currentOsThreadId() } satisfies WakeNotice);
   for (;;) {
     // Read before taking requests: a request posted after this makes the wait return at once.
     const seen = Atomics.load(signal, 0);
     for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) take(message.message as WakeRequest);
-    Atomics.wait(signal, 0, seen, wakeDue());
+    const next = wakeDue(monotonicMs());
+    Atomics.store(nextWake, 0, asMicros(next));
+    Atomics.wait(signal, 0, seen, next - monotonicMs());
   }
 }
 

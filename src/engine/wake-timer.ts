@@ -2,7 +2,7 @@ import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { monotonicMs, waitUntil } from './monotonic-time';
-import type { WakeNotice, WakeRequest, WakeThreadData } from './wake-thread';
+import { asMicros, NEVER, type WakeNotice, type WakeRequest, type WakeThreadData } from './wake-thread';
 
 interface PendingWake {
   /** Monotonic ms. */
@@ -27,22 +27,26 @@ export class WakeTimer {
   private readonly pending = new Map<number, PendingWake>();
   private nextId = 1;
   /** Our end of the channel to the thread; undefined once the thread is gone. */
-  private thread: { readonly worker: Worker; readonly port: MessagePort; readonly signal: Int32Array } | undefined;
+  private thread: { readonly worker: Worker; readonly port: MessagePort; readonly signal: Int32Array; readonly nextWake: BigInt64Array } | undefined;
   /** monotonicMs() − performance.now(): both count from the same clock. */
   private readonly offset = monotonicMs() - performance.now();
   /** Resolves true once the thread runs, or false when it could not start and this thread took over. */
   readonly ready: Promise<boolean>;
+  /** The thread's id in the OS, once it runs (Linux only). */
+  osThreadId: number | undefined;
 
   constructor() {
     const { port1, port2 } = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const workerData: WakeThreadData = { port: port2, signal };
+    const nextWake = new BigInt64Array(new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT)).fill(NEVER);
+    const workerData: WakeThreadData = { port: port2, signal, nextWake };
     const worker = startThread(workerData, port2);
-    this.thread = { worker, port: port1, signal };
+    this.thread = { worker, port: port1, signal, nextWake };
     let started: (running: boolean) => void;
     this.ready = new Promise((resolve) => (started = resolve));
     port1.on('message', (notice: WakeNotice) => {
       if ('ready' in notice) {
+        this.osThreadId = notice.osThreadId;
         // From now on the thread never keeps the process alive; the port does, while a wake-up is pending.
         worker.unref();
         if (this.pending.size === 0) port1.unref();
@@ -80,11 +84,17 @@ export class WakeTimer {
     };
   }
 
+  /**
+   * Posts a request, and wakes the thread only if it would otherwise sleep past it. Atomics.notify
+   * takes a lock that the thread needs to return from its wait, so every needless notify is a
+   * chance for it to be held up. Skipping is safe: the bump comes first, and a thread that has
+   * not yet begun its wait sees it and goes round at once, taking the request.
+   */
   private send(request: WakeRequest): void {
-    const { port, signal } = this.thread!;
+    const { port, signal, nextWake } = this.thread!;
     port.postMessage(request);
     Atomics.add(signal, 0, 1);
-    Atomics.notify(signal, 0);
+    if ('at' in request && asMicros(request.at) < Atomics.load(nextWake, 0)) Atomics.notify(signal, 0);
   }
 
   private woke(id: number, wokeAt: number): void {

@@ -16,8 +16,8 @@ export interface RunningInstance {
   stop(): Promise<void>;
 }
 
-/** Thrown when the port cannot be bound; the CLI reports it without a stack trace. */
-export class ListenError extends Error {}
+/** Thrown when the instance cannot start (port taken, real-time timer refused); reported without a stack trace. */
+export class StartError extends Error {}
 
 /**
  * Serves A, B and C with the configured behaviour, plus gRPC health and reflection, on all
@@ -26,8 +26,11 @@ export class ListenError extends Error {}
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
   const { definition, ThespianClient } = loadProtocol();
   const caller = new GrpcCaller(ThespianClient);
-  const { clock, offThread } = await prepareSystemClock();
-  if (!offThread) logger.warn('the timer thread could not start: sleeps are timed on the main thread, and their spans will stretch when it is busy');
+  const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
+  if (settings.timerPriority === 'realtime' && timer !== 'real-time thread') {
+    throw new StartError(`THESPIAN_TIMER_PRIORITY=realtime, but the thread that times sleeps cannot have real-time priority: ${notRealtimeBecause}`);
+  }
+  if (timer === 'main thread') logger.warn('the timer thread could not start: sleeps are timed on the main thread, and their spans will stretch when it is busy');
   const perform = createPerformer({
     behaviour: settings.behaviour,
     serviceName: settings.serviceName,
@@ -55,6 +58,9 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     methods,
     traces: settings.tracesExporter === 'otlp' ? settings.otlpEndpoint : settings.tracesExporter,
     loki: settings.lokiAddress ?? 'off',
+    sleep_timer: timer,
+    // Why `auto` settled for normal priority; docs/config-reference.md, "Timing under load", says how to grant it.
+    ...(timer === 'thread' && notRealtimeBecause ? { sleep_timer_note: `normal priority, ${notRealtimeBecause}` } : {}),
   });
   return { port, stop };
 }
@@ -62,7 +68,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
 function bind(server: grpc.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`0.0.0.0:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-      if (error) reject(new ListenError(`cannot listen on port ${port}: ${error.message}`));
+      if (error) reject(new StartError(`cannot listen on port ${port}: ${error.message}`));
       else resolve(boundPort);
     });
   });
