@@ -75,6 +75,11 @@ const cases: { name: string; env: Record<string, string>; expect: RegExp[] }[] =
   { name: 'Functions nested past the limit', env: { CONFIG_JSON: deeplyNested(40) }, expect: [/Functions are nested 41 deep; the limit is 32/] },
   { name: 'PORT not a number', env: { CONFIG_FILE: 'standalone', PORT: 'http' }, expect: [/PORT: must be a whole number from 0 to 65535 \(got "http"\)/] },
   { name: 'PORT out of range', env: { CONFIG_FILE: 'standalone', PORT: '70000' }, expect: [/PORT: must be from 0 to 65535 \(got 70000\)/] },
+  {
+    name: 'THESPIAN_TIMER_PRIORITY not one of its values',
+    env: { CONFIG_FILE: 'standalone', THESPIAN_TIMER_PRIORITY: 'high' },
+    expect: [/THESPIAN_TIMER_PRIORITY: must be one of auto, realtime, normal \(got "high"\)/],
+  },
   { name: 'neither CONFIG_JSON nor CONFIG_FILE', env: {}, expect: [/neither is set/] },
   { name: 'both CONFIG_JSON and CONFIG_FILE', env: { CONFIG_JSON: '{}', CONFIG_FILE: 'standalone' }, expect: [/both are set/] },
   { name: 'a CONFIG_FILE that does not exist', env: { CONFIG_FILE: './nope.json' }, expect: [/CONFIG_FILE \(\.\/nope\.json\): cannot read .*no such file/] },
