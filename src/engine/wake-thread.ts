@@ -5,7 +5,8 @@
  * the main thread signals a new request, then reads its requests synchronously. Timed like this,
  * a wake-up comes within about 0.1 ms of its time when a CPU is free (libuv timers have a
  * resolution of a whole millisecond), and nothing the main thread does can hold it back. On an
- * oversubscribed machine the OS may still start it late, by up to a scheduler time slice or so.
+ * oversubscribed machine the OS may still start it late, by up to a scheduler tick, unless it
+ * has real-time priority (realtime-priority.ts).
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Heap } from 'heap-js';
