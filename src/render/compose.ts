@@ -102,6 +102,9 @@ function composeService(plan: PlannedService, settings: ServiceSettings): Record
   spec.read_only = true;
   spec.cap_drop = ['ALL'];
   spec.security_opt = ['no-new-privileges:true'];
+  // Lets the unprivileged instance give its sleep timer thread real-time priority (no capability
+  // needed), which keeps Sleep spans on time on a busy host; see THESPIAN_TIMER_PRIORITY.
+  spec.ulimits = { rtprio: 1 };
   // Long enough to drain calls in flight and flush spans and logs (Docker's default is 10 s).
   spec.stop_grace_period = `${STOP_TIMEOUT_S}s`;
   spec.restart = 'unless-stopped';
