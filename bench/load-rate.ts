@@ -23,6 +23,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -151,7 +152,7 @@ async function startZeroMsInstance(): Promise<{ address: string; stop(): Promise
     const poke = await run([CLI, 'poke', address]);
     if (poke.code === 0) break;
     if (attempt > 50 || child.exitCode !== null) throw new Error(`instance did not start: ${poke.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
   }
   return {
     address,

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callMethod } from '../support/instance-process';
 import { act, behaviour, callTo, chaosFixture, fn, spanNamed, STATUS, together, type Fixture } from './chaos-fixtures';
+import { setTimeout as delay } from 'node:timers/promises';
 
 let fixture: Fixture;
 
@@ -78,7 +79,7 @@ test('requests that waited for their turn behind CPU work say how long on their 
   const first = callMethod(busy.address, 'A');
   // These arrive while the first one's Compute holds the loop, so they are read together after it
   // and each waits its turn behind the ones before it.
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await delay(40);
   const results = await Promise.all([first, ...Array.from({ length: 3 }, () => callMethod(busy.address, 'A'))]);
   const queued: number[] = [];
   for (const result of results) {

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callMethod } from '../support/instance-process';
 import { act, behaviour, callTo, chaosFixture, childrenOf, fn, spanNamed, STATUS, type Fixture } from './chaos-fixtures';
+import { setTimeout as delay } from 'node:timers/promises';
 
 let fixture: Fixture;
 let unavailablePort: number;
@@ -97,7 +98,7 @@ test('failure_chance on a CallService fails attempts without sending them, and r
     step.events.filter((event) => event.name === 'thespian.attempt').map((event) => event.attributes['thespian.attempt.sent']),
     [false, false],
   );
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await delay(500);
   assert.equal(fixture.receiver.trace(result.traceId!).filter((span) => span.kind === 'CLIENT').length, 0, 'nothing was sent');
 
   // At 50% per attempt and 8 attempts, nearly every request gets through; the seed makes this exact.

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { prepareSystemClock, TurnQueue } from '../../src/engine';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const never = () => new AbortController().signal;
 
@@ -50,7 +51,7 @@ test('an aborted sleep rejects with the reason and never resolves', async () => 
   const sleeping = clock.sleep(100, controller.signal).then(() => (resolved = true));
   setTimeout(() => controller.abort(new Error('caller went away')), 5);
   await assert.rejects(sleeping, /caller went away/);
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await delay(150);
   assert.equal(resolved, false);
   await assert.rejects(clock.sleep(10, AbortSignal.abort(new Error('already'))), /already/);
 });

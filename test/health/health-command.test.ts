@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { callMethod, closeClients, runToExit, startInstance } from '../support/instance-process';
 import { freePort } from '../support/free-port';
 import { methodA, sleep, step } from '../support/behaviours';
+import { setTimeout as delay } from 'node:timers/promises';
 
 after(() => closeClients());
 
@@ -46,7 +47,7 @@ test('a draining instance is not healthy while its last call finishes', async ()
 
   const inFlight = callMethod(instance.address, 'A');
   // Let the call reach the instance before the signal (it then takes 3 s to finish).
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await delay(400);
   instance.child.kill('SIGTERM');
   await waitFor(() => instance.logs.some((line) => line.message === 'shutting down'), 5_000);
 
@@ -74,6 +75,6 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
   }
 }

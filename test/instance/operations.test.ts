@@ -9,6 +9,7 @@ import { callMethod, closeClients, ROOT, startInstance, type InstanceProcess } f
 import { freePort } from '../support/free-port';
 import { callService, methodA, sleep, step } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';
+import { setTimeout as delay } from 'node:timers/promises';
 
 let instance: InstanceProcess;
 before(async () => {
@@ -47,7 +48,7 @@ test('a health check is answered between the requests of a burst, not after all 
   // 300 requests of 3 ms CPU each: about a second of work arrives at once.
   let answered = 0;
   const burst = Array.from({ length: 300 }, () => callMethod(busy.address, 'A').then((result) => (answered++, result)));
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await delay(20);
   const status = await check();
   const answeredBeforeHealth = answered;
   const results = await Promise.all(burst);
@@ -110,7 +111,7 @@ test("a caller's deadline is respected: the answer is DEADLINE_EXCEEDED and the 
   assert.equal(nap.status.code, 'ERROR');
   assert.match(nap.status.message, /deadline passed/);
   assert.ok(nap.durationMs < 3_000, 'the sleep was cut short');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await delay(300);
   assert.ok(!receiver.spans().some((s) => s.name === 'after'), 'nothing runs after the deadline');
   await slow.stop();
   await receiver.close();

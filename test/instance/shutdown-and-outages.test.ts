@@ -5,6 +5,7 @@ import { callMethod, closeClients, startInstance, type CallResult } from '../sup
 import { freePort } from '../support/free-port';
 import { methodA, sleep, step, together } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';
+import { setTimeout as delay } from 'node:timers/promises';
 
 after(() => closeClients());
 
@@ -21,9 +22,9 @@ test('SIGTERM under load: calls in flight finish, every completed request has al
   const clients = Array.from({ length: 20 }, async () => {
     while (sending) results.push(await callMethod(instance.address, 'A'));
   });
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  await delay(700);
   const stopped = instance.stop('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await delay(300);
   sending = false;
   await Promise.all(clients);
   const { code } = await stopped;

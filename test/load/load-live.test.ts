@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { CLI, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { freePort } from '../support/free-port';
 import { sleep } from '../support/behaviours';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const RATE = 200;
 const SECONDS = 5;
@@ -148,7 +149,7 @@ test('Ctrl-C stops sending, waits for the answers, and prints the summary of wha
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = once(child, 'close'); // 'close': stdout is complete by then
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await delay(1500);
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   const [code] = await exited;

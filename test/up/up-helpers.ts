@@ -9,6 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../support/instance-process';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'thespian-up-test-'));
@@ -136,6 +137,6 @@ export async function survivors(pids: number[], timeoutMs: number): Promise<numb
   for (;;) {
     const alive = pids.filter(isAlive);
     if (alive.length === 0 || Date.now() >= deadline) return alive;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { freePorts, isAlive, readyPids, startUp, survivors, tempDir, writeJson } from './up-helpers';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Two services, one calling the other, with enough traffic to have requests in flight. */
 async function twoServiceTopology(dir: string): Promise<string> {
@@ -29,7 +30,7 @@ test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary 
     const pids = readyPids(up.stdout());
     assert.equal(pids.length, 2);
     assert.ok(pids.every(isAlive));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await delay(1_000);
     up.child.kill('SIGTERM');
     const { code } = await up.exited;
     assert.equal(code, 0, up.stderr());
