@@ -3,6 +3,9 @@ import { context, trace } from '@opentelemetry/api';
 import { eventLoopTurns, GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
 import { HEADERS } from './protocol';
 
+/** How close to its deadline a caller's reset still counts as the deadline passing (see below). */
+const DEADLINE_RESET_SLACK_MS = 50;
+
 export interface ServiceOptions {
   readonly perform: Performer;
   readonly maxHops: number;
@@ -44,7 +47,11 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     // grpc-js emits 'cancelled' after every call, answered or not; only an unanswered one matters.
     call.on('cancelled', () => {
       if (answered) return;
-      const expired = deadline !== undefined && Date.now() >= deadline;
+      // The caller gives up at its own deadline and resets the stream; that reset can be read
+      // before this side's deadline, which was reckoned from when the request was read and so
+      // falls later by the transit and queueing time. A reset that close to the deadline is the
+      // deadline, not a cancel.
+      const expired = deadline !== undefined && Date.now() >= deadline - DEADLINE_RESET_SLACK_MS;
       cancellation.abort(
         expired
           ? new StepFailure('DEADLINE_EXCEEDED', "the caller's deadline passed before the behaviour finished")

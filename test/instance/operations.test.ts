@@ -100,19 +100,40 @@ test('a call cycle is cut by the hop limit with a clear error instead of a fork 
   await loop.stop();
 });
 
+test('a caller that resets the call just before its deadline is recorded as the deadline passing; one that resets well before, as a cancel', async () => {
+  const receiver = await OtlpTraceReceiver.start();
+  const slow = await startInstance({ env: exportTo(receiver), behaviour: methodA('slow', step(sleep('long nap', 5_000))) });
+  try {
+    // A caller's deadline and the reset it sends then can reach the server before the server's
+    // own reckoning of that deadline, which starts when it reads the request.
+    const nearDeadline = await callMethod(slow.address, 'A', { deadlineMs: 1_000, cancelAfterMs: 985 });
+    const early = await callMethod(slow.address, 'A', { deadlineMs: 1_000, cancelAfterMs: 300 });
+    const spans = await receiver.waitFor((all) => all.filter((s) => s.name === 'long nap').length === 2, 10_000);
+    const napOf = (traceId: string | undefined) => spans.find((s) => s.name === 'long nap' && s.traceId === traceId)!;
+    assert.match(napOf(nearDeadline.traceId).status.message, /deadline passed/);
+    assert.match(napOf(early.traceId).status.message, /the caller cancelled/);
+  } finally {
+    await slow.stop();
+    await receiver.close();
+  }
+});
+
 test("a caller's deadline is respected: the answer is DEADLINE_EXCEEDED and the work stops", async () => {
   const receiver = await OtlpTraceReceiver.start();
   const slow = await startInstance({ env: exportTo(receiver), behaviour: methodA('slow', step(sleep('long nap', 5_000)), step(sleep('after', 1))) });
-  const result = await callMethod(slow.address, 'A', { deadlineMs: 300 });
-  assert.equal(result.code, grpc.status.DEADLINE_EXCEEDED);
-  assert.ok(result.durationMs < 3_000, `answered near the deadline, not after the sleep (${result.durationMs.toFixed(0)} ms)`);
-  const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'long nap'), 5_000);
-  const nap = spans.find((s) => s.name === 'long nap')!;
-  assert.equal(nap.status.code, 'ERROR');
-  assert.match(nap.status.message, /deadline passed/);
-  assert.ok(nap.durationMs < 3_000, 'the sleep was cut short');
-  await delay(300);
-  assert.ok(!receiver.spans().some((s) => s.name === 'after'), 'nothing runs after the deadline');
-  await slow.stop();
-  await receiver.close();
+  try {
+    const result = await callMethod(slow.address, 'A', { deadlineMs: 300 });
+    assert.equal(result.code, grpc.status.DEADLINE_EXCEEDED, result.details);
+    assert.ok(result.durationMs < 3_000, `answered near the deadline, not after the sleep (${result.durationMs.toFixed(0)} ms)`);
+    const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'long nap'), 5_000);
+    const nap = spans.find((s) => s.name === 'long nap')!;
+    assert.equal(nap.status.code, 'ERROR');
+    assert.match(nap.status.message, /deadline passed/);
+    assert.ok(nap.durationMs < 3_000, `the sleep was cut short (${nap.durationMs.toFixed(0)} ms)`);
+    await delay(300);
+    assert.ok(!receiver.spans().some((s) => s.name === 'after'), 'nothing runs after the deadline');
+  } finally {
+    await slow.stop();
+    await receiver.close();
+  }
 });

@@ -41,12 +41,20 @@ export interface InstanceProcess {
 /** Environment that keeps a test instance from reaching for a real Tempo or Loki. */
 const QUIET_ENV = { OTEL_TRACES_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '200' };
 
+/** Instances not yet exited: a test that fails before stop() must not leave them running. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function startInstance(options: InstanceOptions = {}): Promise<InstanceProcess> {
   const env: Record<string, string> = { ...stripOtelEnv(process.env), ...QUIET_ENV, PORT: '0', ...options.env };
   if (options.behaviour !== undefined && env.CONFIG_FILE === undefined && env.CONFIG_JSON === undefined) {
     env.CONFIG_JSON = JSON.stringify(options.behaviour);
   }
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let pending = '';
@@ -159,7 +167,7 @@ const clients = new Map<string, grpc.Client>();
 export function callMethod(
   address: string,
   method: 'A' | 'B' | 'C',
-  options: { metadata?: Record<string, string>; deadlineMs?: number } = {},
+  options: { metadata?: Record<string, string>; deadlineMs?: number; cancelAfterMs?: number } = {},
 ): Promise<CallResult> {
   let client = clients.get(address);
   if (!client) {
@@ -186,6 +194,10 @@ export function callMethod(
     call.on('metadata', (headers: grpc.Metadata) => {
       traceId = headers.get('x-trace-id')[0]?.toString() ?? traceId;
     });
+    if (options.cancelAfterMs !== undefined) {
+      const timer = setTimeout(() => call.cancel(), options.cancelAfterMs);
+      call.on('status', () => clearTimeout(timer));
+    }
   });
 }
 
