@@ -92,18 +92,23 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     });
   });
 
+  // Only if present: splice(-1, 1) would remove somebody else's listener.
+  const stopListening = (listener: () => void) => {
+    const index = listeners.indexOf(listener);
+    if (index >= 0) listeners.splice(index, 1);
+  };
   const waitForLines = (match: (line: Record<string, unknown>) => boolean, count = 1, timeoutMs = 5_000) =>
     new Promise<Record<string, unknown>[]>((resolve, reject) => {
       const check = () => {
         const matching = logs.filter(match);
         if (matching.length < count) return false;
         clearTimeout(timer);
-        listeners.splice(listeners.indexOf(check), 1);
+        stopListening(check);
         resolve(matching);
         return true;
       };
       const timer = setTimeout(() => {
-        listeners.splice(listeners.indexOf(check), 1);
+        stopListening(check);
         reject(new Error(`${logs.filter(match).length} matching stdout lines after ${timeoutMs} ms, expected ${count}; stderr:\n${stderr}`));
       }, timeoutMs);
       if (!check()) listeners.push(check);
