@@ -2,7 +2,7 @@ import { extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { monotonicMs, waitUntil } from './monotonic-time';
-import { asMicros, NEVER, type WakeNotice, type WakeRequest, type WakeThreadData } from './wake-thread';
+import { asMicros, NEVER, type WakeNotice, type WakeRequest, type WakeThreadData } from './wake-protocol';
 
 interface PendingWake {
   /** Monotonic ms. */
