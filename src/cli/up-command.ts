@@ -1,3 +1,4 @@
+import { durationSeconds } from '../load/option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
@@ -17,6 +18,8 @@ Options:
   --duration S        stop after S seconds (also 30s, 2m); default: until Ctrl-C
   --requests N        stop after N requests in all
   --rps R             total request rate, shared among the entry points in their proportions
+  --timeout D         deadline of each request: 10 (seconds), 10s, 500ms (default 10 s); a request
+                      past it fails with DEADLINE_EXCEEDED and the summary counts it
   --json FILE         write every received span as a JSON line (trace_id, span_id, parent_span_id,
                       service, name, kind, start, end, duration_ms, status, attributes, events)
   --otlp URL          also send every span to this OTLP/gRPC backend (e.g. http://localhost:4317)
@@ -31,10 +34,11 @@ Options:
                       Loki's query formats (default: the port below base_port, e.g. 7099), for
                       \`thespian verify --embedded\`; 0 turns it off
 
-Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight, stops
-the services (they flush their telemetry) and prints the final summary; a second Ctrl-C stops at
-once. Services never outlive this command, even if it is killed. Exit status: 0 after a run,
-1 if a service cannot start, 2 for a bad topology or bad options. See docs/up.md.`;
+Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight (at most
+their deadline), stops the services (they flush their telemetry) and prints the final summary; a
+second Ctrl-C kills the services and quits at once (exit 130). Services never outlive this
+command, even if it is killed. Exit status: 0 after a run, 1 if a service cannot start, 2 for a
+bad topology or bad options. See docs/up.md.`;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -69,6 +73,7 @@ interface ParsedUpArgs {
     durationMs?: number;
     maxRequests?: number;
     totalRps?: number;
+    requestTimeoutMs?: number;
     jsonFile?: string;
     otlpUrl?: string;
     quiet: boolean;
@@ -85,6 +90,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
     duration: { type: 'string' },
     requests: { type: 'string' },
     rps: { type: 'string' },
+    timeout: { type: 'string' },
     json: { type: 'string' },
     otlp: { type: 'string' },
     trees: { type: 'string' },
@@ -98,12 +104,14 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
 
-  const duration = values.duration === undefined ? undefined : seconds(values.duration);
-  if (duration === null) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
+  const duration = values.duration === undefined ? undefined : durationSeconds(values.duration);
+  if (values.duration !== undefined && duration === undefined) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
   const requests = values.requests === undefined ? undefined : Number(values.requests);
   if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1)) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
   const rps = values.rps === undefined ? undefined : Number(values.rps.replace(/\/s$/, ''));
   if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) problems.push(`--rps must be a number > 0 (got "${values.rps}")`);
+  const timeout = values.timeout === undefined ? undefined : durationSeconds(values.timeout);
+  if (values.timeout !== undefined && timeout === undefined) problems.push(`--timeout must be a time > 0 such as 10, 10s or 500ms (got "${values.timeout}")`);
   const trees = values.trees === undefined ? 1 : Number(values.trees);
   if (!(Number.isFinite(trees) && trees >= 0)) problems.push(`--trees must be a number ≥ 0 (got "${values.trees}")`);
   const otlp = values.otlp === undefined ? undefined : otlpUrl(values.otlp);
@@ -120,7 +128,8 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   return {
     topologyPath: positionals[0],
     options: {
-      durationMs: duration === undefined || duration === null ? undefined : duration * 1000,
+      durationMs: duration === undefined ? undefined : duration * 1000,
+      requestTimeoutMs: timeout === undefined ? undefined : Math.max(1, Math.round(timeout * 1000)),
       maxRequests: requests,
       totalRps: rps,
       jsonFile: values.json,
@@ -133,14 +142,6 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       queryPort: queryPort === 0 ? null : queryPort,
     },
   };
-}
-
-/** "30", "30s", "1.5m", "500ms", "1h" → seconds; null when unreadable. */
-function seconds(text: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) return null;
-  const value = Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return value > 0 ? value : null;
 }
 
 /** Accepts host:port too; http:// is assumed. */

@@ -116,7 +116,11 @@ export class Ensemble {
    */
   stop(graceMs: number): Promise<void> {
     this.stopping ??= (async () => {
-      for (const service of this.services) service.signal('SIGTERM');
+      // SIGCONT too, as init systems do: a stopped service (SIGSTOP, Ctrl-Z) cannot act on SIGTERM.
+      for (const service of this.services) {
+        service.signal('SIGTERM');
+        service.signal('SIGCONT');
+      }
       const all = Promise.all(this.services.map((service) => service.exited));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
