@@ -1,4 +1,4 @@
-import { durationSeconds } from '../load/option-values';
+import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
@@ -27,6 +27,8 @@ Options:
   --quiet             no trees: the summary line only
   --log-level LEVEL   the services' LOG_LEVEL: error, warn, info (default) or debug; warn leaves
                       only warnings and errors (far fewer lines to write at high rates)
+  --seed N            THESPIAN_SEED of every service (a whole number): the same failures and
+                      latencies, request by request, on every run
   --logs DIR          keep the services' log files (<service>.log) in DIR; by default they go to a
                       temporary folder that is removed after a clean stop
   --summary-json FILE write the final summary as JSON (for scripts)
@@ -42,6 +44,8 @@ bad topology or bad options. See docs/up.md.`;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
+/** THESPIAN_SEED's range. */
+const MAX_SEED = 2 ** 32 - 1;
 
 export const upCommand: Command = {
   name: 'up',
@@ -81,6 +85,7 @@ interface ParsedUpArgs {
     summaryJsonFile?: string;
     logDir?: string;
     logLevel?: LogLevel;
+    seed?: number;
     queryPort?: number | null;
   };
 }
@@ -98,6 +103,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
     'summary-json': { type: 'string' },
     logs: { type: 'string' },
     'log-level': { type: 'string' },
+    seed: { type: 'string' },
     'query-port': { type: 'string' },
   });
   const { values, positionals } = parsed;
@@ -118,6 +124,8 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   if (otlp === null) problems.push(`--otlp must be an http:// address like http://localhost:4317 (got "${values.otlp}")`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const seed = values.seed === undefined ? undefined : wholeNumberAtLeast(values.seed, 0);
+  if (values.seed !== undefined && (seed === undefined || seed > MAX_SEED)) problems.push(`--seed must be a whole number from 0 to ${MAX_SEED} (got "${values.seed}")`);
   const queryPort = values['query-port'] === undefined ? undefined : Number(values['query-port']);
   if (queryPort !== undefined && !(Number.isInteger(queryPort) && queryPort >= 0 && queryPort <= 65535)) {
     problems.push(`--query-port must be a port number from 1 to 65535, or 0 for none (got "${values['query-port']}")`);
@@ -139,6 +147,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       summaryJsonFile: values['summary-json'],
       logDir: values.logs,
       logLevel: logLevel as LogLevel | undefined,
+      seed,
       queryPort: queryPort === 0 ? null : queryPort,
     },
   };

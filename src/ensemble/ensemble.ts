@@ -15,6 +15,8 @@ export interface EnsembleOptions {
   readonly logDir: string;
   /** The services' LOG_LEVEL; below info the log volume (and its CPU) drops a lot at high rates. */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** THESPIAN_SEED of every service: the same rolls and latency draws on every run. */
+  readonly seed?: number;
   /** How long all services together may take to become healthy. */
   readonly startTimeoutMs?: number;
 }
@@ -83,6 +85,7 @@ export class Ensemble {
             LOKI_ADDRESS: options.lokiEndpoint,
             THESPIAN_SHUTDOWN_GRACE_MS: '10000',
             LOG_LEVEL: options.logLevel ?? 'info',
+            ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
             ...SPAN_EXPORT_ENV,
           },
         }),

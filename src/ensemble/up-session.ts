@@ -43,6 +43,8 @@ export interface UpOptions {
   readonly treesPerSecond: number;
   /** Where the services' log files go; default a temporary folder, removed after a clean run. */
   readonly logDir?: string;
+  /** THESPIAN_SEED of every service. */
+  readonly seed?: number;
   /** The services' log level (default info). */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** The final summary as JSON, for scripts and the benchmark. */
@@ -160,7 +162,7 @@ export async function runUp(options: UpOptions): Promise<number> {
   for (const signal of signalNames) process.on(signal, onSignal);
 
   try {
-    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel });
+    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel, seed: options.seed });
   } catch (error) {
     for (const signal of signalNames) process.off(signal, onSignal);
     driver.close();
