@@ -35,6 +35,10 @@ Options:
   --query-port N      serve the received traces and logs over HTTP on this port, in Tempo's and
                       Loki's query formats (default: the port below base_port, e.g. 7099), for
                       \`thespian verify --embedded\`; 0 turns it off
+  --free-ports        run every service (and the query API) on a port the system picks instead of
+                      the topology's, e.g. beside another \`up\` of the same file; the ports are
+                      printed at start (\`load --topology\` and \`verify --topology\` send to the
+                      topology's ports, so give them --target instead)
 
 Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight (at most
 their deadline), stops the services (they flush their telemetry) and prints the final summary; a
@@ -87,6 +91,7 @@ interface ParsedUpArgs {
     logLevel?: LogLevel;
     seed?: number;
     queryPort?: number | null;
+    freePorts: boolean;
   };
 }
 
@@ -105,6 +110,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
     'log-level': { type: 'string' },
     seed: { type: 'string' },
     'query-port': { type: 'string' },
+    'free-ports': { type: 'boolean', default: false },
   });
   const { values, positionals } = parsed;
   const problems: string[] = [];
@@ -149,6 +155,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       logLevel: logLevel as LogLevel | undefined,
       seed,
       queryPort: queryPort === 0 ? null : queryPort,
+      freePorts: values['free-ports'] ?? false,
     },
   };
 }

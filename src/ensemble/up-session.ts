@@ -19,6 +19,7 @@ import {
 } from '../collector';
 import type { Topology } from '../topology';
 import { Ensemble, EnsembleStartError } from './ensemble';
+import { withFreePorts } from './free-ports';
 import { cpuSecondsOf, ownCpuSeconds } from './process-cpu';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
@@ -49,8 +50,10 @@ export interface UpOptions {
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** The final summary as JSON, for scripts and the benchmark. */
   readonly summaryJsonFile?: string;
-  /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port; null: none. */
+  /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port (any free one with freePorts); null: none. */
   readonly queryPort?: number | null;
+  /** Every service on a port the system picks instead of its topology port. */
+  readonly freePorts?: boolean;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -86,7 +89,8 @@ const WATCH_INTERVAL_MS = 500;
  * orderly stop: stop sending → let requests in flight answer → SIGTERM the services (they drain
  * and flush) → wait for their last spans → final summary. Resolves to the exit code.
  */
-export async function runUp(options: UpOptions): Promise<number> {
+export async function runUp(given: UpOptions): Promise<number> {
+  const options = given.freePorts ? { ...given, topology: await withFreePorts(given.topology) } : given;
   const { topology, out } = options;
   const say = (line = '') => out.write(`${line}\n`);
   // Files first: a path that cannot be written is bad input, reported before anything starts.
@@ -299,7 +303,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 async function startQueryApi(options: UpOptions, traces: TraceStore, logs: LogStore, say: (line?: string) => void): Promise<QueryApiServer | undefined> {
   if (options.queryPort === null) return undefined;
   const { topology } = options;
-  const port = options.queryPort ?? defaultQueryPort(topology.basePort, topology.services.map((service) => service.port));
+  const port = options.queryPort ?? (options.freePorts ? 0 : defaultQueryPort(topology.basePort, topology.services.map((service) => service.port)));
   try {
     const server = await QueryApiServer.start({ traces, logs, port });
     say(`query: ${server.url} (Tempo /api/traces/<id>, Loki /loki/api/v1/query_range) for \`thespian verify --embedded\``);
