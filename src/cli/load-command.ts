@@ -109,6 +109,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
   });
   const values = parsed.values;
   const problems: string[] = [];
+  if (parsed.positionals.length > 0) problems.push(`unexpected argument "${parsed.positionals[0]}" (an instance goes after --target, a topology after --topology)`);
   const check = <T>(text: string | undefined, parse: (text: string) => T | undefined, problem: string): T | undefined => {
     if (text === undefined) return undefined;
     const value = parse(text);

@@ -35,7 +35,7 @@ function firstProblem(args: string[], options: Options): string | undefined {
     if (option.type === 'string') {
       if (token.value === undefined) return `${shown} needs a value`;
       if (!token.inlineValue && token.value.startsWith('-')) {
-        return `${shown} needs a value, but is followed by "${token.value}"; for a value that starts with "-", write ${shown}=${token.value}`;
+        return `${shown} needs a value, but is followed by "${token.value}"; for a value that starts with "-", write --${token.name}=${token.value}`;
       }
     }
   }

@@ -144,6 +144,7 @@ test('bad arguments exit 2 with every problem and a pointer to --help, never a s
     [['--target', '7000', '--concurrency-limit', '0'], [/--concurrency-limit must be a whole number ≥ 1/]],
     [['--target', 'host:port'], [/--target "host:port": the port must be a number/]],
     [['--target', '7000', '--what'], [/^thespian load: unknown option --what$/m]],
+    [['--target', '7000', '127.0.0.1:7001'], [/^thespian load: unexpected argument "127\.0\.0\.1:7001" \(an instance goes after --target, a topology after --topology\)$/m]],
     [['--target', '7000', '--json', '/nonexistent-dir/result.json'], [/--json \/nonexistent-dir\/result\.json: cannot write there \(ENOENT\)/]],
   ];
   for (const [args, messages] of cases) {
