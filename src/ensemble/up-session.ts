@@ -156,6 +156,7 @@ export async function runUp(given: UpOptions): Promise<number> {
     // A second Ctrl-C: wait for nothing. The services get SIGKILL (here, or from the exit hook of
     // an ensemble still starting), and what they had not yet flushed is lost, which is said.
     ensemble?.killNow();
+    view?.stop();
     options.err.write(
       `\nthespian up: ${signal} again: services killed, stopped at once with ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight; ` +
         `the final summary is not printed${options.logDir ? '' : ` and the logs stay in ${logDir}`}\n`,
