@@ -94,6 +94,10 @@ test('a second Ctrl-C ends `up` at once, however long the requests in flight cou
     assert.equal(code, 130);
     assert.match(up.stderr(), /SIGINT again: services killed, stopped at once with \d+ requests? in flight/);
     assert.deepEqual(await survivors(pids, 5_000), [], 'no service outlives `up`, the stopped one included');
+    // The services' logs are kept, and named; this test has no use for them.
+    const kept = /the logs stay in (\S+)/.exec(up.stderr())?.[1];
+    assert.ok(kept, up.stderr());
+    rmSync(kept, { recursive: true, force: true });
   } finally {
     killAll(pids);
     rmSync(dir, { recursive: true, force: true });
