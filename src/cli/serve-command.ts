@@ -8,13 +8,13 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 const USAGE = `Usage: thespian serve [BEHAVIOUR | --config F] [--port N] [--service-name NAME] [--log-level LEVEL]
 
 Runs one instance, like \`node dist/main.js\`. Its configuration comes from the environment (the
-README has the full table); these options, when given, win over the variable beside them:
-  BEHAVIOUR, --config F    the behaviour: a .json/.jsonc file, or the name of a bundled example
-                           (e.g. standalone)                                 CONFIG_FILE, CONFIG_JSON
-  --port N                 port to listen on, 0 for any free one (default 6379)             PORT
-  --service-name NAME      service.name of spans and logs (else OTEL_SERVICE_NAME, the
-                           config's service_name, "thespian")                        SERVICE_NAME
-  --log-level LEVEL        error, warn, info (default) or debug                         LOG_LEVEL
+README has the full table); these options, when given, win over their variables:
+  BEHAVIOUR, --config F    the behaviour: a .json/.jsonc file, or a bundled example's name
+                           (standalone, call_service...); instead of CONFIG_FILE or CONFIG_JSON
+  --port N                 port to listen on, 0 for any free one; instead of PORT (default 6379)
+  --service-name NAME      service.name of spans and logs; instead of SERVICE_NAME (else
+                           OTEL_SERVICE_NAME, the config's service_name, "thespian")
+  --log-level LEVEL        error, warn, info (default) or debug; instead of LOG_LEVEL
 Only from the environment:
   OTEL_BACKEND_ADDRESS     OTLP/gRPC endpoint for spans (default http://localhost:4317; empty: no export)
   OTEL_TRACES_EXPORTER     otlp (default), console or none
