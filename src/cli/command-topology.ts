@@ -24,5 +24,8 @@ function resolveBundledName(given: string): string {
   const bundled = join(EXAMPLES_DIR, `${given}.jsonc`);
   if (existsSync(bundled)) return bundled;
   const { bundledExampleNames } = require('../config/behaviour-source') as typeof import('../config/behaviour-source');
+  if (bundledExampleNames('behaviour').includes(given)) {
+    throw new UsageError(`${given} is a bundled behaviour (one instance), not a topology: \`thespian serve ${given}\` runs it (bundled topologies: ${bundledExampleNames('topology').join(', ')})`);
+  }
   throw new UsageError(`${given}: no such topology file, nor a bundled one by that name (bundled: ${bundledExampleNames('topology').join(', ')})`);
 }

@@ -1,6 +1,6 @@
 import type { GrpcMethodName } from '../load/driving-client';
 import type { LoadPlan, LoadTarget } from '../load/open-loop';
-import { durationSeconds, positiveNumber, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
+import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError } from '../load/target-address';
 import { checkWritable } from './check-writable';
 import type { Command } from './command';
@@ -29,7 +29,7 @@ Options:
   --concurrency-limit N    at most N requests in flight; a request due at the limit is not sent
                            and counts as "dropped (concurrency limit)": it is not queued, so the
                            schedule of the others stays open-loop
-  --timeout S              deadline of each request, in seconds (default 10)
+  --timeout D              deadline of each request: 10 (seconds), 10s, 500ms (default 10 s)
   --channels N             HTTP/2 connections per target (default 1)
   --json FILE              write the result as JSON: summary, counts by status, percentiles, and
                            every request with its status, latencies and trace id
@@ -109,6 +109,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
   });
   const values = parsed.values;
   const problems: string[] = [];
+  if (parsed.positionals.length > 0) problems.push(`unexpected argument "${parsed.positionals[0]}" (an instance goes after --target, a topology after --topology)`);
   const check = <T>(text: string | undefined, parse: (text: string) => T | undefined, problem: string): T | undefined => {
     if (text === undefined) return undefined;
     const value = parse(text);
@@ -120,7 +121,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
   const durationS = check(values.duration, durationSeconds, '--duration must be a time > 0 such as 30, 30s or 2m');
   const requests = check(values.requests, (text) => wholeNumberAtLeast(text, 1), '--requests must be a whole number ≥ 1');
   const concurrencyLimit = check(values['concurrency-limit'], (text) => wholeNumberAtLeast(text, 1), '--concurrency-limit must be a whole number ≥ 1');
-  const timeoutS = check(values.timeout, positiveNumber, '--timeout must be a number of seconds > 0');
+  const timeoutS = check(values.timeout, durationSeconds, '--timeout must be a time > 0 such as 10, 10s or 500ms');
   const channels = check(values.channels, (text) => wholeNumberAtLeast(text, 1), '--channels must be a whole number ≥ 1');
   if (durationS !== undefined && requests !== undefined) problems.push('give --duration or --requests, not both');
   if (values.json === '') problems.push('--json needs a file name');

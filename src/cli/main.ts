@@ -2,8 +2,12 @@
 /**
  * cli/ — the `thespian` command: one binary, one subcommand per file, listed in commands.ts.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { COMMANDS } from './commands';
+import { closestName } from '../config/closest-name';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
+import { PACKAGE_ROOT } from '../config/package-root';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -20,7 +24,12 @@ Thespian acts out configured microservice behaviour over gRPC and reports it as 
 Commands:
 ${lines.join('\n')}
 
-Run \`thespian <command> --help\` for a command's options.`;
+Run \`thespian <command> --help\` for a command's options; \`thespian --version\` prints the version.`;
+}
+
+/** The version in package.json, the one source of it. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -29,9 +38,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help()}\n`);
     return name ? 0 : USAGE_EXIT_CODE;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`thespian ${version()}\n`);
+    return 0;
+  }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    process.stderr.write(`thespian: unknown command "${name}"\n\n${help()}\n`);
+    const what = name.startsWith('-') ? 'option' : 'command';
+    const suggestion = closestName(name, COMMANDS.map((candidate) => candidate.name));
+    process.stderr.write(`thespian: unknown ${what} "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; see \`thespian --help\`\n`);
     return USAGE_EXIT_CODE;
   }
   if (args.includes('--help') || args.includes('-h')) {
@@ -47,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return CONFIG_ERROR_EXIT_CODE;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`thespian ${name}: ${error.message}\n\n${command.usage}\n`);
+      // The problems, and where to read more: the whole usage would bury them.
+      process.stderr.write(`thespian ${name}: ${error.message}\nsee \`thespian ${name} --help\`\n`);
       return USAGE_EXIT_CODE;
     }
     throw error;

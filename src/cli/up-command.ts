@@ -1,3 +1,4 @@
+import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
@@ -17,6 +18,8 @@ Options:
   --duration S        stop after S seconds (also 30s, 2m); default: until Ctrl-C
   --requests N        stop after N requests in all
   --rps R             total request rate, shared among the entry points in their proportions
+  --timeout D         deadline of each request: 10 (seconds), 10s, 500ms (default 10 s); a request
+                      past it fails with DEADLINE_EXCEEDED and the summary counts it
   --json FILE         write every received span as a JSON line (trace_id, span_id, parent_span_id,
                       service, name, kind, start, end, duration_ms, status, attributes, events)
   --otlp URL          also send every span to this OTLP/gRPC backend (e.g. http://localhost:4317)
@@ -24,20 +27,29 @@ Options:
   --quiet             no trees: the summary line only
   --log-level LEVEL   the services' LOG_LEVEL: error, warn, info (default) or debug; warn leaves
                       only warnings and errors (far fewer lines to write at high rates)
+  --seed N            THESPIAN_SEED of every service (a whole number): the same failures and
+                      latencies, request by request, on every run
   --logs DIR          keep the services' log files (<service>.log) in DIR; by default they go to a
                       temporary folder that is removed after a clean stop
   --summary-json FILE write the final summary as JSON (for scripts)
   --query-port N      serve the received traces and logs over HTTP on this port, in Tempo's and
                       Loki's query formats (default: the port below base_port, e.g. 7099), for
                       \`thespian verify --embedded\`; 0 turns it off
+  --free-ports        run every service (and the query API) on a port the system picks instead of
+                      the topology's, e.g. beside another \`up\` of the same file; the ports are
+                      printed at start (\`load --topology\` and \`verify --topology\` send to the
+                      topology's ports, so give them --target instead)
 
-Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight, stops
-the services (they flush their telemetry) and prints the final summary; a second Ctrl-C stops at
-once. Services never outlive this command, even if it is killed. Exit status: 0 after a run,
-1 if a service cannot start, 2 for a bad topology or bad options. See docs/up.md.`;
+Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight (at most
+their deadline), stops the services (they flush their telemetry) and prints the final summary; a
+second Ctrl-C kills the services and quits at once (exit 130). Services never outlive this
+command, even if it is killed. Exit status: 0 after a run, 1 if a service cannot start, 2 for a
+bad topology or bad options. See docs/up.md.`;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
+/** THESPIAN_SEED's range. */
+const MAX_SEED = 2 ** 32 - 1;
 
 export const upCommand: Command = {
   name: 'up',
@@ -69,6 +81,7 @@ interface ParsedUpArgs {
     durationMs?: number;
     maxRequests?: number;
     totalRps?: number;
+    requestTimeoutMs?: number;
     jsonFile?: string;
     otlpUrl?: string;
     quiet: boolean;
@@ -76,7 +89,9 @@ interface ParsedUpArgs {
     summaryJsonFile?: string;
     logDir?: string;
     logLevel?: LogLevel;
+    seed?: number;
     queryPort?: number | null;
+    freePorts: boolean;
   };
 }
 
@@ -85,6 +100,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
     duration: { type: 'string' },
     requests: { type: 'string' },
     rps: { type: 'string' },
+    timeout: { type: 'string' },
     json: { type: 'string' },
     otlp: { type: 'string' },
     trees: { type: 'string' },
@@ -92,24 +108,30 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
     'summary-json': { type: 'string' },
     logs: { type: 'string' },
     'log-level': { type: 'string' },
+    seed: { type: 'string' },
     'query-port': { type: 'string' },
+    'free-ports': { type: 'boolean', default: false },
   });
   const { values, positionals } = parsed;
   const problems: string[] = [];
   if (positionals.length > 1) problems.push(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
 
-  const duration = values.duration === undefined ? undefined : seconds(values.duration);
-  if (duration === null) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
+  const duration = values.duration === undefined ? undefined : durationSeconds(values.duration);
+  if (values.duration !== undefined && duration === undefined) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
   const requests = values.requests === undefined ? undefined : Number(values.requests);
   if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1)) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
   const rps = values.rps === undefined ? undefined : Number(values.rps.replace(/\/s$/, ''));
   if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) problems.push(`--rps must be a number > 0 (got "${values.rps}")`);
+  const timeout = values.timeout === undefined ? undefined : durationSeconds(values.timeout);
+  if (values.timeout !== undefined && timeout === undefined) problems.push(`--timeout must be a time > 0 such as 10, 10s or 500ms (got "${values.timeout}")`);
   const trees = values.trees === undefined ? 1 : Number(values.trees);
   if (!(Number.isFinite(trees) && trees >= 0)) problems.push(`--trees must be a number ≥ 0 (got "${values.trees}")`);
   const otlp = values.otlp === undefined ? undefined : otlpUrl(values.otlp);
   if (otlp === null) problems.push(`--otlp must be an http:// address like http://localhost:4317 (got "${values.otlp}")`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const seed = values.seed === undefined ? undefined : wholeNumberAtLeast(values.seed, 0);
+  if (values.seed !== undefined && (seed === undefined || seed > MAX_SEED)) problems.push(`--seed must be a whole number from 0 to ${MAX_SEED} (got "${values.seed}")`);
   const queryPort = values['query-port'] === undefined ? undefined : Number(values['query-port']);
   if (queryPort !== undefined && !(Number.isInteger(queryPort) && queryPort >= 0 && queryPort <= 65535)) {
     problems.push(`--query-port must be a port number from 1 to 65535, or 0 for none (got "${values['query-port']}")`);
@@ -120,7 +142,8 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   return {
     topologyPath: positionals[0],
     options: {
-      durationMs: duration === undefined || duration === null ? undefined : duration * 1000,
+      durationMs: duration === undefined ? undefined : duration * 1000,
+      requestTimeoutMs: timeout === undefined ? undefined : Math.max(1, Math.round(timeout * 1000)),
       maxRequests: requests,
       totalRps: rps,
       jsonFile: values.json,
@@ -130,17 +153,11 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       summaryJsonFile: values['summary-json'],
       logDir: values.logs,
       logLevel: logLevel as LogLevel | undefined,
+      seed,
       queryPort: queryPort === 0 ? null : queryPort,
+      freePorts: values['free-ports'] ?? false,
     },
   };
-}
-
-/** "30", "30s", "1.5m", "500ms", "1h" → seconds; null when unreadable. */
-function seconds(text: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) return null;
-  const value = Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return value > 0 ? value : null;
 }
 
 /** Accepts host:port too; http:// is assumed. */

@@ -15,6 +15,8 @@ export interface EnsembleOptions {
   readonly logDir: string;
   /** The services' LOG_LEVEL; below info the log volume (and its CPU) drops a lot at high rates. */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** THESPIAN_SEED of every service: the same rolls and latency draws on every run. */
+  readonly seed?: number;
   /** How long all services together may take to become healthy. */
   readonly startTimeoutMs?: number;
 }
@@ -83,6 +85,7 @@ export class Ensemble {
             LOKI_ADDRESS: options.lokiEndpoint,
             THESPIAN_SHUTDOWN_GRACE_MS: '10000',
             LOG_LEVEL: options.logLevel ?? 'info',
+            ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
             ...SPAN_EXPORT_ENV,
           },
         }),
@@ -116,7 +119,11 @@ export class Ensemble {
    */
   stop(graceMs: number): Promise<void> {
     this.stopping ??= (async () => {
-      for (const service of this.services) service.signal('SIGTERM');
+      // SIGCONT too, as init systems do: a stopped service (SIGSTOP, Ctrl-Z) cannot act on SIGTERM.
+      for (const service of this.services) {
+        service.signal('SIGTERM');
+        service.signal('SIGCONT');
+      }
       const all = Promise.all(this.services.map((service) => service.exited));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));

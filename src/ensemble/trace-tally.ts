@@ -1,14 +1,22 @@
 import type { AssembledTrace, ReceivedSpan } from '../collector';
 import type { GrpcMethod } from '../engine/model';
-import { expectedSpansOfSuccess, type Topology } from '../topology';
+import { PredictError } from '../predict/predict-context';
+import { worldOfTopology } from '../predict/prediction-world';
+import { Predictor } from '../predict/predictor';
+import type { SpanShape } from '../predict/span-shape';
+import type { Topology } from '../topology';
+import { checkTrace } from '../verify/trace-check';
+import { observedOfReceived } from './observed-of-received';
 
 /** The gRPC service of Thespian's A, B and C, as the instrumentation names it in rpc.service. */
 export const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
 
 /**
  * Counts what arrived, to answer "was anything lost?": one root span per answered request, no
- * trace missing a parent span, and in every successful trace exactly the spans the topology
- * predicts (a failed request stops early, so only successful ones can be checked exactly).
+ * trace missing a parent span, and in every successful trace the spans the request must have
+ * made. That last count is verify's (checkTrace against the predicted span tree): it reads the
+ * trace's own evidence, such as each call's attempt events, so a call that succeeded at its
+ * second attempt is expected to have two CLIENT spans, not counted as one too many.
  */
 export class TraceTally {
   spans = 0;
@@ -23,7 +31,8 @@ export class TraceTally {
   okExpected = 0;
   okExpectedKnown = true;
   okShort = 0;
-  private readonly expectedByEndpoint = new Map<string, number | undefined>();
+  private readonly shapes = new Map<string, SpanShape | undefined>();
+  private predictor: Predictor | undefined;
 
   constructor(private readonly topology: Topology) {}
 
@@ -42,22 +51,37 @@ export class TraceTally {
     if (trace.orphans > 0) this.withOrphans++;
     if (trace.failed) this.failedTraces++;
     if (trace.root && !trace.failed) {
-      const expected = this.expected(trace.root.service, String(trace.root.attributes['rpc.method'] ?? '') as GrpcMethod);
+      const shape = this.shapeOf(trace.root.service, String(trace.root.attributes['rpc.method'] ?? '') as GrpcMethod);
       this.okTraces++;
       this.okReceived += trace.spans.length;
-      if (expected === undefined) this.okExpectedKnown = false;
+      if (shape === undefined) this.okExpectedKnown = false;
       else {
-        this.okExpected += expected;
-        if (trace.spans.length < expected) this.okShort++;
+        const check = checkTrace(shape, trace.spans.map(observedOfReceived), 'OK');
+        this.okExpected += check.required;
+        if (check.lost > 0) this.okShort++;
       }
     }
     return true;
   }
 
-  private expected(service: string, method: GrpcMethod): number | undefined {
+  /** The predicted span tree of a request to service/method; undefined when its spans cannot all be known. */
+  private shapeOf(service: string, method: GrpcMethod): SpanShape | undefined {
     const key = `${service}/${method}`;
-    if (!this.expectedByEndpoint.has(key)) this.expectedByEndpoint.set(key, expectedSpansOfSuccess(this.topology, service, method));
-    return this.expectedByEndpoint.get(key);
+    if (!this.shapes.has(key)) {
+      // One sample: only the span tree is wanted here, not latency figures.
+      this.predictor ??= new Predictor(worldOfTopology(this.topology), { samples: 1 });
+      let shape: SpanShape | undefined;
+      try {
+        const prediction = this.predictor.predict(service, method);
+        // A call outside the topology: what happens below it is not known, so neither is the count.
+        if (prediction.spansKnown) shape = prediction.shape;
+      } catch (error) {
+        // A call cycle has no single span tree.
+        if (!(error instanceof PredictError)) throw error;
+      }
+      this.shapes.set(key, shape);
+    }
+    return this.shapes.get(key);
   }
 }
 

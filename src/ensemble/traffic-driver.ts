@@ -1,6 +1,7 @@
-import type * as Grpc from '@grpc/grpc-js';
 import type { GrpcMethod } from '../engine/model';
 import { statusNameOf, type StatusName } from '../engine/status-name';
+import type { CallOutcome, DrivingClient } from '../load/driving-client';
+import { parseTargetAddress } from '../load/target-address';
 
 export interface TrafficTarget {
   readonly service: string;
@@ -17,6 +18,8 @@ export interface RequestOutcome {
   /** From the x-trace-id header every Thespian answers with. */
   readonly traceId: string | undefined;
   readonly latencyMs: number;
+  /** It ended with DEADLINE_EXCEEDED because its own deadline (`timeoutMs`) passed. */
+  readonly pastDeadline: boolean;
 }
 
 export interface TrafficOptions {
@@ -25,6 +28,8 @@ export interface TrafficOptions {
   readonly maxRequests?: number;
   /** Stop sending after this long. */
   readonly durationMs?: number;
+  /** Deadline of each request: however the services behave, no request is in flight longer. */
+  readonly timeoutMs: number;
   readonly onOutcome: (outcome: RequestOutcome) => void;
 }
 
@@ -38,9 +43,12 @@ const MAX_SENDS_PER_TICK = 500;
  * (unless this process itself cannot keep up, which the achieved rate reveals).
  */
 export class TrafficDriver {
-  private readonly grpc = require('@grpc/grpc-js') as typeof Grpc;
-  private readonly clients = new Map<string, Grpc.Client>();
-  private readonly calls = new Set<Grpc.ClientUnaryCall>();
+  private readonly client: DrivingClient;
+  /** Index of each target's address among the client's targets (targets may share one). */
+  private readonly addressIndex: number[];
+  /** Send time of each request in flight, by token. */
+  private readonly calls = new Map<number, { target: TrafficTarget; started: number }>();
+  private nextToken = 0;
   private readonly sentPerTarget: number[];
   private startedAt = 0;
   private stoppedAt: number | undefined;
@@ -54,12 +62,16 @@ export class TrafficDriver {
   constructor(private readonly options: TrafficOptions) {
     this.sentPerTarget = options.targets.map(() => 0);
     this.bounded = new Promise((resolve) => (this.finishedBound = resolve));
-    const { ThespianClient } = (require('../server/protocol') as typeof import('../server/protocol')).loadProtocol();
-    for (const target of options.targets) {
-      if (!this.clients.has(target.address)) {
-        this.clients.set(target.address, new ThespianClient(target.address, this.grpc.credentials.createInsecure()));
-      }
-    }
+    const addresses = [...new Set(options.targets.map((target) => target.address))];
+    this.addressIndex = options.targets.map((target) => addresses.indexOf(target.address));
+    // Required here, not imported above: the client loads grpc-js, which must not load before a command runs.
+    const { DrivingClient } = require('../load/driving-client') as typeof import('../load/driving-client');
+    // The same client, and so the same per-request deadline, as `thespian load` and `poke`.
+    this.client = new DrivingClient(addresses.map(parseTargetAddress), { timeoutMs: options.timeoutMs });
+  }
+
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
   }
 
   get sent(): number {
@@ -111,15 +123,9 @@ export class TrafficDriver {
     });
   }
 
-  /** Cancels what is still in flight (their outcomes report CANCELLED). */
-  cancelInFlight(): void {
-    for (const call of this.calls) call.cancel();
-  }
-
   close(): void {
     this.stop();
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.client.close();
   }
 
   private tick(): void {
@@ -137,7 +143,7 @@ export class TrafficDriver {
           break;
         }
         if (this.options.maxRequests !== undefined && this.sentCount >= this.options.maxRequests) return this.stop();
-        this.send(target);
+        this.send(index, target);
         this.sentPerTarget[index]++;
         sentThisTick++;
       }
@@ -148,27 +154,25 @@ export class TrafficDriver {
     this.timer = setTimeout(() => this.tick(), Math.max(0, wake - performance.now()));
   }
 
-  private send(target: TrafficTarget): void {
+  private send(index: number, target: TrafficTarget): void {
     this.sentCount++;
-    const client = this.clients.get(target.address)!;
-    const started = performance.now();
-    let traceId: string | undefined;
-    const method = (client as unknown as Record<string, Function>)[target.method];
-    const call = method.call(client, {}, new this.grpc.Metadata(), {}, (error: Grpc.ServiceError | null) => {
-      this.calls.delete(call);
-      traceId ??= error?.metadata?.get('x-trace-id')[0]?.toString();
-      this.options.onOutcome({
-        target,
-        code: error ? statusNameOf(error.code) : 'OK',
-        details: error ? error.details || error.message : '',
-        traceId,
-        latencyMs: performance.now() - started,
-      });
-      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    }) as Grpc.ClientUnaryCall;
-    call.on('metadata', (headers: Grpc.Metadata) => {
-      traceId = headers.get('x-trace-id')[0]?.toString() ?? traceId;
-    });
-    this.calls.add(call);
+    const token = this.nextToken++;
+    this.calls.set(token, { target, started: performance.now() });
+    this.client.send(this.addressIndex[index], target.method, token, this.onDone);
   }
+
+  private readonly onDone = (token: number, outcome: CallOutcome): void => {
+    const call = this.calls.get(token)!;
+    this.calls.delete(token);
+    const code = statusNameOf(outcome.code);
+    this.options.onOutcome({
+      target: call.target,
+      code,
+      details: outcome.details,
+      traceId: outcome.traceId,
+      latencyMs: performance.now() - call.started,
+      pastDeadline: outcome.pastDeadline === true,
+    });
+    if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  };
 }

@@ -12,6 +12,10 @@ export interface UpResult {
     ok: number;
     failed: number;
     unanswered: number;
+    /** Failed with DEADLINE_EXCEEDED because their own deadline (--timeout) passed. */
+    pastDeadline: number;
+    /** Each request's deadline. */
+    timeoutS: number;
     targetRps: number;
     achievedRps: number;
     failuresByCode: Record<string, number>;
@@ -38,7 +42,7 @@ export interface UpResult {
 }
 
 /** The lines `thespian up` starts with: what runs where, the traffic, what is drawn, where logs go. */
-export function printHeader(options: UpOptions, targets: readonly TrafficTarget[], logDir: string, say: (line?: string) => void): void {
+export function printHeader(options: UpOptions, targets: readonly TrafficTarget[], timeoutMs: number, logDir: string, say: (line?: string) => void): void {
   const { topology } = options;
   const relativePath = relative(process.cwd(), topology.sourcePath);
   const where = relativePath && !relativePath.startsWith('..') ? relativePath : topology.sourcePath;
@@ -50,7 +54,7 @@ export function printHeader(options: UpOptions, targets: readonly TrafficTarget[
   }
   for (const warning of topology.warnings) say(`  warning: ${warning}`);
   const traffic = targets.map((target) => `${target.service}/${target.method} ${formatRate(target.rps)}/s`).join(', ');
-  say(`traffic: ${traffic || 'none (the topology has no entry_points; call the services yourself)'}`);
+  say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}`);
   const bounds = [
     options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',
     options.maxRequests !== undefined ? `for ${options.maxRequests} requests` : '',
@@ -79,7 +83,7 @@ export function finalSummary(result: UpResult, options: UpOptions): string[] {
   const lines = [
     '',
     `thespian up: stopped after ${result.durationS.toFixed(1)} s (${result.stoppedBy})`,
-    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${percent(requests.failed, requests.ok + requests.failed)})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}`,
+    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${percent(requests.failed, requests.ok + requests.failed)})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}${requests.pastDeadline ? `; ${requests.pastDeadline} passed the ${formatSeconds(requests.timeoutS * 1000)} deadline (--timeout)` : ''}`,
     `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
     `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
     `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,
@@ -92,6 +96,11 @@ export function finalSummary(result: UpResult, options: UpOptions): string[] {
 
 export function formatRate(rps: number): string {
   return Number.isInteger(rps) ? String(rps) : rps.toFixed(2).replace(/0+$/, '');
+}
+
+/** "10 s", "2.5 s", "500 ms". */
+export function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 export function describeExit(status: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {

@@ -19,11 +19,12 @@ import {
 } from '../collector';
 import type { Topology } from '../topology';
 import { Ensemble, EnsembleStartError } from './ensemble';
+import { withFreePorts } from './free-ports';
 import { cpuSecondsOf, ownCpuSeconds } from './process-cpu';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
 import { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
-import { describeExit, finalSummary, formatRate, printHeader, type UpResult } from './up-report';
+import { describeExit, finalSummary, formatRate, formatSeconds, printHeader, type UpResult } from './up-report';
 
 export interface UpOptions {
   readonly topology: Topology;
@@ -33,6 +34,8 @@ export interface UpOptions {
   readonly maxRequests?: number;
   /** Total request rate, shared among the entry points in the proportions of their rps. */
   readonly totalRps?: number;
+  /** Deadline of each request (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   /** Every received span as a JSON line. */
   readonly jsonFile?: string;
   /** Also send every span to this OTLP/gRPC backend. */
@@ -41,12 +44,16 @@ export interface UpOptions {
   readonly treesPerSecond: number;
   /** Where the services' log files go; default a temporary folder, removed after a clean run. */
   readonly logDir?: string;
+  /** THESPIAN_SEED of every service. */
+  readonly seed?: number;
   /** The services' log level (default info). */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** The final summary as JSON, for scripts and the benchmark. */
   readonly summaryJsonFile?: string;
-  /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port; null: none. */
+  /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port (any free one with freePorts); null: none. */
   readonly queryPort?: number | null;
+  /** Every service on a port the system picks instead of its topology port. */
+  readonly freePorts?: boolean;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -56,8 +63,15 @@ export interface UpOptions {
 
 /** A trace is complete once its root has arrived and no span of it came for this long. */
 const TRACE_QUIET_MS = 1_000;
-/** After the traffic stops, requests in flight get this long to answer before they are cancelled. */
-const DRAIN_MS = 30_000;
+/** Each request's deadline unless --timeout says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Every request ends by its deadline, so waiting for those in flight takes at most that long;
+ * this much more covers the client's own timer being late on a busy machine.
+ */
+const DRAIN_MARGIN_MS = 2_000;
+/** Exit status after a second signal, as a shell reports a process ended by SIGINT. */
+const QUIT_NOW_EXIT_CODE = 130;
 /** Services get this long to drain and flush after SIGTERM before they are killed. */
 const SERVICE_STOP_MS = 15_000;
 const FORWARD_FLUSH_MS = 5_000;
@@ -75,7 +89,8 @@ const WATCH_INTERVAL_MS = 500;
  * orderly stop: stop sending → let requests in flight answer → SIGTERM the services (they drain
  * and flush) → wait for their last spans → final summary. Resolves to the exit code.
  */
-export async function runUp(options: UpOptions): Promise<number> {
+export async function runUp(given: UpOptions): Promise<number> {
+  const options = given.freePorts ? { ...given, topology: await withFreePorts(given.topology) } : given;
   const { topology, out } = options;
   const say = (line = '') => out.write(`${line}\n`);
   // Files first: a path that cannot be written is bad input, reported before anything starts.
@@ -87,7 +102,7 @@ export async function runUp(options: UpOptions): Promise<number> {
   const targets = trafficTargets(topology, options.totalRps);
   const serviceColours = new Map(topology.services.map((service, index) => [service.name, index]));
 
-  printHeader(options, targets, logDir, say);
+  printHeader(options, targets, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, logDir, say);
   const traceStore = new TraceStore(QUERY_MAX_SPANS);
   const logStore = new LogStore(QUERY_MAX_LINES);
   const query = await startQueryApi(options, traceStore, logStore, say);
@@ -115,40 +130,51 @@ export async function runUp(options: UpOptions): Promise<number> {
   });
   if (options.otlpUrl) forwarder = startOtlpForwarder(options.otlpUrl);
 
+  let pastDeadline = 0;
   const driver = new TrafficDriver({
     targets,
     maxRequests: options.maxRequests,
     durationMs: options.durationMs,
-    onOutcome: (outcome: RequestOutcome) => summary.record(outcome),
+    timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    onOutcome: (outcome: RequestOutcome) => {
+      summary.record(outcome);
+      if (outcome.pastDeadline) pastDeadline++;
+    },
   });
 
   // Signals are ours from here on, so even a Ctrl-C during start-up stops everything in order.
   let ensemble: Ensemble | undefined;
   let stoppedBy = 'the end of the run';
   let signals = 0;
-  let hurry: () => void = () => undefined;
-  const hurried = new Promise<void>((resolve) => (hurry = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
       stoppedBy = signal;
       driver.stop();
-    } else {
-      // A second Ctrl-C: do not wait any longer for anything.
-      ensemble?.killNow();
-      hurry();
+      return;
     }
+    // A second Ctrl-C: wait for nothing. The services get SIGKILL (here, or from the exit hook of
+    // an ensemble still starting), and what they had not yet flushed is lost, which is said.
+    ensemble?.killNow();
+    view?.stop();
+    options.err.write(
+      `\nthespian up: ${signal} again: services killed, stopped at once with ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight; ` +
+        `the final summary is not printed${options.logDir ? '' : ` and the logs stay in ${logDir}`}\n`,
+    );
+    process.exit(QUIT_NOW_EXIT_CODE);
   };
   const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signalNames) process.on(signal, onSignal);
 
   try {
-    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel });
+    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel, seed: options.seed });
   } catch (error) {
-    // The log folder stays: it holds the reason a service did not start.
     for (const signal of signalNames) process.off(signal, onSignal);
     driver.close();
     await Promise.all([receiver.close(), loki.close(), query?.close(), forwarder?.shutdown(0), closeStream(json)]);
+    // A service that did not start left the reason in its log, so the folder stays; a refusal
+    // before any service ran (a port in use) left nothing in it.
+    if (!options.logDir && !(error instanceof EnsembleStartError)) rmSync(logDir, { recursive: true, force: true });
     if (error instanceof EnsembleStartError) {
       options.err.write(`thespian up: ${error.message}\n`);
       return 1;
@@ -197,13 +223,15 @@ export async function runUp(options: UpOptions): Promise<number> {
   await driver.bounded;
   const elapsedMs = driver.elapsedMs;
   clearInterval(watcher);
-  view.println(`stopping (${stoppedBy}): waiting for ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight, then stopping the services…`);
-  const drained = await Promise.race([driver.drain(DRAIN_MS), hurried.then(() => false)]);
-  if (!drained) driver.cancelInFlight();
+  view.println(
+    `stopping (${stoppedBy}): waiting for ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight (each ends by its ${formatSeconds(driver.timeoutMs)} deadline), ` +
+      'then stopping the services… (Ctrl-C again to quit at once)',
+  );
+  // Cannot time out unless the client's deadline timers fail; then the services' stop ends those calls.
+  await driver.drain(driver.timeoutMs + DRAIN_MARGIN_MS);
   // Read before they exit: /proc forgets a process once it is reaped.
   const cpuByService = services.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
   const serviceCpu = sumDefined(cpuByService);
-  await Promise.race([services.stop(SERVICE_STOP_MS), hurried]);
   await services.stop(SERVICE_STOP_MS);
   // Each service exported its last spans before exiting, and the receiver took each export in
   // full before answering it: every span is here, so every open trace can be handed over now.
@@ -223,6 +251,8 @@ export async function runUp(options: UpOptions): Promise<number> {
       ok: summary.ok,
       failed: summary.failed,
       unanswered: driver.sent - summary.answered,
+      pastDeadline,
+      timeoutS: driver.timeoutMs / 1000,
       targetRps: driver.targetRate,
       achievedRps: elapsedMs > 0 ? driver.sent / (elapsedMs / 1000) : 0,
       failuresByCode: Object.fromEntries(summary.failuresByCode),
@@ -264,7 +294,7 @@ export async function runUp(options: UpOptions): Promise<number> {
   else result.logDir = logDir;
   for (const line of finalSummary(result, options)) say(line);
   if (options.summaryJsonFile) writeFileSync(options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
-  return signals > 1 || crashedService ? 1 : 0;
+  return crashedService ? 1 : 0;
 }
 
 /**
@@ -274,7 +304,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 async function startQueryApi(options: UpOptions, traces: TraceStore, logs: LogStore, say: (line?: string) => void): Promise<QueryApiServer | undefined> {
   if (options.queryPort === null) return undefined;
   const { topology } = options;
-  const port = options.queryPort ?? defaultQueryPort(topology.basePort, topology.services.map((service) => service.port));
+  const port = options.queryPort ?? (options.freePorts ? 0 : defaultQueryPort(topology.basePort, topology.services.map((service) => service.port)));
   try {
     const server = await QueryApiServer.start({ traces, logs, port });
     say(`query: ${server.url} (Tempo /api/traces/<id>, Loki /loki/api/v1/query_range) for \`thespian verify --embedded\``);

@@ -6,6 +6,7 @@ export const GRPC_METHOD_NAMES: readonly GrpcMethodName[] = ['A', 'B', 'C'];
 
 /** The header in which every Thespian answers with its trace id (initial metadata, and trailers on failure). */
 const TRACE_ID_HEADER = 'x-trace-id';
+const DEADLINE_SLACK_MS = 5;
 
 /** How one call ended: a gRPC status code (0 = OK), its message, and the trace id the server sent, if any. */
 export interface CallOutcome {
@@ -14,6 +15,8 @@ export interface CallOutcome {
   traceId: string | undefined;
   /** False when no response headers came back at all: the server was never reached. */
   answered: boolean;
+  /** DEADLINE_EXCEEDED because this call's own deadline passed (not a server's earlier verdict). */
+  pastDeadline?: boolean;
 }
 
 /**
@@ -74,19 +77,22 @@ export class DrivingClient {
     this.next[target] = index + 1 === channels.length ? 0 : index + 1;
     let traceId: string | undefined;
     let answered = false;
+    const deadline = Date.now() + this.timeoutMs;
     const call = channels[index]!.makeUnaryRequest(
       PATHS[method],
       serializeNothing,
       deserializeNothing,
       null,
       this.metadata,
-      { deadline: Date.now() + this.timeoutMs },
+      { deadline },
       (error: grpc.ServiceError | null) => {
         if (error === null) return done(token, { code: 0, details: '', traceId, answered: true });
         if (traceId === undefined) traceId = headerValue(error.metadata);
         // Trailers carrying anything but the status (our trace id) also mean the server answered.
         if (!answered && traceId !== undefined) answered = true;
-        done(token, { code: error.code, details: error.details, traceId, answered });
+        // grpc-js times the deadline with a timer, which can fire a millisecond before Date.now() agrees.
+        const pastDeadline = error.code === grpc.status.DEADLINE_EXCEEDED && Date.now() + DEADLINE_SLACK_MS >= deadline;
+        done(token, { code: error.code, details: error.details, traceId, answered, ...(pastDeadline ? { pastDeadline } : {}) });
       },
     );
     call.on('metadata', (headers: grpc.Metadata) => {

@@ -10,9 +10,10 @@ const predictors = new WeakMap<Topology, Predictor>();
  * How many spans one request to `service`/`method` produces when every step succeeds (each
  * call at its first attempt): the SERVER span of each instance reached, one span per step, and
  * the CLIENT span of each call. Undefined when it cannot be known: a call to an address outside
- * the topology, or a call cycle. A failed request stops early, so it has fewer spans; `thespian
- * up` compares only successful traces against this number. The count comes from the one
- * prediction of what a request does (predict/), which `thespian predict` and `verify` use too.
+ * the topology, or a call cycle. A retried call adds spans and a failed request stops early, so
+ * received traces are not checked against this number: `thespian up` and `verify` hold each one
+ * against the predicted span tree with verify's checkTrace, which reads the attempts the trace
+ * shows. The count comes from the same prediction (predict/).
  */
 export function expectedSpansOfSuccess(topology: Topology, service: string, method: GrpcMethod): number | undefined {
   let predictor = predictors.get(topology);

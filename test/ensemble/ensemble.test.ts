@@ -39,6 +39,7 @@ test('an ensemble runs each service as a process on its port, reporting to the e
     const driver = new TrafficDriver({
       targets: [{ service: 'slow', method: 'A', rps: 20, address: `127.0.0.1:${port}` }],
       durationMs: 1_000,
+      timeoutMs: 10_000,
       onOutcome: (outcome) => outcomes.push(outcome),
     });
     const sampler = setInterval(() => (mostInFlight = Math.max(mostInFlight, driver.inFlight)), 10);

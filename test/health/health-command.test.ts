@@ -63,11 +63,12 @@ test('a draining instance is not healthy while its last call finishes', async ()
   assert.equal(code, 0);
 });
 
-test('bad arguments exit 2 with the usage', async () => {
+test('bad arguments exit 2 with a pointer to --help', async () => {
   for (const args of [['--timeout', 'soon'], ['a:1', 'b:2'], ['host:notaport'], ['--bogus']]) {
     const result = await health(...args);
     assert.equal(result.code, 2, `thespian health ${args.join(' ')}: ${result.stderr}`);
-    assert.match(result.stderr, /Usage: thespian health/);
+    assert.match(result.stderr, /^see `thespian health --help`$/m);
+    assert.doesNotMatch(result.stderr, /Usage:/);
   }
 });
 

@@ -17,6 +17,8 @@ export interface InstanceOptions {
   behaviour?: unknown;
   /** Extra environment; PORT defaults to 0 (an ephemeral port read back from the log). */
   env?: Record<string, string>;
+  /** Start `thespian <cliArgs...>` (dist/cli/main.js) instead of dist/main.js, e.g. ['serve', '--port', '0']. */
+  cliArgs?: string[];
   /** How long to wait for "listening"; generous because CI machines are slow. */
   startTimeoutMs?: number;
 }
@@ -52,7 +54,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
   if (options.behaviour !== undefined && env.CONFIG_FILE === undefined && env.CONFIG_JSON === undefined) {
     env.CONFIG_JSON = JSON.stringify(options.behaviour);
   }
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, options.cliArgs ? [CLI, ...options.cliArgs] : [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   const logs: Record<string, unknown>[] = [];

@@ -38,16 +38,21 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   assert.match(badOptions.stderr, /--duration must be a positive number of seconds, like 30, 30s or 2m \(got "soon"\)/);
   assert.match(badOptions.stderr, /--rps must be a number > 0/);
   assert.match(badOptions.stderr, /--otlp must be an http:\/\/ address/);
-  assert.match(badOptions.stderr, /Usage: thespian up/);
+  assert.match(badOptions.stderr, /^see `thespian up --help`$/m);
+  assert.doesNotMatch(badOptions.stderr, /Usage:/, 'a pointer to the usage, not the whole of it');
 
   const unwritable = await runUp(['--json', '/nonexistent/spans.jsonl']);
   assert.equal(unwritable.code, 2);
   assert.match(unwritable.stderr, /^--json \/nonexistent\/spans\.jsonl: cannot write the file: ENOENT/);
 
+  const behaviourName = await runUp(['standalone']);
+  assert.equal(behaviourName.code, 2);
+  assert.match(behaviourName.stderr, /^thespian up: standalone is a bundled behaviour \(one instance\), not a topology: `thespian serve standalone` runs it \(bundled topologies: .*ecosystem.*\)$/m);
+
   const unknown = await runUp(['--bogus']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /--bogus/);
-  assert.doesNotMatch(missing.stderr + badOptions.stderr + unknown.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(unknown.stderr, 'thespian up: unknown option --bogus\nsee `thespian up --help`\n');
+  assert.doesNotMatch(missing.stderr + badOptions.stderr + behaviourName.stderr + unknown.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('a port already taken is named with its service before anything starts', async () => {

@@ -52,8 +52,14 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * Starts `thespian up` with `args`. Unless they choose otherwise (--query-port, --free-ports), the
+ * query API is turned off: its default port sits below the topology's base_port (7099 by default),
+ * a fixed port that a `thespian up` running on the same machine holds.
+ */
 export function startUp(args: string[]): UpProcess {
-  const child = spawn(process.execPath, [CLI, 'up', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const portChoice = args.some((arg) => /^--(query-port|free-ports)(=|$)/.test(arg)) ? [] : ['--query-port', '0'];
+  const child = spawn(process.execPath, [CLI, 'up', ...args, ...portChoice], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
