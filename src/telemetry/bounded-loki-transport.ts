@@ -75,8 +75,10 @@ export class BoundedLokiTransport extends LokiTransport {
 
   /** After stop(): one more push of whatever was logged since (the `stopped` line), within `deadlineMs`. */
   async sendRemaining(deadlineMs: number): Promise<void> {
+    // winston hands a line to its transports through a stream, not always in the same turn.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.linesInFlight > 0 || this.queuedLines() === 0) return;
-    await withDeadline(this.batcher().sendBatchToLoki(), Math.max(0, deadlineMs), undefined);
+    await withDeadline(this.lokiBatcher().sendBatchToLoki(), Math.max(0, deadlineMs), undefined);
   }
 
   /**
@@ -85,7 +87,7 @@ export class BoundedLokiTransport extends LokiTransport {
    * count is exactly the lines in that push.
    */
   private countEveryPush(): void {
-    const batcher = this.batcher();
+    const batcher = this.lokiBatcher();
     const send = batcher.sendBatchToLoki.bind(batcher);
     batcher.sendBatchToLoki = (logEntry) => {
       const lines = logEntry ? logEntry.entries.length : this.queuedLines();
@@ -109,11 +111,11 @@ export class BoundedLokiTransport extends LokiTransport {
 
   private queuedLines(): number {
     let count = 0;
-    for (const stream of this.batcher().batch.streams) count += stream.entries.length;
+    for (const stream of this.lokiBatcher().batch.streams) count += stream.entries.length;
     return count;
   }
 
-  private batcher(): Batcher {
+  private lokiBatcher(): Batcher {
     return (this as unknown as { batcher: Batcher }).batcher;
   }
 }

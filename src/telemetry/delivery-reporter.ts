@@ -1,3 +1,5 @@
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
+
 /** Where the reporter's lines go: the instance's logger, connected once it exists. */
 export interface DeliverySink {
   warn(message: string, fields: Record<string, unknown>): void;
@@ -113,7 +115,10 @@ export class DeliveryReporter {
   }
 
   private emit(level: 'warn' | 'info', message: string, fields: Record<string, unknown>): void {
-    if (this.sink) this.sink[level](message, fields);
+    // Outside any span: a batch's outcome is reported from whichever request's context its timer
+    // was started in, and the line is about the backend, not that request.
+    const sink = this.sink;
+    if (sink) context.with(ROOT_CONTEXT, () => sink[level](message, fields));
     else if (this.held.length < MAX_HELD_LINES) this.held.push({ level, message, fields });
   }
 }
