@@ -47,7 +47,12 @@ export class BoundedLokiTransport extends LokiTransport {
     private readonly maxPending: number,
   ) {
     super({ ...options, ...cappedResponseAgents({ maxResponseBytes: MAX_RESPONSE_BYTES, maxPushMs: MAX_PUSH_MS }) });
-    this.reporter = new DeliveryReporter({ delivery: 'Loki push', target: options.host, unit: 'log lines' });
+    this.reporter = new DeliveryReporter({
+      delivery: 'Loki push',
+      target: options.host,
+      unit: 'log lines',
+      queueFullHint: `at most ${maxPending} lines wait for Loki`,
+    });
     this.countEveryPush();
   }
 

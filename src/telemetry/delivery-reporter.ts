@@ -13,6 +13,8 @@ export interface DeliveryReporterOptions {
   readonly target: string;
   /** What one item is called in the lines: "spans", "log lines". */
   readonly unit: string;
+  /** What a user can do about a full queue, for the warning that says items are being dropped. */
+  readonly queueFullHint: string;
   /** While delivery keeps failing, at most one line per this interval. Default one minute. */
   readonly repeatEveryMs?: number;
   /** Injected in tests; Date.now otherwise. */
@@ -54,6 +56,10 @@ export class DeliveryReporter {
   private failingSince: number | undefined;
   private lastWarnedAt = 0;
   private lostSinceFailing = 0;
+
+  /** Queue-full drops while the backend answers: said at most once per interval too. */
+  private queueFullWarnedAt: number | undefined;
+  private queueFullSinceWarned = 0;
 
   constructor(private readonly options: DeliveryReporterOptions) {
     this.repeatEveryMs = options.repeatEveryMs ?? ONE_MINUTE_MS;
@@ -104,10 +110,28 @@ export class DeliveryReporter {
     });
   }
 
-  /** Items dropped before delivery was tried, because the queue was full. */
+  /**
+   * Items dropped before delivery was tried, because the queue was full. While delivery fails this
+   * is part of that story (and counted in its lines); otherwise the backend is answering but not
+   * keeping up, which is worth a warning of its own.
+   */
   droppedQueueFull(count: number): void {
     this.queueFull += count;
-    if (this.failingSince !== undefined) this.lostSinceFailing += count;
+    if (this.failingSince !== undefined) {
+      this.lostSinceFailing += count;
+      return;
+    }
+    this.queueFullSinceWarned += count;
+    const now = this.now();
+    if (this.queueFullWarnedAt !== undefined && now - this.queueFullWarnedAt < this.repeatEveryMs) return;
+    const { delivery, target, unit, queueFullHint } = this.options;
+    const since = this.queueFullWarnedAt === undefined ? '' : ` since ${new Date(this.queueFullWarnedAt).toISOString()}`;
+    this.emit('warn', `${delivery} to ${target} cannot keep up: ${this.queueFullSinceWarned} ${unit} dropped${since} because the queue is full; ${queueFullHint}`, {
+      endpoint: target,
+      [`${snake(unit)}_dropped`]: this.queueFullSinceWarned,
+    });
+    this.queueFullWarnedAt = now;
+    this.queueFullSinceWarned = 0;
   }
 
   counts(): DeliveryCounts {

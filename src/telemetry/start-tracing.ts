@@ -55,7 +55,12 @@ export function startTracing(settings: TracingSettings): Tracing {
   }
 
   const target = settings.tracesExporter === 'otlp' ? settings.otlpEndpoint : 'console';
-  const reporter = new DeliveryReporter({ delivery: 'span export', target, unit: 'spans' });
+  const reporter = new DeliveryReporter({
+    delivery: 'span export',
+    target,
+    unit: 'spans',
+    queueFullHint: `raise OTEL_BSP_MAX_QUEUE_SIZE (now ${settings.spanBatching.maxQueueSize}) and OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
+  });
   const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint }) : new ConsoleSpanExporter();
   const exporter = new ReportingSpanExporter(inner, reporter);
   const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;

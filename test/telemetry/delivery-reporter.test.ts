@@ -6,7 +6,7 @@ import { DeliveryReporter } from '../../src/telemetry/delivery-reporter';
 function harness(repeatEveryMs?: number) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
-  const reporter = new DeliveryReporter({ delivery: 'span export', target: 'http://tempo:4317', unit: 'spans', now: () => now, repeatEveryMs });
+  const reporter = new DeliveryReporter({ delivery: 'span export', target: 'http://tempo:4317', unit: 'spans', queueFullHint: 'raise the queue size', now: () => now, repeatEveryMs });
   const sink = {
     warn: (message: string, fields: Record<string, unknown>) => lines.push({ level: 'warn', message, fields }),
     info: (message: string, fields: Record<string, unknown>) => lines.push({ level: 'info', message, fields }),
@@ -78,4 +78,22 @@ test('a long or multi-line error (a backend answering an HTML page) is cut to on
   reporter.failedBatch(1, new Error(`Server returned HTTP 502: <html>\n${'x'.repeat(5_000)}</html>`));
   assert.ok(String(lines[0].fields.error).length <= 301, 'error capped');
   assert.doesNotMatch(lines[0].message, /\n/);
+});
+
+test('spans dropped for a full queue while the backend answers: a warning, then at most one a minute', () => {
+  const { reporter, sink, lines, advance } = harness();
+  reporter.connect(sink);
+  reporter.droppedQueueFull(1);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0].message, /span export to http:\/\/tempo:4317 cannot keep up: 1 spans dropped because the queue is full; raise the queue size/);
+  for (let i = 0; i < 30; i++) {
+    advance(1_000);
+    reporter.droppedQueueFull(10);
+  }
+  assert.equal(lines.length, 1, 'quiet for a minute');
+  advance(30_000);
+  reporter.droppedQueueFull(5);
+  assert.equal(lines.length, 2);
+  assert.match(lines[1].message, /cannot keep up: 305 spans dropped since 2026-01-01T00:00:00\.000Z because the queue is full/);
+  assert.deepEqual(reporter.counts(), { delivered: 0, failed: 0, queueFull: 306 });
 });

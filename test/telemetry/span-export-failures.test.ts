@@ -130,5 +130,7 @@ test('the stopped line counts spans dropped for a full queue and spans cut when 
   assert.equal(stopped.spans_dropped_queue_full, 30, 'spans dropped for a full queue');
   assert.equal(stopped.spans_dropped_at_shutdown, 60, 'spans cut at the flush deadline');
   assert.equal(accountedSpans(stopped), 30 * SPANS_PER_CALL);
+  const queueFull = instance.logs.filter((line) => line.level === 'warn' && / cannot keep up: \d+ spans dropped because the queue is full; raise OTEL_BSP_MAX_QUEUE_SIZE \(now 30\)/.test(String(line.message)));
+  assert.equal(queueFull.length, 1, 'one warning that spans are dropped for a full queue');
   await hole.close();
 });
