@@ -165,3 +165,27 @@ test('with a healthy Loki, the stopped line says every line was sent', async () 
   assert.equal(instance.logs.filter((line) => line.level === 'warn').length, 0, 'no warnings');
   await loki.close();
 });
+
+test('lines beyond the cap while Loki refuses are dropped, counted as queue full, and every line is accounted for', async () => {
+  const loki = await LokiPushReceiver.start({ failWithStatus: 500 });
+  // 101 lines a call (the Function and its 100 Sleeps each log their start): 120 calls fill the
+  // 10,000-line queue while winston-loki waits out its minute after the first refused push.
+  const sleeps = Array.from({ length: 100 }, (_, i) => step(sleep(`nap ${i}`, 0)));
+  const instance = await startInstance({ env: { LOKI_ADDRESS: loki.endpoint }, behaviour: methodA('work', ...sleeps) });
+  await instance.waitForLines(lokiWarning(loki.endpoint), 1, 5_000).catch(() => undefined);
+  for (let round = 0; round < 12; round++) {
+    const results = await Promise.all(Array.from({ length: 10 }, () => callMethod(instance.address, 'A', { deadlineMs: 10_000 })));
+    assert.deepEqual([...new Set(results.map((r) => r.code))], [0]);
+  }
+  const { code } = await instance.stop();
+  assert.equal(code, 0);
+  const stoppedAt = instance.logs.findIndex((line) => line.message === 'stopped');
+  const stopped = instance.logs[stoppedAt];
+  assert.ok(Number(stopped.loki_lines_dropped_queue_full) > 0, `lines dropped for a full queue are counted: ${JSON.stringify(stopped)}`);
+  const accounted = ['loki_lines_sent', 'loki_lines_dropped_queue_full', 'loki_lines_dropped_push_failed', 'loki_lines_dropped_at_shutdown'].reduce(
+    (sum, field) => sum + Number(stopped[field]),
+    0,
+  );
+  assert.equal(accounted, stoppedAt, 'every line logged before "stopped" is sent or counted as dropped');
+  await loki.close();
+});
