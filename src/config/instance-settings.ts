@@ -78,9 +78,9 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const spanBatching = readSpanBatching(env, otelWarnings);
   const defaultPropagators = checkPropagators(env, otelWarnings);
   checkSampler(env, otelWarnings);
-  for (const name of ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT']) {
-    readStandardNumber(env, name, 10_000, 1, otelWarnings);
-  }
+  // Checked only to warn: the exporter reads these itself and falls back the same way.
+  const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
+  readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
   let behaviour: Behaviour | undefined;
   try {
