@@ -2,7 +2,6 @@ import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { InstanceSettings } from '../config/instance-settings';
 import { BoundedLokiTransport } from './bounded-loki-transport';
-import type { DeliveryReporter } from './delivery-reporter';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
 const MAX_PENDING_LOKI_LINES = 10_000;
@@ -79,7 +78,6 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
   const stdout = new winston.transports.Console();
   const transports: winston.transport[] = [stdout];
   let loki: BoundedLokiTransport | undefined;
-  let lokiReporter: DeliveryReporter | undefined;
   if (settings.lokiAddress) {
     loki = new BoundedLokiTransport(
       {
@@ -94,12 +92,12 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
         gracefulShutdown: false,
         // A batch Loki refused is dropped, not retried forever in memory.
         clearOnError: true,
+        // Each push's outcome is reported by the transport itself (a DeliveryReporter).
         onConnectionError: () => undefined,
       },
       MAX_PENDING_LOKI_LINES,
     );
     transports.push(loki);
-    lokiReporter = loki.reporter;
   }
   const logger = winston.createLogger({
     level: settings.logLevel,
@@ -138,6 +136,6 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
   };
   // Loki's own failures are said in the log, which also goes to stdout: that is where a user looks
   // when Loki shows nothing.
-  lokiReporter?.connect(instanceLogger);
+  loki?.reporter.connect(instanceLogger);
   return instanceLogger;
 }
