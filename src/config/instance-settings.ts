@@ -118,11 +118,18 @@ const SPAN_BATCHING_DEFAULTS: SpanBatchingSettings = { maxQueueSize: 2048, maxEx
  */
 function readSpanBatching(env: Env, warnings: string[]): SpanBatchingSettings {
   const maxQueueSize = readStandardNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', SPAN_BATCHING_DEFAULTS.maxQueueSize, 1, warnings);
+  const warningsBefore = warnings.length;
   let maxExportBatchSize = readStandardNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', SPAN_BATCHING_DEFAULTS.maxExportBatchSize, 1, warnings);
+  const batchSizeGiven = Boolean(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim()) && warnings.length === warningsBefore;
   if (maxExportBatchSize > maxQueueSize) {
     // A batch cannot be larger than the queue it is taken from; the SDK clamps it the same way.
-    const given = env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? JSON.stringify(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) : `the default ${maxExportBatchSize}`;
-    warnings.push(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize}) (got ${given}); using ${maxQueueSize}`);
+    // Only a valid size the user gave is worth a warning (an invalid one has had its own): a small
+    // queue with the default batch size is a fine setting.
+    if (batchSizeGiven) {
+      warnings.push(
+        `OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize}) (got ${JSON.stringify(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE)}); using ${maxQueueSize}`,
+      );
+    }
     maxExportBatchSize = maxQueueSize;
   }
   return {

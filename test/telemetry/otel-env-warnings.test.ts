@@ -65,6 +65,9 @@ test('invalid standard OTEL_* values are each named in one warning at start, and
 });
 
 test('valid OTEL_* values give no warning', async () => {
+  const small = await startInstance({ env: { OTEL_BSP_MAX_QUEUE_SIZE: '30' }, behaviour: methodA('serve', step(sleep('work', 1))) });
+  assert.deepEqual(startupWarnings(small), [], 'a queue smaller than the default batch size is fine (the batch follows it)');
+  await small.stop();
   const instance = await startInstance({
     env: {
       OTEL_BSP_MAX_QUEUE_SIZE: '4096',
