@@ -77,13 +77,14 @@ export class DeliveryReporter {
     if (this.failingSince === undefined) return;
     const { delivery, target, unit } = this.options;
     const failedForMs = this.now() - this.failingSince;
-    this.emit('info', `${delivery} to ${target} recovered after ${formatDuration(failedForMs)}; ${this.lostSinceFailing} ${unit} were dropped while it failed`, {
-      endpoint: target,
-      failed_for_ms: failedForMs,
-      [`${snake(unit)}_dropped`]: this.lostSinceFailing,
-    });
+    const dropped = this.lostSinceFailing;
     this.failingSince = undefined;
     this.lostSinceFailing = 0;
+    this.emit('info', `${delivery} to ${target} recovered after ${formatDuration(failedForMs)}; ${dropped} ${unit} were dropped while it failed`, {
+      endpoint: target,
+      failed_for_ms: failedForMs,
+      [`${snake(unit)}_dropped`]: dropped,
+    });
   }
 
   /** A batch of `count` items was lost: the backend refused it, was unreachable or too slow. */
@@ -126,12 +127,14 @@ export class DeliveryReporter {
     if (this.queueFullWarnedAt !== undefined && now - this.queueFullWarnedAt < this.repeatEveryMs) return;
     const { delivery, target, unit, queueFullHint } = this.options;
     const since = this.queueFullWarnedAt === undefined ? '' : ` since ${new Date(this.queueFullWarnedAt).toISOString()}`;
-    this.emit('warn', `${delivery} to ${target} cannot keep up: ${this.queueFullSinceWarned} ${unit} dropped${since} because the queue is full; ${queueFullHint}`, {
-      endpoint: target,
-      [`${snake(unit)}_dropped`]: this.queueFullSinceWarned,
-    });
+    const dropped = this.queueFullSinceWarned;
+    // State first: the warning itself goes to Loki's full queue and comes straight back here.
     this.queueFullWarnedAt = now;
     this.queueFullSinceWarned = 0;
+    this.emit('warn', `${delivery} to ${target} cannot keep up: ${dropped} ${unit} dropped${since} because the queue is full; ${queueFullHint}`, {
+      endpoint: target,
+      [`${snake(unit)}_dropped`]: dropped,
+    });
   }
 
   counts(): DeliveryCounts {

@@ -97,3 +97,23 @@ test('spans dropped for a full queue while the backend answers: a warning, then 
   assert.match(lines[1].message, /cannot keep up: 305 spans dropped since 2026-01-01T00:00:00\.000Z because the queue is full/);
   assert.deepEqual(reporter.counts(), { delivered: 0, failed: 0, queueFull: 306 });
 });
+
+test('a warning that itself lands in the full queue (Loki logging about Loki) does not loop', () => {
+  const { reporter, lines } = harness();
+  reporter.connect({
+    warn: (message, fields) => {
+      lines.push({ level: 'warn', message, fields });
+      reporter.droppedQueueFull(1); // the warning line found the queue full too
+    },
+    info: (message, fields) => {
+      lines.push({ level: 'info', message, fields });
+      reporter.droppedQueueFull(1);
+    },
+  });
+  reporter.droppedQueueFull(1);
+  assert.equal(lines.length, 1);
+  reporter.failedBatch(1, new Error('500'));
+  reporter.succeeded(1);
+  assert.equal(lines.length, 3);
+  assert.equal(reporter.counts().queueFull, 4);
+});
