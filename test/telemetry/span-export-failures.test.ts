@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { OtlpTraceReceiver } from '../../src/collector';
+import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, startInstance, type InstanceProcess } from '../support/instance-process';
 import { freePort } from '../support/free-port';
 import { methodA, sleep, step } from '../support/behaviours';
@@ -105,6 +105,18 @@ test('a black-holed trace endpoint (accepts, never answers) gets a warning; call
   assert.equal(code, 0);
   assert.equal(accountedSpans(stoppedLine(instance)), 10 * SPANS_PER_CALL, 'every span is exported or counted as dropped');
   await hole.close();
+});
+
+test('a wrong trace endpoint (an HTTP/1 server: Loki\'s port, say) gets a warning; calls still answer', async () => {
+  const loki = await LokiPushReceiver.start();
+  const instance = await startInstance({ env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: loki.endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '3000' }, behaviour });
+  await call(instance, 5);
+  const [warning] = await instance.waitForLines(exportWarning(loki.endpoint), 1, 15_000);
+  assert.ok(String(warning.error).length > 0, 'the error is named');
+  await call(instance, 5);
+  const { code } = await instance.stop();
+  assert.equal(code, 0);
+  await loki.close();
 });
 
 test('the stopped line counts spans dropped for a full queue and spans cut when the flush deadline passed', async () => {
