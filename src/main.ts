@@ -20,6 +20,9 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
 
   const tracing = startTracing(settings);
   const logger = createLogger(settings);
+  // Tracing started first (see above), so it learns only now where to say that export fails.
+  tracing.connectLog(logger);
+  for (const warning of settings.otelWarnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (bug)', { reason: String(reason) }));
 
   // Required here, not imported above: see the comment at the top of this file.

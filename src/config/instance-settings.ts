@@ -25,6 +25,22 @@ export interface InstanceSettings {
   readonly seed?: number;
   /** THESPIAN_TIMER_PRIORITY: whether the thread that times sleeps asks for real-time priority. */
   readonly timerPriority: TimerPriority;
+  /** OTEL_BSP_*, checked: an invalid value is replaced by the SDK's default (and warned about). */
+  readonly spanBatching: SpanBatchingSettings;
+  /** OTEL_PROPAGATORS named no propagator the SDK knows: use the default ones, not none. */
+  readonly defaultPropagators: boolean;
+  /**
+   * Standard OTEL_* variables with invalid values, one line each. The OpenTelemetry spec says to
+   * warn and carry on with the default, so these are logged at start, not refused.
+   */
+  readonly otelWarnings: readonly string[];
+}
+
+export interface SpanBatchingSettings {
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+  readonly scheduledDelayMs: number;
+  readonly exportTimeoutMs: number;
 }
 
 export const DEFAULT_PORT = 6379;
@@ -58,6 +74,14 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const tracesOff = endpointValue !== undefined && endpointValue.trim() === '';
   const otlpEndpoint = tracesOff ? '' : (readUrl(env, endpointVariable, fail) ?? DEFAULT_OTLP_ENDPOINT);
 
+  const otelWarnings: string[] = [];
+  const spanBatching = readSpanBatching(env, otelWarnings);
+  const defaultPropagators = checkPropagators(env, otelWarnings);
+  checkSampler(env, otelWarnings);
+  // Checked only to warn: the exporter reads these itself and falls back the same way.
+  const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
+  readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
+
   let behaviour: Behaviour | undefined;
   try {
     behaviour = parseBehaviourText(selectBehaviourText(env));
@@ -79,7 +103,90 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     shutdownGraceMs: shutdownGraceMs!,
     seed,
     timerPriority: timerPriority!,
+    spanBatching,
+    defaultPropagators,
+    otelWarnings: Object.freeze(otelWarnings),
   });
+}
+
+/** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */
+const SPAN_BATCHING_DEFAULTS: SpanBatchingSettings = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000, exportTimeoutMs: 30_000 };
+
+/**
+ * Left to itself the SDK takes any number (1.5, 1e9) and falls back without a word on the rest;
+ * here each value must be a whole number, and an invalid one is named and replaced by the default.
+ */
+function readSpanBatching(env: Env, warnings: string[]): SpanBatchingSettings {
+  const maxQueueSize = readStandardNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', SPAN_BATCHING_DEFAULTS.maxQueueSize, 1, warnings);
+  const warningsBefore = warnings.length;
+  let maxExportBatchSize = readStandardNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', SPAN_BATCHING_DEFAULTS.maxExportBatchSize, 1, warnings);
+  const batchSizeGiven = Boolean(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim()) && warnings.length === warningsBefore;
+  if (maxExportBatchSize > maxQueueSize) {
+    // A batch cannot be larger than the queue it is taken from; the SDK clamps it the same way.
+    // Only a valid size the user gave is worth a warning (an invalid one has had its own): a small
+    // queue with the default batch size is a fine setting.
+    if (batchSizeGiven) {
+      warnings.push(
+        `OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize}) (got ${JSON.stringify(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE)}); using ${maxQueueSize}`,
+      );
+    }
+    maxExportBatchSize = maxQueueSize;
+  }
+  return {
+    maxQueueSize,
+    maxExportBatchSize,
+    scheduledDelayMs: readStandardNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', SPAN_BATCHING_DEFAULTS.scheduledDelayMs, 0, warnings),
+    exportTimeoutMs: readStandardNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', SPAN_BATCHING_DEFAULTS.exportTimeoutMs, 1, warnings),
+  };
+}
+
+/** A whole number of at least `min`; anything else is warned about and the default used. */
+function readStandardNumber(env: Env, name: string, fallback: number, min: number, warnings: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (/^\d+$/.test(raw.trim()) && value >= min && Number.isSafeInteger(value)) return value;
+  warnings.push(`${name}: must be a whole number of at least ${min} (got ${JSON.stringify(raw)}); using the default ${fallback}`);
+  return fallback;
+}
+
+const KNOWN_PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'];
+
+/** Warns about each unknown name; true when none is left, so the SDK's "no propagator" must be overridden. */
+function checkPropagators(env: Env, warnings: string[]): boolean {
+  const names = (env.OTEL_PROPAGATORS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0) return false;
+  const unknown = names.filter((name) => !KNOWN_PROPAGATORS.includes(name));
+  if (unknown.length === 0) return false;
+  const noneLeft = unknown.length === names.length;
+  for (const name of unknown) {
+    warnings.push(
+      `OTEL_PROPAGATORS: unknown propagator ${JSON.stringify(name)} (known: ${KNOWN_PROPAGATORS.join(', ')}); ` +
+        (noneLeft ? 'using the default tracecontext,baggage' : 'ignoring it'),
+    );
+  }
+  return noneLeft;
+}
+
+const KNOWN_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+
+/**
+ * The SDK reads these itself and already falls back to the defaults (parentbased_always_on, a ratio
+ * of 1), but only says so through its diagnostic logger, which is off.
+ */
+function checkSampler(env: Env, warnings: string[]): void {
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (sampler && !KNOWN_SAMPLERS.includes(env.OTEL_TRACES_SAMPLER!)) {
+    warnings.push(`OTEL_TRACES_SAMPLER: unknown sampler ${JSON.stringify(env.OTEL_TRACES_SAMPLER)} (known: ${KNOWN_SAMPLERS.join(', ')}); using the default parentbased_always_on`);
+    return;
+  }
+  if (sampler !== 'traceidratio' && sampler !== 'parentbased_traceidratio') return;
+  const raw = env.OTEL_TRACES_SAMPLER_ARG;
+  if (raw === undefined || raw.trim() === '') return;
+  const ratio = Number(raw);
+  if (Number.isNaN(ratio) || ratio < 0 || ratio > 1) {
+    warnings.push(`OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1 for ${sampler} (got ${JSON.stringify(raw)}); using the default 1`);
+  }
 }
 
 function selectBehaviourText(env: Env): BehaviourText {

@@ -33,8 +33,7 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
       await drain(parts.server, parts.graceMs, parts.logger);
       parts.closeClients();
       await parts.tracing.shutdown(SPAN_FLUSH_DEADLINE_MS);
-      parts.logger.info('stopped');
-      await parts.logger.flush(LOG_FLUSH_DEADLINE_MS);
+      await parts.logger.stop(LOG_FLUSH_DEADLINE_MS, parts.tracing.deliveryFields()); // logs 'stopped' with what was delivered and lost
     })();
     return stopping;
   };

@@ -1,4 +1,7 @@
 import LokiTransport from 'winston-loki';
+import { cappedResponseAgents } from './capped-response-agent';
+import { DeliveryReporter } from './delivery-reporter';
+import { withDeadline } from './with-deadline';
 
 type LokiOptions = ConstructorParameters<typeof LokiTransport>[0];
 
@@ -6,38 +9,118 @@ interface PendingBatch {
   streams: { entries: unknown[] }[];
 }
 
+interface Batcher {
+  batch: PendingBatch;
+  sendBatchToLoki(logEntry?: { entries: unknown[] }): Promise<void>;
+}
+
+/** Loki's answer to a push is a status and at most an error message: a few KB is plenty. */
+const MAX_RESPONSE_BYTES = 16 * 1024;
+/** One push, from connecting to the end of the answer; winston-loki's own `timeout` is only an idle one. */
+const MAX_PUSH_MS = 3_000;
+
+export interface LokiDeliveryCounts {
+  readonly sent: number;
+  readonly queueFull: number;
+  /** Loki refused the push (4xx/5xx), could not be reached, or did not answer in time. */
+  readonly pushFailed: number;
+  /** Still queued or on the way when the shutdown's deadline passed. */
+  readonly notDeliveredAtShutdown: number;
+}
+
 /**
- * winston-loki's batch has no size limit, and while Loki is down it waits 60 s between tries,
- * so a busy instance would grow without bound. This transport drops new lines once `maxPending`
- * are waiting, counts them, and reports the loss in the next line that gets through.
+ * winston-loki with three things it lacks:
+ * - a cap on the lines waiting: its batch has no size limit, and while Loki is down it waits 60 s
+ *   between tries, so a busy instance would grow without bound. New lines beyond `maxPending` are
+ *   dropped and counted;
+ * - a cap on Loki's answer and on the time one push may take (see capped-response-agent.ts);
+ * - delivery reporting: every push's outcome goes to a DeliveryReporter, which warns when pushes
+ *   start failing and says when they recover, and counts for the `stopped` line.
  */
 export class BoundedLokiTransport extends LokiTransport {
-  private dropped = 0;
+  readonly reporter: DeliveryReporter;
+  private linesInFlight = 0;
+  private stopping = false;
 
   constructor(
     options: LokiOptions,
     private readonly maxPending: number,
   ) {
-    super(options);
+    super({ ...options, ...cappedResponseAgents({ maxResponseBytes: MAX_RESPONSE_BYTES, maxPushMs: MAX_PUSH_MS }) });
+    this.reporter = new DeliveryReporter({
+      delivery: 'Loki push',
+      target: options.host,
+      unit: 'log lines',
+      queueFullHint: `at most ${maxPending} lines wait for Loki`,
+    });
+    this.countEveryPush();
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
-    if (this.pendingLines() >= this.maxPending) {
-      this.dropped++;
+    if (this.queuedLines() >= this.maxPending) {
+      this.reporter.droppedQueueFull(1);
       callback();
       return;
-    }
-    if (this.dropped > 0) {
-      info.loki_lines_dropped = this.dropped;
-      this.dropped = 0;
     }
     super.log!(info, callback);
   }
 
-  private pendingLines(): number {
-    const batch = (this as unknown as { batcher: { batch: PendingBatch } }).batcher.batch;
+  /**
+   * Stops the push loop and sends what is queued; waits at most `deadlineMs`. Then says what is
+   * still undelivered. Lines logged afterwards can still be sent with `sendRemaining`.
+   */
+  async stop(deadlineMs: number): Promise<LokiDeliveryCounts> {
+    if (!this.stopping) {
+      this.stopping = true;
+      await withDeadline(Promise.resolve(this.close()), deadlineMs, undefined);
+    }
+    const { delivered, failed, queueFull } = this.reporter.counts();
+    return { sent: delivered, pushFailed: failed, queueFull, notDeliveredAtShutdown: this.queuedLines() + this.linesInFlight };
+  }
+
+  /** After stop(): one more push of whatever was logged since (the `stopped` line), within `deadlineMs`. */
+  async sendRemaining(deadlineMs: number): Promise<void> {
+    // winston hands a line to its transports through a stream, not always in the same turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.linesInFlight > 0 || this.queuedLines() === 0) return;
+    await withDeadline(this.lokiBatcher().sendBatchToLoki(), Math.max(0, deadlineMs), undefined);
+  }
+
+  /**
+   * Wraps the batcher's send so each push's outcome is known with its line count. The batch is
+   * counted just before the original takes it (synchronously, at the start of its send), so the
+   * count is exactly the lines in that push.
+   */
+  private countEveryPush(): void {
+    const batcher = this.lokiBatcher();
+    const send = batcher.sendBatchToLoki.bind(batcher);
+    batcher.sendBatchToLoki = (logEntry) => {
+      const lines = logEntry ? logEntry.entries.length : this.queuedLines();
+      const sending = send(logEntry);
+      if (lines > 0) {
+        this.linesInFlight += lines;
+        sending.then(
+          () => {
+            this.linesInFlight -= lines;
+            this.reporter.succeeded(lines);
+          },
+          (error: unknown) => {
+            this.linesInFlight -= lines;
+            this.reporter.failedBatch(lines, error);
+          },
+        );
+      }
+      return sending;
+    };
+  }
+
+  private queuedLines(): number {
     let count = 0;
-    for (const stream of batch.streams) count += stream.entries.length;
+    for (const stream of this.lokiBatcher().batch.streams) count += stream.entries.length;
     return count;
+  }
+
+  private lokiBatcher(): Batcher {
+    return (this as unknown as { batcher: Batcher }).batcher;
   }
 }

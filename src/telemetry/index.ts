@@ -1,6 +1,8 @@
 /**
  * telemetry/ — the OpenTelemetry SDK (spans to OTLP/gRPC) and the logger (stdout JSON and Loki).
  * Started first, before anything loads @grpc/grpc-js; never imports grpc-js itself.
+ * Says what it could not deliver: one DeliveryReporter per backend warns when delivery starts
+ * failing, at most once a minute while it fails, once when it recovers, and counts for `stopped`.
  */
 export { startTracing, type Tracing } from './start-tracing';
 export { createLogger, type Logger } from './logger';

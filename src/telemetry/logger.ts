@@ -2,7 +2,6 @@ import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { InstanceSettings } from '../config/instance-settings';
 import { BoundedLokiTransport } from './bounded-loki-transport';
-import { withDeadline } from './with-deadline';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
 const MAX_PENDING_LOKI_LINES = 10_000;
@@ -14,6 +13,12 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   /** Sends what is still queued for Loki; waits at most `deadlineMs`. */
   flush(deadlineMs: number): Promise<void>;
+  /**
+   * The last thing an instance logs: flushes Loki (at most `deadlineMs` in all), then writes the
+   * `stopped` line with `fields` (the span counts) and what became of the lines meant for Loki,
+   * and tries to get that line to Loki too in the time left.
+   */
+  stop(deadlineMs: number, fields: Record<string, unknown>): Promise<void>;
 }
 
 /** Adds the active span's ids, so every line can be joined with its trace. */
@@ -87,6 +92,7 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
         gracefulShutdown: false,
         // A batch Loki refused is dropped, not retried forever in memory.
         clearOnError: true,
+        // Each push's outcome is reported by the transport itself (a DeliveryReporter).
         onConnectionError: () => undefined,
       },
       MAX_PENDING_LOKI_LINES,
@@ -105,13 +111,31 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
     if (logger.transports.includes(stdout)) logger.remove(stdout);
   });
   const batchWrites = batchWritesPerTurn(process.stdout);
-  return {
+  const instanceLogger: Logger = {
     info: (message, fields) => (batchWrites(), logger.info(message, fields)),
     warn: (message, fields) => (batchWrites(), logger.warn(message, fields)),
     error: (message, fields) => (batchWrites(), logger.error(message, fields)),
     debug: (message, fields) => (batchWrites(), logger.debug(message, fields)),
     async flush(deadlineMs) {
-      if (loki) await withDeadline(Promise.resolve(loki.close()), deadlineMs, undefined);
+      if (loki) await loki.stop(deadlineMs);
+    },
+    async stop(deadlineMs, fields) {
+      const started = Date.now();
+      const lokiFields: Record<string, number> = {};
+      if (loki) {
+        const counts = await loki.stop(deadlineMs);
+        lokiFields.loki_lines_sent = counts.sent;
+        lokiFields.loki_lines_dropped_queue_full = counts.queueFull;
+        lokiFields.loki_lines_dropped_push_failed = counts.pushFailed;
+        lokiFields.loki_lines_dropped_at_shutdown = counts.notDeliveredAtShutdown;
+      }
+      batchWrites();
+      logger.info('stopped', { ...fields, ...lokiFields });
+      if (loki) await loki.sendRemaining(deadlineMs - (Date.now() - started));
     },
   };
+  // Loki's own failures are said in the log, which also goes to stdout: that is where a user looks
+  // when Loki shows nothing.
+  loki?.reporter.connect(instanceLogger);
+  return instanceLogger;
 }

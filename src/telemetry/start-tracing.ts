@@ -1,39 +1,94 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { ConsoleSpanExporter, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { InstanceSettings } from '../config/instance-settings';
+import { CountingSpanProcessor } from './counting-span-processor';
+import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
+import { queueFullMeterProvider } from './queue-full-meter';
+import { ReportingSpanExporter } from './reporting-span-exporter';
 import { withDeadline } from './with-deadline';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
   shutdown(deadlineMs: number): Promise<void>;
+  /** Where export failures and recoveries are said; the logger, once it exists. */
+  connectLog(sink: DeliverySink): void;
+  /** What became of the spans, for the `stopped` line; empty when spans are not exported. */
+  deliveryFields(): Record<string, number>;
 }
+
+type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'defaultPropagators'>;
 
 /**
  * Starts the OpenTelemetry SDK with gRPC instrumentation. Must run before any of our modules
  * require @grpc/grpc-js, so the instrumentation's require hook wraps the server and clients
  * they create (it creates SERVER/CLIENT spans and carries traceparent across instances).
  *
- * Spans go through a BatchSpanProcessor built by the SDK, which honours OTEL_BSP_* settings.
+ * We build the BatchSpanProcessor ourselves (the SDK would build it from OTEL_BSP_*): its settings
+ * come checked from config/, where a bad value is warned about and replaced by the default, and it
+ * gets a reporting exporter and a queue-full counter, so no lost span goes unsaid.
  * Metrics and OTLP logs are off: Thespian's logs go to stdout and Loki (see logger.ts).
  */
-export function startTracing(settings: InstanceSettings): Tracing {
+export function startTracing(settings: TracingSettings): Tracing {
   const base = {
     serviceName: settings.serviceName,
     instrumentations: [new GrpcInstrumentation()],
     metricReaders: [],
     logRecordProcessors: [],
+    // OTEL_PROPAGATORS naming only unknown propagators would leave the SDK with none at all, and
+    // traces would stop at each hop; the spec says to use the default instead.
+    ...(settings.defaultPropagators
+      ? { textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) }
+      : {}),
   };
-  const sdk =
-    settings.tracesExporter === 'otlp'
-      ? new NodeSDK({ ...base, traceExporter: new OTLPTraceExporter({ url: settings.otlpEndpoint }) })
-      : settings.tracesExporter === 'console'
-        ? new NodeSDK({ ...base, traceExporter: new ConsoleSpanExporter() })
-        : // Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported.
-          new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
+  if (settings.tracesExporter === 'none') {
+    // Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported.
+    const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
+    sdk.start();
+    return {
+      shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
+      connectLog: () => undefined,
+      deliveryFields: () => ({}),
+    };
+  }
+
+  const target = settings.tracesExporter === 'otlp' ? settings.otlpEndpoint : 'console';
+  const reporter = new DeliveryReporter({
+    delivery: 'span export',
+    target,
+    unit: 'spans',
+    queueFullHint: `raise OTEL_BSP_MAX_QUEUE_SIZE (now ${settings.spanBatching.maxQueueSize}) and OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
+  });
+  const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint }) : new ConsoleSpanExporter();
+  const exporter = new ReportingSpanExporter(inner, reporter);
+  const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
+  const processor = new CountingSpanProcessor(
+    new BatchSpanProcessor({
+      exporter,
+      maxQueueSize,
+      maxExportBatchSize,
+      scheduledDelayMillis: scheduledDelayMs,
+      exportTimeoutMillis: exportTimeoutMs,
+      selfObsMeterProvider: queueFullMeterProvider((count) => reporter.droppedQueueFull(count)),
+    }),
+  );
+  const sdk = new NodeSDK({ ...base, spanProcessors: [processor] });
   sdk.start();
+
   return {
     shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
+    connectLog: (sink) => reporter.connect(sink),
+    deliveryFields() {
+      const { delivered, failed, queueFull } = reporter.counts();
+      return {
+        spans_exported: delivered,
+        spans_dropped_queue_full: queueFull,
+        spans_dropped_export_failed: failed,
+        // Ended but never exported, failed or dropped: still queued or on the way at the deadline.
+        spans_dropped_at_shutdown: Math.max(0, processor.endedSpans() - delivered - failed - queueFull),
+      };
+    },
   };
 }
