@@ -7,6 +7,7 @@ import { createPerformer, prepareSystemClock, seededRandom, systemRandom } from 
 import type { Logger, Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
+import { InFlightCalls } from './in-flight-calls';
 import { loadProtocol, THESPIAN_SERVICE_NAME } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
@@ -42,14 +43,15 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   });
 
   const server = new grpc.Server();
-  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops }));
+  const inFlight = new InFlightCalls();
+  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
   new ReflectionService(definition).addToServer(server);
 
   const port = await bind(server, settings.port);
-  const stop = installGracefulShutdown({ server, health, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs });
+  const stop = installGracefulShutdown({ server, health, inFlight, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs });
   const methods = Object.entries(settings.behaviour.methods)
     .filter(([, fn]) => fn !== null)
     .map(([method]) => method);
