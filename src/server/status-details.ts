@@ -28,8 +28,14 @@ export function statusDetails(message: string): string {
   const tail = text.slice(text.length - KEPT_TAIL);
   // Room for the mark, whose count has at most a handful of digits.
   const head = text.slice(0, MAX_STATUS_DETAILS - KEPT_TAIL - 40);
-  const cut = text.slice(head.length, text.length - KEPT_TAIL);
-  const hops = (cut.match(HOP_MARK)?.length ?? 0) + [...cut.matchAll(CUT_MARK)].reduce((sum, match) => sum + Number(match[1]), 0);
+  // Counted as what the whole holds less what the ends keep, so that a hop (or an earlier mark)
+  // that straddles a boundary counts as cut.
+  const hops = hopsIn(text) - hopsIn(head) - hopsIn(tail);
   // Slicing can split a surrogate pair; the ends are made well-formed again.
   return wellFormed(`${head} … ${hops} ${hops === 1 ? 'hop' : 'hops'} cut … ${tail}`);
+}
+
+/** The hops a message names: their marks, plus the hops earlier cuts counted. */
+function hopsIn(text: string): number {
+  return (text.match(HOP_MARK)?.length ?? 0) + [...text.matchAll(CUT_MARK)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
