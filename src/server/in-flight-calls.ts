@@ -40,7 +40,7 @@ export class InFlightCalls {
   }
 
   /** Aborts every call still in flight with UNAVAILABLE and `message`; resolves once all have answered, or after `deadlineMs`. */
-  async cut(message: string, deadlineMs: number): Promise<number> {
+  async cut(message: string, deadlineMs: number): Promise<void> {
     const left = [...this.calls];
     for (const [cancellation] of left) cancellation.abort(new StepFailure('UNAVAILABLE', message));
     let timer: NodeJS.Timeout | undefined;
@@ -49,6 +49,5 @@ export class InFlightCalls {
       new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
     ]);
     clearTimeout(timer);
-    return left.length;
   }
 }
