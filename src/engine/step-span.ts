@@ -1,4 +1,5 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { spanTime } from './span-time';
 import type { StepContext } from './step-context';
 import { StepFailure, type InjectedKind } from './step-failure';
 
@@ -37,24 +38,26 @@ export async function inStepSpan(
   body: (span: Span, timing: StepTiming) => Promise<void>,
 ): Promise<void> {
   const spanAttributes = { [ORIGINAL_NAME_ATTRIBUTE]: name, 'thespian.kind': kind, ...attributes };
-  return context.tracer.startActiveSpan(name, { attributes: spanAttributes }, async (span) => {
-    const timing: StepTiming = { startedAt: context.clock.now() };
+  const startedAt = context.clock.now();
+  // Dated to the nanosecond (see spanTime); the events and the end must then be dated too.
+  return context.tracer.startActiveSpan(name, { attributes: spanAttributes, startTime: spanTime(startedAt) }, async (span) => {
+    const timing: StepTiming = { startedAt };
     try {
-      span.addEvent('thespian.step.start');
+      span.addEvent('thespian.step.start', spanTime(startedAt));
       context.log.info(`${kind} "${name}" started`, { step: name, kind });
       await body(span, timing);
     } catch (error) {
       const failure = StepFailure.from(error);
       if (!failure.recorded) {
         failure.recorded = true;
-        span.recordException({ name: failure.code, message: failure.message });
+        span.recordException({ name: failure.code, message: failure.message }, spanTime(context.clock.now()));
         if (failure.injected) markInjected(span, failure.injected);
         context.log.error(failure.message, { step: name, kind, code: failure.code });
       }
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       throw failure;
     } finally {
-      span.end(timing.endedAt);
+      span.end(spanTime(timing.endedAt ?? context.clock.now()));
     }
   });
 }

@@ -1,11 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { Logger, Tracing } from '../telemetry';
+import type { InFlightCalls } from './in-flight-calls';
 import { THESPIAN_SERVICE_NAME } from './protocol';
 
 export interface ShutdownParts {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
+  readonly inFlight: InFlightCalls;
   readonly closeClients: () => void;
   readonly tracing: Tracing;
   readonly logger: Logger;
@@ -15,11 +17,22 @@ export interface ShutdownParts {
 /** Upper bounds for flushing, so a dead Tempo or Loki cannot hold the process forever. */
 const SPAN_FLUSH_DEADLINE_MS = 5_000;
 const LOG_FLUSH_DEADLINE_MS = 3_000;
+/** How long calls cut at the end of the grace get to answer and end their spans. */
+const CUT_DEADLINE_MS = 1_000;
+/** How long the answers already given get to leave before the connections are closed. */
+const CLOSE_DEADLINE_MS = 1_000;
+
+/** What a call still in flight at the end of the grace fails with (UNAVAILABLE), on its spans and in its answer. */
+export function cutMessage(graceMs: number): string {
+  return `the instance is shutting down: the call was cut at the end of the ${graceMs} ms grace (THESPIAN_SHUTDOWN_GRACE_MS)`;
+}
 
 /**
  * Stops in a fixed order, so nothing that completed is lost:
- * report NOT_SERVING → stop taking calls and let those in flight finish (up to graceMs) →
- * close clients → flush spans → flush logs → exit 0. A second signal exits at once.
+ * report NOT_SERVING → drain: the listener stays open, health answers NOT_SERVING, new calls are
+ * refused with UNAVAILABLE, calls in flight may finish (up to graceMs) → cut the calls left, which
+ * answer UNAVAILABLE and end their spans → close the listener and clients → flush spans → flush
+ * logs → exit 0. A second signal exits at once.
  */
 export function installGracefulShutdown(parts: ShutdownParts): () => Promise<void> {
   let stopping: Promise<void> | undefined;
@@ -27,10 +40,15 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
   const shutdown = (reason: string): Promise<void> => {
     if (stopping) return stopping;
     stopping = (async () => {
-      parts.logger.info('shutting down', { reason, grace_ms: parts.graceMs });
+      parts.logger.info('shutting down', { reason, grace_ms: parts.graceMs, calls_in_flight: parts.inFlight.size });
       parts.health.setStatus('', 'NOT_SERVING');
       parts.health.setStatus(THESPIAN_SERVICE_NAME, 'NOT_SERVING');
-      await drain(parts.server, parts.graceMs, parts.logger);
+      if (!(await drained(parts.inFlight, parts.graceMs))) {
+        const left = parts.inFlight.size;
+        parts.logger.warn('calls still in flight at the end of the grace; cutting them', { grace_ms: parts.graceMs, calls_cut: left });
+        await parts.inFlight.cut(cutMessage(parts.graceMs), CUT_DEADLINE_MS);
+      }
+      await closeListener(parts.server, CLOSE_DEADLINE_MS);
       parts.closeClients();
       await parts.tracing.shutdown(SPAN_FLUSH_DEADLINE_MS);
       await parts.logger.stop(LOG_FLUSH_DEADLINE_MS, parts.tracing.deliveryFields()); // logs 'stopped' with what was delivered and lost
@@ -50,13 +68,25 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
   return () => shutdown('requested');
 }
 
-function drain(server: grpc.Server, graceMs: number, logger: Logger): Promise<void> {
+/** Resolves true once no call is in flight, or false when the grace ended first. */
+function drained(inFlight: InFlightCalls, graceMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    inFlight.close().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Closes the listener and the connections once the answers given have been sent: an answer is
+ * handed to grpc-js before it is written, and a forced close would turn it into a reset.
+ */
+function closeListener(server: grpc.Server, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      logger.warn('calls still in flight after the grace period; cancelling them', { grace_ms: graceMs });
       server.forceShutdown();
       resolve();
-    }, graceMs);
+    }, deadlineMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
       resolve();

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { CallFailure, statusNameOf, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
 import { HEADERS } from './protocol';
+import { wellFormed } from './well-formed';
 
 type UnaryMethod = (
   request: object,
@@ -33,7 +34,9 @@ export class GrpcCaller implements Caller {
       const call = client[target.method]({}, metadata, callOptions, (error) => {
         options.signal.removeEventListener('abort', onAbort);
         if (!error) return resolve();
-        reject(new CallFailure(statusNameOf(error.code), error.details || error.message));
+        // Whatever the other side sent (it may not be a Thespian) is made safe here, where it enters,
+        // before it reaches our spans, logs and status.
+        reject(new CallFailure(statusNameOf(error.code), wellFormed(error.details || error.message)));
       });
       if (options.signal.aborted) onAbort();
       else options.signal.addEventListener('abort', onAbort, { once: true });

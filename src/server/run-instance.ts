@@ -7,6 +7,8 @@ import { createPerformer, prepareSystemClock, seededRandom, systemRandom } from 
 import type { Logger, Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
+import { routeGrpcJsLogs } from './grpc-js-logging';
+import { InFlightCalls } from './in-flight-calls';
 import { loadProtocol, THESPIAN_SERVICE_NAME } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
@@ -24,6 +26,7 @@ export class StartError extends Error {}
  * interfaces. Resolves once listening.
  */
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
+  routeGrpcJsLogs(logger);
   const { definition, ThespianClient } = loadProtocol();
   const caller = new GrpcCaller(ThespianClient);
   const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
@@ -42,14 +45,15 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   });
 
   const server = new grpc.Server();
-  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops }));
+  const inFlight = new InFlightCalls();
+  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
   new ReflectionService(definition).addToServer(server);
 
   const port = await bind(server, settings.port);
-  const stop = installGracefulShutdown({ server, health, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs });
+  const stop = installGracefulShutdown({ server, health, inFlight, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs });
   const methods = Object.entries(settings.behaviour.methods)
     .filter(([, fn]) => fn !== null)
     .map(([method]) => method);
@@ -68,8 +72,14 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
 function bind(server: grpc.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`0.0.0.0:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-      if (error) reject(new StartError(`cannot listen on port ${port}: ${error.message}`));
+      if (error) reject(new StartError(`cannot listen on port ${port}: ${bindFailure(error)}`));
       else resolve(boundPort);
     });
   });
+}
+
+/** grpc-js says "No address added out of total 1 resolved errors: [listen EADDRINUSE: …]"; the reason is the bracketed part. */
+function bindFailure(error: Error): string {
+  const reason = /errors: \[(.+)\]$/s.exec(error.message)?.[1] ?? error.message;
+  return /EADDRINUSE/.test(reason) ? `${reason} (another process has it; set PORT to a free one)` : reason;
 }

@@ -1,7 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { eventLoopTurns, GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
+import { statusDetails } from './status-details';
 
 /** How close to its deadline a caller's reset still counts as the deadline passing (see below). */
 const DEADLINE_RESET_SLACK_MS = 50;
@@ -9,6 +11,8 @@ const DEADLINE_RESET_SLACK_MS = 50;
 export interface ServiceOptions {
   readonly perform: Performer;
   readonly maxHops: number;
+  /** Where calls are counted while they run, and refused once shutdown begins. */
+  readonly inFlight: InFlightCalls;
 }
 
 type UnaryHandler = grpc.handleUnaryCall<object, object>;
@@ -30,6 +34,11 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     const idMetadata = new grpc.Metadata();
     if (traceId) idMetadata.set(HEADERS.traceId, traceId);
     call.sendMetadata(idMetadata);
+
+    if (options.inFlight.draining) {
+      callback({ code: grpc.status.UNAVAILABLE, details: DRAINING_MESSAGE, message: DRAINING_MESSAGE, metadata: idMetadata });
+      return;
+    }
 
     const hops = readHops(call.metadata);
     if (hops > options.maxHops) {
@@ -72,13 +81,18 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
         (error: unknown) => {
           answered = true;
           const failure = StepFailure.from(error);
-          callback({ code: STATUS_CODES[failure.code], details: failure.message, metadata: idMetadata });
+          const details = statusDetails(failure.message);
+          // `message` too: the gRPC instrumentation puts it on the SERVER span's status.
+          callback({ code: STATUS_CODES[failure.code], details, message: details, metadata: idMetadata });
         },
       );
     };
     // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
     // that waits there shows it as the gap between its SERVER span and its Function span.
-    eventLoopTurns.defer(context.bind(context.active(), answer));
+    // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
+    let settled: () => void;
+    options.inFlight.track(cancellation, new Promise<void>((resolve) => (settled = resolve)));
+    eventLoopTurns.defer(context.bind(context.active(), () => void answer().finally(() => settled())));
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import type { HrTime, Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import { MAX_LATENCY_MS } from '../distributions/latency-distribution';
@@ -6,6 +6,7 @@ import { GRPC_METHODS, type Attributes, type GrpcMethod } from '../model';
 import { CallFailure } from '../ports';
 import type { StatusName } from '../status-name';
 import { descend, type StepContext } from '../step-context';
+import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
@@ -165,7 +166,7 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
         const failure = outcome.code === 'OK' ? undefined : outcome;
         const retry = failure !== undefined && spec.retries !== undefined && attempt < maxAttempts && spec.retries.retryOn.includes(failure.code);
         const backoffMs = retry ? backoffBeforeAttempt(spec.retries!, attempt + 1) : undefined;
-        if (spec.retries) recordAttempt(span, attempt, outcome, backoffMs);
+        if (spec.retries) recordAttempt(span, attempt, outcome, backoffMs, spanTime(context.clock.now()));
         if (!failure) return;
         if (backoffMs === undefined) throw finalFailure(spec, inner, target, failure, attempt);
         // The gap between one attempt's CLIENT span and the next is this wait.
@@ -216,7 +217,7 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
   }
 }
 
-function recordAttempt(span: Span, attempt: number, outcome: AttemptOutcome, backoffMs: number | undefined): void {
+function recordAttempt(span: Span, attempt: number, outcome: AttemptOutcome, backoffMs: number | undefined, at: HrTime): void {
   const attributes: Record<string, string | number | boolean> = {
     'thespian.attempt': attempt,
     'thespian.attempt.code': outcome.code,
@@ -225,7 +226,7 @@ function recordAttempt(span: Span, attempt: number, outcome: AttemptOutcome, bac
   if (outcome.roll !== undefined) attributes['thespian.roll'] = outcome.roll;
   if (outcome.injected) attributes['thespian.injected.kind'] = outcome.injected;
   if (backoffMs !== undefined) attributes['thespian.backoff_ms'] = backoffMs;
-  span.addEvent('thespian.attempt', attributes);
+  span.addEvent('thespian.attempt', attributes, at);
   span.setAttribute('thespian.attempts', attempt);
 }
 

@@ -5,6 +5,7 @@ import type { Attributes } from '../model';
 import { attributesSchema } from './attributes-schema';
 import { ZERO } from '../../predict/duration';
 import { certain, NO_LINES } from '../../predict/outcome';
+import { spanTime } from '../span-time';
 
 export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,7 +35,8 @@ export const logAction: ActionKind<LogSpec> = {
     .transform((raw): LogSpec => ({ level: raw.level ?? 'info', message: raw.message, attributes: raw.attributes ?? {} })),
 
   async perform(spec, context) {
-    trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, 'thespian.kind': 'Log', 'thespian.log.level': spec.level });
+    // Dated like the step span it lands on (see spanTime).
+    trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, 'thespian.kind': 'Log', 'thespian.log.level': spec.level }, spanTime(context.clock.now()));
     context.log[spec.level](spec.message, { ...spec.attributes, kind: 'Log', step: context.trail[context.trail.length - 1] });
   },
 

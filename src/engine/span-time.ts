@@ -1,0 +1,30 @@
+import type { HrTime } from '@opentelemetry/api';
+
+const NANOS_PER_MS = 1e6;
+const NANOS_PER_SECOND = 1e9;
+
+/**
+ * A Clock reading (performance.now()'s scale) as the epoch time a span carries, to the
+ * nanosecond. Left to itself the SDK (sdk-trace 3.0.0, Span's constructor) dates a span's start
+ * from Date.now(), in whole milliseconds, and its end from that plus performance.now()'s
+ * elapsed time, so a child shorter than a millisecond can seem to start after its parent ends.
+ * Our spans are dated from this one origin instead, start, events and end alike: given a start,
+ * the SDK dates everything not given from Date.now() again. Origin and reading are split into
+ * seconds and nanoseconds apart, so that adding them loses nothing to floating point.
+ */
+export function spanTime(clockReading: number): HrTime {
+  const origin = splitMs(performance.timeOrigin);
+  const reading = splitMs(clockReading);
+  let seconds = origin[0] + reading[0];
+  let nanos = origin[1] + reading[1];
+  if (nanos >= NANOS_PER_SECOND) {
+    seconds += 1;
+    nanos -= NANOS_PER_SECOND;
+  }
+  return [seconds, nanos];
+}
+
+function splitMs(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * NANOS_PER_MS)];
+}
