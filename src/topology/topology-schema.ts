@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GRPC_METHODS } from '../engine/model';
 import { objectKeysOf } from '../config/object-keys';
+import { configString, STRING_LIMITS } from '../config/config-string';
 import { checkServiceName } from './service-name';
 
 /**
@@ -35,7 +36,7 @@ export const entryPointSchema = z.strictObject({
 
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1).optional(),
+  name: configString({ maxLength: STRING_LIMITS.name }).optional(),
   base_port: z.int().min(1).max(65535).optional(),
   services: z
     .looseObject({})

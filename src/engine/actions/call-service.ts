@@ -9,6 +9,7 @@ import { descend, type StepContext } from '../step-context';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
+import { configString, STRING_LIMITS } from '../../config/config-string';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
 import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, isDiscrete, sampleDuration, ZERO, type Duration } from '../../predict/duration';
@@ -72,8 +73,11 @@ const portSchema = z.union([z.int(), z.string()]).transform((value, ctx) => {
   return port;
 });
 
+/** A DNS name is at most 253 characters; with a scheme, a little more. */
+const MAX_HOST_NAME_LENGTH = 'https://'.length + 253;
+
 /** "http://payments", "payments", "https://api.example.com" → host and whether to use TLS. */
-const addressSchema = z.string().min(1).transform((value, ctx) => {
+const addressSchema = configString({ maxLength: MAX_HOST_NAME_LENGTH }).transform((value, ctx) => {
   const match = /^(?:(https?):\/\/)?([^/:\s]+)\/?$/.exec(value.trim());
   if (!match) {
     ctx.addIssue({
@@ -114,7 +118,7 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
   tag: 'CallService',
   schema: z
     .strictObject({
-      tracing_name: z.string().min(1).optional(),
+      tracing_name: configString({ maxLength: STRING_LIMITS.name }).optional(),
       service_address: addressSchema,
       service_port: portSchema,
       grpc_method: z.enum(GRPC_METHODS),
