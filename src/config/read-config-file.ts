@@ -7,15 +7,13 @@ import { ConfigError } from './config-error';
  */
 export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 
-/** Editors on Windows often start a UTF-8 file with this mark; it is not part of the JSON. */
-const BYTE_ORDER_MARK = '\uFEFF';
-
 /**
  * Reads a behaviour, topology or behaviour_file as UTF-8 text: the one way config files are
  * read, so every reader refuses the same things the same way. Only a regular file is read:
  * /dev/zero never ends, a FIFO without a writer or a terminal never answers. O_NONBLOCK makes
  * the open itself return at once for a FIFO (a blocking open waits for a writer), and fstat on
- * the opened descriptor says what it really is. Throws ConfigError(source, ...) whose line reads
+ * the opened descriptor says what it really is. A byte order mark is left to the parsers (the
+ * JSON one drops it, YAML's ignores it). Throws ConfigError(source, ...) whose line reads
  * `cannot read <what>: <reason>`; `what` defaults to the path.
  */
 export function readConfigFile(path: string, source: string, what = path): string {
@@ -29,7 +27,7 @@ export function readConfigFile(path: string, source: string, what = path): strin
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new ConfigError(source, [`cannot read ${what}: ${describeNonFile(stat)}; give the path of a regular file`]);
     if (stat.size > MAX_CONFIG_FILE_BYTES) throw tooLarge(what, source);
-    return decode(readUpTo(fd, MAX_CONFIG_FILE_BYTES + 1, what, source));
+    return readUpTo(fd, MAX_CONFIG_FILE_BYTES + 1, what, source).toString('utf8');
   } finally {
     closeSync(fd);
   }
@@ -52,11 +50,6 @@ function readUpTo(fd: number, limit: number, what: string, source: string): Buff
     total += count;
     if (total >= limit) throw tooLarge(what, source);
   }
-}
-
-function decode(bytes: Buffer): string {
-  const text = bytes.toString('utf8');
-  return text.startsWith(BYTE_ORDER_MARK) ? text.slice(BYTE_ORDER_MARK.length) : text;
 }
 
 function tooLarge(what: string, source: string): ConfigError {

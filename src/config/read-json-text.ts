@@ -9,13 +9,17 @@ import { findPrototypeKeys } from './prototype-keys';
  */
 export const MAX_JSON_DEPTH = 256;
 
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /**
  * Parses JSON, or JSONC (comments and trailing commas) when `allowComments` is set, into plain data.
  * Errors name the line and column, so a user can find the typo in a long config. A key given twice
  * is refused with both places (a plain parse keeps the last silently, so `"grpc_method_a": null`
  * further down would erase a method), and so is `__proto__` (see prototype-keys.ts).
  */
-export function readJsonText(text: string, source: string, options: { allowComments: boolean }): unknown {
+export function readJsonText(withMark: string, source: string, options: { allowComments: boolean }): unknown {
+  // Editors on Windows often start a UTF-8 file with a byte order mark; it is not part of the JSON.
+  const text = withMark.startsWith(BYTE_ORDER_MARK) ? withMark.slice(BYTE_ORDER_MARK.length) : withMark;
   const depth = measureNesting(text);
   if (depth.max > MAX_JSON_DEPTH) {
     const { line, column } = lineAndColumn(text, depth.offsetOfDeepest);

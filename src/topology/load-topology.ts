@@ -6,7 +6,7 @@ import { EXAMPLES_DIR } from '../config/package-root';
 import { readConfigFile } from '../config/read-config-file';
 import { wrongKindProblem } from '../config/config-kind';
 import { validateBehaviour } from '../config/parse-behaviour';
-import { describeIssues } from '../config/zod-issues';
+import { describeIssues, quoteBriefly } from '../config/zod-issues';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';
@@ -126,7 +126,7 @@ function checkReferences(services: TopologyService[], names: readonly string[], 
         problems.push(`${at}: must be the name of a service of this topology (got ${JSON.stringify(reference.service)})`);
       } else if (!names.includes(reference.service)) {
         const hint = closestName(reference.service, names);
-        problems.push(`${at}: unknown service "${reference.service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
+        problems.push(`${at}: unknown service ${quoteBriefly(reference.service)}${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
       }
       const clashing = ['service_address', 'service_port'].filter((key) => Object.hasOwn(reference.spec, key));
       if (clashing.length > 0) {
@@ -169,7 +169,7 @@ function checkEntryPoints(raw: unknown, names: readonly string[], problems: stri
     if (typeof service === 'string' && service !== '' && !names.includes(service)) {
       const hint = closestName(service, names);
       problems.push(
-        `${formatJsonPath(['entry_points', index, 'service'])}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`,
+        `${formatJsonPath(['entry_points', index, 'service'])}: unknown service ${quoteBriefly(service)}${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`,
       );
     }
     const parsed = entryPointSchema.safeParse(entry);
