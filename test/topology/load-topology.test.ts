@@ -264,6 +264,12 @@ test('__proto__ is an unknown key wherever it is, in JSON and YAML; a key given 
 });
 
 // Item 17: a behaviour given to a topology command got a list of unknown keys.
+test('`thespian up` given a behaviour says so in one line, exit 2', async () => {
+  const run = await runToExit({}, ['up', join(__dirname, '..', '..', 'example_configs', 'standalone.json')], 30_000);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^\S*standalone\.json: is a behaviour \(it has grpc_method_a\/b\/c\), not a topology; .*\n$/);
+});
+
 test('a behaviour given where a topology belongs is named as such, in one line', () => {
   const problems = problemsOf(() => parseTopology(JSON.stringify({ service_name: 'x', grpc_method_a: fn('a') }), 'standalone.json', 'json'));
   assert.equal(problems.length, 1, problems.join('\n'));
