@@ -67,7 +67,8 @@ function salvage(data: Record<string, unknown>): TopologyFile {
       else if (isPlainObject(entry)) {
         // Its behaviour may still be checked even if, say, its replicas are wrong.
         const behaviour = isPlainObject(entry.behaviour) ? entry.behaviour : undefined;
-        const behaviourFile = !behaviour && typeof entry.behaviour_file === 'string' && entry.behaviour_file ? entry.behaviour_file : undefined;
+        const file = serviceEntrySchema.shape.behaviour_file.safeParse(entry.behaviour_file);
+        const behaviourFile = !behaviour && file.success ? file.data : undefined;
         const port = serviceEntrySchema.shape.port.safeParse(entry.port);
         if (behaviour || behaviourFile) services[name] = { behaviour, behaviour_file: behaviourFile, port: port.success ? port.data : undefined };
       }

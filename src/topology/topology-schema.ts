@@ -15,7 +15,8 @@ import { checkServiceName } from './service-name';
 export const serviceEntrySchema = z
   .strictObject({
     behaviour: z.looseObject({}).optional(),
-    behaviour_file: z.string().min(1).optional(),
+    // Linux's PATH_MAX; the path is shown in error lines, so it must be text too.
+    behaviour_file: configString({ maxLength: 4096 }).optional(),
     port: z.int().min(1).max(65535).optional(),
     replicas: z.int().min(1).max(1000).optional(),
   })

@@ -287,3 +287,15 @@ test('a topology file that starts with a UTF-8 byte order mark loads', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Item 1: the path is printed in error lines, so it is checked like every other string.
+test('a behaviour_file that is not text, or past 4096 characters, is refused by its path and not read', () => {
+  const problems = problemsOf(() =>
+    parse({ services: { a: { behaviour_file: 'x\uD800.json' }, b: { behaviour_file: `${'d/'.repeat(3000)}b.json`, replicas: 0 } } }),
+  );
+  assert.deepEqual(problems, [
+    'shop.json: services.a.behaviour_file: contains a lone UTF-16 surrogate at character 2 (\\uD800); it is not text, so it could not be sent in a gRPC status, header, span or log line. Remove it or write the whole character it is half of',
+    'shop.json: services.b.behaviour_file: must be ≤ 4096 characters long (got string "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/...)',
+    'shop.json: services.b.replicas: must be ≥ 1 (got number 0)',
+  ]);
+});
