@@ -39,7 +39,7 @@ test('CONFIG_FILE=/proc/self/fd/0 on a pipe that is never written is refused at 
     stdio: [stdin, 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   // Only a hang guard: the refusal comes at once, a hang never ends.
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const [code] = await once(child, 'close');
