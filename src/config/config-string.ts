@@ -17,8 +17,6 @@ export const STRING_LIMITS = {
 
 export interface ConfigStringOptions {
   maxLength: number;
-  /** Whether a string of spaces only is accepted (a name made of spaces names nothing). */
-  allowBlank?: boolean;
 }
 
 /**
@@ -27,12 +25,11 @@ export interface ConfigStringOptions {
  * - not well-formed UTF-16 (a lone surrogate, e.g. "\uD800" in JSON): grpc-js percent-encodes a
  *   status message with encodeURI, which throws on one, and the instance died when the step failed;
  * - longer than `maxLength`: a status message past the caller's header limit is never answered;
- * - empty, or only spaces unless `allowBlank`.
+ * - empty, or only spaces.
  */
 export function configString(options: ConfigStringOptions): z.ZodString {
-  const base = z.string().max(options.maxLength);
-  const nonBlank = options.allowBlank ? base.min(1) : base.regex(/\S/, { message: 'must not be empty or only spaces' });
-  return nonBlank.check(wellFormed);
+  // A name or message made of spaces says nothing, and shows as nothing in a backend.
+  return z.string().max(options.maxLength).regex(/\S/, { message: 'must not be empty or only spaces' }).check(wellFormed);
 }
 
 /** Checks what `configString` checks but length and blankness: for values that are not plain strings in the schema (attribute values). */
