@@ -81,25 +81,19 @@ interface LoadedInput {
 }
 
 function loadInput(args: PredictArgs): LoadedInput {
-  const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
   const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { readConfigFile } = require('../config/read-config-file') as typeof import('../config/read-config-file');
+  const { kindOfConfig } = require('../config/config-kind') as typeof import('../config/config-kind');
   const topologyModule = require('../topology') as typeof import('../topology');
   const { readTopologyText } = require('../topology/read-topology-text') as typeof import('../topology/read-topology-text');
   const { validateBehaviour } = require('../config/parse-behaviour') as typeof import('../config/parse-behaviour');
   const predict = require('../predict') as typeof import('../predict');
 
   const path = locate(args.source, EXAMPLES_DIR);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(args.source, [`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`]);
-  }
+  const text = readConfigFile(path, args.source);
   const format = topologyModule.formatOfPath(path);
   const data = readTopologyText(text, args.source, format);
-  const isTopology = typeof data === 'object' && data !== null && 'services' in data;
+  const isTopology = kindOfConfig(data) === 'topology';
 
   if (isTopology) {
     const topology = topologyModule.parseTopology(text, path, format);

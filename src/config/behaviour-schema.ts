@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { functionSchema } from '../engine/schema';
 import type { Behaviour } from '../engine/model';
+import { configString, STRING_LIMITS } from './config-string';
 
 /**
  * CONFIG_JSON, exactly as the original Rust Thespian reads it:
@@ -11,7 +12,7 @@ import type { Behaviour } from '../engine/model';
 export const behaviourSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    service_name: z.string().min(1).optional(),
+    service_name: configString({ maxLength: STRING_LIMITS.name }).optional(),
     grpc_method_a: functionSchema.nullable().optional(),
     grpc_method_b: functionSchema.nullable().optional(),
     grpc_method_c: functionSchema.nullable().optional(),

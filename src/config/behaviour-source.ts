@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { ConfigError } from './config-error';
+import { readConfigFile } from './read-config-file';
+import { kindOfConfig } from './config-kind';
 import { EXAMPLES_DIR } from './package-root';
 
 export interface BehaviourText {
@@ -25,8 +27,7 @@ export function bundledExampleNames(kind: 'behaviour' | 'topology' = 'behaviour'
 }
 
 function isTopology(path: string): boolean {
-  const data: unknown = parse(readFileSync(path, 'utf8'));
-  return typeof data === 'object' && data !== null && 'services' in data;
+  return kindOfConfig(parse(readFileSync(path, 'utf8'))) === 'topology';
 }
 
 /**
@@ -37,14 +38,7 @@ export function readBehaviourFile(value: string): BehaviourText {
   const looksLikePath = value.includes('/') || value.includes('\\') || /\.jsonc?$/i.test(value);
   const path = looksLikePath ? value : findBundledExample(value);
   const source = `CONFIG_FILE (${value})`;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ConfigError(source, [`cannot read ${path}: ${reason}`]);
-  }
-  return { text, source, allowComments: true };
+  return { text: readConfigFile(path, source), source, allowComments: true };
 }
 
 function findBundledExample(name: string): string {

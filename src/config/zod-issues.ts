@@ -8,7 +8,29 @@ import { formatJsonPath } from './json-path';
  * zod's own messages are written for developers; these are written for people editing a config.
  */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], knownKeys?: KnownKeys): string[] {
-  return issues.flatMap((issue) => describeIssue(issue, knownKeys));
+  return keepTightestBounds(issues).flatMap((issue) => describeIssue(issue, knownKeys));
+}
+
+/**
+ * A whole number past a field's own maximum also breaks zod's safe-integer range, and both were
+ * printed ("must be ≤ 9007199254740991", "must be ≤ 86400000"): of the bounds broken at one path
+ * in one direction, only the tightest is worth saying.
+ */
+function keepTightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const tightest = new Map<string, z.core.$ZodIssue>();
+  const keyOf = (issue: z.core.$ZodIssue) => `${issue.code} ${JSON.stringify(issue.path.map(String))}`;
+  for (const issue of issues) {
+    if (issue.code !== 'too_big' && issue.code !== 'too_small') continue;
+    const known = tightest.get(keyOf(issue));
+    if (!known || tighter(issue, known)) tightest.set(keyOf(issue), issue);
+  }
+  return issues.filter((issue) => (issue.code !== 'too_big' && issue.code !== 'too_small') || tightest.get(keyOf(issue)) === issue);
+}
+
+function tighter(a: z.core.$ZodIssue, b: z.core.$ZodIssue): boolean {
+  if (a.code === 'too_big' && b.code === 'too_big') return Number(a.maximum) < Number(b.maximum);
+  if (a.code === 'too_small' && b.code === 'too_small') return Number(a.minimum) > Number(b.minimum);
+  return false;
 }
 
 /** For "did you mean" hints on unknown keys: the keys that would have been valid at a path. */
@@ -24,6 +46,10 @@ function describeIssue(issue: z.core.$ZodIssue, knownKeys?: KnownKeys): string[]
       });
     case 'invalid_type':
       if (issue.input === undefined) return [`${at}: is required (${issue.expected})`];
+      // JSON reads 1e309 as Infinity; "got number null" (JSON.stringify's Infinity) told nobody anything.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) {
+        return [`${at}: is too large to be a number (got ${describeValue(issue.input)}); JSON numbers here must be finite, below about 1.8e308`];
+      }
       return [`${at}: must be ${article(issue.expected)} (got ${describeValue(issue.input)})`];
     case 'too_small':
       return [`${at}: ${boundText(issue.origin, issue.inclusive ? '≥' : '>', issue.minimum)}${gotText(issue.input)}`];
@@ -62,11 +88,20 @@ function article(expected: string): string {
   return `a ${expected}`;
 }
 
+/**
+ * A user's string quoted for an error line: JSON-escaped (so a lone surrogate or a newline
+ * cannot break the line) and cut after `max` characters, so a 100 KB value makes a short line.
+ */
+export function quoteBriefly(text: string, max = 60): string {
+  return text.length > max ? `${JSON.stringify(text.slice(0, max))}... (${text.length} characters)` : JSON.stringify(text);
+}
+
 /** Shows a bad value briefly: short values in full, long ones by their type. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `number ${String(value)}`;
   const text = JSON.stringify(value);
   if (text === undefined) return typeof value;
   return text.length > 40 ? `${typeof value} ${text.slice(0, 37)}...` : `${typeof value} ${text}`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { taggedUnion } from '../config/tagged-union';
 import { ACTION_KINDS } from './actions/registry';
 import { attributesSchema } from './actions/attributes-schema';
+import { configString, STRING_LIMITS } from '../config/config-string';
 import type { Action, FunctionSpec, Operation } from './model';
 
 /**
@@ -29,7 +30,7 @@ export const operationSchema: z.ZodType<Operation> = taggedUnion(
 
 export const functionSchema: z.ZodType<FunctionSpec> = z
   .strictObject({
-    tracing_name: z.string().min(1),
+    tracing_name: configString({ maxLength: STRING_LIMITS.name }),
     operations: z.array(operationSchema).optional(),
     /** Accepted as a synonym of operations. */
     steps: z.array(operationSchema).optional(),

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error';
 import { closestName } from '../config/closest-name';
 import { formatJsonPath } from '../config/json-path';
 import { EXAMPLES_DIR } from '../config/package-root';
+import { readConfigFile } from '../config/read-config-file';
+import { wrongKindProblem } from '../config/config-kind';
 import { validateBehaviour } from '../config/parse-behaviour';
-import { describeIssues } from '../config/zod-issues';
+import { describeIssues, quoteBriefly } from '../config/zod-issues';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';
@@ -18,15 +19,7 @@ export const BUNDLED_TOPOLOGY_PATH = join(EXAMPLES_DIR, 'ecosystem.jsonc');
 
 /** Reads and validates a topology file (JSON/JSONC, or YAML by extension). Throws ConfigError. */
 export function loadTopology(path: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new ConfigError(path, [`cannot read the topology: ${reason}`]);
-  }
-  return parseTopology(text, path, formatOfPath(path));
+  return parseTopology(readConfigFile(path, path, 'the topology'), path, formatOfPath(path));
 }
 
 /**
@@ -38,6 +31,8 @@ export function parseTopology(text: string, source: string, format: TopologyForm
   if (!isPlainObject(data)) {
     throw new ConfigError(source, ['must be an object with "services" (and usually "entry_points"); see docs/up.md']);
   }
+  const wrongKind = wrongKindProblem(data, 'topology');
+  if (wrongKind) throw new ConfigError(source, [wrongKind]);
   // Every problem is collected before failing: the file's shape, then each well-formed service's
   // behaviour and references, so one run shows the user everything to fix.
   const parsed = topologySchema.safeParse(data, { reportInput: true });
@@ -72,7 +67,8 @@ function salvage(data: Record<string, unknown>): TopologyFile {
       else if (isPlainObject(entry)) {
         // Its behaviour may still be checked even if, say, its replicas are wrong.
         const behaviour = isPlainObject(entry.behaviour) ? entry.behaviour : undefined;
-        const behaviourFile = !behaviour && typeof entry.behaviour_file === 'string' && entry.behaviour_file ? entry.behaviour_file : undefined;
+        const file = serviceEntrySchema.shape.behaviour_file.safeParse(entry.behaviour_file);
+        const behaviourFile = !behaviour && file.success ? file.data : undefined;
         const port = serviceEntrySchema.shape.port.safeParse(entry.port);
         if (behaviour || behaviourFile) services[name] = { behaviour, behaviour_file: behaviourFile, port: port.success ? port.data : undefined };
       }
@@ -104,15 +100,8 @@ function buildServices(file: TopologyFile, basePort: number, baseDir: string, pr
 function readBehaviourFile(service: string, file: string, baseDir: string, problems: string[]): unknown {
   const where = `${formatJsonPath(['services', service, 'behaviour_file'])} (${file})`;
   const path = resolve(baseDir, file);
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problems.push(`${where}: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-    return undefined;
-  }
-  try {
+    const text = readConfigFile(path, where);
     const data = readTopologyText(text, where, formatOfPath(path));
     if (!isPlainObject(data)) problems.push(`${where}: must be a JSON object with grpc_method_a, grpc_method_b and grpc_method_c`);
     return data;
@@ -138,7 +127,7 @@ function checkReferences(services: TopologyService[], names: readonly string[], 
         problems.push(`${at}: must be the name of a service of this topology (got ${JSON.stringify(reference.service)})`);
       } else if (!names.includes(reference.service)) {
         const hint = closestName(reference.service, names);
-        problems.push(`${at}: unknown service "${reference.service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
+        problems.push(`${at}: unknown service ${quoteBriefly(reference.service)}${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
       }
       const clashing = ['service_address', 'service_port'].filter((key) => Object.hasOwn(reference.spec, key));
       if (clashing.length > 0) {
@@ -181,7 +170,7 @@ function checkEntryPoints(raw: unknown, names: readonly string[], problems: stri
     if (typeof service === 'string' && service !== '' && !names.includes(service)) {
       const hint = closestName(service, names);
       problems.push(
-        `${formatJsonPath(['entry_points', index, 'service'])}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`,
+        `${formatJsonPath(['entry_points', index, 'service'])}: unknown service ${quoteBriefly(service)}${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`,
       );
     }
     const parsed = entryPointSchema.safeParse(entry);

@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error';
 import { readJsonText } from '../config/read-json-text';
+import { findPrototypeKeys } from '../config/prototype-keys';
 
 export type TopologyFormat = 'json' | 'yaml';
 
@@ -19,7 +20,10 @@ export function readTopologyText(text: string, source: string, format: TopologyF
     const [first] = document.errors;
     if (first) throw new ConfigError(source, [`not valid YAML: ${firstLine(first.message)}`]);
     // A small alias budget refuses "billion laughs" documents.
-    return document.toJS({ maxAliasCount: 100 });
+    const data: unknown = document.toJS({ maxAliasCount: 100 });
+    const prototypeKeys = findPrototypeKeys(data);
+    if (prototypeKeys.length > 0) throw new ConfigError(source, prototypeKeys);
+    return data;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     // Pathologically deep nesting overflows the parser; say so instead of crashing.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GRPC_METHODS } from '../engine/model';
 import { objectKeysOf } from '../config/object-keys';
+import { configString, STRING_LIMITS } from '../config/config-string';
 import { checkServiceName } from './service-name';
 
 /**
@@ -14,7 +15,8 @@ import { checkServiceName } from './service-name';
 export const serviceEntrySchema = z
   .strictObject({
     behaviour: z.looseObject({}).optional(),
-    behaviour_file: z.string().min(1).optional(),
+    // Linux's PATH_MAX; the path is shown in error lines, so it must be text too.
+    behaviour_file: configString({ maxLength: 4096 }).optional(),
     port: z.int().min(1).max(65535).optional(),
     replicas: z.int().min(1).max(1000).optional(),
   })
@@ -35,7 +37,7 @@ export const entryPointSchema = z.strictObject({
 
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1).optional(),
+  name: configString({ maxLength: STRING_LIMITS.name }).optional(),
   base_port: z.int().min(1).max(65535).optional(),
   services: z
     .looseObject({})

@@ -25,7 +25,7 @@ const CASES: { name: string; action: object; expect: RegExp; problems?: number }
   { name: 'lower-case failure_code', action: sleep({ failure_code: 'unavailable' }), expect: /Sleep\.failure_code: unknown gRPC status "unavailable" \(did you mean "UNAVAILABLE"\? status names are upper case\)/ },
   { name: 'OK as failure_code', action: sleep({ failure_code: 'OK' }), expect: /Sleep\.failure_code: OK is not a failure/ },
   { name: 'PROPAGATE on a Sleep', action: sleep({ failure_code: 'PROPAGATE' }), expect: /Sleep\.failure_code: PROPAGATE is only for a CallService/ },
-  { name: 'empty failure_message', action: sleep({ failure_message: '' }), expect: /Sleep\.failure_message: must be ≥ 1 characters long/ },
+  { name: 'empty failure_message', action: sleep({ failure_message: '' }), expect: /Sleep\.failure_message: must not be empty or only spaces/ },
   { name: 'timeout_ms of 0', action: call({ timeout_ms: 0 }), expect: /CallService\.timeout_ms: must be ≥ 1/ },
   { name: 'fractional timeout_ms', action: call({ timeout_ms: 1.5 }), expect: /CallService\.timeout_ms: must be a whole number/ },
   { name: 'max_attempts of 0', action: call({ retries: { max_attempts: 0 } }), expect: /CallService\.retries\.max_attempts: must be ≥ 1/ },

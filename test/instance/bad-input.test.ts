@@ -1,13 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runToExit } from '../support/instance-process';
+import { ROOT, runToExit } from '../support/instance-process';
 
 function writeTemp(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'thespian-')), name);
   writeFileSync(path, text);
+  return path;
+}
+
+function makeFifo(name: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'thespian-')), name);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/** A regular file of `bytes` bytes that takes no disk (a hole). */
+function sparseFile(name: string, bytes: number): string {
+  const path = writeTemp(name, '');
+  truncateSync(path, bytes);
   return path;
 }
 
@@ -84,6 +98,63 @@ const cases: { name: string; env: Record<string, string>; expect: RegExp[] }[] =
   { name: 'both CONFIG_JSON and CONFIG_FILE', env: { CONFIG_JSON: '{}', CONFIG_FILE: 'standalone' }, expect: [/both are set/] },
   { name: 'a CONFIG_FILE that does not exist', env: { CONFIG_FILE: './nope.json' }, expect: [/CONFIG_FILE \(\.\/nope\.json\): cannot read .*no such file/] },
   { name: 'an unknown bundled example', env: { CONFIG_FILE: 'standalon' }, expect: [/is neither a path nor a bundled example; bundled examples are: .*standalone/] },
+  // Issue 11, item 1: a lone surrogate reached grpc-js's encodeURI when the step failed, and the instance died.
+  {
+    name: 'a lone surrogate in a failure_message',
+    env: { CONFIG_JSON: sleepOp({ tracing_name: 's', duration_ms: 1, failure_chance: 1, failure_message: 'payment\uD800 failed' }) },
+    expect: [/^CONFIG_JSON: grpc_method_a\.operations\[0\]\.Action\.Sleep\.failure_message: contains a lone UTF-16 surrogate at character 8 \(\\uD800\)/m],
+  },
+  {
+    name: 'a lone surrogate in a tracing_name',
+    env: { CONFIG_JSON: JSON.stringify({ grpc_method_a: { tracing_name: '\uDC00', operations: [] } }) },
+    expect: [/^CONFIG_JSON: grpc_method_a\.tracing_name: contains a lone UTF-16 surrogate at character 1 \(\\uDC00\)/m],
+  },
+  // Item 4: a status message past the caller's header limit was never answered.
+  {
+    name: 'a 100 KB failure_message',
+    env: { CONFIG_JSON: sleepOp({ tracing_name: 's', duration_ms: 1, failure_chance: 1, failure_message: 'x'.repeat(100_000) }) },
+    expect: [/^CONFIG_JSON: grpc_method_a\.operations\[0\]\.Action\.Sleep\.failure_message: must be ≤ 1024 characters long/m],
+  },
+  {
+    name: 'a 100 KB tracing_name in a file',
+    env: { CONFIG_FILE: writeTemp('long.json', JSON.stringify({ grpc_method_a: { tracing_name: 'y'.repeat(100_000), operations: [] } })) },
+    expect: [/grpc_method_a\.tracing_name: must be ≤ 256 characters long/],
+  },
+  // Item 3: files that never end or never open.
+  { name: 'CONFIG_FILE=/dev/zero', env: { CONFIG_FILE: '/dev/zero' }, expect: [/^CONFIG_FILE \(\/dev\/zero\): cannot read \/dev\/zero: it is a character device .*; give the path of a regular file$/m] },
+  { name: 'CONFIG_FILE a FIFO with no writer', env: { CONFIG_FILE: makeFifo('behaviour.json') }, expect: [/: cannot read .*behaviour\.json: it is a FIFO \(named pipe\)/] },
+  { name: 'CONFIG_FILE a directory', env: { CONFIG_FILE: `${tmpdir()}/` }, expect: [/: cannot read .*: it is a directory/] },
+  { name: 'CONFIG_FILE larger than 16 MiB', env: { CONFIG_FILE: sparseFile('huge.json', 17 * 1024 * 1024) }, expect: [/huge\.json: it is larger than 16 MiB, the limit for a config file/] },
+  // Item 10: __proto__'s fields acted as the object's own (this one failed every call).
+  {
+    name: 'a __proto__ key in a Sleep',
+    env: { CONFIG_JSON: '{"grpc_method_a":{"tracing_name":"a","operations":[{"Action":{"Sleep":{"tracing_name":"s","duration_ms":1,"__proto__":{"failure_chance":1}}}}]}}' },
+    expect: [/^CONFIG_JSON: grpc_method_a\.operations\[0\]\.Action\.Sleep\.__proto__: unknown key/m],
+  },
+  // Item 11: the second grpc_method_a (null) silently won.
+  {
+    name: 'a key given twice',
+    env: { CONFIG_JSON: '{"grpc_method_a": {"tracing_name": "a", "operations": []},\n "grpc_method_a": null}' },
+    expect: [/^CONFIG_JSON: grpc_method_a: is given twice \(at line 1, column 2 and at line 2, column 2\); keep one$/m],
+  },
+  // Item 13.
+  { name: 'a tracing_name of spaces', env: { CONFIG_JSON: JSON.stringify({ grpc_method_a: { tracing_name: '   ', operations: [] } }) }, expect: [/^CONFIG_JSON: grpc_method_a\.tracing_name: must not be empty or only spaces/m] },
+  {
+    name: 'a number too large for JSON (1e309)',
+    env: { CONFIG_JSON: '{"grpc_method_a":{"tracing_name":"a","operations":[{"Action":{"Sleep":{"tracing_name":"s","duration_ms":1e309}}}]}}' },
+    expect: [/Sleep\.duration_ms: is too large to be a number \(got number Infinity\); JSON numbers here must be finite/],
+  },
+  {
+    name: 'timeout_ms 1e20: one limit, not two',
+    env: { CONFIG_JSON: callOp({ service_address: 'http://x', service_port: 80, grpc_method: 'A', timeout_ms: 1e20 }) },
+    expect: [/^CONFIG_JSON: grpc_method_a\.operations\[0\]\.Action\.CallService\.timeout_ms: must be ≤ 86400000 \(got number 100000000000000000000\)\n$/],
+  },
+  // Item 17: a topology given as CONFIG_FILE got a list of unknown keys.
+  {
+    name: 'a topology as CONFIG_FILE',
+    env: { CONFIG_FILE: join(ROOT, 'example_configs', 'ecosystem.jsonc') },
+    expect: [/^CONFIG_FILE \(.*ecosystem\.jsonc\): is a topology \(it has "services"\), not a behaviour; run it with `thespian up <file>`.*\n$/],
+  },
   {
     name: 'several problems at once',
     env: { CONFIG_JSON: sleepOp({ tracing_name: 's', duration_ms: -1, failure_chance: 2 }), PORT: 'x' },

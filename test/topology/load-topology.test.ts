@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, validateBehaviour } from '../../src/config';
@@ -13,6 +14,7 @@ import {
   resolveBehaviour,
   type Topology,
 } from '../../src/topology';
+import { runToExit } from '../support/instance-process';
 
 const sleep = (name: string, extra: object = {}) => ({ Action: { Sleep: { tracing_name: name, duration_ms: 1, ...extra } } });
 const call = (service: string, method: string, extra: object = {}) => ({ Action: { CallService: { service, grpc_method: method, ...extra } } });
@@ -212,4 +214,88 @@ test('the spans a fully successful request produces are known from the topology'
   assert.equal(expectedSpansOfSuccess(topology, 'users', 'A'), 1, 'a method without behaviour: the SERVER span only');
   assert.equal(expectedSpansOfSuccess(topology, 'gateway', 'A'), 1 + 1 + 1 + (2 + 3) + 3);
   assert.equal(expectedSpansOfSuccess(topology, 'gateway', 'B'), undefined, 'a call outside the topology cannot be counted');
+});
+
+// Issue 11, item 3: these never ended (/dev/zero grew without bound) or never opened (a FIFO with no writer).
+test('a topology path or a behaviour_file that is not a regular file is refused, and so is one past 16 MiB', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thespian-topology-'));
+  try {
+    const fifo = join(dir, 'pipe.jsonc');
+    execFileSync('mkfifo', [fifo]);
+    const huge = join(dir, 'huge.jsonc');
+    writeFileSync(huge, '');
+    truncateSync(huge, 16 * 1024 * 1024 + 1);
+    assert.deepEqual(problemsOf(() => loadTopology('/dev/zero')), [
+      '/dev/zero: cannot read the topology: it is a character device (such as /dev/zero or a terminal), which may never end; give the path of a regular file',
+    ]);
+    assert.match(problemsOf(() => loadTopology(fifo))[0], /pipe\.jsonc: cannot read the topology: it is a FIFO \(named pipe\)/);
+    assert.match(problemsOf(() => loadTopology(huge))[0], /huge\.jsonc: cannot read the topology: it is larger than 16 MiB, the limit for a config file$/);
+    const problems = problemsOf(() =>
+      parseTopology(JSON.stringify({ services: { a: { behaviour_file: '/dev/zero' }, b: { behaviour_file: 'pipe.jsonc' } } }), join(dir, 'shop.json'), 'json', dir),
+    );
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems[0], /shop\.json: services\.a\.behaviour_file \(\/dev\/zero\): cannot read \/dev\/zero: it is a character device/);
+    assert.match(problems[1], /shop\.json: services\.b\.behaviour_file \(pipe\.jsonc\): cannot read .*pipe\.jsonc: it is a FIFO/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('`thespian up /dev/zero` is refused with exit 2 at once', async () => {
+  const run = await runToExit({}, ['up', '/dev/zero'], 30_000);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^\/dev\/zero: cannot read the topology: it is a character device/);
+  assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+});
+
+// Items 10 and 11: __proto__ acted as the object's prototype; a repeated key silently kept the last value.
+test('__proto__ is an unknown key wherever it is, in JSON and YAML; a key given twice is refused with both places', () => {
+  const json = '{"services": {"a": {"behaviour": {"__proto__": {"grpc_method_a": null}, "grpc_method_b": {"tracing_name": "b", "operations": [], "attributes": {"__proto__": {"x": 1}}}}}}}';
+  assert.deepEqual(problemsOf(() => parseTopology(json, 'shop.json', 'json')), [
+    'shop.json: services.a.behaviour.__proto__: unknown key ("__proto__" is never a valid key)',
+    'shop.json: services.a.behaviour.grpc_method_b.attributes.__proto__: unknown key ("__proto__" is never a valid key)',
+  ]);
+  const yaml = 'services:\n  a:\n    behaviour:\n      __proto__:\n        grpc_method_a: null\n';
+  assert.deepEqual(problemsOf(() => parseTopology(yaml, 'shop.yaml', 'yaml')), ['shop.yaml: services.a.behaviour.__proto__: unknown key ("__proto__" is never a valid key)']);
+  const twice = '{\n  "services": {\n    "a": {"behaviour": {"grpc_method_a": null}},\n    "a": {"behaviour": {"grpc_method_b": null}}\n  }\n}';
+  assert.deepEqual(problemsOf(() => parseTopology(twice, 'shop.json', 'json')), [
+    'shop.json: services.a: is given twice (at line 3, column 5 and at line 4, column 5); keep one',
+  ]);
+});
+
+// Item 17: a behaviour given to a topology command got a list of unknown keys.
+test('`thespian up` given a behaviour says so in one line, exit 2', async () => {
+  const run = await runToExit({}, ['up', join(__dirname, '..', '..', 'example_configs', 'standalone.json')], 30_000);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^\S*standalone\.json: is a behaviour \(it has grpc_method_a\/b\/c\), not a topology; .*\n$/);
+});
+
+test('a behaviour given where a topology belongs is named as such, in one line', () => {
+  const problems = problemsOf(() => parseTopology(JSON.stringify({ service_name: 'x', grpc_method_a: fn('a') }), 'standalone.json', 'json'));
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0], /^standalone\.json: is a behaviour \(it has grpc_method_a\/b\/c\), not a topology; run one instance of it with `CONFIG_FILE=<file> thespian serve`/);
+});
+
+// Item 13: an editor's byte order mark made the file "not valid JSON".
+test('a topology file that starts with a UTF-8 byte order mark loads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thespian-topology-'));
+  try {
+    const path = join(dir, 'bom.jsonc');
+    writeFileSync(path, `\uFEFF${JSON.stringify({ services: { a: { behaviour: { grpc_method_a: fn('a') } } } })}`);
+    assert.equal(loadTopology(path).services[0].name, 'a');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Item 1: the path is printed in error lines, so it is checked like every other string.
+test('a behaviour_file that is not text, or past 4096 characters, is refused by its path and not read', () => {
+  const problems = problemsOf(() =>
+    parse({ services: { a: { behaviour_file: 'x\uD800.json' }, b: { behaviour_file: `${'d/'.repeat(3000)}b.json`, replicas: 0 } } }),
+  );
+  assert.deepEqual(problems, [
+    'shop.json: services.a.behaviour_file: contains a lone UTF-16 surrogate at character 2 (\\uD800); it is not text, so it could not be sent in a gRPC status, header, span or log line. Remove it or write the whole character it is half of',
+    'shop.json: services.b.behaviour_file: must be ≤ 4096 characters long (got string "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/...)',
+    'shop.json: services.b.replicas: must be ≥ 1 (got number 0)',
+  ]);
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AttributeValue, Attributes } from '../model';
 import { describeValue } from '../../config/zod-issues';
 import { ORIGINAL_NAME_ATTRIBUTE } from '../step-span';
+import { loneSurrogateProblem, STRING_LIMITS } from '../../config/config-string';
 
 /** Attributes under this prefix are Thespian's own (ground truth, rolls); users may not set them. */
 export const RESERVED_ATTRIBUTE_PREFIX = 'thespian.';
@@ -11,8 +12,21 @@ const attributeValueSchema = z
   .superRefine((value, ctx) => {
     const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
     if (!ok) ctx.addIssue({ code: 'custom', message: `must be a string, a number or true/false (got ${describeValue(value)})` });
+    else if (typeof value === 'string') {
+      const problem = stringProblem(value, STRING_LIMITS.text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
   })
   .meta({ type: ['string', 'number', 'boolean'] }) as unknown as z.ZodType<AttributeValue>;
+
+/**
+ * Attribute names and values are keys and members of a record, not schema strings, so they get
+ * configString's checks (well-formed, bounded) here; the names' own blank check is above them.
+ */
+function stringProblem(value: string, maxLength: number, what = 'it is'): string | undefined {
+  if (value.length > maxLength) return `is ${value.length} characters long; ${what} at most ${maxLength}`;
+  return loneSurrogateProblem(value);
+}
 
 /**
  * `attributes`: extra span attributes a user stamps on a step, e.g. {"db.system": "postgresql"},
@@ -24,7 +38,8 @@ export function attributesSchema(extraReserved: readonly string[] = []): z.ZodTy
     .record(z.string(), attributeValueSchema)
     .superRefine((attributes, ctx) => {
       for (const key of Object.keys(attributes)) {
-        if (key.trim() === '') ctx.addIssue({ code: 'custom', path: [key], message: 'attribute names must not be empty' });
+        const keyProblem = key.trim() === '' ? 'attribute names must not be empty' : stringProblem(key, STRING_LIMITS.name, 'attribute names are');
+        if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: keyProblem });
         else if (key.startsWith(RESERVED_ATTRIBUTE_PREFIX) || key === ORIGINAL_NAME_ATTRIBUTE || extraReserved.includes(key)) {
           ctx.addIssue({
             code: 'custom',

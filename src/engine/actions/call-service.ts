@@ -10,6 +10,8 @@ import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
+import { configString, STRING_LIMITS } from '../../config/config-string';
+import { quoteBriefly } from '../../config/zod-issues';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
 import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, isDiscrete, sampleDuration, ZERO, type Duration } from '../../predict/duration';
@@ -67,19 +69,22 @@ export const INJECTED_NETWORK_FAILURE_CODE: StatusName = 'UNAVAILABLE';
 const portSchema = z.union([z.int(), z.string()]).transform((value, ctx) => {
   const port = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    ctx.addIssue({ code: 'custom', message: `must be a port number from 1 to 65535 (got ${JSON.stringify(value)})` });
+    ctx.addIssue({ code: 'custom', message: `must be a port number from 1 to 65535 (got ${typeof value === 'string' ? quoteBriefly(value) : value})` });
     return z.NEVER;
   }
   return port;
 });
 
+/** A DNS name is at most 253 characters; with a scheme, a little more. */
+const MAX_HOST_NAME_LENGTH = 'https://'.length + 253;
+
 /** "http://payments", "payments", "https://api.example.com" → host and whether to use TLS. */
-const addressSchema = z.string().min(1).transform((value, ctx) => {
+const addressSchema = configString({ maxLength: MAX_HOST_NAME_LENGTH }).transform((value, ctx) => {
   const match = /^(?:(https?):\/\/)?([^/:\s]+)\/?$/.exec(value.trim());
   if (!match) {
     ctx.addIssue({
       code: 'custom',
-      message: `must be a host name with an optional http:// or https://, without port or path (got ${JSON.stringify(value)}); put the port in service_port`,
+      message: `must be a host name with an optional http:// or https://, without port or path (got ${quoteBriefly(value)}); put the port in service_port`,
     });
     return z.NEVER;
   }
@@ -115,7 +120,7 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
   tag: 'CallService',
   schema: z
     .strictObject({
-      tracing_name: z.string().min(1).optional(),
+      tracing_name: configString({ maxLength: STRING_LIMITS.name }).optional(),
       service_address: addressSchema,
       service_port: portSchema,
       grpc_method: z.enum(GRPC_METHODS),

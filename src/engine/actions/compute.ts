@@ -6,6 +6,7 @@ import { distributionSchema, pickDuration } from '../distributions/duration-sche
 import { descend } from '../step-context';
 import { inStepSpan } from '../step-span';
 import { attributesSchema } from './attributes-schema';
+import { configString, STRING_LIMITS } from '../../config/config-string';
 import { latencyModel } from '../distributions/latency-distribution';
 import { drawnDuration } from '../../predict/duration';
 import { certain, inSpan } from '../../predict/outcome';
@@ -29,7 +30,7 @@ export const computeAction: ActionKind<ComputeSpec> = {
   tag: 'Compute',
   schema: z
     .strictObject({
-      tracing_name: z.string().min(1),
+      tracing_name: configString({ maxLength: STRING_LIMITS.name }),
       // Fractions allowed: half a millisecond of CPU is a realistic amount of work.
       duration_ms: z.number().min(0).max(MAX_COMPUTE_MS).optional(),
       duration: distributionSchema.optional(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
 import { attributesSchema } from './attributes-schema';
+import { configString, STRING_LIMITS } from '../../config/config-string';
 import { ZERO } from '../../predict/duration';
 import { certain, NO_LINES } from '../../predict/outcome';
 import { spanTime } from '../span-time';
@@ -29,7 +30,7 @@ export const logAction: ActionKind<LogSpec> = {
   schema: z
     .strictObject({
       level: z.enum(LOG_LEVELS).optional(),
-      message: z.string().min(1),
+      message: configString({ maxLength: STRING_LIMITS.text }),
       attributes: attributesSchema(LOG_LINE_FIELDS).optional(),
     })
     .transform((raw): LogSpec => ({ level: raw.level ?? 'info', message: raw.message, attributes: raw.attributes ?? {} })),

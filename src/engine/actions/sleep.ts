@@ -8,6 +8,7 @@ import { StepFailure } from '../step-failure';
 import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../distributions/latency-distribution';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
+import { configString, STRING_LIMITS } from '../../config/config-string';
 import { statusNameSchema } from './status-code-schema';
 import { latencyModel } from '../distributions/latency-distribution';
 import { drawnDuration } from '../../predict/duration';
@@ -33,12 +34,12 @@ export const sleepAction: ActionKind<SleepSpec> = {
   tag: 'Sleep',
   schema: z
     .strictObject({
-      tracing_name: z.string().min(1),
+      tracing_name: configString({ maxLength: STRING_LIMITS.name }),
       duration_ms: durationMsSchema.optional(),
       duration: distributionSchema.optional(),
       failure_chance: z.number().min(0).max(1).optional(),
       failure_code: statusNameSchema({ allowPropagate: false }).optional(),
-      failure_message: z.string().min(1).optional(),
+      failure_message: configString({ maxLength: STRING_LIMITS.statusMessage }).optional(),
       attributes: attributesSchema().optional(),
     })
     .transform(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { closestName } from '../../config/closest-name';
+import { quoteBriefly } from '../../config/zod-issues';
 import { STATUS_NAMES, type StatusName } from '../status-name';
 
 /** Every gRPC status a step may fail with: all of them but OK. */
@@ -32,7 +33,7 @@ export function statusNameSchema(options: { allowPropagate: boolean }): z.ZodTyp
       ctx.addIssue({
         code: 'custom',
         message:
-          `unknown gRPC status ${JSON.stringify(value)}` +
+          `unknown gRPC status ${quoteBriefly(value)}` +
           (hint ? ` (did you mean "${hint}"?${spelledDifferently ? ' status names are upper case' : ''})` : '') +
           `; expected one of ${accepted.join(', ')}`,
       });
