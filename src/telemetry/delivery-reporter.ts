@@ -44,6 +44,7 @@ const MAX_HELD_LINES = 20;
  */
 export class DeliveryReporter {
   private sink: DeliverySink | undefined;
+  private quieted = false;
   private readonly held: { level: 'warn' | 'info'; message: string; fields: Record<string, unknown> }[] = [];
   private readonly repeatEveryMs: number;
   private readonly now: () => number;
@@ -67,8 +68,20 @@ export class DeliveryReporter {
   }
 
   connect(sink: DeliverySink): void {
+    if (this.quieted) return;
     this.sink = sink;
     for (const line of this.held.splice(0)) sink[line.level](line.message, line.fields);
+  }
+
+  /**
+   * No more lines, once the `stopped` line has given the final counts: a push or export still on
+   * its way then is counted there as undelivered at shutdown, and a warning about it written after
+   * `stopped` would contradict that line (and keep a reader waiting for more). Counting goes on.
+   */
+  quiet(): void {
+    this.quieted = true;
+    this.sink = undefined;
+    this.held.length = 0;
   }
 
   /** A batch of `count` items reached the backend. */
@@ -144,6 +157,7 @@ export class DeliveryReporter {
   private emit(level: 'warn' | 'info', message: string, fields: Record<string, unknown>): void {
     // Outside any span: a batch's outcome is reported from whichever request's context its timer
     // was started in, and the line is about the backend, not that request.
+    if (this.quieted) return;
     const sink = this.sink;
     if (sink) context.with(ROOT_CONTEXT, () => sink[level](message, fields));
     else if (this.held.length < MAX_HELD_LINES) this.held.push({ level, message, fields });

@@ -129,6 +129,8 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
         lokiFields.loki_lines_dropped_push_failed = counts.pushFailed;
         lokiFields.loki_lines_dropped_at_shutdown = counts.notDeliveredAtShutdown;
       }
+      // The counts are final: a push still on its way is counted as undelivered at shutdown.
+      loki?.reporter.quiet();
       batchWrites();
       logger.info('stopped', { ...fields, ...lokiFields });
       if (loki) await loki.sendRemaining(deadlineMs - (Date.now() - started));

@@ -78,7 +78,11 @@ export function startTracing(settings: TracingSettings): Tracing {
   sdk.start();
 
   return {
-    shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
+    async shutdown(deadlineMs) {
+      await withDeadline(sdk.shutdown(), deadlineMs, undefined);
+      // What is still on its way is counted as cut at shutdown in the `stopped` line, which comes next.
+      reporter.quiet();
+    },
     connectLog: (sink) => reporter.connect(sink),
     deliveryFields() {
       const { delivered, failed, queueFull } = reporter.counts();

@@ -117,3 +117,14 @@ test('a warning that itself lands in the full queue (Loki logging about Loki) do
   assert.equal(lines.length, 3);
   assert.equal(reporter.counts().queueFull, 4);
 });
+
+test('once quieted (the stopped line has given the final counts), nothing more is said, but outcomes are still counted', () => {
+  const { reporter, sink, lines } = harness();
+  reporter.connect(sink);
+  reporter.quiet();
+  reporter.failedBatch(3, new Error('no complete answer within 3000 ms'));
+  reporter.droppedQueueFull(2);
+  reporter.succeeded(1);
+  assert.deepEqual(lines, [], 'a push that was still on its way at shutdown says nothing after "stopped"');
+  assert.deepEqual(reporter.counts(), { delivered: 1, failed: 3, queueFull: 2 });
+});
