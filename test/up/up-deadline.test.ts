@@ -2,29 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePorts, readyPids, startUp, survivors, tempDir, writeJson, type UpProcess } from './up-helpers';
+import { readyPids, startUp, survivors, tempDir, writeFrontAndBack, type UpProcess } from './up-helpers';
 
-/** front calls back; the test stops back with SIGSTOP, so every request hangs there. */
-async function frontAndBack(dir: string): Promise<string> {
-  const [front, back] = await freePorts(2);
-  return writeJson(dir, 'stalled.json', {
-    services: {
-      front: {
-        port: front,
-        behaviour: { grpc_method_a: { tracing_name: 'front', operations: [{ Action: { CallService: { service: 'back', grpc_method: 'A' } } }] } },
-      },
-      back: {
-        port: back,
-        behaviour: { grpc_method_a: { tracing_name: 'back', operations: [{ Action: { Sleep: { tracing_name: 'work', duration_ms: 20 } } }] } },
-      },
-    },
-    entry_points: [{ service: 'front', method: 'A', rps: 20 }],
-  });
-}
+// front calls back; the test stops back with SIGSTOP, so every request hangs there.
 
 /** Starts `up`, waits until it is ready and traffic flows, then SIGSTOPs the back service. */
 async function upWithStoppedService(dir: string, timeout: string): Promise<{ up: UpProcess; pids: number[] }> {
-  const up = startUp([await frontAndBack(dir), '--quiet', '--timeout', timeout]);
+  const up = startUp([await writeFrontAndBack(dir, 'stalled.json', 20), '--quiet', '--timeout', timeout]);
   await up.waitForOutput(/^ready: .*$/m);
   const [frontPid, backPid] = readyPids(up.stdout());
   assert.ok(frontPid && backPid, up.stdout());
@@ -45,6 +29,16 @@ function killAll(pids: number[]): void {
   }
 }
 
+/** Ctrl-C, then how long `up` took to exit; killed after a minute, so a hang fails the test rather than stalling the run. */
+async function interruptAndWait(up: UpProcess): Promise<{ code: number | null; tookMs: number }> {
+  const signalledAt = Date.now();
+  up.child.kill('SIGINT');
+  const killer = setTimeout(() => up.child.kill('SIGKILL'), 60_000);
+  const { code } = await up.exited;
+  clearTimeout(killer);
+  return { code, tookMs: Date.now() - signalledAt };
+}
+
 test('Ctrl-C with a service stopped (SIGSTOP): `up` ends within the request deadline plus a margin, the stuck requests counted as past it', async () => {
   const dir = tempDir();
   let pids: number[] = [];
@@ -53,13 +47,8 @@ test('Ctrl-C with a service stopped (SIGSTOP): `up` ends within the request dead
     const { up } = started;
     pids = started.pids;
     assert.match(up.stdout(), /each request's deadline 2 s \(--timeout\)/);
-    const signalledAt = Date.now();
-    up.child.kill('SIGINT');
+    const { code, tookMs } = await interruptAndWait(up);
     // Generous: the deadline (2 s) plus time to stop two services. Without a deadline this took over 40 s.
-    const killer = setTimeout(() => up.child.kill('SIGKILL'), 60_000);
-    const { code } = await up.exited;
-    clearTimeout(killer);
-    const tookMs = Date.now() - signalledAt;
     assert.ok(tookMs < 15_000, `up took ${tookMs} ms to stop after Ctrl-C; stdout:\n${up.stdout()}`);
     assert.equal(code, 0, up.stderr());
     assert.match(up.stdout(), /stopping \(SIGINT\): waiting for \d+ requests? in flight \(each ends by its 2 s deadline\)/);
@@ -83,12 +72,7 @@ test('a second Ctrl-C ends `up` at once, however long the requests in flight cou
     pids = started.pids;
     up.child.kill('SIGINT');
     await up.waitForOutput(/stopping \(SIGINT\)/, 10_000);
-    const signalledAt = Date.now();
-    up.child.kill('SIGINT');
-    const killer = setTimeout(() => up.child.kill('SIGKILL'), 60_000);
-    const { code } = await up.exited;
-    clearTimeout(killer);
-    const tookMs = Date.now() - signalledAt;
+    const { code, tookMs } = await interruptAndWait(up);
     // Only catches a hang: "at once" on a busy machine may still be a second or two.
     assert.ok(tookMs < 5_000, `up took ${tookMs} ms after the second Ctrl-C`);
     assert.equal(code, 130);

@@ -34,6 +34,24 @@ export function writeJson(dir: string, name: string, data: unknown): string {
   return path;
 }
 
+/** Two services, front calling back (which sleeps `backSleepMs`), with enough traffic to have requests in flight. */
+export async function writeFrontAndBack(dir: string, name: string, backSleepMs: number): Promise<string> {
+  const [front, back] = await freePorts(2);
+  return writeJson(dir, name, {
+    services: {
+      front: {
+        port: front,
+        behaviour: { grpc_method_a: { tracing_name: 'front', operations: [{ Action: { CallService: { service: 'back', grpc_method: 'A' } } }] } },
+      },
+      back: {
+        port: back,
+        behaviour: { grpc_method_a: { tracing_name: 'back', operations: [{ Action: { Sleep: { tracing_name: 'work', duration_ms: backSleepMs } } }] } },
+      },
+    },
+    entry_points: [{ service: 'front', method: 'A', rps: 20 }],
+  });
+}
+
 export interface UpProcess {
   readonly child: ChildProcess;
   stdout(): string;

@@ -1,31 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { freePorts, isAlive, readyPids, startUp, survivors, tempDir, writeJson } from './up-helpers';
+import { isAlive, readyPids, startUp, survivors, tempDir, writeFrontAndBack } from './up-helpers';
 import { setTimeout as delay } from 'node:timers/promises';
-
-/** Two services, one calling the other, with enough traffic to have requests in flight. */
-async function twoServiceTopology(dir: string): Promise<string> {
-  const [front, back] = await freePorts(2);
-  return writeJson(dir, 'two.json', {
-    services: {
-      front: {
-        port: front,
-        behaviour: { grpc_method_a: { tracing_name: 'front', operations: [{ Action: { CallService: { service: 'back', grpc_method: 'A' } } }] } },
-      },
-      back: {
-        port: back,
-        behaviour: { grpc_method_a: { tracing_name: 'back', operations: [{ Action: { Sleep: { tracing_name: 'work', duration_ms: 50 } } }] } },
-      },
-    },
-    entry_points: [{ service: 'front', method: 'A', rps: 20 }],
-  });
-}
 
 test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary printed, exit 0, no child left', async () => {
   const dir = tempDir();
   try {
-    const up = startUp([await twoServiceTopology(dir), '--quiet']);
+    const up = startUp([await writeFrontAndBack(dir, 'two.json', 50), '--quiet']);
     await up.waitForOutput(/^ready: .*$/m);
     const pids = readyPids(up.stdout());
     assert.equal(pids.length, 2);
@@ -46,7 +28,7 @@ test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary 
 test('SIGKILL to `thespian up` leaves no child behind: the services notice and exit by themselves', async () => {
   const dir = tempDir();
   try {
-    const up = startUp([await twoServiceTopology(dir), '--quiet']);
+    const up = startUp([await writeFrontAndBack(dir, 'two.json', 50), '--quiet']);
     await up.waitForOutput(/^ready: .*$/m);
     const pids = readyPids(up.stdout());
     assert.equal(pids.length, 2);
