@@ -11,6 +11,7 @@ interface PendingBatch {
 
 interface Batcher {
   batch: PendingBatch;
+  circuitBreakerInterval: number;
   sendBatchToLoki(logEntry?: { entries: unknown[] }): Promise<void>;
 }
 
@@ -18,6 +19,13 @@ interface Batcher {
 const MAX_RESPONSE_BYTES = 16 * 1024;
 /** One push, from connecting to the end of the answer; winston-loki's own `timeout` is only an idle one. */
 const MAX_PUSH_MS = 3_000;
+/**
+ * After a failed push winston-loki waits its "circuit breaker" interval, a fixed minute, before
+ * the next. While it waits, lines only queue (up to maxPending, then they are dropped), so one
+ * refused push cost a busy instance a minute of logs, and its recovery was seen a minute late.
+ * A few seconds keeps a dead Loki's cost at one small push per interval.
+ */
+const RETRY_AFTER_FAILED_PUSH_MS = 5_000;
 
 export interface LokiDeliveryCounts {
   readonly sent: number;
@@ -54,6 +62,7 @@ export class BoundedLokiTransport extends LokiTransport {
       queueFullHint: `at most ${maxPending} lines wait for Loki`,
     });
     this.countEveryPush();
+    this.lokiBatcher().circuitBreakerInterval = RETRY_AFTER_FAILED_PUSH_MS;
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {

@@ -139,6 +139,26 @@ test('a Loki answering 500 or 429 gets one warning each, with the status; the st
   }
 });
 
+test('a Loki that refuses and then recovers: one warning, then within seconds one "recovered" line, and the lines after it reach Loki', async () => {
+  const loki = await LokiPushReceiver.start({ failWithStatus: 500 });
+  const instance = await startInstance({ env: { LOKI_ADDRESS: loki.endpoint }, behaviour });
+  await keepCalling(instance, 500);
+  await instance.waitForLines(lokiWarning(loki.endpoint), 1, 10_000);
+  loki.failWithStatus = undefined;
+  // winston-loki's own pause after a failed push is a minute; ours is a few seconds.
+  const recovered = (line: Record<string, unknown>) => line.level === 'info' && String(line.message).startsWith(`Loki push to ${loki.endpoint} recovered after `);
+  await keepCalling(instance, 500);
+  const [line] = await instance.waitForLines(recovered, 1, 20_000);
+  assert.ok(Number(line.log_lines_dropped) > 0, `the recovery line says what was lost: ${JSON.stringify(line)}`);
+  await keepCalling(instance, 500);
+  await instance.stop();
+  await loki.waitFor((all) => all.some((received) => received.line.includes('"stopped"')), 5_000);
+  const stopped = instance.logs.find((entry) => entry.message === 'stopped')!;
+  assert.ok(Number(stopped.loki_lines_sent) > 0 && Number(stopped.loki_lines_dropped_push_failed) > 0, JSON.stringify(stopped));
+  assert.equal(loki.lines().length, Number(stopped.loki_lines_sent) + 1, 'Loki holds what the stopped line says was sent, and the stopped line');
+  await loki.close();
+});
+
 test('an unresolvable LOKI_ADDRESS gets a warning naming it', async () => {
   // A label longer than 63 characters fails to resolve on this machine without any DNS query leaving it.
   const endpoint = `http://${'a'.repeat(70)}.example:3100`;
