@@ -21,11 +21,14 @@ export function loadCommandTopology(given: string | undefined, options: { printW
 function resolveBundledName(given: string): string {
   if (given.includes('/') || given.includes('\\') || /\.(jsonc?|ya?ml)$/i.test(given) || existsSync(given)) return given;
   const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
-  const bundled = join(EXAMPLES_DIR, `${given}.jsonc`);
-  if (existsSync(bundled)) return bundled;
   const { bundledExampleNames } = require('../config/behaviour-source') as typeof import('../config/behaviour-source');
+  // Behaviours first: some of them are .jsonc files too, and would otherwise be read as a topology.
   if (bundledExampleNames('behaviour').includes(given)) {
     throw new UsageError(`${given} is a bundled behaviour (one instance), not a topology: \`thespian serve ${given}\` runs it (bundled topologies: ${bundledExampleNames('topology').join(', ')})`);
+  }
+  for (const extension of ['.jsonc', '.json']) {
+    const bundled = join(EXAMPLES_DIR, given + extension);
+    if (existsSync(bundled)) return bundled;
   }
   throw new UsageError(`${given}: no such topology file, nor a bundled one by that name (bundled: ${bundledExampleNames('topology').join(', ')})`);
 }

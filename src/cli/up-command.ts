@@ -1,4 +1,4 @@
-import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
+import { durationSeconds, numberAtLeast, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';
@@ -118,22 +118,23 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
 
   const duration = values.duration === undefined ? undefined : durationSeconds(values.duration);
   if (values.duration !== undefined && duration === undefined) problems.push(`--duration must be a positive number of seconds, like 30, 30s or 2m (got "${values.duration}")`);
-  const requests = values.requests === undefined ? undefined : Number(values.requests);
-  if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1)) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
-  const rps = values.rps === undefined ? undefined : Number(values.rps.replace(/\/s$/, ''));
-  if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) problems.push(`--rps must be a number > 0 (got "${values.rps}")`);
+  // Through the shared readers: a bare Number() took "" as 0 (--query-port= silently turned the API off).
+  const requests = values.requests === undefined ? undefined : (wholeNumberAtLeast(values.requests, 1) ?? NaN);
+  if (requests !== undefined && Number.isNaN(requests)) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
+  const rps = values.rps === undefined ? undefined : (ratePerSecond(values.rps) ?? NaN);
+  if (rps !== undefined && Number.isNaN(rps)) problems.push(`--rps must be a number > 0 (got "${values.rps}")`);
   const timeout = values.timeout === undefined ? undefined : durationSeconds(values.timeout);
   if (values.timeout !== undefined && timeout === undefined) problems.push(`--timeout must be a time > 0 such as 10, 10s or 500ms (got "${values.timeout}")`);
-  const trees = values.trees === undefined ? 1 : Number(values.trees);
-  if (!(Number.isFinite(trees) && trees >= 0)) problems.push(`--trees must be a number ≥ 0 (got "${values.trees}")`);
+  const trees = values.trees === undefined ? 1 : (numberAtLeast(values.trees, 0) ?? NaN);
+  if (Number.isNaN(trees)) problems.push(`--trees must be a number ≥ 0 (got "${values.trees}")`);
   const otlp = values.otlp === undefined ? undefined : otlpUrl(values.otlp);
   if (otlp === null) problems.push(`--otlp must be an http:// address like http://localhost:4317 (got "${values.otlp}")`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const seed = values.seed === undefined ? undefined : wholeNumberAtLeast(values.seed, 0);
   if (values.seed !== undefined && (seed === undefined || seed > MAX_SEED)) problems.push(`--seed must be a whole number from 0 to ${MAX_SEED} (got "${values.seed}")`);
-  const queryPort = values['query-port'] === undefined ? undefined : Number(values['query-port']);
-  if (queryPort !== undefined && !(Number.isInteger(queryPort) && queryPort >= 0 && queryPort <= 65535)) {
+  const queryPort = values['query-port'] === undefined ? undefined : (wholeNumberAtLeast(values['query-port'], 0) ?? NaN);
+  if (queryPort !== undefined && !(queryPort <= 65535)) {
     problems.push(`--query-port must be a port number from 1 to 65535, or 0 for none (got "${values['query-port']}")`);
   }
   for (const name of ['json', 'summary-json', 'logs'] as const) if (values[name] === '') problems.push(`--${name} needs a file name`);

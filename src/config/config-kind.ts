@@ -23,5 +23,5 @@ export function wrongKindProblem(data: unknown, expected: ConfigKind): string | 
   if (kind === 'topology') {
     return 'is a topology (it has "services"), not a behaviour; run it with `thespian up <file>` (or render, load, verify, predict it), while CONFIG_JSON and CONFIG_FILE take the behaviour of one instance (grpc_method_a, grpc_method_b, grpc_method_c)';
   }
-  return 'is a behaviour (it has grpc_method_a/b/c), not a topology; run one instance of it with `CONFIG_FILE=<file> thespian serve` (or `thespian predict <file>`), while this command takes a topology, whose "services" each have a behaviour';
+  return 'is a behaviour (it has grpc_method_a/b/c), not a topology; run one instance of it with `thespian serve <file>` (or `thespian predict <file>`), while this command takes a topology, whose "services" each have a behaviour';
 }

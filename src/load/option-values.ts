@@ -5,6 +5,11 @@ export function wholeNumberAtLeast(text: string, minimum: number): number | unde
   return text.trim() !== '' && Number.isInteger(value) && value >= minimum ? value : undefined;
 }
 
+export function numberAtLeast(text: string, minimum: number): number | undefined {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isFinite(value) && value >= minimum ? value : undefined;
+}
+
 export function positiveNumber(text: string): number | undefined {
   const value = Number(text);
   return text.trim() !== '' && Number.isFinite(value) && value > 0 ? value : undefined;

@@ -273,7 +273,7 @@ test('`thespian up` given a behaviour says so in one line, exit 2', async () => 
 test('a behaviour given where a topology belongs is named as such, in one line', () => {
   const problems = problemsOf(() => parseTopology(JSON.stringify({ service_name: 'x', grpc_method_a: fn('a') }), 'standalone.json', 'json'));
   assert.equal(problems.length, 1, problems.join('\n'));
-  assert.match(problems[0], /^standalone\.json: is a behaviour \(it has grpc_method_a\/b\/c\), not a topology; run one instance of it with `CONFIG_FILE=<file> thespian serve`/);
+  assert.match(problems[0], /^standalone\.json: is a behaviour \(it has grpc_method_a\/b\/c\), not a topology; run one instance of it with `thespian serve <file>`/);
 });
 
 // Item 13: an editor's byte order mark made the file "not valid JSON".

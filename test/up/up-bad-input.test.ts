@@ -41,6 +41,11 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   assert.match(badOptions.stderr, /^see `thespian up --help`$/m);
   assert.doesNotMatch(badOptions.stderr, /Usage:/, 'a pointer to the usage, not the whole of it');
 
+  // A blank value is not 0: `--query-port=` once turned the query API off without a word.
+  const blank = await runUp(['--query-port=', '--trees=', '--requests=', '--rps=']);
+  assert.equal(blank.code, 2);
+  for (const option of ['--query-port', '--trees', '--requests', '--rps']) assert.match(blank.stderr, new RegExp(`^(thespian up: )?${option} must be .*\\(got ""\\)$`, 'm'));
+
   const unwritable = await runUp(['--json', '/nonexistent/spans.jsonl']);
   assert.equal(unwritable.code, 2);
   assert.match(unwritable.stderr, /^--json \/nonexistent\/spans\.jsonl: cannot write the file: ENOENT/);
@@ -48,6 +53,11 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   const behaviourName = await runUp(['standalone']);
   assert.equal(behaviourName.code, 2);
   assert.match(behaviourName.stderr, /^thespian up: standalone is a bundled behaviour \(one instance\), not a topology: `thespian serve standalone` runs it \(bundled topologies: .*ecosystem.*\)$/m);
+
+  // A bundled behaviour kept as .jsonc gets the same line (it was read as a topology: a different message).
+  const jsoncBehaviour = await runUp(['slow_sometimes']);
+  assert.equal(jsoncBehaviour.code, 2);
+  assert.match(jsoncBehaviour.stderr, /^thespian up: slow_sometimes is a bundled behaviour \(one instance\), not a topology: `thespian serve slow_sometimes` runs it/m);
 
   const unknown = await runUp(['--bogus']);
   assert.equal(unknown.code, 2);
