@@ -27,6 +27,8 @@ export interface InstanceSettings {
   readonly timerPriority: TimerPriority;
   /** OTEL_BSP_*, checked: an invalid value is replaced by the SDK's default (and warned about). */
   readonly spanBatching: SpanBatchingSettings;
+  /** OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, checked: one export's deadline. */
+  readonly otlpTracesTimeoutMs: number;
   /** OTEL_PROPAGATORS named no propagator the SDK knows: use the default ones, not none. */
   readonly defaultPropagators: boolean;
   /**
@@ -78,9 +80,10 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const spanBatching = readSpanBatching(env, otelWarnings);
   const defaultPropagators = checkPropagators(env, otelWarnings);
   checkSampler(env, otelWarnings);
-  // Checked only to warn: the exporter reads these itself and falls back the same way.
+  // Passed to the exporter, which would otherwise read them itself by a looser rule (any number
+  // above 0), so that the value a warning names as used is the one used.
   const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
-  readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
+  const otlpTracesTimeoutMs = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
   let behaviour: Behaviour | undefined;
   try {
@@ -104,6 +107,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     seed,
     timerPriority: timerPriority!,
     spanBatching,
+    otlpTracesTimeoutMs,
     defaultPropagators,
     otelWarnings: Object.freeze(otelWarnings),
   });

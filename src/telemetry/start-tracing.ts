@@ -19,7 +19,7 @@ export interface Tracing {
   deliveryFields(): Record<string, number>;
 }
 
-type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'defaultPropagators'>;
+type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators'>;
 
 /**
  * Starts the OpenTelemetry SDK with gRPC instrumentation. Must run before any of our modules
@@ -61,7 +61,7 @@ export function startTracing(settings: TracingSettings): Tracing {
     unit: 'spans',
     queueFullHint: `raise OTEL_BSP_MAX_QUEUE_SIZE (now ${settings.spanBatching.maxQueueSize}) and OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
   });
-  const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint }) : new ConsoleSpanExporter();
+  const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint, timeoutMillis: settings.otlpTracesTimeoutMs }) : new ConsoleSpanExporter();
   const exporter = new ReportingSpanExporter(inner, reporter);
   const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
   const processor = new CountingSpanProcessor(

@@ -1,38 +1,19 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { blackHole } from '../support/black-hole';
 import { closeClients, startInstance } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 
 after(() => closeClients());
-
-/** A Loki behind a black hole: it accepts the connection and never answers. */
-async function blackHoledLoki() {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', () => undefined);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
 
 // The linger after `stopped` (issue 11, item 18) was the Loki flush: `stopped` was written first,
 // then the instance waited up to the flush deadline (3 s) for a Loki that did not answer. Now
 // the flush comes first and `stopped` says what it could not deliver, so it is the last thing
 // the instance does. Compared with the time the flush took, so a slow machine cannot break it.
 test('an idle instance whose Loki never answers exits as soon as it logs "stopped": the Loki flush comes before that line, and the line counts what was lost', async () => {
-  const loki = blackHoledLoki();
-  const { endpoint, close } = await loki;
+  // A Loki behind a black hole: it accepts the connection and never answers.
+  const { endpoint, close } = await blackHole();
   try {
     const instance = await startInstance({ env: { LOKI_ADDRESS: endpoint }, behaviour: methodA('idle', step(sleep('nap', 1))) });
     await delay(500);
@@ -54,6 +35,6 @@ test('an idle instance whose Loki never answers exits as soon as it logs "stoppe
     const lingerMs = exitedAt - stoppedAt;
     assert.ok(lingerMs < flushMs, `exit came ${lingerMs.toFixed(0)} ms after "stopped"; the Loki flush before it took ${flushMs.toFixed(0)} ms`);
   } finally {
-    close();
+    await close();
   }
 });

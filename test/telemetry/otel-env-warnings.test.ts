@@ -4,6 +4,8 @@ import { OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, startInstance, type InstanceProcess } from '../support/instance-process';
 import { callService, methodA, sleep, step } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';
+import { blackHole } from '../support/black-hole';
+import { setTimeout as delay } from 'node:timers/promises';
 
 after(() => closeClients());
 
@@ -81,4 +83,25 @@ test('valid OTEL_* values give no warning', async () => {
   });
   assert.deepEqual(startupWarnings(instance), []);
   await instance.stop();
+});
+
+// The exporter reads OTEL_EXPORTER_OTLP_TIMEOUT itself by a looser rule (any number above 0): it
+// took "1.5" as 1.5 ms while our warning said the default was used. It now gets the checked value.
+test('an export timeout refused with a warning really is replaced by the default: a black-holed endpoint is not given up on after 1.5 ms', async () => {
+  const hole = await blackHole();
+  const instance = await startInstance({
+    env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: hole.endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '1.5', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    behaviour: methodA('serve', step(sleep('work', 1))),
+  });
+  try {
+    assert.ok(startupWarnings(instance).some((line) => /^OTEL_EXPORTER_OTLP_TIMEOUT: .*"1\.5".*using the default 10000/.test(String(line.message))));
+    for (let i = 0; i < 5; i++) assert.equal((await callMethod(instance.address, 'A', { deadlineMs: 5_000 })).code, 0);
+    // Exports start within 100 ms; with a 10 s deadline none can have failed 3 s later, however busy the machine.
+    await delay(3_000);
+    const failing = instance.logs.filter((line) => String(line.message).startsWith(`span export to ${hole.endpoint} is failing`));
+    assert.deepEqual(failing.map((line) => line.message), [], 'no export was given up on yet');
+  } finally {
+    await instance.stop();
+    await hole.close();
+  }
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
+import { blackHole } from '../support/black-hole';
 import { callMethod, closeClients, startInstance, type InstanceProcess } from '../support/instance-process';
 import { freePort } from '../support/free-port';
 import { methodA, sleep, step } from '../support/behaviours';
@@ -12,24 +13,6 @@ after(() => closeClients());
 /** Each call makes three spans: the SERVER span, the Function and its Sleep. */
 const SPANS_PER_CALL = 3;
 const behaviour = methodA('work', step(sleep('nap', 1)));
-
-/** A TCP server that accepts connections and never says a word: a black-holed trace endpoint. */
-async function blackHole() {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 async function call(instance: InstanceProcess, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
