@@ -4,16 +4,31 @@ const NANOS_PER_MS = 1e6;
 const NANOS_PER_SECOND = 1e9;
 
 /**
+ * Differences between the wall clock and performance.now()'s origin smaller than this are
+ * Date.now()'s own whole-millisecond jitter; larger ones are the wall clock having moved (NTP
+ * slewing over a long uptime, a step, a suspended VM), which spans must follow.
+ */
+const REANCHOR_AFTER_MS = 2;
+
+/** Date.now() − performance.now(): the epoch time of the Clock's zero, as last measured. */
+let originMs = Date.now() - performance.now();
+
+/**
  * A Clock reading (performance.now()'s scale) as the epoch time a span carries, to the
  * nanosecond. Left to itself the SDK (sdk-trace 3.0.0, Span's constructor) dates a span's start
  * from Date.now(), in whole milliseconds, and its end from that plus performance.now()'s
  * elapsed time, so a child shorter than a millisecond can seem to start after its parent ends.
- * Our spans are dated from this one origin instead, start, events and end alike: given a start,
- * the SDK dates everything not given from Date.now() again. Origin and reading are split into
- * seconds and nanoseconds apart, so that adding them loses nothing to floating point.
+ * Our spans are dated from one origin instead, start, events and end alike: given a start, the
+ * SDK dates everything not given from Date.now() again. The origin follows the wall clock
+ * (performance.timeOrigin alone drifts from it over uptime, and then from the instrumentation's
+ * spans and other hosts), but only when it has moved by more than Date.now()'s jitter, so the
+ * readings of one span stay on one origin. Origin and reading are split into seconds and
+ * nanoseconds apart, so that adding them loses nothing to floating point.
  */
 export function spanTime(clockReading: number): HrTime {
-  const origin = splitMs(performance.timeOrigin);
+  const measured = Date.now() - performance.now();
+  if (Math.abs(measured - originMs) > REANCHOR_AFTER_MS) originMs = measured;
+  const origin = splitMs(originMs);
   const reading = splitMs(clockReading);
   let seconds = origin[0] + reading[0];
   let nanos = origin[1] + reading[1];

@@ -1,0 +1,27 @@
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { spanTime } from '../../src/engine/span-time';
+
+const epochMs = ([seconds, nanos]: [number, number]) => seconds * 1000 + nanos / 1e6;
+
+test('a span time is the wall-clock time of the reading, to well under a millisecond', () => {
+  const reading = performance.now();
+  const wall = Date.now();
+  const dated = epochMs(spanTime(reading));
+  assert.ok(Math.abs(dated - wall) <= 1.5, `dated ${dated}, wall clock ${wall}`);
+  const later = epochMs(spanTime(reading + 0.25));
+  assert.ok(Math.abs(later - dated - 0.25) < 0.001, 'readings a quarter of a millisecond apart are dated so');
+});
+
+// performance.timeOrigin alone drifts from the wall clock over a long uptime, and jumps apart from
+// it when the clock is stepped or the VM is suspended; spans dated from it then disagree with the
+// instrumentation's spans (dated from Date.now()) and with other hosts.
+test('when the wall clock moves (a step, a suspended VM, NTP over a long uptime), span times follow it', (t) => {
+  const realNow = Date.now.bind(Date);
+  const stepMs = 5_000;
+  t.after(() => mock.restoreAll());
+  mock.method(Date, 'now', () => realNow() + stepMs);
+  const reading = performance.now();
+  const dated = epochMs(spanTime(reading));
+  assert.ok(Math.abs(dated - (realNow() + stepMs)) <= 2, `dated ${dated - realNow()} ms from the old wall clock, expected about ${stepMs}`);
+});
