@@ -108,7 +108,7 @@ const retriesSchema = strictWithHints({
 /** How one attempt ended. */
 interface AttemptOutcome {
   readonly code: StatusName;
-  /** Finishes "call to host:port/A …" when the attempt failed. */
+  /** When the attempt failed, why: after its hopMark, or for a timeout after "call to host:port/A ". */
   readonly detail: string;
   readonly injected?: InjectedKind;
   readonly sent: boolean;
@@ -190,7 +190,7 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
     if (roll < spec.failureChance) {
       return {
         code: INJECTED_NETWORK_FAILURE_CODE,
-        detail: `failed with ${INJECTED_NETWORK_FAILURE_CODE}: injected network failure, not sent (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`,
+        detail: `injected network failure, not sent (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`,
         injected: 'call_failure',
         sent: false,
         roll,
@@ -218,7 +218,7 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
     if (error.code === 'DEADLINE_EXCEEDED' && timedOut) {
       return { code: 'DEADLINE_EXCEEDED', detail: `timed out after ${spec.timeoutMs} ms (timeout_ms)`, injected: 'timeout', sent: true, roll };
     }
-    return { code: error.code, detail: `failed with ${error.code}: ${error.details}`, sent: true, roll };
+    return { code: error.code, detail: error.details, sent: true, roll };
   }
 }
 
@@ -241,7 +241,21 @@ function finalFailure(spec: CallServiceSpec, inner: StepContext, target: string,
       ? failure.code
       : (spec.failureCode ?? (failure.injected ? failure.code : 'INTERNAL')); // the original answers INTERNAL whatever the downstream said
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
-  return new StepFailure(code, `${describeTrail(inner.trail)}: call to ${target}/${spec.method} ${failure.detail}${tries}`, failure.injected);
+  const mark = failure.injected === 'timeout' ? callMark(target, spec.method) : hopMark(target, spec.method, failure.code);
+  return new StepFailure(code, `${describeTrail(inner.trail)}${mark}${failure.detail}${tries}`, failure.injected);
+}
+
+function callMark(target: string, method: string): string {
+  return `: call to ${target}/${method} `;
+}
+
+/**
+ * What a failed call step puts between its trail and the callee's status message (or, for an
+ * injected network failure, the reason nothing was sent). The server's status-details counts the
+ * hops of a chain by this mark, so its wording lives here only.
+ */
+export function hopMark(target: string, method: string, code: string): string {
+  return `${callMark(target, method)}failed with ${code}: `;
 }
 
 /** What the gRPC instrumentation names the CLIENT and SERVER spans of a call of A, B or C. */
