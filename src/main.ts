@@ -32,7 +32,8 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   } catch (error) {
     if (!(error instanceof server.StartError)) throw error;
     logger.error(error.message);
-    await tracing.shutdown(1000);
+    // The reason it could not start goes to Loki too, where a user of a cluster looks first.
+    await Promise.all([tracing.shutdown(1000), logger.flush(1000)]);
     return 1;
   }
   return new Promise<number>(() => {

@@ -11,7 +11,10 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
   debug(message: string, fields?: Record<string, unknown>): void;
-  /** Sends what is still queued for Loki; waits at most `deadlineMs`. */
+  /**
+   * Sends what is still queued for Loki and stops pushing; waits at most `deadlineMs`. For an
+   * instance that exits without having started (and so without a `stopped` line).
+   */
   flush(deadlineMs: number): Promise<void>;
   /**
    * The last thing an instance logs: flushes Loki (at most `deadlineMs` in all), then writes the
