@@ -1,4 +1,5 @@
 import LokiTransport from 'winston-loki';
+import { addressForLogs } from './address-for-logs';
 import { cappedResponseAgents } from './capped-response-agent';
 import { DeliveryReporter } from './delivery-reporter';
 import { withDeadline } from './with-deadline';
@@ -37,11 +38,11 @@ export interface LokiDeliveryCounts {
 }
 
 /**
- * winston-loki with three things it lacks:
- * - a cap on the lines waiting: its batch has no size limit, and while Loki is down it waits 60 s
- *   between tries, so a busy instance would grow without bound. New lines beyond `maxPending` are
- *   dropped and counted;
+ * winston-loki with what it lacks:
+ * - a cap on the lines waiting: its batch has no size limit, so while Loki is down a busy
+ *   instance would grow without bound. New lines beyond `maxPending` are dropped and counted;
  * - a cap on Loki's answer and on the time one push may take (see capped-response-agent.ts);
+ * - a short pause after a failed push (RETRY_AFTER_FAILED_PUSH_MS, not its fixed minute);
  * - delivery reporting: every push's outcome goes to a DeliveryReporter, which warns when pushes
  *   start failing and says when they recover, and counts for the `stopped` line.
  */
@@ -57,7 +58,7 @@ export class BoundedLokiTransport extends LokiTransport {
     super({ ...options, ...cappedResponseAgents({ maxResponseBytes: MAX_RESPONSE_BYTES, maxPushMs: MAX_PUSH_MS }) });
     this.reporter = new DeliveryReporter({
       delivery: 'Loki push',
-      target: options.host,
+      target: addressForLogs(options.host),
       unit: 'log lines',
       queueFullHint: `at most ${maxPending} lines wait for Loki`,
     });
