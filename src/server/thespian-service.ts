@@ -36,17 +36,18 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     call.sendMetadata(idMetadata);
 
     if (options.inFlight.draining) {
-      callback({ code: grpc.status.UNAVAILABLE, details: DRAINING_MESSAGE, message: DRAINING_MESSAGE, metadata: idMetadata });
+      answerWithError(callback, grpc.status.UNAVAILABLE, DRAINING_MESSAGE, idMetadata);
       return;
     }
 
     const hops = readHops(call.metadata);
     if (hops > options.maxHops) {
-      callback({
-        code: grpc.status.FAILED_PRECONDITION,
-        details: `refused: this request has passed through ${hops} Thespians (limit ${options.maxHops}, THESPIAN_MAX_HOPS); the behaviours probably call each other in a cycle`,
-        metadata: idMetadata,
-      });
+      answerWithError(
+        callback,
+        grpc.status.FAILED_PRECONDITION,
+        `refused: this request has passed through ${hops} Thespians (limit ${options.maxHops}, THESPIAN_MAX_HOPS); the behaviours probably call each other in a cycle`,
+        idMetadata,
+      );
       return;
     }
 
@@ -81,9 +82,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
         (error: unknown) => {
           answered = true;
           const failure = StepFailure.from(error);
-          const details = statusDetails(failure.message);
-          // `message` too: the gRPC instrumentation puts it on the SERVER span's status.
-          callback({ code: STATUS_CODES[failure.code], details, message: details, metadata: idMetadata });
+          answerWithError(callback, STATUS_CODES[failure.code], failure.message, idMetadata);
         },
       );
     };
@@ -94,6 +93,16 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     options.inFlight.track(cancellation, new Promise<void>((resolve) => (settled = resolve)));
     eventLoopTurns.defer(context.bind(context.active(), () => void answer().finally(() => settled())));
   };
+}
+
+/**
+ * Every answer with an error goes through here: `details` is what the caller reads, `message`
+ * what the gRPC instrumentation puts on the SERVER span's status (it reads err.message), and both
+ * are made safe for the grpc-message header (see statusDetails).
+ */
+function answerWithError(callback: grpc.sendUnaryData<object>, code: grpc.status, message: string, metadata: grpc.Metadata): void {
+  const details = statusDetails(message);
+  callback({ code, details, message: details, metadata });
 }
 
 function readHops(metadata: grpc.Metadata): number {
