@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
-import type { Logger, Tracing } from '../telemetry';
+import { withDeadline, type Logger, type Tracing } from '../telemetry';
 import type { InFlightCalls } from './in-flight-calls';
 import { THESPIAN_SERVICE_NAME } from './protocol';
 
@@ -43,7 +43,8 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
       parts.logger.info('shutting down', { reason, grace_ms: parts.graceMs, calls_in_flight: parts.inFlight.size });
       parts.health.setStatus('', 'NOT_SERVING');
       parts.health.setStatus(THESPIAN_SERVICE_NAME, 'NOT_SERVING');
-      if (!(await drained(parts.inFlight, parts.graceMs))) {
+      // True once no call is in flight, false when the grace ended first.
+      if (!(await withDeadline(parts.inFlight.close().then(() => true), parts.graceMs, false))) {
         const left = parts.inFlight.size;
         parts.logger.warn('calls still in flight at the end of the grace; cutting them', { grace_ms: parts.graceMs, calls_cut: left });
         await parts.inFlight.cut(cutMessage(parts.graceMs), CUT_DEADLINE_MS);
@@ -66,15 +67,6 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
     });
   }
   return () => shutdown('requested');
-}
-
-/** Resolves true once no call is in flight, or false when the grace ended first. */
-function drained(inFlight: InFlightCalls, graceMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    inFlight.close().then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { StepFailure } from '../engine';
+import { withDeadline } from '../telemetry';
 
 /** Why a new call is refused while the instance drains; the caller sees it with UNAVAILABLE. */
 export const DRAINING_MESSAGE = 'the instance is shutting down and takes no new calls';
@@ -43,11 +44,6 @@ export class InFlightCalls {
   async cut(message: string, deadlineMs: number): Promise<void> {
     const left = [...this.calls];
     for (const [cancellation] of left) cancellation.abort(new StepFailure('UNAVAILABLE', message));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(left.map(([, finished]) => finished)),
-      new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-    ]);
-    clearTimeout(timer);
+    await withDeadline(Promise.allSettled(left.map(([, finished]) => finished)).then(() => undefined), deadlineMs, undefined);
   }
 }
