@@ -1,9 +1,9 @@
+import { LOG_LEVELS, MAX_PORT, type LogLevel } from '../config/setting-values';
 import { wholeNumberAtLeast } from '../load/option-values';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
-const LOG_LEVELS = ['error', 'warn', 'info', 'debug'];
 
 const USAGE = `Usage: thespian serve [BEHAVIOUR | --config F] [--port N] [--service-name NAME] [--log-level LEVEL]
 
@@ -51,11 +51,12 @@ function parseServeArgs(args: string[]): Overrides {
   const behaviour = values.config ?? positionals[0];
   if (behaviour !== undefined && behaviour.trim() === '') problems.push('--config needs a file name or the name of a bundled example');
   const port = values.port === undefined ? undefined : wholeNumberAtLeast(values.port, 0);
-  if (values.port !== undefined && (port === undefined || port > 65535)) problems.push(`--port must be a whole number from 0 to 65535 (got "${values.port}")`);
+  if (values.port !== undefined && (port === undefined || port > MAX_PORT)) problems.push(`--port must be a whole number from 0 to ${MAX_PORT} (got "${values.port}")`);
   const serviceName = values['service-name'];
   if (serviceName !== undefined && serviceName.trim() === '') problems.push('--service-name cannot be empty');
-  const logLevel = values['log-level'];
-  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  // Read like LOG_LEVEL, which is not case-sensitive.
+  const logLevel = values['log-level']?.trim().toLowerCase();
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
   const overrides: Overrides = {};

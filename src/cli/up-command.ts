@@ -1,3 +1,4 @@
+import { LOG_LEVELS, MAX_SEED, type LogLevel } from '../config/setting-values';
 import { durationSeconds, numberAtLeast, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -45,11 +46,6 @@ their deadline), stops the services (they flush their telemetry) and prints the 
 second Ctrl-C kills the services and quits at once (exit 130). Services never outlive this
 command, even if it is killed. Exit status: 0 after a run, 1 if a service cannot start, 2 for a
 bad topology or bad options. See docs/up.md.`;
-
-const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-type LogLevel = (typeof LOG_LEVELS)[number];
-/** THESPIAN_SEED's range. */
-const MAX_SEED = 2 ** 32 - 1;
 
 export const upCommand: Command = {
   name: 'up',

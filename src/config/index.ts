@@ -5,6 +5,7 @@
  */
 export * from './config-error';
 export * from './instance-settings';
+export * from './setting-values';
 export { parseBehaviour, validateBehaviour } from './parse-behaviour';
 export { bundledExampleNames } from './behaviour-source';
 export { behaviourSchema } from './behaviour-schema';

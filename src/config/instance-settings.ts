@@ -1,11 +1,11 @@
 import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
+import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
 import type { Behaviour } from '../engine/model';
 import type { TimerPriority } from '../engine/clock';
 
 export type TracesExporter = 'otlp' | 'console' | 'none';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
 export interface InstanceSettings {
@@ -61,12 +61,12 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     return undefined;
   };
 
-  const port = readInteger(env, 'PORT', DEFAULT_PORT, 0, 65535, fail);
+  const port = readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, fail);
   const tracesExporter = readChoice(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, 'otlp', fail);
-  const logLevel = readChoice(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info', fail);
+  const logLevel = readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info', fail);
   const maxHops = readInteger(env, 'THESPIAN_MAX_HOPS', 32, 1, 1000, fail);
   const shutdownGraceMs = readInteger(env, 'THESPIAN_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000, fail);
-  const seed = env.THESPIAN_SEED ? readInteger(env, 'THESPIAN_SEED', 0, 0, 2 ** 32 - 1, fail) : undefined;
+  const seed = env.THESPIAN_SEED ? readInteger(env, 'THESPIAN_SEED', 0, 0, MAX_SEED, fail) : undefined;
   const lokiAddress = readUrl(env, 'LOKI_ADDRESS', fail);
   const timerPriority = readChoice(env, 'THESPIAN_TIMER_PRIORITY', ['auto', 'realtime', 'normal'] as const, 'auto', fail);
 
