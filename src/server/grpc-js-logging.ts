@@ -2,14 +2,29 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../telemetry';
 
 /**
- * grpc-js writes its own diagnostics to stderr ("E No address added out of total 1 resolved"
- * before our "cannot listen on port …"; "Failed to add metadata entry …" for a peer's bad
- * header). Those are details of errors we report ourselves in one clear line, so they go to our
- * log as debug lines instead: one format, on stdout, shown with LOG_LEVEL=debug. GRPC_VERBOSITY
- * and GRPC_TRACE still decide what grpc-js says.
+ * grpc-js errors that restate one we report ourselves in one clear line: the bind failure before
+ * our "cannot listen on port …", and a peer's bad header. These stay at debug.
+ */
+const REPORTED_OURSELVES = [/^No address added out of total \d+ resolved/, /^Failed to add metadata entry /];
+
+/**
+ * grpc-js writes its own diagnostics to stderr; they go to our log instead, in one format on
+ * stdout. Its errors are warnings there (a bad grpc_proxy, a secure context that cannot be made,
+ * a server that rejects our pings), except the few we report in our own words, which are debug
+ * lines like its info and debug output. GRPC_VERBOSITY and GRPC_TRACE still decide what grpc-js
+ * says (by default only errors); LOG_LEVEL decides which of that is written.
+ * grpc.setLogger is process-wide: this is the one place that sets it.
  */
 export function routeGrpcJsLogs(logger: Logger): void {
-  const write = (severity: string) => (message: unknown, ...rest: unknown[]) =>
-    logger.debug(`grpc-js: ${[message, ...rest].map(String).join(' ')}`, { grpc_severity: severity });
-  grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') });
+  const text = (args: unknown[]) => `grpc-js: ${args.map(String).join(' ')}`;
+  const atDebug = (severity: string) => (...args: unknown[]) => logger.debug(text(args), { grpc_severity: severity });
+  grpc.setLogger({
+    error: (...args: unknown[]) => {
+      const line = args.map(String).join(' ');
+      if (REPORTED_OURSELVES.some((known) => known.test(line))) logger.debug(text(args), { grpc_severity: 'error' });
+      else logger.warn(text(args), { grpc_severity: 'error' });
+    },
+    info: atDebug('info'),
+    debug: atDebug('debug'),
+  });
 }
