@@ -157,9 +157,12 @@ export async function runUp(given: UpOptions): Promise<number> {
     // an ensemble still starting), and what they had not yet flushed is lost, which is said.
     ensemble?.killNow();
     view?.stop();
+    // It was created empty at start, to refuse an unwritable path before anything ran; left so, a
+    // script would read an empty file as a summary.
+    if (options.summaryJsonFile) rmSync(options.summaryJsonFile, { force: true });
     options.err.write(
       `\nthespian up: ${signal} again: services killed, stopped at once with ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight; ` +
-        `the final summary is not printed${options.logDir ? '' : ` and the logs stay in ${logDir}`}\n`,
+        `the final summary is not printed${options.summaryJsonFile ? ' nor written' : ''}${options.logDir ? '' : ` and the logs stay in ${logDir}`}\n`,
     );
     process.exit(QUIT_NOW_EXIT_CODE);
   };

@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readyPids, startUp, survivors, tempDir, writeFrontAndBack, type UpProcess } from './up-helpers';
 
 // front calls back; the test stops back with SIGSTOP, so every request hangs there.
 
 /** Starts `up`, waits until it is ready and traffic flows, then SIGSTOPs the back service. */
-async function upWithStoppedService(dir: string, timeout: string): Promise<{ up: UpProcess; pids: number[] }> {
-  const up = startUp([await writeFrontAndBack(dir, 'stalled.json', 20), '--quiet', '--timeout', timeout]);
+async function upWithStoppedService(dir: string, timeout: string, extraArgs: string[] = []): Promise<{ up: UpProcess; pids: number[] }> {
+  const up = startUp([await writeFrontAndBack(dir, 'stalled.json', 20), '--quiet', '--timeout', timeout, ...extraArgs]);
   await up.waitForOutput(/^ready: .*$/m);
   const [frontPid, backPid] = readyPids(up.stdout());
   assert.ok(frontPid && backPid, up.stdout());
@@ -67,7 +68,8 @@ test('a second Ctrl-C ends `up` at once, however long the requests in flight cou
   const dir = tempDir();
   let pids: number[] = [];
   try {
-    const started = await upWithStoppedService(dir, '120s');
+    const summaryFile = join(dir, 'summary.json');
+    const started = await upWithStoppedService(dir, '120s', ['--summary-json', summaryFile]);
     const { up } = started;
     pids = started.pids;
     up.child.kill('SIGINT');
@@ -76,7 +78,8 @@ test('a second Ctrl-C ends `up` at once, however long the requests in flight cou
     // Only catches a hang: "at once" on a busy machine may still be a second or two.
     assert.ok(tookMs < 5_000, `up took ${tookMs} ms after the second Ctrl-C`);
     assert.equal(code, 130);
-    assert.match(up.stderr(), /SIGINT again: services killed, stopped at once with \d+ requests? in flight/);
+    assert.match(up.stderr(), /SIGINT again: services killed, stopped at once with \d+ requests? in flight; the final summary is not printed nor written/);
+    assert.equal(existsSync(summaryFile), false, 'no empty --summary-json is left for a script to misread');
     assert.deepEqual(await survivors(pids, 5_000), [], 'no service outlives `up`, the stopped one included');
     // The services' logs are kept, and named; this test has no use for them.
     const kept = /the logs stay in (\S+)/.exec(up.stderr())?.[1];
