@@ -4,7 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom } from '../engine';
-import type { Logger, Tracing } from '../telemetry';
+import { addressForLogs, type Logger, type Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
@@ -60,8 +60,8 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   logger.info(`listening on port ${port}`, {
     port,
     methods,
-    traces: settings.tracesExporter === 'otlp' ? settings.otlpEndpoint : settings.tracesExporter,
-    loki: settings.lokiAddress ?? 'off',
+    traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
+    loki: settings.lokiAddress ? addressForLogs(settings.lokiAddress) : 'off',
     sleep_timer: timer,
     // Why `auto` settled for normal priority; docs/config-reference.md, "Timing under load", says how to grant it.
     ...(timer === 'thread' && notRealtimeBecause ? { sleep_timer_note: `normal priority, ${notRealtimeBecause}` } : {}),

@@ -5,6 +5,7 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { InstanceSettings } from '../config/instance-settings';
 import { CountingSpanProcessor } from './counting-span-processor';
+import { addressForLogs } from './address-for-logs';
 import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingSpanExporter } from './reporting-span-exporter';
@@ -54,7 +55,7 @@ export function startTracing(settings: TracingSettings): Tracing {
     };
   }
 
-  const target = settings.tracesExporter === 'otlp' ? settings.otlpEndpoint : 'console';
+  const target = settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : 'console';
   const reporter = new DeliveryReporter({
     delivery: 'span export',
     target,
