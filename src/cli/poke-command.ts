@@ -1,12 +1,12 @@
 import { statusNameOf } from '../engine/status-name';
 import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
-import { positiveNumber, wholeNumberAtLeast } from '../load/option-values';
+import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout S]
+const USAGE = `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout D]
 
 Calls one Thespian's method (A by default) N times, one after the other, and prints for each
 call its status, latency and trace id (from the answer's x-trace-id header). Like grpcurl,
@@ -15,7 +15,7 @@ with nothing to install.
   HOST:PORT        the instance; a bare PORT means 127.0.0.1:PORT; http:// may prefix it
   A|B|C            the method to call (default A)
   -n, --count N    how many calls (default 1)
-  --timeout S      deadline of each call, in seconds (default 10)
+  --timeout D      deadline of each call: 10 (seconds), 10s, 500ms (default 10 s)
 
 Exit status: 0 if every call answered OK, 1 if any failed or the instance is unreachable,
 2 for bad arguments.`;
@@ -92,8 +92,9 @@ function parsePokeArgs(args: string[]): PokeOptions {
   const count = countText === undefined ? 1 : wholeNumberAtLeast(countText, 1);
   if (count === undefined) throw new UsageError(`-n must be a whole number ≥ 1, not "${countText}"`);
   const timeoutText = parsed.values.timeout;
-  const timeoutS = timeoutText === undefined ? 10 : positiveNumber(timeoutText);
-  if (timeoutS === undefined) throw new UsageError(`--timeout must be a number of seconds > 0, not "${timeoutText}"`);
+  // Read as load and up read theirs: 10, 10s, 500ms.
+  const timeoutS = timeoutText === undefined ? 10 : durationSeconds(timeoutText);
+  if (timeoutS === undefined) throw new UsageError(`--timeout must be a time > 0 such as 10, 10s or 500ms (got "${timeoutText}")`);
   return { target, method: methodName, count, timeoutMs: timeoutS * 1000 };
 }
 

@@ -42,6 +42,13 @@ test('a failed call shows its status name, trace id and message, and poke exits 
   assert.match(result.stdout, /B\s+INTERNAL\s+\d+\.\d+ ms\s+trace [0-9a-f]{32}\s+.*fall over: injected failure/);
 });
 
+test('--timeout takes a duration as load and up do (500ms, 2s)', async () => {
+  for (const timeout of ['500ms', '2s']) {
+    const result = await poke(instance.address, 'A', '--timeout', timeout);
+    assert.equal(result.code, 0, `--timeout ${timeout}: ${result.stderr}`);
+  }
+});
+
 test('a bare port and an http:// address reach the same instance', async () => {
   for (const address of [String(instance.port), `http://127.0.0.1:${instance.port}`]) {
     const result = await poke(address);
@@ -69,6 +76,7 @@ test('bad arguments exit 2 with the problem and a pointer to --help, never a sta
     [['7000', '--bogus'], /^thespian poke: unknown option --bogus$/m],
     [['7000', '--cout', '2'], /unknown option --cout \(did you mean --count\?\)/],
     [['7000', 'A', 'extra'], /unexpected argument "extra"/],
+    [['7000', '--timeout', 'soon'], /--timeout must be a time > 0 such as 10, 10s or 500ms \(got "soon"\)/],
   ];
   for (const [args, message] of cases) {
     const result = await poke(...args);
