@@ -41,7 +41,7 @@ const NOTHING = Object.freeze({});
 const deserializeNothing = (): object => NOTHING;
 
 /**
- * The gRPC client that drives traffic for `poke`, `load` (and `verify`): one set of channels
+ * The gRPC client that drives traffic for `poke`, `load`, `up` and `verify`: one set of channels
  * per target, made once and reused for every call. It never throws for a failed call; every
  * outcome, including an unreachable target, arrives as a status code.
  *
