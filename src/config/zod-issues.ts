@@ -88,14 +88,6 @@ function article(expected: string): string {
   return `a ${expected}`;
 }
 
-/**
- * A user's string quoted for an error line: JSON-escaped (so a lone surrogate or a newline
- * cannot break the line) and cut after `max` characters, so a 100 KB value makes a short line.
- */
-export function quoteBriefly(text: string, max = 60): string {
-  return text.length > max ? `${JSON.stringify(text.slice(0, max))}... (${text.length} characters)` : JSON.stringify(text);
-}
-
 /** Shows a bad value briefly: short values in full, long ones by their type. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

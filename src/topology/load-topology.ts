@@ -1,12 +1,12 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error';
 import { closestName } from '../config/closest-name';
-import { formatJsonPath } from '../config/json-path';
+import { formatJsonPath, quoteBriefly } from '../config/json-path';
 import { EXAMPLES_DIR } from '../config/package-root';
 import { readConfigFile } from '../config/read-config-file';
 import { wrongKindProblem } from '../config/config-kind';
 import { validateBehaviour } from '../config/parse-behaviour';
-import { describeIssues, quoteBriefly } from '../config/zod-issues';
+import { describeIssues } from '../config/zod-issues';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';

@@ -11,7 +11,7 @@ import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { configString, STRING_LIMITS } from '../../config/config-string';
-import { quoteBriefly } from '../../config/zod-issues';
+import { quoteBriefly } from '../../config/json-path';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
 import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, isDiscrete, sampleDuration, ZERO, type Duration } from '../../predict/duration';

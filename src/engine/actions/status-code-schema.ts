@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { closestName } from '../../config/closest-name';
-import { quoteBriefly } from '../../config/zod-issues';
+import { quoteBriefly } from '../../config/json-path';
 import { STATUS_NAMES, type StatusName } from '../status-name';
 
 /** Every gRPC status a step may fail with: all of them but OK. */
