@@ -26,8 +26,7 @@ let originMs = Date.now() - performance.now();
  * nanoseconds apart, so that adding them loses nothing to floating point.
  */
 export function spanTime(clockReading: number): HrTime {
-  const measured = Date.now() - performance.now();
-  if (Math.abs(measured - originMs) > REANCHOR_AFTER_MS) originMs = measured;
+  followWallClock();
   const origin = splitMs(originMs);
   const reading = splitMs(clockReading);
   let seconds = origin[0] + reading[0];
@@ -38,6 +37,23 @@ export function spanTime(clockReading: number): HrTime {
   }
   return [seconds, nanos];
 }
+
+/**
+ * Measures the origin again and moves it if the wall clock has moved. A thread preempted between
+ * the two clock reads would measure a jump that is not there, so a measurement whose reads were
+ * not close together is not taken.
+ */
+function followWallClock(): void {
+  const before = performance.now();
+  const wall = Date.now();
+  const after = performance.now();
+  if (after - before > TRUSTED_MEASUREMENT_MS) return;
+  const measured = wall - (before + after) / 2;
+  if (Math.abs(measured - originMs) > REANCHOR_AFTER_MS) originMs = measured;
+}
+
+/** Two clock reads this close together were not interrupted. */
+const TRUSTED_MEASUREMENT_MS = 0.25;
 
 function splitMs(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000);

@@ -22,7 +22,9 @@ test('when the wall clock moves (a step, a suspended VM, NTP over a long uptime)
   const stepMs = 5_000;
   t.after(() => mock.restoreAll());
   mock.method(Date, 'now', () => realNow() + stepMs);
-  const reading = performance.now();
-  const dated = epochMs(spanTime(reading));
-  assert.ok(Math.abs(dated - (realNow() + stepMs)) <= 2, `dated ${dated - realNow()} ms from the old wall clock, expected about ${stepMs}`);
+  // A measurement interrupted between its clock reads is not taken, so on a busy machine the
+  // move may show a few spans later rather than at the first.
+  let dated = 0;
+  for (let span = 0; span < 50; span++) dated = epochMs(spanTime(performance.now()));
+  assert.ok(Math.abs(dated - (realNow() + stepMs)) <= 3, `dated ${dated - realNow()} ms from the old wall clock, expected about ${stepMs}`);
 });
