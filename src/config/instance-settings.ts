@@ -3,7 +3,7 @@ import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
 import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
 import type { Behaviour } from '../engine/model';
-import type { TimerPriority } from '../engine/clock';
+import type { TimerPriority } from '../engine/timing';
 
 export type TracesExporter = 'otlp' | 'console' | 'none';
 

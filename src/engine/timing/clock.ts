@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from './ports';
+import type { Clock } from '../ports';
 import { raiseToRealtime } from './realtime-priority';
 import { eventLoopTurns } from './turn-queue';
 import { WakeTimer } from './wake-timer';
