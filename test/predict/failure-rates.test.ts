@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { validateBehaviour } from '../../src/config';
 import type { GrpcMethod, StatusName } from '../../src/engine';
 import { Predictor, totalLines, type EndpointPrediction, type PredictionWorld } from '../../src/predict';
-import { EngineHarness, type RequestResult } from './engine-harness';
+import { EngineHarness, type RequestResult } from '../support/engine-harness';
 
 /**
  * predict's figures against the real engine: each case runs thousands of seeded requests
