@@ -1,6 +1,6 @@
 import type { StatusName } from './status-name';
 
-/** Why a step failed, for the `thespian.injected.kind` ground-truth attribute. */
+/** Why a step failed, for the INJECTED_KIND_ATTRIBUTE ground-truth attribute (see span-names). */
 export type InjectedKind = 'failure_chance' | 'call_failure' | 'timeout';
 
 /**

@@ -2,13 +2,7 @@ import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { spanTime } from './span-time';
 import type { StepContext } from './step-context';
 import { StepFailure, type InjectedKind } from './step-failure';
-
-/** The attribute the original Rust Thespian put on every span; kept so old dashboards still work. */
-export const ORIGINAL_NAME_ATTRIBUTE = '_tracing_name';
-
-/** Ground truth: set only on spans where Thespian itself injected a failure (not where one merely passed through). */
-export const INJECTED_ATTRIBUTE = 'thespian.injected';
-export const INJECTED_KIND_ATTRIBUTE = 'thespian.injected.kind';
+import { INJECTED_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, ORIGINAL_NAME_ATTRIBUTE, STEP_START_EVENT } from './span-names';
 
 /** Marks a span as one where a failure was injected, whether or not a retry then recovered from it. */
 export function markInjected(span: Span, kind: InjectedKind): void {
@@ -37,13 +31,13 @@ export async function inStepSpan(
   attributes: Attributes,
   body: (span: Span, timing: StepTiming) => Promise<void>,
 ): Promise<void> {
-  const spanAttributes = { [ORIGINAL_NAME_ATTRIBUTE]: name, 'thespian.kind': kind, ...attributes };
+  const spanAttributes = { [ORIGINAL_NAME_ATTRIBUTE]: name, [KIND_ATTRIBUTE]: kind, ...attributes };
   const startedAt = context.clock.now();
   // Dated to the nanosecond (see spanTime); the events and the end must then be dated too.
   return context.tracer.startActiveSpan(name, { attributes: spanAttributes, startTime: spanTime(startedAt) }, async (span) => {
     const timing: StepTiming = { startedAt };
     try {
-      span.addEvent('thespian.step.start', spanTime(startedAt));
+      span.addEvent(STEP_START_EVENT, spanTime(startedAt));
       context.log.info(`${kind} "${name}" started`, { step: name, kind });
       await body(span, timing);
     } catch (error) {

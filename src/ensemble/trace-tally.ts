@@ -7,9 +7,7 @@ import type { SpanShape } from '../predict/span-shape';
 import type { Topology } from '../topology';
 import { checkTrace } from '../verify/trace-check';
 import { observedOfReceived } from './observed-of-received';
-
-/** The gRPC service of Thespian's A, B and C, as the instrumentation names it in rpc.service. */
-export const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
+import { THESPIAN_RPC_SERVICE } from '../engine/span-names';
 
 /**
  * Counts what arrived, to answer "was anything lost?": one root span per answered request, no

@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
+import { THESPIAN_RPC_SERVICE } from '../engine';
 import { withDeadline, type Logger, type Tracing } from '../telemetry';
 import type { InFlightCalls } from './in-flight-calls';
-import { THESPIAN_SERVICE_NAME } from './protocol';
 
 export interface ShutdownParts {
   readonly server: grpc.Server;
@@ -42,7 +42,7 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
     stopping = (async () => {
       parts.logger.info('shutting down', { reason, grace_ms: parts.graceMs, calls_in_flight: parts.inFlight.size });
       parts.health.setStatus('', 'NOT_SERVING');
-      parts.health.setStatus(THESPIAN_SERVICE_NAME, 'NOT_SERVING');
+      parts.health.setStatus(THESPIAN_RPC_SERVICE, 'NOT_SERVING');
       // True once no call is in flight, false when the grace ended first.
       if (!(await withDeadline(parts.inFlight.close().then(() => true), parts.graceMs, false))) {
         const left = parts.inFlight.size;

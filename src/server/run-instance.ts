@@ -3,13 +3,13 @@ import { trace } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings } from '../config';
-import { createPerformer, prepareSystemClock, seededRandom, systemRandom } from '../engine';
+import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
 import { addressForLogs, type Logger, type Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
-import { loadProtocol, THESPIAN_SERVICE_NAME } from './protocol';
+import { loadProtocol } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
 export interface RunningInstance {
@@ -47,7 +47,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   const server = new grpc.Server();
   const inFlight = new InFlightCalls();
   server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight }));
-  const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_SERVICE_NAME]: 'SERVING' });
+  const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
   new ReflectionService(definition).addToServer(server);

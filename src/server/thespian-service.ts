@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
-import { eventLoopTurns, GRPC_METHODS, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';
@@ -16,9 +16,6 @@ export interface ServiceOptions {
 }
 
 type UnaryHandler = grpc.handleUnaryCall<object, object>;
-
-/** On the SERVER span: ms the request waited for its turn before its behaviour started. */
-export const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
 
 /**
  * The handlers of A, B and C. The gRPC instrumentation has already started the SERVER span

@@ -1,4 +1,6 @@
+import { ATTEMPT_CODE_ATTRIBUTE, ATTEMPT_EVENT, ATTEMPT_NUMBER_ATTRIBUTE, ATTEMPT_SENT_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
 import { STATUS_CODES, type StatusName } from '../engine/status-name';
+import type { InjectedKind } from '../engine/step-failure';
 import type { LineCounts } from '../predict/outcome';
 import { spanKey, type SpanShape } from '../predict/span-shape';
 import type { ObservedSpan } from './observed-span';
@@ -189,8 +191,8 @@ class EvidenceWalk {
     if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
     for (const event of span.events) {
       if (event.name === 'exception') this.addLines({ info: 0, warn: 0, error: 1 });
-      else if (event.attributes['thespian.kind'] === 'Log') {
-        const level = String(event.attributes['thespian.log.level'] ?? 'info');
+      else if (event.attributes[KIND_ATTRIBUTE] === 'Log') {
+        const level = String(event.attributes[LOG_LEVEL_ATTRIBUTE] ?? 'info');
         this.addLines({ info: level === 'info' ? 1 : 0, warn: level === 'warn' ? 1 : 0, error: level === 'error' ? 1 : 0 });
       }
     }
@@ -210,14 +212,14 @@ function sentAttemptCodes(span: ObservedSpan | undefined, retries: boolean, outc
   if (!span) return outcome === 'ok' ? ['OK'] : [];
   if (retries) {
     const events = span.events
-      .filter((event) => event.name === 'thespian.attempt')
-      .sort((a, b) => Number(a.attributes['thespian.attempt']) - Number(b.attributes['thespian.attempt']));
+      .filter((event) => event.name === ATTEMPT_EVENT)
+      .sort((a, b) => Number(a.attributes[ATTEMPT_NUMBER_ATTRIBUTE]) - Number(b.attributes[ATTEMPT_NUMBER_ATTRIBUTE]));
     if (events.length > 0) {
-      return events.filter((event) => event.attributes['thespian.attempt.sent'] !== false && event.attributes['thespian.attempt.sent'] !== 'false').map((event) => String(event.attributes['thespian.attempt.code'] ?? 'UNKNOWN'));
+      return events.filter((event) => event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== false && event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== 'false').map((event) => String(event.attributes[ATTEMPT_CODE_ATTRIBUTE] ?? 'UNKNOWN'));
     }
     return span.error ? [] : ['OK'];
   }
-  if (span.attributes['thespian.injected.kind'] === 'call_failure') return [];
+  if (span.attributes[INJECTED_KIND_ATTRIBUTE] === ('call_failure' satisfies InjectedKind)) return [];
   return [span.error ? 'FAILED' : 'OK'];
 }
 

@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import type { AttributeValue, Attributes } from '../model';
 import { describeValue } from '../../config/zod-issues';
-import { ORIGINAL_NAME_ATTRIBUTE } from '../step-span';
+import { ORIGINAL_NAME_ATTRIBUTE, THESPIAN_PREFIX } from '../span-names';
 import { loneSurrogateProblem, STRING_LIMITS } from '../../config/config-string';
-
-/** Attributes under this prefix are Thespian's own (ground truth, rolls); users may not set them. */
-export const RESERVED_ATTRIBUTE_PREFIX = 'thespian.';
 
 const attributeValueSchema = z
   .unknown()
@@ -40,11 +37,11 @@ export function attributesSchema(extraReserved: readonly string[] = []): z.ZodTy
       for (const key of Object.keys(attributes)) {
         const keyProblem = key.trim() === '' ? 'attribute names must not be empty' : stringProblem(key, STRING_LIMITS.name, 'attribute names are');
         if (keyProblem) ctx.addIssue({ code: 'custom', path: [key], message: keyProblem });
-        else if (key.startsWith(RESERVED_ATTRIBUTE_PREFIX) || key === ORIGINAL_NAME_ATTRIBUTE || extraReserved.includes(key)) {
+        else if (key.startsWith(THESPIAN_PREFIX) || key === ORIGINAL_NAME_ATTRIBUTE || extraReserved.includes(key)) {
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: `is reserved for Thespian's own use (names starting with "${RESERVED_ATTRIBUTE_PREFIX}", "${ORIGINAL_NAME_ATTRIBUTE}"${extraReserved.map((k) => `, "${k}"`).join('')}); choose another name`,
+            message: `is reserved for Thespian's own use (names starting with "${THESPIAN_PREFIX}", "${ORIGINAL_NAME_ATTRIBUTE}"${extraReserved.map((k) => `, "${k}"`).join('')}); choose another name`,
           });
         }
       }

@@ -18,6 +18,22 @@ import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, 
 import { addLines, inSpan, mergeBranches, NO_LINES, type Branch, type Outcome } from '../../predict/outcome';
 import type { CalleePrediction, PredictContext, StepPrediction } from '../../predict/predict-context';
 import type { SpanShape } from '../../predict/span-shape';
+import {
+  ATTEMPT_CODE_ATTRIBUTE,
+  ATTEMPT_EVENT,
+  ATTEMPT_NUMBER_ATTRIBUTE,
+  ATTEMPT_SENT_ATTRIBUTE,
+  ATTEMPTS_ATTRIBUTE,
+  BACKOFF_MS_ATTRIBUTE,
+  FAILURE_CHANCE_ATTRIBUTE,
+  GRPC_METHOD_ATTRIBUTE,
+  INJECTED_KIND_ATTRIBUTE,
+  RETRIES_MAX_ATTEMPTS_ATTRIBUTE,
+  ROLL_ATTRIBUTE,
+  TARGET_ATTRIBUTE,
+  THESPIAN_RPC_SERVICE,
+  TIMEOUT_MS_ATTRIBUTE,
+} from '../span-names';
 
 /** How a CallService tries again. Backoff before attempt n (n ≥ 2) is backoffMs · multiplier^(n−2). */
 export interface RetryPolicy {
@@ -151,23 +167,23 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
     // Chaos attributes only when configured, so spans of the original's configs look as before.
     const attributes: Record<string, string | number | boolean> = {
       ...spec.attributes,
-      'thespian.target': target,
-      'thespian.grpc_method': spec.method,
-      'rpc.service': 'thespian.Thespian',
+      [TARGET_ATTRIBUTE]: target,
+      [GRPC_METHOD_ATTRIBUTE]: spec.method,
+      'rpc.service': THESPIAN_RPC_SERVICE,
       'rpc.method': spec.method,
       'server.address': spec.host,
       'server.port': spec.port,
     };
-    if (spec.timeoutMs !== undefined) attributes['thespian.timeout_ms'] = spec.timeoutMs;
-    if (spec.failureChance > 0) attributes['thespian.failure_chance'] = spec.failureChance;
-    if (spec.retries) attributes['thespian.retries.max_attempts'] = spec.retries.maxAttempts;
+    if (spec.timeoutMs !== undefined) attributes[TIMEOUT_MS_ATTRIBUTE] = spec.timeoutMs;
+    if (spec.failureChance > 0) attributes[FAILURE_CHANCE_ATTRIBUTE] = spec.failureChance;
+    if (spec.retries) attributes[RETRIES_MAX_ATTEMPTS_ATTRIBUTE] = spec.retries.maxAttempts;
 
     await inStepSpan(inner, 'CallService', spec.tracingName, attributes, async (span) => {
       const maxAttempts = spec.retries?.maxAttempts ?? 1;
       for (let attempt = 1; ; attempt++) {
         const outcome = await attemptCall(spec, context, attempt);
         if (outcome.injected) markInjected(span, outcome.injected);
-        if (outcome.roll !== undefined) span.setAttribute('thespian.roll', outcome.roll);
+        if (outcome.roll !== undefined) span.setAttribute(ROLL_ATTRIBUTE, outcome.roll);
         const failure = outcome.code === 'OK' ? undefined : outcome;
         const retry = failure !== undefined && spec.retries !== undefined && attempt < maxAttempts && spec.retries.retryOn.includes(failure.code);
         const backoffMs = retry ? backoffBeforeAttempt(spec.retries!, attempt + 1) : undefined;
@@ -224,15 +240,15 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
 
 function recordAttempt(span: Span, attempt: number, outcome: AttemptOutcome, backoffMs: number | undefined, at: HrTime): void {
   const attributes: Record<string, string | number | boolean> = {
-    'thespian.attempt': attempt,
-    'thespian.attempt.code': outcome.code,
-    'thespian.attempt.sent': outcome.sent,
+    [ATTEMPT_NUMBER_ATTRIBUTE]: attempt,
+    [ATTEMPT_CODE_ATTRIBUTE]: outcome.code,
+    [ATTEMPT_SENT_ATTRIBUTE]: outcome.sent,
   };
-  if (outcome.roll !== undefined) attributes['thespian.roll'] = outcome.roll;
-  if (outcome.injected) attributes['thespian.injected.kind'] = outcome.injected;
-  if (backoffMs !== undefined) attributes['thespian.backoff_ms'] = backoffMs;
-  span.addEvent('thespian.attempt', attributes, at);
-  span.setAttribute('thespian.attempts', attempt);
+  if (outcome.roll !== undefined) attributes[ROLL_ATTRIBUTE] = outcome.roll;
+  if (outcome.injected) attributes[INJECTED_KIND_ATTRIBUTE] = outcome.injected;
+  if (backoffMs !== undefined) attributes[BACKOFF_MS_ATTRIBUTE] = backoffMs;
+  span.addEvent(ATTEMPT_EVENT, attributes, at);
+  span.setAttribute(ATTEMPTS_ATTRIBUTE, attempt);
 }
 
 function finalFailure(spec: CallServiceSpec, inner: StepContext, target: string, failure: AttemptOutcome, attempts: number): StepFailure {

@@ -10,6 +10,7 @@ import { configString, STRING_LIMITS } from '../../config/config-string';
 import { latencyModel } from '../distributions/latency-distribution';
 import { drawnDuration } from '../../predict/duration';
 import { certain, inSpan } from '../../predict/outcome';
+import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE } from '../span-names';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
 export const MAX_COMPUTE_MS = 60_000;
@@ -43,8 +44,8 @@ export const computeAction: ActionKind<ComputeSpec> = {
   async perform(spec, context) {
     const inner = descend(context, spec.tracingName);
     const durationMs = Math.min(MAX_COMPUTE_MS, sampleLatency(spec.duration, context.random));
-    const attributes: Record<string, string | number | boolean> = { ...spec.attributes, 'thespian.duration_ms': durationMs };
-    if (spec.duration.kind !== 'Fixed') attributes['thespian.duration'] = describeDistribution(spec.duration);
+    const attributes: Record<string, string | number | boolean> = { ...spec.attributes, [DURATION_MS_ATTRIBUTE]: durationMs };
+    if (spec.duration.kind !== 'Fixed') attributes[DURATION_ATTRIBUTE] = describeDistribution(spec.duration);
     await inStepSpan(inner, 'Compute', spec.tracingName, attributes, async () => {
       const until = context.clock.now() + durationMs;
       let spins = 0;

@@ -13,6 +13,7 @@ import { statusNameSchema } from './status-code-schema';
 import { latencyModel } from '../distributions/latency-distribution';
 import { drawnDuration } from '../../predict/duration';
 import { addLines, inSpan, type Outcome } from '../../predict/outcome';
+import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE, FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
 export const MAX_SLEEP_MS = MAX_LATENCY_MS;
@@ -60,10 +61,10 @@ export const sleepAction: ActionKind<SleepSpec> = {
     const durationMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
     const attributes: Record<string, string | number | boolean> = {
       ...spec.attributes,
-      'thespian.duration_ms': durationMs,
-      'thespian.failure_chance': spec.failureChance,
+      [DURATION_MS_ATTRIBUTE]: durationMs,
+      [FAILURE_CHANCE_ATTRIBUTE]: spec.failureChance,
     };
-    if (!fixed) attributes['thespian.duration'] = describeDistribution(spec.duration);
+    if (!fixed) attributes[DURATION_ATTRIBUTE] = describeDistribution(spec.duration);
     await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
       // The span is the sleep itself: timed from the span's start (so logging the start, or a
       // garbage collection meanwhile, does not lengthen it), and ended when the time was up, not
@@ -72,7 +73,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
       // The original sleeps first and rolls afterwards, so a failing sleep still takes its time.
       if (spec.failureChance <= 0) return;
       const roll = context.random.next();
-      span.setAttribute('thespian.roll', roll);
+      span.setAttribute(ROLL_ATTRIBUTE, roll);
       if (roll < spec.failureChance) {
         const message =
           spec.failureMessage ??
