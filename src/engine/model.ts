@@ -3,6 +3,9 @@
  * Built once from CONFIG_JSON by config/, frozen, then only read by the engine.
  */
 
+/** The proto service (proto/thespian.proto) that serves A, B and C, as gRPC and its instrumentation name it. */
+export const THESPIAN_SERVICE_NAME = 'thespian.Thespian';
+
 export const GRPC_METHODS = ['A', 'B', 'C'] as const;
 export type GrpcMethod = (typeof GRPC_METHODS)[number];
 

@@ -1,5 +1,5 @@
 import type { AssembledTrace, ReceivedSpan } from '../collector';
-import type { GrpcMethod } from '../engine/model';
+import { THESPIAN_SERVICE_NAME, type GrpcMethod } from '../engine/model';
 import { PredictError } from '../predict/predict-context';
 import { worldOfTopology } from '../predict/prediction-world';
 import { Predictor } from '../predict/predictor';
@@ -7,9 +7,6 @@ import type { SpanShape } from '../predict/span-shape';
 import type { Topology } from '../topology';
 import { checkTrace } from '../verify/trace-check';
 import { observedOfReceived } from './observed-of-received';
-
-/** The gRPC service of Thespian's A, B and C, as the instrumentation names it in rpc.service. */
-export const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
 
 /**
  * Counts what arrived, to answer "was anything lost?": one root span per answered request, no
@@ -86,5 +83,5 @@ export class TraceTally {
 }
 
 function isRequestRoot(span: ReceivedSpan): boolean {
-  return span.parentSpanId === '' && span.attributes['rpc.service'] === THESPIAN_RPC_SERVICE;
+  return span.parentSpanId === '' && span.attributes['rpc.service'] === THESPIAN_SERVICE_NAME;
 }

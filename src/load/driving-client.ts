@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { TargetAddress } from './target-address';
+import { THESPIAN_SERVICE_NAME } from '../engine/model';
 
 export type GrpcMethodName = 'A' | 'B' | 'C';
 export const GRPC_METHOD_NAMES: readonly GrpcMethodName[] = ['A', 'B', 'C'];
@@ -137,9 +138,9 @@ export class DrivingClient {
 }
 
 const PATHS: Record<GrpcMethodName, string> = {
-  A: '/thespian.Thespian/A',
-  B: '/thespian.Thespian/B',
-  C: '/thespian.Thespian/C',
+  A: `/${THESPIAN_SERVICE_NAME}/A`,
+  B: `/${THESPIAN_SERVICE_NAME}/B`,
+  C: `/${THESPIAN_SERVICE_NAME}/C`,
 };
 
 function headerValue(metadata: grpc.Metadata | undefined): string | undefined {

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { withDeadline, type Logger, type Tracing } from '../telemetry';
 import type { InFlightCalls } from './in-flight-calls';
-import { THESPIAN_SERVICE_NAME } from './protocol';
+import { THESPIAN_SERVICE_NAME } from '../engine/model';
 
 export interface ShutdownParts {
   readonly server: grpc.Server;

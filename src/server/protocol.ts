@@ -4,9 +4,6 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { join } from 'node:path';
 import { PROTO_DIR } from '../config/package-root';
 
-/** The Thespian service as grpc-js sees it, loaded from proto/thespian.proto at start. */
-export const THESPIAN_SERVICE_NAME = 'thespian.Thespian';
-
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, defaults: true };
 
 /** Thespian's proto plus the health proto, so reflection can describe both to grpcurl. */

@@ -9,7 +9,8 @@ import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
-import { loadProtocol, THESPIAN_SERVICE_NAME } from './protocol';
+import { loadProtocol } from './protocol';
+import { THESPIAN_SERVICE_NAME } from '../engine/model';
 import { thespianHandlers } from './thespian-service';
 
 export interface RunningInstance {

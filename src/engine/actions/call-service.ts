@@ -2,7 +2,7 @@ import type { HrTime, Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import { MAX_LATENCY_MS } from '../distributions/latency-distribution';
-import { GRPC_METHODS, type Attributes, type GrpcMethod } from '../model';
+import { GRPC_METHODS, THESPIAN_SERVICE_NAME, type Attributes, type GrpcMethod } from '../model';
 import { CallFailure } from '../ports';
 import type { StatusName } from '../status-name';
 import { descend, type StepContext } from '../step-context';
@@ -153,7 +153,7 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
       ...spec.attributes,
       'thespian.target': target,
       'thespian.grpc_method': spec.method,
-      'rpc.service': 'thespian.Thespian',
+      'rpc.service': THESPIAN_SERVICE_NAME,
       'rpc.method': spec.method,
       'server.address': spec.host,
       'server.port': spec.port,
@@ -260,7 +260,7 @@ export function hopMark(target: string, method: string, code: string): string {
 
 /** What the gRPC instrumentation names the CLIENT and SERVER spans of a call of A, B or C. */
 export function grpcSpanName(method: GrpcMethod): string {
-  return `grpc.thespian.Thespian/${method}`;
+  return `grpc.${THESPIAN_SERVICE_NAME}/${method}`;
 }
 
 /** Closer than this to timeout_ms, transport time (which predictions leave out) decides. */
