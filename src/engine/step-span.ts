@@ -7,8 +7,8 @@ import { StepFailure, type InjectedKind } from './step-failure';
 export const ORIGINAL_NAME_ATTRIBUTE = '_tracing_name';
 
 /** Ground truth: set only on spans where Thespian itself injected a failure (not where one merely passed through). */
-export const INJECTED_ATTRIBUTE = 'thespian.injected';
-export const INJECTED_KIND_ATTRIBUTE = 'thespian.injected.kind';
+const INJECTED_ATTRIBUTE = 'thespian.injected';
+const INJECTED_KIND_ATTRIBUTE = 'thespian.injected.kind';
 
 /** Marks a span as one where a failure was injected, whether or not a retry then recovered from it. */
 export function markInjected(span: Span, kind: InjectedKind): void {
@@ -17,7 +17,7 @@ export function markInjected(span: Span, kind: InjectedKind): void {
 }
 
 /** When a step's span began, and when the step says its own work ended (Clock readings). */
-export interface StepTiming {
+interface StepTiming {
   /** Taken as the span starts, before the start is logged. */
   readonly startedAt: number;
   /** Set by a step whose work ended before the code after it ran; unset, the span ends when the body returns. */

@@ -26,7 +26,7 @@ export interface CallOutcome {
  */
 export type CallDone = (token: number, outcome: CallOutcome) => void;
 
-export interface DrivingClientOptions {
+interface DrivingClientOptions {
   /** Separate HTTP/2 connections per target, used in turn; more can help at very high rates. */
   channelsPerTarget?: number;
   /** Deadline of each call. */

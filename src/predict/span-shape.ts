@@ -39,13 +39,6 @@ export function successSpans(shape: SpanShape): SpanShape[] {
   return found;
 }
 
-/** Counts of successSpans by spanKey, in the order met. */
-export function successSpanCounts(shape: SpanShape): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const span of successSpans(shape)) counts.set(spanKey(span), (counts.get(spanKey(span)) ?? 0) + 1);
-  return counts;
-}
-
 /** True when a call leaves the predicted world somewhere below: the success count is then a lower bound. */
 export function reachesOutside(shape: SpanShape): boolean {
   if (shape.external !== undefined) return true;

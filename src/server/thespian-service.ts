@@ -8,7 +8,7 @@ import { statusDetails } from './status-details';
 /** How close to its deadline a caller's reset still counts as the deadline passing (see below). */
 const DEADLINE_RESET_SLACK_MS = 50;
 
-export interface ServiceOptions {
+interface ServiceOptions {
   readonly perform: Performer;
   readonly maxHops: number;
   /** Where calls are counted while they run, and refused once shutdown begins. */
@@ -18,7 +18,7 @@ export interface ServiceOptions {
 type UnaryHandler = grpc.handleUnaryCall<object, object>;
 
 /** On the SERVER span: ms the request waited for its turn before its behaviour started. */
-export const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
+const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
 
 /**
  * The handlers of A, B and C. The gRPC instrumentation has already started the SERVER span

@@ -5,7 +5,7 @@ import { ORIGINAL_NAME_ATTRIBUTE } from '../step-span';
 import { loneSurrogateProblem, STRING_LIMITS } from '../../config/config-string';
 
 /** Attributes under this prefix are Thespian's own (ground truth, rolls); users may not set them. */
-export const RESERVED_ATTRIBUTE_PREFIX = 'thespian.';
+const RESERVED_ATTRIBUTE_PREFIX = 'thespian.';
 
 const attributeValueSchema = z
   .unknown()

@@ -20,7 +20,7 @@ import type { CalleePrediction, PredictContext, StepPrediction } from '../../pre
 import type { SpanShape } from '../../predict/span-shape';
 
 /** How a CallService tries again. Backoff before attempt n (n ≥ 2) is backoffMs · multiplier^(n−2). */
-export interface RetryPolicy {
+interface RetryPolicy {
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly multiplier: number;
@@ -28,7 +28,7 @@ export interface RetryPolicy {
   readonly retryOn: readonly StatusName[];
 }
 
-export interface CallServiceSpec {
+interface CallServiceSpec {
   readonly tracingName: string;
   readonly host: string;
   readonly port: number;
@@ -49,13 +49,13 @@ export interface CallServiceSpec {
   readonly attributes: Attributes;
 }
 
-export const DEFAULT_RETRY_ON: readonly StatusName[] = ['UNAVAILABLE'];
-export const DEFAULT_BACKOFF_MS = 25;
-export const DEFAULT_BACKOFF_MULTIPLIER = 2;
-export const MAX_ATTEMPTS = 100;
+const DEFAULT_RETRY_ON: readonly StatusName[] = ['UNAVAILABLE'];
+const DEFAULT_BACKOFF_MS = 25;
+const DEFAULT_BACKOFF_MULTIPLIER = 2;
+const MAX_ATTEMPTS = 100;
 
 /** The wait before attempt `attempt` (2, 3, ...); exported so that predictions use the same arithmetic. */
-export function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): number {
+function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): number {
   return Math.min(MAX_LATENCY_MS, policy.backoffMs * policy.multiplier ** (attempt - 2));
 }
 
@@ -63,7 +63,7 @@ export function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): numb
 const TIMER_SLACK_MS = 2;
 
 /** The code an attempt fails with when its failure_chance roll fails: what a refused connection gives. */
-export const INJECTED_NETWORK_FAILURE_CODE: StatusName = 'UNAVAILABLE';
+const INJECTED_NETWORK_FAILURE_CODE: StatusName = 'UNAVAILABLE';
 
 /** The original wrote ports as strings ("6379"); numbers are accepted too. */
 const portSchema = z.union([z.int(), z.string()]).transform((value, ctx) => {

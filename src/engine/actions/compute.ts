@@ -12,9 +12,9 @@ import { drawnDuration } from '../../predict/duration';
 import { certain, inSpan } from '../../predict/outcome';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
-export const MAX_COMPUTE_MS = 60_000;
+const MAX_COMPUTE_MS = 60_000;
 
-export interface ComputeSpec {
+interface ComputeSpec {
   readonly tracingName: string;
   readonly duration: LatencyDistribution;
   readonly attributes: Attributes;

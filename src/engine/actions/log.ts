@@ -11,7 +11,7 @@ import { spanTime } from '../span-time';
 export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface LogSpec {
+interface LogSpec {
   readonly level: LogLevel;
   readonly message: string;
   readonly attributes: Attributes;

@@ -15,9 +15,9 @@ import { drawnDuration } from '../../predict/duration';
 import { addLines, inSpan, type Outcome } from '../../predict/outcome';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
-export const MAX_SLEEP_MS = MAX_LATENCY_MS;
+const MAX_SLEEP_MS = MAX_LATENCY_MS;
 
-export interface SleepSpec {
+interface SleepSpec {
   readonly tracingName: string;
   /** `duration_ms` becomes a Fixed distribution; `duration` any other. */
   readonly duration: LatencyDistribution;
