@@ -10,6 +10,7 @@ import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
+import { percentText } from './percent-text';
 import { configString, STRING_LIMITS } from '../../config/config-string';
 import { quoteBriefly } from '../../config/json-path';
 import { strictWithHints } from './strict-with-hints';
@@ -390,8 +391,4 @@ function finalFailureBranch(spec: CallServiceSpec, branch: Branch): Branch {
   const code = spec.failureCode === PROPAGATE ? branch.code : (spec.failureCode ?? (injected ? branch.code : 'INTERNAL'));
   // The step's own failure begins here, so it is logged here.
   return { ...branch, code, tag: undefined, lines: addLines(branch.lines, { info: 0, warn: 0, error: 1 }) };
-}
-
-function percentText(p: number): string {
-  return `${+(p * 100).toPrecision(3)}%`;
 }
