@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config/package-root';
 
 /** The built instance and the watchdog preloaded into it (see child-watchdog.ts). */
-export const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
-export const CHILD_WATCHDOG = join(PACKAGE_ROOT, 'dist', 'ensemble', 'child-watchdog.js');
+const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
+const CHILD_WATCHDOG = join(PACKAGE_ROOT, 'dist', 'ensemble', 'child-watchdog.js');
 
 interface ServiceProcessOptions {
   readonly name: string;

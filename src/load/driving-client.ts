@@ -3,7 +3,6 @@ import type { TargetAddress } from './target-address';
 import { THESPIAN_SERVICE_NAME } from '../engine/model';
 
 export type GrpcMethodName = 'A' | 'B' | 'C';
-export const GRPC_METHOD_NAMES: readonly GrpcMethodName[] = ['A', 'B', 'C'];
 
 /** The header in which every Thespian answers with its trace id (initial metadata, and trailers on failure). */
 const TRACE_ID_HEADER = 'x-trace-id';
@@ -24,7 +23,7 @@ export interface CallOutcome {
  * Called once per call. `token` is whatever the sender passed to send(), so one function can
  * serve every call and the sender needs no closure of its own per request.
  */
-export type CallDone = (token: number, outcome: CallOutcome) => void;
+type CallDone = (token: number, outcome: CallOutcome) => void;
 
 interface DrivingClientOptions {
   /** Separate HTTP/2 connections per target, used in turn; more can help at very high rates. */

@@ -4,7 +4,7 @@ import type { SpanShape } from './span-shape';
 /** Version of the --json shape; raised when a field changes meaning. */
 const PREDICTION_JSON_VERSION = 1;
 
-export interface PredictionJson {
+interface PredictionJson {
   version: number;
   endpoint: string;
   service: string;

@@ -3,7 +3,7 @@
  * against. Generic on purpose, so that a new action kind describes its spans in these terms and
  * neither the drawing nor the checking needs to know the kind.
  */
-export type PredictedSpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
+type PredictedSpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
 
 export interface SpanShape {
   readonly service: string;

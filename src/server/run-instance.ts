@@ -13,7 +13,7 @@ import { loadProtocol } from './protocol';
 import { THESPIAN_SERVICE_NAME } from '../engine/model';
 import { thespianHandlers } from './thespian-service';
 
-export interface RunningInstance {
+interface RunningInstance {
   readonly port: number;
   /** Drains and stops like SIGTERM does, without exiting the process. */
   stop(): Promise<void>;
