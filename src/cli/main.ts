@@ -10,8 +10,6 @@ import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
 import { PACKAGE_ROOT } from '../config/package-root';
 import { UsageError } from './usage-error';
 
-export { UsageError };
-
 const USAGE_EXIT_CODE = 2;
 
 function help(): string {

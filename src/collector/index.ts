@@ -11,30 +11,24 @@
  *
  * Starting an OtlpTraceReceiver loads @grpc/grpc-js; importing this module does not.
  */
-export { OtlpTraceReceiver, type OtlpTraceReceiverOptions, type SpansListener } from './otlp-trace-receiver';
+export { OtlpTraceReceiver } from './otlp-trace-receiver';
 export {
   decodeExportRequest,
   type AttrValue,
   type ReceivedEvent,
-  type ReceivedLink,
   type ReceivedSpan,
-  type SpanKindName,
-  type StatusCodeName,
 } from './received-span';
 export {
-  LOKI_PUSH_PATH,
   LokiPushReceiver,
-  type LinesListener,
-  type LokiPushReceiverOptions,
   type ReceivedLogLine,
 } from './loki-push-receiver';
-export { assembleTrace, TraceAssembler, type AssembledTrace, type SpanNode, type TraceAssemblerOptions } from './trace-assembler';
+export { assembleTrace, TraceAssembler, type AssembledTrace, type SpanNode } from './trace-assembler';
 export { formatMs, renderTrace, type RenderOptions } from './waterfall-renderer';
 export { RunSummary } from './run-summary';
-export { rfc3339Nanos, spanJsonLine } from './span-json-line';
+export { spanJsonLine } from './span-json-line';
 export { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder';
 export { TraceStore } from './trace-store';
 export { LogStore } from './log-store';
 export { tempoTraceJson } from './tempo-json';
-export { parseLogQuery, matchesLogQuery, LogQueryError, type LogQuery } from './logql-query';
-export { QueryApiServer, defaultQueryPort, type QueryApiOptions } from './query-api-server';
+export { parseLogQuery, matchesLogQuery, LogQueryError } from './logql-query';
+export { QueryApiServer, defaultQueryPort } from './query-api-server';

@@ -6,7 +6,7 @@ import type { ReceivedLogLine } from './loki-push-receiver';
  *   {service_name=~".+"} |= "4bf92f3577b34da6a3ce929d0e0e4736"
  * Anything else (parsers, formatters, metric queries) is refused with a message saying so.
  */
-export interface LogQuery {
+interface LogQuery {
   readonly matchers: readonly { readonly label: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string }[];
   readonly filters: readonly { readonly op: '|=' | '!=' | '|~' | '!~'; readonly value: string }[];
   /** A 32-hex-digit string that every matching line must contain, if a filter demands one: lets a store use its trace index. */

@@ -14,7 +14,7 @@ export interface ReceivedLogLine {
   metadata?: Record<string, string>;
 }
 
-export interface LokiPushReceiverOptions {
+interface LokiPushReceiverOptions {
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
   /** Default 0: an ephemeral port. */
@@ -27,9 +27,9 @@ export interface LokiPushReceiverOptions {
   maxLines?: number;
 }
 
-export type LinesListener = (lines: ReceivedLogLine[]) => void;
+type LinesListener = (lines: ReceivedLogLine[]) => void;
 
-export const LOKI_PUSH_PATH = '/loki/api/v1/push';
+const LOKI_PUSH_PATH = '/loki/api/v1/push';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const WAIT_REPORT_LIMIT = 20;
 const gunzipAsync = promisify(gunzip);

@@ -4,7 +4,7 @@ import type * as Grpc from '@grpc/grpc-js';
 import { BoundedLog } from './bounded-log';
 import { decodeExportRequest, type ProtoExportTraceServiceRequest, type ReceivedSpan } from './received-span';
 
-export interface OtlpTraceReceiverOptions {
+interface OtlpTraceReceiverOptions {
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
   /** Default 0: an ephemeral port, read it back from `port`. */
@@ -15,7 +15,7 @@ export interface OtlpTraceReceiverOptions {
   failWith?: Grpc.status;
 }
 
-export type SpansListener = (spans: ReceivedSpan[]) => void;
+type SpansListener = (spans: ReceivedSpan[]) => void;
 
 const PROTO_DIR = path.join(__dirname, '..', '..', 'proto', 'otlp');
 const SERVICE_NAME = 'opentelemetry.proto.collector.trace.v1.TraceService';

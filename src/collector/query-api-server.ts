@@ -17,7 +17,7 @@ import type { TraceStore } from './trace-store';
  *                                           start/end (ns or RFC 3339), limit, direction
  *   GET /ready                              200 "ready"
  */
-export interface QueryApiOptions {
+interface QueryApiOptions {
   readonly traces: TraceStore;
   readonly logs: LogStore;
   readonly host?: string;

@@ -11,8 +11,8 @@
  */
 export type AttrValue = string | number | boolean | Buffer | AttrValue[] | { [key: string]: AttrValue };
 
-export type SpanKindName = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
-export type StatusCodeName = 'UNSET' | 'OK' | 'ERROR';
+type SpanKindName = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
+type StatusCodeName = 'UNSET' | 'OK' | 'ERROR';
 
 export interface ReceivedEvent {
   name: string;
@@ -20,7 +20,7 @@ export interface ReceivedEvent {
   attributes: Record<string, AttrValue>;
 }
 
-export interface ReceivedLink {
+interface ReceivedLink {
   traceId: string;
   spanId: string;
 }

@@ -68,7 +68,7 @@ export function assembleTrace(spans: readonly ReceivedSpan[]): AssembledTrace {
   };
 }
 
-export interface TraceAssemblerOptions {
+interface TraceAssemblerOptions {
   /** Called once per trace, when it is complete (or given up on). */
   readonly onTrace: (trace: AssembledTrace) => void;
   /** A trace with its root is complete after this long without a new span. Default 1000 ms. */

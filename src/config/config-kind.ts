@@ -4,7 +4,7 @@
  * takes either; the other commands take one kind, and a file of the other kind gets one line
  * saying what it is and which command takes it, instead of a list of unknown keys.
  */
-export type ConfigKind = 'behaviour' | 'topology';
+type ConfigKind = 'behaviour' | 'topology';
 
 const BEHAVIOUR_KEYS = ['grpc_method_a', 'grpc_method_b', 'grpc_method_c'];
 

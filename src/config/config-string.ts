@@ -15,7 +15,7 @@ export const STRING_LIMITS = {
   text: 4096,
 } as const;
 
-export interface ConfigStringOptions {
+interface ConfigStringOptions {
   maxLength: number;
 }
 

@@ -5,7 +5,7 @@ import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values'
 import type { Behaviour } from '../engine/model';
 import type { TimerPriority } from '../engine/timing';
 
-export type TracesExporter = 'otlp' | 'console' | 'none';
+type TracesExporter = 'otlp' | 'console' | 'none';
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
 export interface InstanceSettings {
@@ -38,7 +38,7 @@ export interface InstanceSettings {
   readonly otelWarnings: readonly string[];
 }
 
-export interface SpanBatchingSettings {
+interface SpanBatchingSettings {
   readonly maxQueueSize: number;
   readonly maxExportBatchSize: number;
   readonly scheduledDelayMs: number;

@@ -1,7 +1,7 @@
 import type { Action, Behaviour, FunctionSpec } from '../engine/model';
 
 /** Functions nested deeper than this are refused at start: no real service is that deep. */
-export const MAX_FUNCTION_DEPTH = 32;
+const MAX_FUNCTION_DEPTH = 32;
 
 /** Returns a problem line for each method whose Functions nest deeper than the limit. */
 export function findExcessiveNesting(behaviour: Behaviour): string[] {

@@ -3,6 +3,7 @@ import { behaviourSchema, TOP_LEVEL_KEYS } from './behaviour-schema';
 import { ConfigError } from './config-error';
 import { findExcessiveNesting } from './nesting-limit';
 import { readJsonText } from './read-json-text';
+import { deepFreeze } from './deep-freeze';
 import type { Behaviour } from '../engine/model';
 import { findActionKind } from '../engine/actions/registry';
 import { functionSchema } from '../engine/schema';
@@ -40,12 +41,4 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   const tag = String(path[path.length - 1]);
   const kind = findActionKind(tag);
   return objectKeysOf(kind ? kind.schema : functionSchema);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -5,7 +5,7 @@ import { ConfigError } from './config-error';
  * A config or topology file larger than this is refused. The biggest real behaviours are a few
  * hundred KB; more is a wrong path (a log, a disk image) and would only cost memory.
  */
-export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads a behaviour, topology or behaviour_file as UTF-8 text: the one way config files are

@@ -7,7 +7,7 @@ import { findPrototypeKeys } from './prototype-keys';
  * Deeper JSON than this is refused before parsing. Real behaviours are a few dozen levels deep;
  * thousands of levels are a mistake or an attack and would overflow recursive parsers.
  */
-export const MAX_JSON_DEPTH = 256;
+const MAX_JSON_DEPTH = 256;
 
 const BYTE_ORDER_MARK = '\uFEFF';
 

@@ -34,7 +34,7 @@ function tighter(a: z.core.$ZodIssue, b: z.core.$ZodIssue): boolean {
 }
 
 /** For "did you mean" hints on unknown keys: the keys that would have been valid at a path. */
-export type KnownKeys = (path: readonly PropertyKey[]) => readonly string[];
+type KnownKeys = (path: readonly PropertyKey[]) => readonly string[];
 
 function describeIssue(issue: z.core.$ZodIssue, knownKeys?: KnownKeys): string[] {
   const at = formatJsonPath(issue.path);

@@ -5,7 +5,7 @@ import { performFunction } from './perform-function';
 import type { Caller, Clock, Random, StepLogger } from './ports';
 import type { StepContext } from './step-context';
 
-export interface PerformerDependencies {
+interface PerformerDependencies {
   readonly behaviour: Behaviour;
   readonly serviceName: string;
   readonly tracer: Tracer;
@@ -16,7 +16,7 @@ export interface PerformerDependencies {
 }
 
 /** What the server knows about one incoming request. */
-export interface RequestInfo {
+interface RequestInfo {
   readonly signal: AbortSignal;
   readonly deadline?: number;
   readonly hops: number;

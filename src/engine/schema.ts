@@ -10,7 +10,7 @@ import type { Action, FunctionSpec, Operation } from './model';
  * Recursive (a Function holds operations that hold Functions), hence the lazy definitions.
  */
 
-export const actionSchema: z.ZodType<Action> = z.lazy(() =>
+const actionSchema: z.ZodType<Action> = z.lazy(() =>
   taggedUnion(
     'action',
     Object.fromEntries(ACTION_KINDS.map((kind) => [kind.tag, kind.schema])),
@@ -18,7 +18,7 @@ export const actionSchema: z.ZodType<Action> = z.lazy(() =>
   ).meta({ id: 'Action', description: 'One action: exactly one of the registered kinds, e.g. {"Sleep": {...}}.' }),
 );
 
-export const operationSchema: z.ZodType<Operation> = taggedUnion(
+const operationSchema: z.ZodType<Operation> = taggedUnion(
   'operation',
   {
     Action: actionSchema,

@@ -11,7 +11,7 @@ export function markInjected(span: Span, kind: InjectedKind): void {
 }
 
 /** When a step's span began, and when the step says its own work ended (Clock readings). */
-export interface StepTiming {
+interface StepTiming {
   /** Taken as the span starts, before the start is logged. */
   readonly startedAt: number;
   /** Set by a step whose work ended before the code after it ran; unset, the span ends when the body returns. */

@@ -5,7 +5,7 @@ import { waitUntilServing } from './health-check';
 import { portProblem } from './port-check';
 import { ServiceProcess } from './service-process';
 
-export interface EnsembleOptions {
+interface EnsembleOptions {
   readonly topology: Topology;
   /** OTLP/gRPC endpoint the services export spans to. */
   readonly otlpEndpoint: string;

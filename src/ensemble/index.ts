@@ -4,8 +4,8 @@
  * traffic to the entry points; and `thespian up`'s session around them. It owns making sure no
  * service outlives the parent, however the parent ends (see child-watchdog.ts).
  */
-export { Ensemble, EnsembleStartError, type EnsembleOptions } from './ensemble';
-export { ServiceProcess, INSTANCE_MAIN, CHILD_WATCHDOG } from './service-process';
+export { Ensemble, EnsembleStartError } from './ensemble';
+export { ServiceProcess } from './service-process';
 export { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
 export { runUp, type UpOptions } from './up-session';
 export type { UpResult } from './up-report';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config/package-root';
 
 /** The built instance and the watchdog preloaded into it (see child-watchdog.ts). */
-export const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
-export const CHILD_WATCHDOG = join(PACKAGE_ROOT, 'dist', 'ensemble', 'child-watchdog.js');
+const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
+const CHILD_WATCHDOG = join(PACKAGE_ROOT, 'dist', 'ensemble', 'child-watchdog.js');
 
-export interface ServiceProcessOptions {
+interface ServiceProcessOptions {
   readonly name: string;
   readonly port: number;
   /** The whole environment of the child: it inherits nothing, so a stray OTEL_* cannot redirect it. */
@@ -16,7 +16,7 @@ export interface ServiceProcessOptions {
   readonly logFile: string;
 }
 
-export interface ExitStatus {
+interface ExitStatus {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
 }

@@ -1,6 +1,6 @@
 import { renderTrace, type AssembledTrace } from '../collector';
 
-export interface TerminalViewOptions {
+interface TerminalViewOptions {
   readonly out: NodeJS.WritableStream;
   /** A terminal: the summary line is redrawn in place. Otherwise it is printed every few seconds. */
   readonly tty: boolean;

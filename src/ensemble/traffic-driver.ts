@@ -22,7 +22,7 @@ export interface RequestOutcome {
   readonly pastDeadline: boolean;
 }
 
-export interface TrafficOptions {
+interface TrafficOptions {
   readonly targets: readonly TrafficTarget[];
   /** Stop after this many requests in all. */
   readonly maxRequests?: number;

@@ -64,7 +64,7 @@ export interface UpOptions {
 /** A trace is complete once its root has arrived and no span of it came for this long. */
 const TRACE_QUIET_MS = 1_000;
 /** Each request's deadline unless --timeout says otherwise. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /**
  * Every request ends by its deadline, so waiting for those in flight takes at most that long;
  * this much more covers the client's own timer being late on a busy machine.

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { TargetAddress } from './target-address';
+import { THESPIAN_RPC_SERVICE } from '../engine/span-names';
 
 export type GrpcMethodName = 'A' | 'B' | 'C';
-export const GRPC_METHOD_NAMES: readonly GrpcMethodName[] = ['A', 'B', 'C'];
 
 /** The header in which every Thespian answers with its trace id (initial metadata, and trailers on failure). */
 const TRACE_ID_HEADER = 'x-trace-id';
@@ -23,9 +23,9 @@ export interface CallOutcome {
  * Called once per call. `token` is whatever the sender passed to send(), so one function can
  * serve every call and the sender needs no closure of its own per request.
  */
-export type CallDone = (token: number, outcome: CallOutcome) => void;
+type CallDone = (token: number, outcome: CallOutcome) => void;
 
-export interface DrivingClientOptions {
+interface DrivingClientOptions {
   /** Separate HTTP/2 connections per target, used in turn; more can help at very high rates. */
   channelsPerTarget?: number;
   /** Deadline of each call. */
@@ -137,9 +137,9 @@ export class DrivingClient {
 }
 
 const PATHS: Record<GrpcMethodName, string> = {
-  A: '/thespian.Thespian/A',
-  B: '/thespian.Thespian/B',
-  C: '/thespian.Thespian/C',
+  A: `/${THESPIAN_RPC_SERVICE}/A`,
+  B: `/${THESPIAN_RPC_SERVICE}/B`,
+  C: `/${THESPIAN_RPC_SERVICE}/C`,
 };
 
 function headerValue(metadata: grpc.Metadata | undefined): string | undefined {

@@ -9,12 +9,12 @@
  * It loads @grpc/grpc-js at the top; CLI commands require this module inside run().
  */
 export { parseTargetAddress, TargetAddressError, type TargetAddress } from './target-address';
-export { DrivingClient, GRPC_METHOD_NAMES, type CallOutcome, type CallDone, type GrpcMethodName } from './driving-client';
-export { sendToTargets, type SendOptions } from './send-to-targets';
-export { OpenLoopRun, type LoadPlan, type LoadTarget, type LiveSnapshot, type RequestSender } from './open-loop';
+export { DrivingClient, type CallOutcome, type GrpcMethodName } from './driving-client';
+export { sendToTargets } from './send-to-targets';
+export { OpenLoopRun, type LoadPlan, type LoadTarget, type LiveSnapshot } from './open-loop';
 export type { LoadResult, LoadSummary, TargetSummary, StatusCounts } from './load-result';
 export { RequestLog, type RequestRecord } from './request-log';
 export { LatencyHistogram, type LatencyPercentiles } from './latency-histogram';
 export { formatSummary } from './format-summary';
 export { ProgressDisplay, progressLine } from './progress-display';
-export { writeJsonResult, JSON_RESULT_VERSION } from './write-json-result';
+export { writeJsonResult } from './write-json-result';

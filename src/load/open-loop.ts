@@ -29,7 +29,7 @@ export interface LoadPlan {
 }
 
 /** What the scheduler needs from a client; DrivingClient is the real one. */
-export interface RequestSender {
+interface RequestSender {
   send(target: number, method: GrpcMethodName, token: number, done: (token: number, outcome: CallOutcome) => void): void;
 }
 

@@ -10,7 +10,7 @@ export function numberAtLeast(text: string, minimum: number): number | undefined
   return text.trim() !== '' && Number.isFinite(value) && value >= minimum ? value : undefined;
 }
 
-export function positiveNumber(text: string): number | undefined {
+function positiveNumber(text: string): number | undefined {
   const value = Number(text);
   return text.trim() !== '' && Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -2,7 +2,7 @@ import { DEFAULT_LAG_TOLERANCE_MS, type LiveSnapshot } from './open-loop';
 import { orderedCounts } from './format-summary';
 
 /** What the display reads from a running load. */
-export interface ProgressSource {
+interface ProgressSource {
   snapshot(): LiveSnapshot;
   takeWindow(): { p99Ms: number; answered: number; sent: number };
 }

@@ -2,7 +2,7 @@ import { DrivingClient } from './driving-client';
 import type { LoadResult } from './load-result';
 import { OpenLoopRun, type LoadPlan } from './open-loop';
 
-export interface SendOptions {
+interface SendOptions {
   /** Deadline of each request (default 10 s). */
   timeoutMs?: number;
   /** HTTP/2 connections per target (default 1). */

@@ -3,7 +3,7 @@ import type { LoadResult } from './load-result';
 import type { RequestRecord } from './request-log';
 
 /** Bumped when a field changes meaning, so scripts reading the file can tell. */
-export const JSON_RESULT_VERSION = 1;
+const JSON_RESULT_VERSION = 1;
 
 const RECORDS_PER_WRITE = 2000;
 

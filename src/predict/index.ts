@@ -9,10 +9,10 @@
  * small probability algebra here (duration.ts, outcome.ts). `thespian predict` prints it,
  * `thespian verify` holds traces against it, and `thespian up` counts spans with it.
  */
-export { Predictor, DEFAULT_SAMPLES, type EndpointPrediction, type LatencySummary, type PredictOptions, type PredictionNote } from './predictor';
+export { Predictor, type EndpointPrediction, type LatencySummary } from './predictor';
 export { worldOfBehaviour, worldOfTopology, type PredictionWorld } from './prediction-world';
 export { PredictError, type PredictContext, type StepPrediction, type CalleePrediction } from './predict-context';
-export { spanKey, successSpans, type SpanShape, type PredictedSpanKind } from './span-shape';
+export { spanKey, successSpans, type SpanShape } from './span-shape';
 export { totalLines, type LineCounts } from './outcome';
 export { formatPrediction } from './format-prediction';
-export { predictionJson, type PredictionJson } from './prediction-json';
+export { predictionJson } from './prediction-json';

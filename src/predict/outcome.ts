@@ -143,6 +143,6 @@ function joined(a: Branch, b: Branch, duration: Duration, code: StatusName, tag:
   return tag === undefined ? branch : { ...branch, tag };
 }
 
-export function scaleLines(lines: LineCounts, factor: number): LineCounts {
+function scaleLines(lines: LineCounts, factor: number): LineCounts {
   return { info: lines.info * factor, warn: lines.warn * factor, error: lines.error * factor };
 }

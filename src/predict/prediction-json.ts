@@ -2,9 +2,9 @@ import type { EndpointPrediction } from './predictor';
 import type { SpanShape } from './span-shape';
 
 /** Version of the --json shape; raised when a field changes meaning. */
-export const PREDICTION_JSON_VERSION = 1;
+const PREDICTION_JSON_VERSION = 1;
 
-export interface PredictionJson {
+interface PredictionJson {
   version: number;
   endpoint: string;
   service: string;

@@ -11,14 +11,14 @@ import { PredictError, type CalleePrediction, type PredictContext } from './pred
 import type { PredictionWorld } from './prediction-world';
 import { reachesOutside, spanKey, successSpans, type SpanShape } from './span-shape';
 
-export interface PredictOptions {
+interface PredictOptions {
   /** Draws for Monte Carlo figures (default 20 000). */
   readonly samples?: number;
   /** Seed of those draws, so the same prediction prints the same figures (default 1). */
   readonly seed?: number;
 }
 
-export const DEFAULT_SAMPLES = 20_000;
+const DEFAULT_SAMPLES = 20_000;
 
 export interface LatencySummary {
   readonly p50: number;
@@ -29,7 +29,7 @@ export interface LatencySummary {
   readonly method: 'exact' | 'monte-carlo';
 }
 
-export interface PredictionNote {
+interface PredictionNote {
   readonly kind: 'estimate' | 'assumption';
   readonly text: string;
 }

@@ -3,7 +3,7 @@
  * against. Generic on purpose, so that a new action kind describes its spans in these terms and
  * neither the drawing nor the checking needs to know the kind.
  */
-export type PredictedSpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
+type PredictedSpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
 
 export interface SpanShape {
   readonly service: string;
@@ -37,13 +37,6 @@ export function successSpans(shape: SpanShape): SpanShape[] {
   for (const group of shape.groups) for (const child of group) found.push(...successSpans(child));
   if (shape.attempt) found.push(...successSpans(shape.attempt.shape));
   return found;
-}
-
-/** Counts of successSpans by spanKey, in the order met. */
-export function successSpanCounts(shape: SpanShape): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const span of successSpans(shape)) counts.set(spanKey(span), (counts.get(spanKey(span)) ?? 0) + 1);
-  return counts;
 }
 
 /** True when a call leaves the predicted world somewhere below: the success count is then a lower bound. */

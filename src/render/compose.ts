@@ -6,7 +6,7 @@ import type { RenderOutput } from './rendered-file';
 import { toYaml, type YamlPath } from './yaml-text';
 
 /** The network instrumentation/docker-compose.yaml creates (fixed name, no project prefix). */
-export const COMPOSE_NETWORK = 'thespian';
+const COMPOSE_NETWORK = 'thespian';
 /** `just up` builds and exports THESPIAN_IMAGE; without it the locally built tag. */
 const DEFAULT_IMAGE = '${THESPIAN_IMAGE:-thespian:local}';
 /** The instrumentation stack's services, by their names on that network. */

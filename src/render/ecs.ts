@@ -6,7 +6,7 @@ import type { RenderedFile, RenderOutput } from './rendered-file';
 import { trafficPlan, type TrafficPlan } from './traffic-plan';
 import { toYaml } from './yaml-text';
 
-export const TEMPLATE_FILE = 'cloudformation.yaml';
+const TEMPLATE_FILE = 'cloudformation.yaml';
 const CONTAINER_NAME = 'thespian';
 /** Fargate's smallest size; an instance idles at ~80 MB. */
 const TASK_CPU = '256';

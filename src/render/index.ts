@@ -15,7 +15,7 @@ import { renderKubernetes } from './kubernetes';
 import { checkRenderOptions, type RenderOptions, type RenderTarget } from './render-options';
 import type { RenderOutput } from './rendered-file';
 
-export { RENDER_TARGETS, checkRenderOptions, type RenderOptions, type RenderTarget } from './render-options';
+export { RENDER_TARGETS, type RenderOptions, type RenderTarget } from './render-options';
 export type { RenderedFile, RenderOutput } from './rendered-file';
 export { CONTAINER_PORT } from './instance-runtime';
 

@@ -37,7 +37,7 @@ export function toComposeProjectName(text: string): string {
 }
 
 /** "payments-eu" → "PaymentsEu": CloudFormation logical IDs are [A-Za-z0-9]+. */
-export function toLogicalId(text: string): string {
+function toLogicalId(text: string): string {
   const id = text
     .split(/[^A-Za-z0-9]+/)
     .filter((part) => part !== '')

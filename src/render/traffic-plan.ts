@@ -13,7 +13,7 @@ export interface TrafficPlan {
   readonly generators: readonly TrafficGenerator[];
 }
 
-export interface TrafficGenerator {
+interface TrafficGenerator {
   /** Container name: "<service>-<method>", a DNS label. */
   readonly container: string;
   readonly service: string;

@@ -2,7 +2,7 @@ import { Document, isMap, isScalar, Scalar, visit, type Node } from 'yaml';
 
 export type YamlPath = readonly (string | number)[];
 
-export interface YamlNotes {
+interface YamlNotes {
   /** Comment lines at the top of the document. */
   readonly header?: readonly string[];
   /** A comment above the key at each path. */

@@ -4,7 +4,7 @@ import { THESPIAN_RPC_SERVICE } from '../engine';
 import { withDeadline, type Logger, type Tracing } from '../telemetry';
 import type { InFlightCalls } from './in-flight-calls';
 
-export interface ShutdownParts {
+interface ShutdownParts {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
   readonly inFlight: InFlightCalls;
@@ -23,7 +23,7 @@ const CUT_DEADLINE_MS = 1_000;
 const CLOSE_DEADLINE_MS = 1_000;
 
 /** What a call still in flight at the end of the grace fails with (UNAVAILABLE), on its spans and in its answer. */
-export function cutMessage(graceMs: number): string {
+function cutMessage(graceMs: number): string {
   return `the instance is shutting down: the call was cut at the end of the ${graceMs} ms grace (THESPIAN_SHUTDOWN_GRACE_MS)`;
 }
 

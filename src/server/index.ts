@@ -3,4 +3,4 @@
  * the Caller the engine uses to reach other instances, health, reflection and graceful shutdown.
  * Loaded only after telemetry has started, so the gRPC instrumentation sees grpc-js.
  */
-export { runInstance, StartError, type RunningInstance } from './run-instance';
+export { runInstance, StartError } from './run-instance';

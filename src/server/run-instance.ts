@@ -12,7 +12,7 @@ import { InFlightCalls } from './in-flight-calls';
 import { loadProtocol } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
-export interface RunningInstance {
+interface RunningInstance {
   readonly port: number;
   /** Drains and stops like SIGTERM does, without exiting the process. */
   stop(): Promise<void>;

@@ -8,7 +8,7 @@ import { statusDetails } from './status-details';
 /** How close to its deadline a caller's reset still counts as the deadline passing (see below). */
 const DEADLINE_RESET_SLACK_MS = 50;
 
-export interface ServiceOptions {
+interface ServiceOptions {
   readonly perform: Performer;
   readonly maxHops: number;
   /** Where calls are counted while they run, and refused once shutdown begins. */

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 
-export interface ResponseLimits {
+interface ResponseLimits {
   /** Bytes read from one connection (headers and body) before it is cut. */
   readonly maxResponseBytes: number;
   /** Time one push may take, from opening the connection to the end of the answer. */

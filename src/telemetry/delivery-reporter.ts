@@ -6,7 +6,7 @@ export interface DeliverySink {
   info(message: string, fields: Record<string, unknown>): void;
 }
 
-export interface DeliveryReporterOptions {
+interface DeliveryReporterOptions {
   /** What is being delivered, as the lines name it: "span export", "Loki push". */
   readonly delivery: string;
   /** The backend's address, so a user sees which setting to check. */
@@ -21,7 +21,7 @@ export interface DeliveryReporterOptions {
   readonly now?: () => number;
 }
 
-export interface DeliveryCounts {
+interface DeliveryCounts {
   readonly delivered: number;
   /** Lost because the backend refused a batch, could not be reached or did not answer in time. */
   readonly failed: number;

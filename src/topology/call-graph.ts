@@ -2,9 +2,9 @@ import type { GrpcMethod } from '../engine/model';
 import { findServiceReferences } from './service-references';
 
 /** "payments/B": one method of one service, a node of the call graph. */
-export type Endpoint = string;
+type Endpoint = string;
 
-export interface GraphService {
+interface GraphService {
   readonly name: string;
   readonly behaviour: unknown;
 }

@@ -6,6 +6,7 @@ import { EXAMPLES_DIR } from '../config/package-root';
 import { readConfigFile } from '../config/read-config-file';
 import { wrongKindProblem } from '../config/config-kind';
 import { validateBehaviour } from '../config/parse-behaviour';
+import { deepFreeze } from '../config/deep-freeze';
 import { describeIssues } from '../config/zod-issues';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
@@ -194,12 +195,4 @@ function findWarnings(services: TopologyService[], entryPoints: EntryPoint[]): s
     }
   }
   return warnings;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

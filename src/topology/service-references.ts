@@ -20,7 +20,7 @@ export interface ServiceReference {
   readonly calls: GrpcMethod | undefined;
 }
 
-export const CALL_SERVICE_TAG = 'CallService';
+const CALL_SERVICE_TAG = 'CallService';
 export const SERVICE_KEY = 'service';
 
 /** Deeper than this is not a behaviour anyone wrote; the behaviour check reports the nesting. */

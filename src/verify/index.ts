@@ -7,12 +7,12 @@
  *
  * It loads @grpc/grpc-js (through load/) at the top; the CLI requires it inside run().
  */
-export { runVerify, VerifyError, expectedAt, type VerifyOptions, type VerifyTarget, type LogLevel } from './verify-run';
+export { runVerify, VerifyError, type LogLevel } from './verify-run';
 export { checkTrace, type TraceCheck, type TraceVerdict } from './trace-check';
 export { formatReport } from './format-report';
-export { tempoSource, readTempoTrace } from './tempo-reader';
-export { jaegerSource, readJaegerTrace } from './jaeger-reader';
-export { lokiSource, readLokiStreams, DEFAULT_LOKI_SELECTOR } from './loki-reader';
+export { tempoSource } from './tempo-reader';
+export { jaegerSource } from './jaeger-reader';
+export { lokiSource } from './loki-reader';
 export { wilsonInterval } from './wilson';
 export { BackendError, normaliseId, type ObservedSpan, type ObservedLine, type TraceSource, type LogSource } from './observed-span';
 export type { VerifyResult, TraceReport, RateComparison } from './verify-result';

@@ -12,7 +12,7 @@ export function jaegerSource(url: string): TraceSource {
   return traceByIdSource('Jaeger', url, readJaegerTrace);
 }
 
-export function readJaegerTrace(body: unknown): ObservedSpan[] {
+function readJaegerTrace(body: unknown): ObservedSpan[] {
   if (!isJsonObject(body)) throw new BackendError('Jaeger answered JSON that is not an object');
   const traces = asJsonArray(body.data);
   const spans: ObservedSpan[] = [];

@@ -2,7 +2,7 @@ import { asJsonArray, getJson, isJsonObject, joinUrl } from './http-json';
 import { BackendError, type LogSource, type ObservedLine } from './observed-span';
 
 /** Thespian's Loki streams carry the label service_name; any service matches. */
-export const DEFAULT_LOKI_SELECTOR = '{service_name=~".+"}';
+const DEFAULT_LOKI_SELECTOR = '{service_name=~".+"}';
 /** More lines than one request logs by far; a trace with more is reported as it is. */
 const LINE_LIMIT = 5000;
 
@@ -30,7 +30,7 @@ export function lokiSource(url: string, selector = DEFAULT_LOKI_SELECTOR): LogSo
   };
 }
 
-export function readLokiStreams(body: unknown): ObservedLine[] {
+function readLokiStreams(body: unknown): ObservedLine[] {
   const data = isJsonObject(body) && isJsonObject(body.data) ? body.data : undefined;
   if (!data || !Array.isArray(data.result)) throw new BackendError('Loki answered without data.result');
   const lines: ObservedLine[] = [];

@@ -11,7 +11,7 @@ export function tempoSource(url: string): TraceSource {
   return traceByIdSource('Tempo', url, readTempoTrace);
 }
 
-export function readTempoTrace(body: unknown): ObservedSpan[] {
+function readTempoTrace(body: unknown): ObservedSpan[] {
   if (!isJsonObject(body)) throw new BackendError('Tempo answered JSON that is not an object');
   const trace = isJsonObject(body.trace) ? body.trace : body;
   const batches = asJsonArray(trace.batches ?? trace.resourceSpans);

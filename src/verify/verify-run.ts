@@ -7,12 +7,12 @@ import { wilsonInterval } from './wilson';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
-export interface VerifyTarget extends LoadTarget {
+interface VerifyTarget extends LoadTarget {
   /** "frontend/A": which prediction its requests are held against. */
   readonly endpoint: string;
 }
 
-export interface VerifyOptions {
+interface VerifyOptions {
   readonly topologyName: string;
   readonly predictions: ReadonlyMap<string, EndpointPrediction>;
   readonly targets: readonly VerifyTarget[];
@@ -235,7 +235,7 @@ function compareRate(endpoint: string, records: readonly RequestRecord[], predic
 }
 
 /** Expected lines at or above the services' log level. */
-export function expectedAt(check: TraceCheck, level: LogLevel): number {
+function expectedAt(check: TraceCheck, level: LogLevel): number {
   const lines = check.expectedLines;
   return level === 'info' ? lines.info + lines.warn + lines.error : level === 'warn' ? lines.warn + lines.error : lines.error;
 }

@@ -10,6 +10,7 @@ import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
+import { percentText } from './percent-text';
 import { configString, STRING_LIMITS } from '../../config/config-string';
 import { quoteBriefly } from '../../config/json-path';
 import { strictWithHints } from './strict-with-hints';
@@ -36,7 +37,7 @@ import {
 } from '../span-names';
 
 /** How a CallService tries again. Backoff before attempt n (n ≥ 2) is backoffMs · multiplier^(n−2). */
-export interface RetryPolicy {
+interface RetryPolicy {
   readonly maxAttempts: number;
   readonly backoffMs: number;
   readonly multiplier: number;
@@ -44,7 +45,7 @@ export interface RetryPolicy {
   readonly retryOn: readonly StatusName[];
 }
 
-export interface CallServiceSpec {
+interface CallServiceSpec {
   readonly tracingName: string;
   readonly host: string;
   readonly port: number;
@@ -65,13 +66,13 @@ export interface CallServiceSpec {
   readonly attributes: Attributes;
 }
 
-export const DEFAULT_RETRY_ON: readonly StatusName[] = ['UNAVAILABLE'];
-export const DEFAULT_BACKOFF_MS = 25;
-export const DEFAULT_BACKOFF_MULTIPLIER = 2;
-export const MAX_ATTEMPTS = 100;
+const DEFAULT_RETRY_ON: readonly StatusName[] = ['UNAVAILABLE'];
+const DEFAULT_BACKOFF_MS = 25;
+const DEFAULT_BACKOFF_MULTIPLIER = 2;
+const MAX_ATTEMPTS = 100;
 
 /** The wait before attempt `attempt` (2, 3, ...); exported so that predictions use the same arithmetic. */
-export function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): number {
+function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): number {
   return Math.min(MAX_LATENCY_MS, policy.backoffMs * policy.multiplier ** (attempt - 2));
 }
 
@@ -79,7 +80,7 @@ export function backoffBeforeAttempt(policy: RetryPolicy, attempt: number): numb
 const TIMER_SLACK_MS = 2;
 
 /** The code an attempt fails with when its failure_chance roll fails: what a refused connection gives. */
-export const INJECTED_NETWORK_FAILURE_CODE: StatusName = 'UNAVAILABLE';
+const INJECTED_NETWORK_FAILURE_CODE: StatusName = 'UNAVAILABLE';
 
 /** The original wrote ports as strings ("6379"); numbers are accepted too. */
 const portSchema = z.union([z.int(), z.string()]).transform((value, ctx) => {
@@ -276,7 +277,7 @@ export function hopMark(target: string, method: string, code: string): string {
 
 /** What the gRPC instrumentation names the CLIENT and SERVER spans of a call of A, B or C. */
 export function grpcSpanName(method: GrpcMethod): string {
-  return `grpc.thespian.Thespian/${method}`;
+  return `grpc.${THESPIAN_RPC_SERVICE}/${method}`;
 }
 
 /** Closer than this to timeout_ms, transport time (which predictions leave out) decides. */
@@ -406,8 +407,4 @@ function finalFailureBranch(spec: CallServiceSpec, branch: Branch): Branch {
   const code = spec.failureCode === PROPAGATE ? branch.code : (spec.failureCode ?? (injected ? branch.code : 'INTERNAL'));
   // The step's own failure begins here, so it is logged here.
   return { ...branch, code, tag: undefined, lines: addLines(branch.lines, { info: 0, warn: 0, error: 1 }) };
-}
-
-function percentText(p: number): string {
-  return `${+(p * 100).toPrecision(3)}%`;
 }

@@ -13,9 +13,9 @@ import { certain, inSpan } from '../../predict/outcome';
 import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE } from '../span-names';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
-export const MAX_COMPUTE_MS = 60_000;
+const MAX_COMPUTE_MS = 60_000;
 
-export interface ComputeSpec {
+interface ComputeSpec {
   readonly tracingName: string;
   readonly duration: LatencyDistribution;
   readonly attributes: Attributes;

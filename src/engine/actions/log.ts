@@ -12,7 +12,7 @@ import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../span-names';
 export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface LogSpec {
+interface LogSpec {
   readonly level: LogLevel;
   readonly message: string;
   readonly attributes: Attributes;

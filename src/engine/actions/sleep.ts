@@ -8,6 +8,7 @@ import { StepFailure } from '../step-failure';
 import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../distributions/latency-distribution';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
+import { percentText } from './percent-text';
 import { configString, STRING_LIMITS } from '../../config/config-string';
 import { statusNameSchema } from './status-code-schema';
 import { latencyModel } from '../distributions/latency-distribution';
@@ -16,9 +17,9 @@ import { addLines, inSpan, type Outcome } from '../../predict/outcome';
 import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE, FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
-export const MAX_SLEEP_MS = MAX_LATENCY_MS;
+const MAX_SLEEP_MS = MAX_LATENCY_MS;
 
-export interface SleepSpec {
+interface SleepSpec {
   readonly tracingName: string;
   /** `duration_ms` becomes a Fixed distribution; `duration` any other. */
   readonly duration: LatencyDistribution;
@@ -91,11 +92,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
     // The failure begins here, so it is logged here, once.
     const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
     const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
-    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${percent(p)}` : ''}`;
+    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${percentText(p)}` : ''}`;
     return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, groups: [] }, outcome };
   },
 };
-
-function percent(p: number): string {
-  return `${+(p * 100).toPrecision(3)}%`;
-}

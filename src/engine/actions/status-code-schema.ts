@@ -4,7 +4,7 @@ import { quoteBriefly } from '../../config/json-path';
 import { STATUS_NAMES, type StatusName } from '../status-name';
 
 /** Every gRPC status a step may fail with: all of them but OK. */
-export const FAILURE_CODE_NAMES: readonly StatusName[] = STATUS_NAMES.filter((name) => name !== 'OK');
+const FAILURE_CODE_NAMES: readonly StatusName[] = STATUS_NAMES.filter((name) => name !== 'OK');
 
 /** CallService's failure_code value that answers with whatever code the downstream answered. */
 export const PROPAGATE = 'PROPAGATE';

@@ -14,8 +14,6 @@ export type LatencyDistribution =
   | { readonly kind: 'LogNormal'; readonly medianMs: number; readonly p99Ms: number }
   | { readonly kind: 'Exponential'; readonly meanMs: number };
 
-export type DistributionKind = LatencyDistribution['kind'];
-
 /** setTimeout cannot wait longer than 2^31−1 ms; a day is already far past any sensible step. */
 export const MAX_LATENCY_MS = 86_400_000;
 
