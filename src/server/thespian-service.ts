@@ -86,9 +86,8 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
     // that waits there shows it as the gap between its SERVER span and its Function span.
     // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
-    let settled: () => void;
-    options.inFlight.track(cancellation, new Promise<void>((resolve) => (settled = resolve)));
-    eventLoopTurns.defer(context.bind(context.active(), () => void answer().finally(() => settled())));
+    const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));
+    options.inFlight.track(cancellation, finished);
   };
 }
 
