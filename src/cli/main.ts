@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from './commands';
-import { closestName } from '../config/closest-name';
+import { closestName } from '../common/closest-name';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
 import { PACKAGE_ROOT } from '../config/package-root';
 import { UsageError } from './usage-error';

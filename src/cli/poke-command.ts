@@ -1,4 +1,4 @@
-import { statusNameOf } from '../engine/status-name';
+import { statusNameOf } from '../common/status-name';
 import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
 import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';

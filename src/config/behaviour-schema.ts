@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { functionSchema } from '../engine/schema';
 import type { Behaviour } from '../engine/model';
-import { configString, STRING_LIMITS } from './config-string';
+import { configString, STRING_LIMITS } from '../common/config-string';
 
 /**
  * CONFIG_JSON, exactly as the original Rust Thespian reads it:

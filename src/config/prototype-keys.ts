@@ -1,4 +1,4 @@
-import { formatJsonPath } from './json-path';
+import { formatJsonPath } from '../common/json-path';
 
 const PROTOTYPE_KEY = '__proto__';
 

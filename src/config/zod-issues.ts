@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { closestName } from './closest-name';
-import { formatJsonPath } from './json-path';
+import { closestName } from '../common/closest-name';
+import { formatJsonPath } from '../common/json-path';
 
 /**
  * Turns zod's issues into one plain line per problem, prefixed with the JSON path:

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PredictContext, StepPrediction } from '../predict/predict-context';
+import type { PredictContext, StepPrediction } from './predict-context';
 import type { StepContext } from './step-context';
 
 /**

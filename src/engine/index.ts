@@ -6,10 +6,10 @@
 export * from './model';
 export * from './ports';
 export * from './performer';
-export * from './status-name';
+export * from '../common/status-name';
 export * from './span-names';
 export { StepFailure } from './step-failure';
 export { prepareSystemClock, systemClock, eventLoopTurns, TurnQueue, type PreparedClock, type SleepTimer, type TimerPriority } from './timing';
 export { systemRandom, seededRandom } from './random';
 export { functionSchema } from './schema';
-export * from './distributions/latency-distribution';
+export * from '../probability/latency-distribution';

@@ -3,7 +3,7 @@
  * a way to call other instances, a source of randomness and a clock.
  */
 import type { GrpcMethod } from './model';
-import type { StatusName } from './status-name';
+import type { StatusName } from '../common/status-name';
 
 export interface CallTarget {
   /** Host name or IP, without scheme. */

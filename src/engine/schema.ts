@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { taggedUnion } from '../config/tagged-union';
+import { taggedUnion } from '../common/tagged-union';
 import { ACTION_KINDS } from './actions/registry';
 import { attributesSchema } from './actions/attributes-schema';
-import { configString, STRING_LIMITS } from '../config/config-string';
+import { configString, STRING_LIMITS } from '../common/config-string';
 import type { Action, FunctionSpec, Operation } from './model';
 
 /**

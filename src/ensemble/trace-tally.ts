@@ -1,9 +1,9 @@
 import type { AssembledTrace, ReceivedSpan } from '../collector';
 import type { GrpcMethod } from '../engine/model';
-import { PredictError } from '../predict/predict-context';
+import { PredictError } from '../engine/predict-context';
 import { worldOfTopology } from '../predict/prediction-world';
 import { Predictor } from '../predict/predictor';
-import type { SpanShape } from '../predict/span-shape';
+import type { SpanShape } from '../probability/span-shape';
 import type { Topology } from '../topology';
 import { checkTrace } from '../verify/trace-check';
 import { observedOfReceived } from './observed-of-received';

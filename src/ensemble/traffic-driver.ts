@@ -1,5 +1,5 @@
 import type { GrpcMethod } from '../engine/model';
-import { statusNameOf, type StatusName } from '../engine/status-name';
+import { statusNameOf, type StatusName } from '../common/status-name';
 import type { CallOutcome, DrivingClient } from '../load/driving-client';
 import { parseTargetAddress } from '../load/target-address';
 

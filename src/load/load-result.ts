@@ -1,4 +1,4 @@
-import type { StatusName } from '../engine/status-name';
+import type { StatusName } from '../common/status-name';
 import type { GrpcMethodName } from './driving-client';
 import type { LatencyPercentiles } from './latency-histogram';
 import type { RequestLog } from './request-log';

@@ -1,4 +1,4 @@
-import { STATUS_NAMES, type StatusName } from '../engine/status-name';
+import { STATUS_NAMES, type StatusName } from '../common/status-name';
 import type { CallOutcome, GrpcMethodName } from './driving-client';
 import { InFlightTable } from './in-flight-table';
 import { LatencyHistogram } from './latency-histogram';

@@ -1,7 +1,7 @@
 import { formatMs } from '../collector/waterfall-renderer';
-import { totalLines, type LineCounts } from './outcome';
+import { totalLines, type LineCounts } from '../probability/outcome';
 import type { EndpointPrediction, LatencySummary } from './predictor';
-import type { SpanShape } from './span-shape';
+import type { SpanShape } from '../probability/span-shape';
 
 /**
  * A prediction as text: the summary first (failure, spans, log lines, latency), then the span

@@ -11,8 +11,8 @@
  */
 export { Predictor, type EndpointPrediction, type LatencySummary } from './predictor';
 export { worldOfBehaviour, worldOfTopology, type PredictionWorld } from './prediction-world';
-export { PredictError, type PredictContext, type StepPrediction, type CalleePrediction } from './predict-context';
-export { spanKey, successSpans, type SpanShape } from './span-shape';
-export { totalLines, type LineCounts } from './outcome';
+export { PredictError, type PredictContext, type StepPrediction, type CalleePrediction } from '../engine/predict-context';
+export { spanKey, successSpans, type SpanShape } from '../probability/span-shape';
+export { totalLines, type LineCounts } from '../probability/outcome';
 export { formatPrediction } from './format-prediction';
 export { predictionJson } from './prediction-json';

@@ -4,12 +4,12 @@ import { grpcSpanName } from '../engine/actions/call-service';
 import type { GrpcMethod } from '../engine/model';
 import type { Random } from '../engine/ports';
 import { seededRandom } from '../engine/random';
-import type { StatusName } from '../engine/status-name';
-import { fixedValue, hasClosedForm, mixDurations, quantileOf, sampleDuration, ZERO, type Duration } from './duration';
-import { certain, codeProbabilities, mapBranches, meanLines, meanSpans, NO_LINES, type LineCounts, type Outcome } from './outcome';
-import { PredictError, type CalleePrediction, type PredictContext } from './predict-context';
+import type { StatusName } from '../common/status-name';
+import { fixedValue, hasClosedForm, mixDurations, quantileOf, sampleDuration, ZERO, type Duration } from '../probability/duration';
+import { certain, codeProbabilities, mapBranches, meanLines, meanSpans, NO_LINES, type LineCounts, type Outcome } from '../probability/outcome';
+import { PredictError, type CalleePrediction, type PredictContext } from '../engine/predict-context';
 import type { PredictionWorld } from './prediction-world';
-import { reachesOutside, spanKey, successSpans, type SpanShape } from './span-shape';
+import { reachesOutside, spanKey, successSpans, type SpanShape } from '../probability/span-shape';
 
 interface PredictOptions {
   /** Draws for Monte Carlo figures (default 20 000). */

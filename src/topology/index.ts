@@ -9,7 +9,7 @@
 export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topology';
 export { formatOfPath, type TopologyFormat } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
-export { expectedSpansOfSuccess } from './expected-spans';
+export { expectedSpansOfSuccess } from '../predict/expected-spans';
 export { checkServiceName } from './service-name';
 export {
   DEFAULT_BASE_PORT,

@@ -1,8 +1,8 @@
 import { ATTEMPT_CODE_ATTRIBUTE, ATTEMPT_EVENT, ATTEMPT_NUMBER_ATTRIBUTE, ATTEMPT_SENT_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
-import { STATUS_CODES, type StatusName } from '../engine/status-name';
+import { STATUS_CODES, type StatusName } from '../common/status-name';
 import type { InjectedKind } from '../engine/step-failure';
-import type { LineCounts } from '../predict/outcome';
-import { spanKey, type SpanShape } from '../predict/span-shape';
+import type { LineCounts } from '../probability/outcome';
+import { spanKey, type SpanShape } from '../probability/span-shape';
 import type { ObservedSpan } from './observed-span';
 
 export type TraceVerdict = 'complete' | 'partial' | 'missing';

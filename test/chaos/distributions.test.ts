@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../src/engine/random';
-import { latencyModel, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../../src/engine/distributions/latency-distribution';
-import { normalCdf, normalQuantile } from '../../src/engine/distributions/standard-normal';
+import { latencyModel, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../../src/probability/latency-distribution';
+import { normalCdf, normalQuantile } from '../../src/probability/standard-normal';
 import type { Random } from '../../src/engine/ports';
 
 const DRAWS = 20_000;

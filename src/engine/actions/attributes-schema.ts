@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AttributeValue, Attributes } from '../model';
 import { describeValue } from '../../config/zod-issues';
 import { ORIGINAL_NAME_ATTRIBUTE, THESPIAN_PREFIX } from '../span-names';
-import { loneSurrogateProblem, STRING_LIMITS } from '../../config/config-string';
+import { loneSurrogateProblem, STRING_LIMITS } from '../../common/config-string';
 
 const attributeValueSchema = z
   .unknown()

@@ -1,7 +1,7 @@
-import type { Action } from '../engine/model';
-import type { CallTarget, Random } from '../engine/ports';
-import type { Outcome } from './outcome';
-import type { SpanShape } from './span-shape';
+import type { Action } from './model';
+import type { CallTarget, Random } from './ports';
+import type { Outcome } from '../probability/outcome';
+import type { SpanShape } from '../probability/span-shape';
 
 /** What one step is expected to do: its spans (none for a Log) and every way it can end. */
 export interface StepPrediction {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { closestName } from './closest-name';
-import { describeValue } from './zod-issues';
+import { describeValue } from '../config/zod-issues';
 
 /**
  * The original's configs use serde's externally tagged enums: `{"Sleep": {...}}`, where the one

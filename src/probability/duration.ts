@@ -1,4 +1,4 @@
-import type { LatencyModel } from '../engine/distributions/latency-distribution';
+import type { LatencyModel } from './latency-distribution';
 import type { Random } from '../engine/ports';
 
 /**

@@ -1,4 +1,4 @@
-import type { Random } from '../ports';
+import type { Random } from '../engine/ports';
 import { normalCdf, normalDensity, normalQuantile } from './standard-normal';
 
 /**

@@ -1,8 +1,8 @@
 import type { GrpcMethod } from '../engine/model';
-import { PredictError } from '../predict/predict-context';
-import { worldOfTopology } from '../predict/prediction-world';
-import { Predictor } from '../predict/predictor';
-import type { Topology } from './topology-model';
+import { PredictError } from '../engine/predict-context';
+import { worldOfTopology } from './prediction-world';
+import { Predictor } from './predictor';
+import type { Topology } from '../topology/topology-model';
 
 const predictors = new WeakMap<Topology, Predictor>();
 
