@@ -1,3 +1,4 @@
+import { formatMs } from '../common/format-ms';
 import { statusNameOf } from '../common/status-name';
 import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
 import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
@@ -63,7 +64,7 @@ async function poke(client: DrivingClient, options: PokeOptions): Promise<number
     const trace = outcome.traceId !== undefined ? `trace ${outcome.traceId}` : 'no trace id';
     const details = outcome.code !== 0 && outcome.details ? `  ${outcome.details}` : '';
     process.stdout.write(
-      `${String(index).padStart(numberWidth)}  ${options.method}  ${status.padEnd(17)} ${formatMs(latencyMs).padStart(10)}  ${trace}${details}\n`,
+      `${String(index).padStart(numberWidth)}  ${options.method}  ${status.padEnd(17)} ${formatMs(latencyMs, 'measured').padStart(10)}  ${trace}${details}\n`,
     );
   }
   if (options.count > 1) {
@@ -102,8 +103,4 @@ function parsePokeArgs(args: string[]): PokeOptions {
 function plainReason(details: string): string {
   const lastError = /Last error: (?:Error: )?(.*?)(?:\.\s*Resolution note:.*)?$/s.exec(details);
   return (lastError?.[1] ?? details).trim().replace(/\.$/, '');
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`;
 }

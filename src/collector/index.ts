@@ -23,7 +23,7 @@ export {
   type ReceivedLogLine,
 } from './loki-push-receiver';
 export { assembleTrace, TraceAssembler, type AssembledTrace, type SpanNode } from './trace-assembler';
-export { formatMs, renderTrace, type RenderOptions } from './waterfall-renderer';
+export { renderTrace, type RenderOptions } from './waterfall-renderer';
 export { RunSummary } from './run-summary';
 export { spanJsonLine } from './span-json-line';
 export { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder';

@@ -1,3 +1,4 @@
+import { formatMs } from '../common/format-ms';
 import type { AssembledTrace, SpanNode } from './trace-assembler';
 import type { ReceivedSpan } from './received-span';
 
@@ -183,15 +184,6 @@ function methodOf(span: ReceivedSpan): string {
 /** Colours the label after the tree prefix red. */
 function colourLabel(text: string, prefixLength: number, paint: (code: number, text: string) => string): string {
   return text.slice(0, prefixLength) + paint(RED, text.slice(prefixLength).trimEnd()) + ' '.repeat(text.length - text.trimEnd().length);
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 0) ms = 0;
-  if (ms < 10) return `${ms.toFixed(1)}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(2)}s`;
-  if (ms < 100_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.round(ms / 1000)}s`;
 }
 
 /** Pads or cuts to exactly `width` columns, marking a cut with "…". */

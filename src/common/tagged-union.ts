@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { closestName } from './closest-name';
-import { describeValue } from '../config/zod-issues';
+import { describeValue } from './describe-value';
 
 /**
  * The original's configs use serde's externally tagged enums: `{"Sleep": {...}}`, where the one

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { closestName } from '../common/closest-name';
+import { describeValue } from '../common/describe-value';
 import { formatJsonPath } from '../common/json-path';
 
 /**
@@ -86,15 +87,4 @@ function article(expected: string): string {
   if (expected === 'int') return 'a whole number';
   if (expected === 'object' || expected === 'array') return `an ${expected}`;
   return `a ${expected}`;
-}
-
-/** Shows a bad value briefly: short values in full, long ones by their type. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' && !Number.isFinite(value)) return `number ${String(value)}`;
-  const text = JSON.stringify(value);
-  if (text === undefined) return typeof value;
-  return text.length > 40 ? `${typeof value} ${text.slice(0, 37)}...` : `${typeof value} ${text}`;
 }

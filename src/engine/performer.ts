@@ -2,7 +2,8 @@ import type { Tracer } from '@opentelemetry/api';
 import { actionKind } from './actions/registry';
 import type { Action, Behaviour, GrpcMethod } from './model';
 import { performFunction } from './perform-function';
-import type { Caller, Clock, Random, StepLogger } from './ports';
+import type { Caller, Clock, StepLogger } from './ports';
+import type { Random } from '../probability/random';
 import type { StepContext } from './step-context';
 
 interface PerformerDependencies {

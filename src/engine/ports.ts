@@ -1,6 +1,7 @@
 /**
  * What the engine needs from the outside world, injected so tests can drive it directly:
- * a way to call other instances, a source of randomness and a clock.
+ * a way to call other instances, a source of randomness (Random, defined by probability/, whose
+ * draws take one too) and a clock.
  */
 import type { GrpcMethod } from './model';
 import type { StatusName } from '../common/status-name';
@@ -47,19 +48,6 @@ export class CallFailure extends Error {
 export interface Caller {
   /** Calls a method of another instance; resolves on OK, rejects with CallFailure otherwise. */
   call(target: CallTarget, options: CallOptions): Promise<void>;
-}
-
-/** Uniform numbers in [0, 1). Seedable in tests and with THESPIAN_SEED. */
-export interface Random {
-  next(): number;
-  /**
-   * A separate stream, fixed by this stream's seed and `key` alone (not by how much either has
-   * been drawn from). The engine gives every request and every step its own stream, so that
-   * timing cannot reorder draws. Randoms without it (Math.random) are shared as they are.
-   */
-  fork?(key: string): Random;
-  /** A short stable name of this stream, for propagating it to another instance (see CallOptions.randomKey). */
-  readonly streamId?: string;
 }
 
 export interface Clock {

@@ -1,5 +1,6 @@
 import type { Action } from './model';
-import type { CallTarget, Random } from './ports';
+import type { CallTarget } from './ports';
+import type { Random } from '../probability/random';
 import type { Outcome } from '../probability/outcome';
 import type { SpanShape } from '../probability/span-shape';
 

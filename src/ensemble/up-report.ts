@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { formatMs } from '../collector';
+import { formatMs } from '../common/format-ms';
 import type { TrafficTarget } from './traffic-driver';
 import type { UpOptions } from './up-session';
 

@@ -1,3 +1,4 @@
+import { formatMs } from '../common/format-ms';
 import type { LatencyPercentiles } from './latency-histogram';
 import type { LoadSummary, StatusCounts, TargetSummary } from './load-result';
 
@@ -24,10 +25,10 @@ export function formatSummary(summary: LoadSummary): string {
   lines.push(`Rate       ${rate(summary.achievedRate)}/s achieved of ${rate(asked)}/s asked (${ratio.toFixed(1)}%)`);
   const lag = summary.sendLagMs;
   if (summary.keptUp) {
-    lines.push(`Sending    kept up: send lag p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)}; ${cpu(summary)}`);
+    lines.push(`Sending    kept up: send lag p50 ${formatMs(lag.p50, 'measured')}, p99 ${formatMs(lag.p99, 'measured')}, max ${formatMs(lag.max, 'measured')}; ${cpu(summary)}`);
   } else {
     const tolerance = `${summary.lagToleranceMs} ms`;
-    lines.push(`Sending    FELL BEHIND: send lag p99 ${ms(lag.p99)} (tolerance ${tolerance}), max ${ms(lag.max)};`);
+    lines.push(`Sending    FELL BEHIND: send lag p99 ${formatMs(lag.p99, 'measured')} (tolerance ${tolerance}), max ${formatMs(lag.max, 'measured')};`);
     lines.push(`           ${summary.lateSends} requests went out more than ${tolerance} late: this process`);
     lines.push(`           (${summary.processCpuPercent.toFixed(0)}% of a CPU core) could not send ${rate(asked)}/s. Latencies below`);
     lines.push('           still count from the scheduled times.');
@@ -116,10 +117,6 @@ function cpu(summary: LoadSummary): string {
 
 function rate(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-function ms(value: number): string {
-  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(2)} ms`;
 }
 
 function seconds(value: number): string {

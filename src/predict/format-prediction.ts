@@ -1,4 +1,4 @@
-import { formatMs } from '../collector/waterfall-renderer';
+import { formatMs } from '../common/format-ms';
 import { totalLines, type LineCounts } from '../probability/outcome';
 import type { EndpointPrediction, LatencySummary } from './predictor';
 import type { SpanShape } from '../probability/span-shape';

@@ -2,7 +2,7 @@ import { actionKind } from '../engine/actions/registry';
 import { functionAction } from '../engine/actions/function';
 import { grpcSpanName } from '../engine/actions/call-service';
 import type { GrpcMethod } from '../engine/model';
-import type { Random } from '../engine/ports';
+import type { Random } from '../probability/random';
 import { seededRandom } from '../engine/random';
 import type { StatusName } from '../common/status-name';
 import { fixedValue, hasClosedForm, mixDurations, quantileOf, sampleDuration, ZERO, type Duration } from '../probability/duration';

@@ -1,5 +1,5 @@
 import type { LatencyModel } from './latency-distribution';
-import type { Random } from '../engine/ports';
+import type { Random } from './random';
 
 /**
  * How long something takes, as a probability distribution that can be combined the way a

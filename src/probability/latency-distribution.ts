@@ -1,4 +1,4 @@
-import type { Random } from '../engine/ports';
+import type { Random } from './random';
 import { normalCdf, normalDensity, normalQuantile } from './standard-normal';
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { seededRandom } from '../../src/engine/random';
 import { latencyModel, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../../src/probability/latency-distribution';
 import { normalCdf, normalQuantile } from '../../src/probability/standard-normal';
-import type { Random } from '../../src/engine/ports';
+import type { Random } from '../../src/probability/random';
 
 const DRAWS = 20_000;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AttributeValue, Attributes } from '../model';
-import { describeValue } from '../../config/zod-issues';
+import { describeValue } from '../../common/describe-value';
 import { ORIGINAL_NAME_ATTRIBUTE, THESPIAN_PREFIX } from '../span-names';
 import { loneSurrogateProblem, STRING_LIMITS } from '../../common/config-string';
 
