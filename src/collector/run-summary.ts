@@ -1,4 +1,4 @@
-import { formatMs } from '../common/format-ms';
+import { formatMs } from '../common';
 
 /** Latencies kept for percentiles; beyond this a uniform sample of them is kept. */
 const MAX_SAMPLES = 100_000;

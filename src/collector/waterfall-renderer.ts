@@ -1,4 +1,4 @@
-import { formatMs } from '../common/format-ms';
+import { formatMs } from '../common';
 import type { AssembledTrace, SpanNode } from './trace-assembler';
 import type { ReceivedSpan } from './received-span';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { functionSchema } from '../engine/schema';
-import type { Behaviour } from '../engine/model';
-import { configString, STRING_LIMITS } from '../common/config-string';
+import { functionSchema, type Behaviour } from '../engine';
+import { configString, STRING_LIMITS } from '../common';
 
 /**
  * CONFIG_JSON, exactly as the original Rust Thespian reads it:

@@ -2,8 +2,7 @@ import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
 import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
-import type { Behaviour } from '../engine/model';
-import type { TimerPriority } from '../engine/timing';
+import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
 

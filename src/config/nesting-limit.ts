@@ -1,4 +1,4 @@
-import type { Action, Behaviour, FunctionSpec } from '../engine/model';
+import type { Action, Behaviour, FunctionSpec } from '../engine';
 
 /** Functions nested deeper than this are refused at start: no real service is that deep. */
 const MAX_FUNCTION_DEPTH = 32;

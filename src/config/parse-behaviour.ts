@@ -3,10 +3,8 @@ import { behaviourSchema, TOP_LEVEL_KEYS } from './behaviour-schema';
 import { ConfigError } from './config-error';
 import { findExcessiveNesting } from './nesting-limit';
 import { readJsonText } from './read-json-text';
-import { deepFreeze } from '../common/deep-freeze';
-import type { Behaviour } from '../engine/model';
-import { findActionKind } from '../engine/actions/registry';
-import { functionSchema } from '../engine/schema';
+import { deepFreeze } from '../common';
+import { findActionKind, functionSchema, type Behaviour } from '../engine';
 import { objectKeysOf } from './object-keys';
 import { wrongKindProblem } from './config-kind';
 

@@ -1,4 +1,4 @@
-import { formatJsonPath } from '../common/json-path';
+import { formatJsonPath } from '../common';
 
 const PROTOTYPE_KEY = '__proto__';
 

@@ -1,6 +1,6 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { ConfigError } from './config-error';
-import { formatJsonPath } from '../common/json-path';
+import { formatJsonPath } from '../common';
 import { findPrototypeKeys } from './prototype-keys';
 
 /**

@@ -1,7 +1,5 @@
 import type { z } from 'zod';
-import { closestName } from '../common/closest-name';
-import { describeValue } from '../common/describe-value';
-import { formatJsonPath } from '../common/json-path';
+import { closestName, describeValue, formatJsonPath } from '../common';
 
 /**
  * Turns zod's issues into one plain line per problem, prefixed with the JSON path:

@@ -3,7 +3,7 @@ import { actionKind } from './actions/registry';
 import type { Action, Behaviour, GrpcMethod } from './model';
 import { performFunction } from './perform-function';
 import type { Caller, Clock, StepLogger } from './ports';
-import type { Random } from '../probability/random';
+import type { Random } from '../probability';
 import type { StepContext } from './step-context';
 
 interface PerformerDependencies {

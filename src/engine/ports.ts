@@ -4,7 +4,7 @@
  * draws take one too) and a clock.
  */
 import type { GrpcMethod } from './model';
-import type { StatusName } from '../common/status-name';
+import type { StatusName } from '../common';
 
 export interface CallTarget {
   /** Host name or IP, without scheme. */

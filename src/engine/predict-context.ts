@@ -1,8 +1,6 @@
 import type { Action } from './model';
 import type { CallTarget } from './ports';
-import type { Random } from '../probability/random';
-import type { Outcome } from '../probability/outcome';
-import type { SpanShape } from '../probability/span-shape';
+import type { Random, Outcome, SpanShape } from '../probability';
 
 /** What one step is expected to do: its spans (none for a Log) and every way it can end. */
 export interface StepPrediction {
@@ -40,6 +38,3 @@ export interface PredictContext {
    */
   note(kind: 'estimate' | 'assumption', text: string): void;
 }
-
-/** The behaviour cannot be predicted (e.g. it calls itself in a cycle); the message says why. */
-export class PredictError extends Error {}

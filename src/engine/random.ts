@@ -1,4 +1,4 @@
-import type { Random } from '../probability/random';
+import type { Random } from '../probability';
 
 /** Math.random, for production runs without THESPIAN_SEED. It has no fork: reproducibility is not asked for. */
 export const systemRandom: Random = { next: () => Math.random() };

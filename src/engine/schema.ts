@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { taggedUnion } from '../common/tagged-union';
+import { taggedUnion, configString, STRING_LIMITS } from '../common';
 import { ACTION_KINDS } from './actions/registry';
 import { attributesSchema } from './actions/attributes-schema';
-import { configString, STRING_LIMITS } from '../common/config-string';
 import type { Action, FunctionSpec, Operation } from './model';
 
 /**

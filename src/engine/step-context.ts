@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Action } from './model';
 import type { Caller, Clock, StepLogger } from './ports';
-import type { Random } from '../probability/random';
+import type { Random } from '../probability';
 
 /** Everything a step needs while it runs, for one request. */
 export interface StepContext {

@@ -1,4 +1,4 @@
-import type { StatusName } from '../common/status-name';
+import type { StatusName } from '../common';
 
 /** Why a step failed, for the INJECTED_KIND_ATTRIBUTE ground-truth attribute (see span-names). */
 export type InjectedKind = 'failure_chance' | 'call_failure' | 'timeout';

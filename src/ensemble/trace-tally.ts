@@ -1,9 +1,6 @@
 import type { AssembledTrace, ReceivedSpan } from '../collector';
 import type { GrpcMethod } from '../engine/model';
-import { PredictError } from '../engine/predict-context';
-import { worldOfTopology } from '../predict/prediction-world';
-import { Predictor } from '../predict/predictor';
-import type { SpanShape } from '../probability/span-shape';
+import { predictedShape } from '../predict';
 import type { Topology } from '../topology';
 import { checkTrace } from '../verify/trace-check';
 import { observedOfReceived } from './observed-of-received';
@@ -29,8 +26,6 @@ export class TraceTally {
   okExpected = 0;
   okExpectedKnown = true;
   okShort = 0;
-  private readonly shapes = new Map<string, SpanShape | undefined>();
-  private predictor: Predictor | undefined;
 
   constructor(private readonly topology: Topology) {}
 
@@ -49,7 +44,7 @@ export class TraceTally {
     if (trace.orphans > 0) this.withOrphans++;
     if (trace.failed) this.failedTraces++;
     if (trace.root && !trace.failed) {
-      const shape = this.shapeOf(trace.root.service, String(trace.root.attributes['rpc.method'] ?? '') as GrpcMethod);
+      const shape = predictedShape(this.topology, trace.root.service, String(trace.root.attributes['rpc.method'] ?? '') as GrpcMethod);
       this.okTraces++;
       this.okReceived += trace.spans.length;
       if (shape === undefined) this.okExpectedKnown = false;
@@ -60,26 +55,6 @@ export class TraceTally {
       }
     }
     return true;
-  }
-
-  /** The predicted span tree of a request to service/method; undefined when its spans cannot all be known. */
-  private shapeOf(service: string, method: GrpcMethod): SpanShape | undefined {
-    const key = `${service}/${method}`;
-    if (!this.shapes.has(key)) {
-      // One sample: only the span tree is wanted here, not latency figures.
-      this.predictor ??= new Predictor(worldOfTopology(this.topology), { samples: 1 });
-      let shape: SpanShape | undefined;
-      try {
-        const prediction = this.predictor.predict(service, method);
-        // A call outside the topology: what happens below it is not known, so neither is the count.
-        if (prediction.spansKnown) shape = prediction.shape;
-      } catch (error) {
-        // A call cycle has no single span tree.
-        if (!(error instanceof PredictError)) throw error;
-      }
-      this.shapes.set(key, shape);
-    }
-    return this.shapes.get(key);
   }
 }
 

@@ -1,7 +1,6 @@
-import { formatMs } from '../common/format-ms';
-import { totalLines, type LineCounts } from '../probability/outcome';
+import { formatMs } from '../common';
+import { totalLines, type LineCounts, type SpanShape } from '../probability';
 import type { EndpointPrediction, LatencySummary } from './predictor';
-import type { SpanShape } from '../probability/span-shape';
 
 /**
  * A prediction as text: the summary first (failure, spans, log lines, latency), then the span

@@ -1,5 +1,5 @@
 import type { EndpointPrediction } from './predictor';
-import type { SpanShape } from '../probability/span-shape';
+import type { SpanShape } from '../probability';
 
 /** Version of the --json shape; raised when a field changes meaning. */
 const PREDICTION_JSON_VERSION = 1;

@@ -1,9 +1,6 @@
-import { validateBehaviour } from '../config/parse-behaviour';
-import { DEFAULT_PORT } from '../config/instance-settings';
-import type { Behaviour } from '../engine/model';
-import type { CallTarget } from '../engine/ports';
-import { localLocator, resolveBehaviour } from '../topology/resolve-behaviour';
-import type { Topology } from '../topology/topology-model';
+import { validateBehaviour, DEFAULT_PORT } from '../config';
+import type { Behaviour, CallTarget } from '../engine';
+import { localLocator, resolveBehaviour, type Topology } from '../topology';
 
 /**
  * The services a prediction knows: each one's behaviour, and which of them a call's address

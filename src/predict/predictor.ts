@@ -1,15 +1,29 @@
-import { actionKind } from '../engine/actions/registry';
-import { functionAction } from '../engine/actions/function';
-import { grpcSpanName } from '../engine/actions/call-service';
-import type { GrpcMethod } from '../engine/model';
-import type { Random } from '../probability/random';
-import { seededRandom } from '../engine/random';
-import type { StatusName } from '../common/status-name';
-import { fixedValue, hasClosedForm, mixDurations, quantileOf, sampleDuration, ZERO, type Duration } from '../probability/duration';
-import { certain, codeProbabilities, mapBranches, meanLines, meanSpans, NO_LINES, type LineCounts, type Outcome } from '../probability/outcome';
-import { PredictError, type CalleePrediction, type PredictContext } from '../engine/predict-context';
+import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type PredictContext } from '../engine';
+import {
+  certain,
+  codeProbabilities,
+  fixedValue,
+  hasClosedForm,
+  mapBranches,
+  meanLines,
+  meanSpans,
+  mixDurations,
+  NO_LINES,
+  quantileOf,
+  reachesOutside,
+  sampleDuration,
+  spanKey,
+  successSpans,
+  ZERO,
+  type Duration,
+  type LineCounts,
+  type Outcome,
+  type Random,
+  type SpanShape,
+} from '../probability';
+import type { StatusName } from '../common';
+import { PredictError } from './predict-error';
 import type { PredictionWorld } from './prediction-world';
-import { reachesOutside, spanKey, successSpans, type SpanShape } from '../probability/span-shape';
 
 interface PredictOptions {
   /** Draws for Monte Carlo figures (default 20 000). */

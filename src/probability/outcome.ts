@@ -1,4 +1,4 @@
-import type { StatusName } from '../common/status-name';
+import type { StatusName } from '../common';
 import { addDurations, maxOfDurations, mixDurations, ZERO, type Duration } from './duration';
 
 /** Mean log lines by level. */

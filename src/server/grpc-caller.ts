@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { CallFailure, statusNameOf, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
+import { statusNameOf } from '../common';
+import { CallFailure, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
 import { HEADERS } from './protocol';
 import { wellFormed } from './well-formed';
 

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { join } from 'node:path';
-import { PROTO_DIR } from '../config/package-root';
+import { PROTO_DIR } from '../config';
 
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, defaults: true };
 

@@ -1,4 +1,4 @@
-import { hopMark } from '../engine/actions/call-service';
+import { hopMark } from '../engine';
 import { wellFormed } from './well-formed';
 
 /**

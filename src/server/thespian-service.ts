@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
-import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, STATUS_CODES, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { STATUS_CODES } from '../common';
+import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, type GrpcMethod, type Performer } from '../engine';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';

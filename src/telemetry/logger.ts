@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import winston from 'winston';
-import type { InstanceSettings } from '../config/instance-settings';
+import type { InstanceSettings } from '../config';
 import { BoundedLokiTransport } from './bounded-loki-transport';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */

@@ -3,7 +3,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
-import type { InstanceSettings } from '../config/instance-settings';
+import type { InstanceSettings } from '../config';
 import { CountingSpanProcessor } from './counting-span-processor';
 import { addressForLogs } from './address-for-logs';
 import { DeliveryReporter, type DeliverySink } from './delivery-reporter';

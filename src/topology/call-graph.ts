@@ -1,4 +1,4 @@
-import type { GrpcMethod } from '../engine/model';
+import type { GrpcMethod } from '../engine';
 import { findServiceReferences } from './service-references';
 
 /** "payments/B": one method of one service, a node of the call graph. */

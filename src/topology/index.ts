@@ -7,15 +7,6 @@
  * so other commands find a running `thespian up` from the same file.
  */
 export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topology';
-export { formatOfPath, type TopologyFormat } from './read-topology-text';
+export { formatOfPath } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
-export { expectedSpansOfSuccess } from '../predict/expected-spans';
-export { checkServiceName } from './service-name';
-export {
-  DEFAULT_BASE_PORT,
-  type EntryPoint,
-  type ServiceLocation,
-  type ServiceLocator,
-  type Topology,
-  type TopologyService,
-} from './topology-model';
+export type { ServiceLocation, Topology, TopologyService } from './topology-model';

@@ -1,13 +1,6 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from '../config/config-error';
-import { closestName } from '../common/closest-name';
-import { formatJsonPath, quoteBriefly } from '../common/json-path';
-import { EXAMPLES_DIR } from '../config/package-root';
-import { readConfigFile } from '../config/read-config-file';
-import { wrongKindProblem } from '../config/config-kind';
-import { validateBehaviour } from '../config/parse-behaviour';
-import { deepFreeze } from '../common/deep-freeze';
-import { describeIssues } from '../config/zod-issues';
+import { ConfigError, EXAMPLES_DIR, readConfigFile, wrongKindProblem, validateBehaviour, describeIssues } from '../config';
+import { closestName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';

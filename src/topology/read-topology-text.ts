@@ -1,7 +1,5 @@
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../config/config-error';
-import { readJsonText } from '../config/read-json-text';
-import { findPrototypeKeys } from '../config/prototype-keys';
+import { ConfigError, readJsonText, findPrototypeKeys } from '../config';
 
 export type TopologyFormat = 'json' | 'yaml';
 

@@ -1,4 +1,4 @@
-import { GRPC_METHODS, type GrpcMethod } from '../engine/model';
+import { GRPC_METHODS, type GrpcMethod } from '../engine';
 
 /**
  * A CallService inside a topology may name a service instead of an address:

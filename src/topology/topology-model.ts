@@ -1,4 +1,4 @@
-import type { GrpcMethod } from '../engine/model';
+import type { GrpcMethod } from '../engine';
 
 /**
  * A topology: several Thespian services, what each does, and the traffic that drives them.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { GRPC_METHODS } from '../engine/model';
-import { objectKeysOf } from '../config/object-keys';
-import { configString, STRING_LIMITS } from '../common/config-string';
+import { GRPC_METHODS } from '../engine';
+import { objectKeysOf } from '../config';
+import { configString, STRING_LIMITS } from '../common';
 import { checkServiceName } from './service-name';
 
 /**

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { CallFailure, type Caller, type CallOptions, type CallTarget, type StatusName } from '../../src/engine';
+import type { StatusName } from '../../src/common';
+import { CallFailure, type Caller, type CallOptions, type CallTarget } from '../../src/engine';
 import { EngineUnderTest, methodA, spanNamed } from '../support/engine-under-test';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { validateBehaviour } from '../../src/config';
 import type { UpResult } from '../../src/ensemble';
 import type { GrpcMethod } from '../../src/engine/model';
-import { expectedSpansOfSuccess, loadTopology, localLocator, resolveBehaviour, type Topology } from '../../src/topology';
+import { expectedSpansOfSuccess } from '../../src/predict';
+import { loadTopology, localLocator, resolveBehaviour, type Topology } from '../../src/topology';
 import { runUp, survivors, tempDir } from '../up/up-helpers';
 import { exampleFiles } from './example-files';
 

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateBehaviour } from '../../src/config';
-import type { GrpcMethod, StatusName } from '../../src/engine';
-import { Predictor, totalLines, type EndpointPrediction, type PredictionWorld } from '../../src/predict';
+import type { StatusName } from '../../src/common';
+import type { GrpcMethod } from '../../src/engine';
+import { Predictor, type EndpointPrediction, type PredictionWorld } from '../../src/predict';
+import { totalLines } from '../../src/probability';
 import { EngineHarness, type RequestResult } from '../support/engine-harness';
 
 /**

@@ -16,8 +16,8 @@ import {
   type Caller,
   type GrpcMethod,
   type Performer,
-  type StatusName,
 } from '../../src/engine';
+import type { StatusName } from '../../src/common';
 import { VirtualClock } from './virtual-clock';
 
 export interface RequestResult {

@@ -6,7 +6,8 @@
  */
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { validateBehaviour } from '../../src/config';
-import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod, type StatusName } from '../../src/engine';
+import type { StatusName } from '../../src/common';
+import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod } from '../../src/engine';
 import { VirtualClock } from './virtual-clock';
 
 export interface LogLine {

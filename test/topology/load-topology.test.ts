@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { ConfigError, validateBehaviour } from '../../src/config';
 import {
   BUNDLED_TOPOLOGY_PATH,
-  expectedSpansOfSuccess,
   loadTopology,
   localLocator,
   parseTopology,
   resolveBehaviour,
   type Topology,
 } from '../../src/topology';
+import { expectedSpansOfSuccess } from '../../src/predict';
 import { runToExit } from '../support/instance-process';
 
 const sleep = (name: string, extra: object = {}) => ({ Action: { Sleep: { tracing_name: name, duration_ms: 1, ...extra } } });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OtlpTraceReceiver } from '../../src/collector';
-import { expectedSpansOfSuccess, loadTopology } from '../../src/topology';
+import { expectedSpansOfSuccess } from '../../src/predict';
+import { loadTopology } from '../../src/topology';
 import type { UpResult } from '../../src/ensemble';
 import { freePorts, runUp, survivors, tempDir, writeJson } from './up-helpers';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { AttributeValue, Attributes } from '../model';
-import { describeValue } from '../../common/describe-value';
+import { describeValue, loneSurrogateProblem, STRING_LIMITS } from '../../common';
 import { ORIGINAL_NAME_ATTRIBUTE, THESPIAN_PREFIX } from '../span-names';
-import { loneSurrogateProblem, STRING_LIMITS } from '../../common/config-string';
 
 const attributeValueSchema = z
   .unknown()

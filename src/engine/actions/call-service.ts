@@ -1,24 +1,36 @@
 import type { HrTime, Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
-import { MAX_LATENCY_MS } from '../../probability/latency-distribution';
+import {
+  addDurations as addDurationsImpl,
+  addLines,
+  cdfOf,
+  durationBelow,
+  fixedDuration,
+  inSpan,
+  isDiscrete,
+  MAX_LATENCY_MS,
+  mergeBranches,
+  NO_LINES,
+  sampleDuration,
+  ZERO,
+  type Branch,
+  type Duration,
+  type Outcome,
+  type SpanShape,
+} from '../../probability';
 import { GRPC_METHODS, type Attributes, type GrpcMethod } from '../model';
 import { CallFailure } from '../ports';
-import type { StatusName } from '../../common/status-name';
+import { configString, STRING_LIMITS, quoteBriefly, type StatusName } from '../../common';
 import { descend, type StepContext } from '../step-context';
 import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { percentText } from './percent-text';
-import { configString, STRING_LIMITS } from '../../common/config-string';
-import { quoteBriefly } from '../../common/json-path';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
-import { addDurations as addDurationsImpl, cdfOf, durationBelow, fixedDuration, isDiscrete, sampleDuration, ZERO, type Duration } from '../../probability/duration';
-import { addLines, inSpan, mergeBranches, NO_LINES, type Branch, type Outcome } from '../../probability/outcome';
 import type { CalleePrediction, PredictContext, StepPrediction } from '../predict-context';
-import type { SpanShape } from '../../probability/span-shape';
 import {
   ATTEMPT_CODE_ATTRIBUTE,
   ATTEMPT_EVENT,

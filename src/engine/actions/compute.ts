@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
-import { describeDistribution, sampleLatency, type LatencyDistribution } from '../../probability/latency-distribution';
+import { describeDistribution, sampleLatency, latencyModel, drawnDuration, certain, inSpan, type LatencyDistribution } from '../../probability';
 import { distributionSchema, pickDuration } from '../distributions/duration-schema';
 import { descend } from '../step-context';
 import { inStepSpan } from '../step-span';
 import { attributesSchema } from './attributes-schema';
-import { configString, STRING_LIMITS } from '../../common/config-string';
-import { latencyModel } from '../../probability/latency-distribution';
-import { drawnDuration } from '../../probability/duration';
-import { certain, inSpan } from '../../probability/outcome';
+import { configString, STRING_LIMITS } from '../../common';
 import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE } from '../span-names';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */

@@ -3,9 +3,8 @@ import type { ActionKind } from '../action-kind';
 import type { FunctionSpec } from '../model';
 import { functionSchema } from '../schema';
 import { performFunction } from '../perform-function';
-import { failureProbability, inSequence, inSpan, together, type Outcome } from '../../probability/outcome';
+import { failureProbability, inSequence, inSpan, together, type Outcome, type SpanShape } from '../../probability';
 import type { PredictContext, StepPrediction } from '../predict-context';
-import type { SpanShape } from '../../probability/span-shape';
 
 /** `{"Function": {...}}`: a named group of operations with its own span. */
 export const functionAction: ActionKind<FunctionSpec> = {

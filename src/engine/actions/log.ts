@@ -3,9 +3,8 @@ import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
 import { attributesSchema } from './attributes-schema';
-import { configString, STRING_LIMITS } from '../../common/config-string';
-import { ZERO } from '../../probability/duration';
-import { certain, NO_LINES } from '../../probability/outcome';
+import { configString, STRING_LIMITS } from '../../common';
+import { ZERO, certain, NO_LINES } from '../../probability';
 import { spanTime } from '../span-time';
 import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../span-names';
 

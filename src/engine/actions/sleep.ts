@@ -1,19 +1,25 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
-import type { StatusName } from '../../common/status-name';
+import { configString, STRING_LIMITS, type StatusName } from '../../common';
 import { descend } from '../step-context';
 import { describeTrail, inStepSpan } from '../step-span';
 import { StepFailure } from '../step-failure';
-import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../../probability/latency-distribution';
+import {
+  addLines,
+  describeDistribution,
+  drawnDuration,
+  inSpan,
+  latencyModel,
+  MAX_LATENCY_MS,
+  sampleLatency,
+  type LatencyDistribution,
+  type Outcome,
+} from '../../probability';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
 import { percentText } from './percent-text';
-import { configString, STRING_LIMITS } from '../../common/config-string';
 import { statusNameSchema } from './status-code-schema';
-import { latencyModel } from '../../probability/latency-distribution';
-import { drawnDuration } from '../../probability/duration';
-import { addLines, inSpan, type Outcome } from '../../probability/outcome';
 import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE, FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { closestName } from '../../common/closest-name';
-import { quoteBriefly } from '../../common/json-path';
-import { STATUS_NAMES, type StatusName } from '../../common/status-name';
+import { closestName, quoteBriefly, STATUS_NAMES, type StatusName } from '../../common';
 
 /** Every gRPC status a step may fail with: all of them but OK. */
 const FAILURE_CODE_NAMES: readonly StatusName[] = STATUS_NAMES.filter((name) => name !== 'OK');

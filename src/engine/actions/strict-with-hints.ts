@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closestName } from '../../common/closest-name';
+import { closestName } from '../../common';
 
 /**
  * A strict object whose unknown keys are reported with a did-you-mean hint ("backof_ms" →

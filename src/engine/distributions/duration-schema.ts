@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { taggedUnion } from '../../common/tagged-union';
+import { taggedUnion } from '../../common';
 import { strictWithHints } from '../actions/strict-with-hints';
-import { MAX_LATENCY_MS, type LatencyDistribution } from '../../probability/latency-distribution';
+import { MAX_LATENCY_MS, type LatencyDistribution } from '../../probability';
 
 /** Milliseconds as users write them in a distribution: fractions allowed, never negative, at most a day. */
 const msSchema = z.number().min(0).max(MAX_LATENCY_MS);
