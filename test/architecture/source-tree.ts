@@ -185,6 +185,8 @@ function functionName(node: AstNode, ancestors: readonly AstNode[]): string {
   if (parent?.type === 'ClassProperty' || parent?.type === 'ClassPrivateProperty') return `${className()}${keyName(parent.key)}`;
   if (parent?.type === 'ExportDefaultDeclaration') return '(default export)';
   if (parent?.type === 'CallExpression') return `(function passed to ${calleeName(parent.callee)})`;
+  const outer = ancestors.map((ancestor) => FUNCTION_TYPES.has(ancestor.type)).lastIndexOf(true);
+  if (outer >= 0) return `(function in ${functionName(ancestors[outer], ancestors.slice(0, outer))})`;
   return '(anonymous function)';
 }
 
