@@ -3,10 +3,8 @@
 // functions. Not a test file itself (no .test.ts suffix).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import type * as BabelParser from '@babel/parser' with { 'resolution-mode': 'import' };
-
-// @babel/parser 8 is an ES module; Node 20.19+ requires it from CommonJS like any other.
-const { parse } = require('@babel/parser') as typeof BabelParser;
+// Version 7 on purpose: 8 is an ES module that declares Node 22.18+, and the project supports Node 20.
+import { parse } from '@babel/parser';
 
 /** One relative import: `import … from`, `export … from`, `import type`, `require()`, `import()`, `typeof import()`. */
 export interface SourceImport {
