@@ -1,7 +1,7 @@
-import type { GrpcMethodName } from '../load/driving-client';
-import type { LoadPlan, LoadTarget } from '../load/open-loop';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError } from '../load/target-address';
+import type { GrpcMethodName } from '../traffic/driving-client';
+import type { LoadPlan, LoadTarget } from '../traffic/open-loop';
+import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
+import { parseTargetAddress, TargetAddressError } from '../traffic/target-address';
 import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -55,9 +55,9 @@ export const loadCommand: Command = {
   async run(args) {
     const options = parseLoadArgs(args);
     // Required here, not imported above: command modules load grpc-js only when they run.
-    const load = require('../load') as typeof import('../load');
+    const load = require('../traffic') as typeof import('../traffic');
     if (options.jsonPath !== undefined) checkWritable(options.jsonPath);
-    let display: import('../load').ProgressDisplay | undefined;
+    let display: import('../traffic').ProgressDisplay | undefined;
     const interrupt = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {

@@ -1,7 +1,7 @@
 import { statusNameOf } from '../engine/status-name';
-import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
-import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import type { DrivingClient, GrpcMethodName } from '../traffic/driving-client';
+import { durationSeconds, wholeNumberAtLeast } from './option-values';
+import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic/target-address';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
@@ -34,7 +34,7 @@ export const pokeCommand: Command = {
   async run(args) {
     const options = parsePokeArgs(args);
     // Required here, not imported above: command modules load grpc-js only when they run.
-    const { DrivingClient } = require('../load/driving-client') as typeof import('../load/driving-client');
+    const { DrivingClient } = require('../traffic/driving-client') as typeof import('../traffic/driving-client');
     const client = new DrivingClient([options.target], { timeoutMs: options.timeoutMs });
     try {
       // Connect first, so each latency shown is the call's own, not the connection set-up's.

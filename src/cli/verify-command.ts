@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
+import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic/target-address';
 import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';

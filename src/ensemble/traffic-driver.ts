@@ -1,7 +1,7 @@
 import type { GrpcMethod } from '../engine/model';
 import { statusNameOf, type StatusName } from '../engine/status-name';
-import type { CallOutcome, DrivingClient } from '../load/driving-client';
-import { parseTargetAddress } from '../load/target-address';
+import type { CallOutcome, DrivingClient } from '../traffic/driving-client';
+import { parseTargetAddress } from '../traffic/target-address';
 
 export interface TrafficTarget {
   readonly service: string;
@@ -65,7 +65,7 @@ export class TrafficDriver {
     const addresses = [...new Set(options.targets.map((target) => target.address))];
     this.addressIndex = options.targets.map((target) => addresses.indexOf(target.address));
     // Required here, not imported above: the client loads grpc-js, which must not load before a command runs.
-    const { DrivingClient } = require('../load/driving-client') as typeof import('../load/driving-client');
+    const { DrivingClient } = require('../traffic/driving-client') as typeof import('../traffic/driving-client');
     // The same client, and so the same per-request deadline, as `thespian load` and `poke`.
     this.client = new DrivingClient(addresses.map(parseTargetAddress), { timeoutMs: options.timeoutMs });
   }

@@ -9,7 +9,6 @@ import {
   OtlpTraceReceiver,
   QueryApiServer,
   TraceStore,
-  RunSummary,
   spanJsonLine,
   startOtlpForwarder,
   TraceAssembler,
@@ -21,6 +20,7 @@ import type { Topology } from '../topology';
 import { Ensemble, EnsembleStartError } from './ensemble';
 import { withFreePorts } from './free-ports';
 import { cpuSecondsOf, ownCpuSeconds } from './process-cpu';
+import { RunSummary } from './run-summary';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
 import { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';

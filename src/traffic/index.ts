@@ -1,5 +1,5 @@
 /**
- * load/ — drives traffic at Thespian instances: the gRPC driving client (one set of reused
+ * traffic/ — drives traffic at Thespian instances: the gRPC driving client (one set of reused
  * channels per target, trace id read from each answer's x-trace-id header), the open-loop
  * scheduler that `thespian load` runs and `verify` reuses to send N requests and collect their
  * status, latency and trace id, HDR-histogram latency percentiles, the live progress line, the

@@ -1,4 +1,4 @@
-import { formatMs } from './waterfall-renderer';
+import { formatMs } from '../collector';
 
 /** Latencies kept for percentiles; beyond this a uniform sample of them is kept. */
 const MAX_SAMPLES = 100_000;
