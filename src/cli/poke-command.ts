@@ -1,7 +1,7 @@
 import { statusNameOf } from '../engine/status-name';
-import type { DrivingClient, GrpcMethodName } from '../traffic/driving-client';
+import type { GrpcMethod } from '../engine';
+import { makeDrivingClient, parseTargetAddress, TargetAddressError, type DrivingClient, type TargetAddress } from '../traffic';
 import { durationSeconds, wholeNumberAtLeast } from './option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic/target-address';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
@@ -22,7 +22,7 @@ Exit status: 0 if every call answered OK, 1 if any failed or the instance is unr
 
 interface PokeOptions {
   target: TargetAddress;
-  method: GrpcMethodName;
+  method: GrpcMethod;
   count: number;
   timeoutMs: number;
 }
@@ -33,9 +33,7 @@ export const pokeCommand: Command = {
   usage: USAGE,
   async run(args) {
     const options = parsePokeArgs(args);
-    // Required here, not imported above: command modules load grpc-js only when they run.
-    const { DrivingClient } = require('../traffic/driving-client') as typeof import('../traffic/driving-client');
-    const client = new DrivingClient([options.target], { timeoutMs: options.timeoutMs });
+    const client = makeDrivingClient([options.target], { timeoutMs: options.timeoutMs });
     try {
       // Connect first, so each latency shown is the call's own, not the connection set-up's.
       await client.connect(options.timeoutMs);

@@ -8,6 +8,7 @@ export * from './ports';
 export * from './performer';
 export * from './status-name';
 export * from './span-names';
+export { TRACE_ID_HEADER } from './trace-id-header';
 export { StepFailure } from './step-failure';
 export { prepareSystemClock, systemClock, eventLoopTurns, TurnQueue, type PreparedClock, type SleepTimer, type TimerPriority } from './timing';
 export { systemRandom, seededRandom } from './random';
