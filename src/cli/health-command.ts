@@ -1,6 +1,6 @@
 import type * as Grpc from '@grpc/grpc-js';
-import { durationSeconds } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import { durationSeconds } from './option-values';
+import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';

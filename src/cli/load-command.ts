@@ -1,7 +1,6 @@
-import type { GrpcMethodName } from '../load/driving-client';
-import type { LoadPlan, LoadTarget } from '../load/open-loop';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError } from '../load/target-address';
+import type { GrpcMethod } from '../engine';
+import { formatSummary, localTargets, parseTargetAddress, ProgressDisplay, sendToTargets, TargetAddressError, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
+import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
 import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -54,10 +53,8 @@ export const loadCommand: Command = {
   usage: USAGE,
   async run(args) {
     const options = parseLoadArgs(args);
-    // Required here, not imported above: command modules load grpc-js only when they run.
-    const load = require('../load') as typeof import('../load');
     if (options.jsonPath !== undefined) checkWritable(options.jsonPath);
-    let display: import('../load').ProgressDisplay | undefined;
+    let display: ProgressDisplay | undefined;
     const interrupt = new AbortController();
     let interrupts = 0;
     const onInterrupt = () => {
@@ -68,21 +65,21 @@ export const loadCommand: Command = {
     };
     process.on('SIGINT', onInterrupt);
     try {
-      const result = await load.sendToTargets(
+      const result = await sendToTargets(
         { ...options.plan, keepRequests: options.jsonPath !== undefined },
         {
           timeoutMs: options.timeoutMs,
           channelsPerTarget: options.channels,
           signal: interrupt.signal,
           onStart: (run) => {
-            if (!options.quiet) display = new load.ProgressDisplay(run, process.stderr).start();
+            if (!options.quiet) display = new ProgressDisplay(run, process.stderr).start();
           },
         },
       );
       display?.stop();
-      if (!options.quiet) process.stdout.write(`${load.formatSummary(result.summary)}\n`);
+      if (!options.quiet) process.stdout.write(`${formatSummary(result.summary)}\n`);
       if (options.jsonPath !== undefined) {
-        await load.writeJsonResult(options.jsonPath, result);
+        await writeJsonResult(options.jsonPath, result);
         if (!options.quiet) process.stderr.write(`wrote ${result.requests?.size ?? 0} requests to ${options.jsonPath}\n`);
       }
       return 0;
@@ -126,7 +123,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
   if (durationS !== undefined && requests !== undefined) problems.push('give --duration or --requests, not both');
   if (values.json === '') problems.push('--json needs a file name');
 
-  let method: GrpcMethodName = 'A';
+  let method: GrpcMethod = 'A';
   if (values.method !== undefined) {
     const upper = values.method.toUpperCase();
     if (upper === 'A' || upper === 'B' || upper === 'C') method = upper;
@@ -165,15 +162,5 @@ function parseLoadArgs(args: string[]): LoadOptions {
 function topologyTargets(path: string, totalRate: number | undefined): LoadTarget[] {
   const topology = loadCommandTopology(path, { printWarnings: true });
   if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
-  const sum = topology.entryPoints.reduce((total, entry) => total + entry.rps, 0);
-  const scale = totalRate === undefined ? 1 : totalRate / sum;
-  return topology.entryPoints.map((entry) => {
-    const service = topology.services.find((candidate) => candidate.name === entry.service)!;
-    return {
-      address: parseTargetAddress(`127.0.0.1:${service.port}`),
-      method: entry.method,
-      rate: entry.rps * scale,
-      label: entry.service,
-    };
-  });
+  return localTargets(topology, totalRate);
 }

@@ -1,8 +1,7 @@
-import { formatMs } from '../common/format-ms';
-import { statusNameOf } from '../common/status-name';
-import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
-import { durationSeconds, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import { formatMs, statusNameOf } from '../common';
+import type { GrpcMethod } from '../engine';
+import { makeDrivingClient, parseTargetAddress, TargetAddressError, type DrivingClient, type TargetAddress } from '../traffic';
+import { durationSeconds, wholeNumberAtLeast } from './option-values';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';
@@ -23,7 +22,7 @@ Exit status: 0 if every call answered OK, 1 if any failed or the instance is unr
 
 interface PokeOptions {
   target: TargetAddress;
-  method: GrpcMethodName;
+  method: GrpcMethod;
   count: number;
   timeoutMs: number;
 }
@@ -34,9 +33,7 @@ export const pokeCommand: Command = {
   usage: USAGE,
   async run(args) {
     const options = parsePokeArgs(args);
-    // Required here, not imported above: command modules load grpc-js only when they run.
-    const { DrivingClient } = require('../load/driving-client') as typeof import('../load/driving-client');
-    const client = new DrivingClient([options.target], { timeoutMs: options.timeoutMs });
+    const client = makeDrivingClient([options.target], { timeoutMs: options.timeoutMs });
     try {
       // Connect first, so each latency shown is the call's own, not the connection set-up's.
       await client.connect(options.timeoutMs);

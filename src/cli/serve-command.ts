@@ -1,5 +1,5 @@
 import { LOG_LEVELS, MAX_PORT, type LogLevel } from '../config/setting-values';
-import { wholeNumberAtLeast } from '../load/option-values';
+import { wholeNumberAtLeast } from './option-values';
 import type { Command } from './command';
 import { parseCommandArgs } from './parse-command-args';
 import { UsageError } from './usage-error';

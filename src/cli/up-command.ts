@@ -1,5 +1,5 @@
 import { LOG_LEVELS, MAX_SEED, type LogLevel } from '../config/setting-values';
-import { durationSeconds, numberAtLeast, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
+import { durationSeconds, numberAtLeast, ratePerSecond, wholeNumberAtLeast } from './option-values';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
 import { parseCommandArgs } from './parse-command-args';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from '../load/option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
+import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
+import { localTargets, parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
 import { checkWritable } from './check-writable';
 import type { Command } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -102,17 +102,11 @@ export const verifyCommand: Command = {
     const lokiReader = lokiUrl ? verify.lokiSource(lokiUrl, parsed.lokiSelector) : undefined;
     const logs = lokiReader && lokiUrl === embeddedUrl ? { ...lokiReader, description: 'logs from the same' } : lokiReader;
 
-    const totalRps = topology.entryPoints.reduce((sum, entry) => sum + entry.rps, 0);
-    const targets = topology.entryPoints.map((entry) => {
-      const service = topology.services.find((candidate) => candidate.name === entry.service)!;
-      return {
-        endpoint: `${entry.service}/${entry.method}`,
-        address: parsed.targets.get(entry.service) ?? parseTargetAddress(`127.0.0.1:${service.port}`),
-        method: entry.method,
-        rate: (entry.rps / totalRps) * parsed.rate,
-        label: entry.service,
-      };
-    });
+    const targets = localTargets(topology, parsed.rate).map((target) => ({
+      ...target,
+      endpoint: `${target.label}/${target.method}`,
+      address: parsed.targets.get(target.label) ?? target.address,
+    }));
 
     let result: import('../verify').VerifyResult;
     try {

@@ -5,7 +5,7 @@
  * Docker): an OTLP/gRPC trace receiver that decodes spans into plain ReceivedSpan objects, and a
  * Loki push (JSON) receiver that keeps log lines. `thespian up` draws what they receive and the
  * tests assert on it; both keep a bounded number of items so a long run cannot exhaust memory.
- * Trace assembly (spans → trees), terminal drawing, the run summary, the --json line format,
+ * Trace assembly (spans → trees), terminal drawing, the --json line format,
  * the forwarder to a real backend, and the query API that serves what was received in Tempo's
  * and Loki's formats (for `thespian verify --embedded`) live here too, each in its own file.
  *
@@ -24,7 +24,6 @@ export {
 } from './loki-push-receiver';
 export { assembleTrace, TraceAssembler, type AssembledTrace, type SpanNode } from './trace-assembler';
 export { renderTrace, type RenderOptions } from './waterfall-renderer';
-export { RunSummary } from './run-summary';
 export { spanJsonLine } from './span-json-line';
 export { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder';
 export { TraceStore } from './trace-store';

@@ -13,6 +13,7 @@ export * from './model';
 export * from './ports';
 export * from './performer';
 export * from './span-names';
+export { TRACE_ID_HEADER } from './trace-id-header';
 export { StepFailure } from './step-failure';
 export { prepareSystemClock, eventLoopTurns, TurnQueue, type TimerPriority } from './timing';
 export { systemRandom, seededRandom } from './random';

@@ -1,6 +1,10 @@
 import { relative } from 'node:path';
-import { formatMs } from '../common/format-ms';
-import type { TrafficTarget } from './traffic-driver';
+import { formatMs } from '../common';
+import type { LocalTarget } from '../traffic';
+import { ownCpuSeconds } from './process-cpu';
+import type { RunSummary } from './run-summary';
+import type { ServiceProcess } from './service-process';
+import type { TraceTally } from './trace-tally';
 import type { UpOptions } from './up-session';
 
 /** What the final summary reports; also written by --summary-json. */
@@ -41,8 +45,82 @@ export interface UpResult {
   logDir: string | null;
 }
 
+/** What the final summary is made of, read once everything has stopped. */
+interface UpFacts {
+  readonly topology: string;
+  /** How long traffic was sent. */
+  readonly sendingMs: number;
+  readonly sent: number;
+  readonly targetRate: number;
+  readonly timeoutMs: number;
+  readonly answers: RunSummary;
+  readonly tally: TraceTally;
+  readonly assembled: { readonly tracesHandedOver: number; readonly lateSpans: number };
+  readonly drawn: number;
+  readonly logLines: number;
+  readonly services: readonly ServiceProcess[];
+  /** Each service's CPU seconds, read just before it exited. */
+  readonly cpuByService: readonly (number | undefined)[];
+  readonly stoppedBy: string;
+  readonly logDir: string | null;
+}
+
+export function upResult(facts: UpFacts): UpResult {
+  const { answers, tally, sendingMs } = facts;
+  return {
+    topology: facts.topology,
+    durationS: sendingMs / 1000,
+    requests: {
+      sent: facts.sent,
+      ok: answers.ok,
+      failed: answers.failed,
+      unanswered: facts.sent - answers.answered,
+      pastDeadline: answers.pastDeadline,
+      timeoutS: facts.timeoutMs / 1000,
+      targetRps: facts.targetRate,
+      achievedRps: sendingMs > 0 ? facts.sent / (sendingMs / 1000) : 0,
+      failuresByCode: Object.fromEntries(answers.failuresByCode),
+    },
+    latencyMs: answers.latencyMs(),
+    traces: {
+      complete: facts.assembled.tracesHandedOver - tally.withoutRoot - tally.otherTraces,
+      withoutRoot: tally.withoutRoot,
+      withOrphans: tally.withOrphans,
+      drawn: facts.drawn,
+      failed: tally.failedTraces,
+      other: tally.otherTraces,
+    },
+    spans: {
+      received: tally.spans,
+      rootSpans: tally.roots,
+      late: facts.assembled.lateSpans,
+      okTraces: tally.okTraces,
+      okTracesExpected: tally.okExpectedKnown ? tally.okExpected : null,
+      okTracesReceived: tally.okReceived,
+      okTracesWithMissingSpans: tally.okShort,
+    },
+    logLines: facts.logLines,
+    cpuSeconds: { parent: ownCpuSeconds(), services: sumDefined(facts.cpuByService) ?? null },
+    parentMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    services: facts.services.map((service, index) => ({
+      name: service.name,
+      port: service.port,
+      pid: service.pid ?? null,
+      exit: describeExit(service.status),
+      cpuSeconds: facts.cpuByService[index] ?? null,
+    })),
+    stoppedBy: facts.stoppedBy,
+    logDir: facts.logDir,
+  };
+}
+
+function sumDefined(values: readonly (number | undefined)[]): number | undefined {
+  if (values.some((value) => value === undefined)) return undefined;
+  return values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+}
+
 /** The lines `thespian up` starts with: what runs where, the traffic, what is drawn, where logs go. */
-export function printHeader(options: UpOptions, targets: readonly TrafficTarget[], timeoutMs: number, logDir: string, say: (line?: string) => void): void {
+export function printHeader(options: UpOptions, targets: readonly LocalTarget[], timeoutMs: number, logDir: string, say: (line?: string) => void): void {
   const { topology } = options;
   const relativePath = relative(process.cwd(), topology.sourcePath);
   const where = relativePath && !relativePath.startsWith('..') ? relativePath : topology.sourcePath;
@@ -53,7 +131,7 @@ export function printHeader(options: UpOptions, targets: readonly TrafficTarget[
     say(`  ${service.name.padEnd(width)}  127.0.0.1:${service.port}${replicas}`);
   }
   for (const warning of topology.warnings) say(`  warning: ${warning}`);
-  const traffic = targets.map((target) => `${target.service}/${target.method} ${formatRate(target.rps)}/s`).join(', ');
+  const traffic = targets.map((target) => `${target.label}/${target.method} ${formatRate(target.rate)}/s`).join(', ');
   say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}`);
   const bounds = [
     options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',

@@ -1,30 +1,18 @@
-import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
-import { ConfigError } from '../config/config-error';
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  defaultQueryPort,
-  LogStore,
-  LokiPushReceiver,
-  OtlpTraceReceiver,
-  QueryApiServer,
-  TraceStore,
-  RunSummary,
-  spanJsonLine,
-  startOtlpForwarder,
-  TraceAssembler,
-  type AssembledTrace,
-  type OtlpForwarder,
-  type ReceivedSpan,
-} from '../collector';
+import { ConfigError } from '../config/config-error';
 import type { Topology } from '../topology';
+import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../traffic';
 import { Ensemble, EnsembleStartError } from './ensemble';
 import { withFreePorts } from './free-ports';
-import { cpuSecondsOf, ownCpuSeconds } from './process-cpu';
+import { cpuSecondsOf } from './process-cpu';
+import { RunSummary } from './run-summary';
+import { StopSequence } from './stop-sequence';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
-import { TrafficDriver, type RequestOutcome, type TrafficTarget } from './traffic-driver';
-import { describeExit, finalSummary, formatRate, formatSeconds, printHeader, type UpResult } from './up-report';
+import { UpCollector } from './up-collector';
+import { describeExit, finalSummary, formatRate, formatSeconds, printHeader, upResult } from './up-report';
 
 export interface UpOptions {
   readonly topology: Topology;
@@ -61,28 +49,27 @@ export interface UpOptions {
   readonly width: number;
 }
 
-/** A trace is complete once its root has arrived and no span of it came for this long. */
-const TRACE_QUIET_MS = 1_000;
 /** Each request's deadline unless --timeout says otherwise. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /**
- * Every request ends by its deadline, so waiting for those in flight takes at most that long;
- * this much more covers the client's own timer being late on a busy machine.
+ * Bounds on the stop. Every request ends by its deadline, so waiting for those in flight takes
+ * at most that long, and `drainMargin` more covers the client's own timer being late on a busy
+ * machine; the services get `services` to drain and flush after SIGTERM before they are killed;
+ * the --otlp forwarder gets `forwardFlush` to send on what it holds.
  */
-const DRAIN_MARGIN_MS = 2_000;
+const STOP_LIMITS_MS = { drainMargin: 2_000, services: 15_000, forwardFlush: 5_000 };
 /** Exit status after a second signal, as a shell reports a process ended by SIGINT. */
 const QUIT_NOW_EXIT_CODE = 130;
-/** Services get this long to drain and flush after SIGTERM before they are killed. */
-const SERVICE_STOP_MS = 15_000;
-const FORWARD_FLUSH_MS = 5_000;
 /** More requests in flight than this many seconds of traffic (and at least OVERLOAD_IN_FLIGHT) means the services are falling behind. */
 const OVERLOAD_SECONDS = 3;
 const OVERLOAD_IN_FLIGHT = 50;
-/** What the query API keeps for looking back: about a minute and a half of a busy run. */
-const QUERY_MAX_SPANS = 200_000;
-const QUERY_MAX_LINES = 200_000;
 /** How often a crashed service (or an overload) is looked for. */
 const WATCH_INTERVAL_MS = 500;
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The stages of stopping `up`, in the order they run (see UpSession). */
+type StopStage = 'stop sending' | 'let requests in flight answer' | 'stop the services' | 'take their last spans' | 'close';
+const STOP_ORDER: readonly StopStage[] = ['stop sending', 'let requests in flight answer', 'stop the services', 'take their last spans', 'close'];
 
 /**
  * `thespian up`: the embedded collector, the services, the traffic and the live view, and the
@@ -91,245 +78,239 @@ const WATCH_INTERVAL_MS = 500;
  */
 export async function runUp(given: UpOptions): Promise<number> {
   const options = given.freePorts ? { ...given, topology: await withFreePorts(given.topology) } : given;
-  const { topology, out } = options;
-  const say = (line = '') => out.write(`${line}\n`);
-  // Files first: a path that cannot be written is bad input, reported before anything starts.
-  const json = options.jsonFile ? createWriteStream('', { fd: openForWriting(options.jsonFile, '--json') }) : undefined;
-  if (options.summaryJsonFile) closeSync(openForWriting(options.summaryJsonFile, '--summary-json'));
-  const logDir = options.logDir ? makeFolder(options.logDir) : mkdtempSync(join(tmpdir(), 'thespian-up-'));
-  const receiver = await OtlpTraceReceiver.start({ maxSpans: 0 });
-  const loki = await LokiPushReceiver.start({ maxLines: 0 });
-  const targets = trafficTargets(topology, options.totalRps);
-  const serviceColours = new Map(topology.services.map((service, index) => [service.name, index]));
+  return (await UpSession.open(options)).run();
+}
 
-  printHeader(options, targets, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, logDir, say);
-  const traceStore = new TraceStore(QUERY_MAX_SPANS);
-  const logStore = new LogStore(QUERY_MAX_LINES);
-  const query = await startQueryApi(options, traceStore, logStore, say);
+/**
+ * One run of `up`. Each piece registers its stop step in `stops` as it starts, so there is one
+ * stop, in the order above, whether the run ends by its bounds, a signal or a crashed service,
+ * or a service fails to start (then only what had started is stopped). A second signal skips
+ * it all: quitNow().
+ */
+class UpSession {
+  private readonly stops = new StopSequence<StopStage>(STOP_ORDER);
+  private readonly answers = new RunSummary();
+  private readonly tally: TraceTally;
+  private readonly targets: LocalTarget[];
+  private readonly traffic: Traffic;
+  private readonly timeoutMs: number;
+  private collector!: UpCollector;
+  private ensemble: Ensemble | undefined;
+  private view: TerminalView | undefined;
+  /** Why the services failed to start, if they did. */
+  private startError: unknown;
+  private stoppedBy = 'the end of the run';
+  private serviceCrashed = false;
+  private signalsSeen = 0;
+  /** Read just before the services exit: /proc forgets a process once it is reaped. */
+  private cpuByService: (number | undefined)[] = [];
 
-  let forwarder: OtlpForwarder | undefined;
-  const tally = new TraceTally(topology);
-  const summary = new RunSummary();
-  let view: TerminalView | undefined;
-  const onTrace = (trace: AssembledTrace) => {
-    if (tally.countTrace(trace)) view?.offer(trace);
+  private constructor(
+    private readonly options: UpOptions,
+    private readonly logDir: string,
+  ) {
+    this.tally = new TraceTally(options.topology);
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.targets = localTargets(options.topology, options.totalRps);
+    this.traffic = openTraffic(
+      {
+        targets: this.targets,
+        ...(options.durationMs === undefined ? {} : { durationS: options.durationMs / 1000 }),
+        ...(options.maxRequests === undefined ? {} : { requests: options.maxRequests }),
+        keepRequests: false,
+        onOutcome: (outcome) => this.answers.record(outcome),
+      },
+      { timeoutMs: this.timeoutMs },
+    );
+    this.stops.add('stop sending', () => this.traffic.run.stop());
+    // First of all in the last stage: from then on a signal ends the process as it would any other.
+    this.stops.add('close', () => SIGNALS.forEach((signal) => process.off(signal, this.onSignal)));
+    this.stops.add('close', () => this.traffic.close());
+  }
+
+  /** Checks the output paths (bad ones are bad input: exit 2 before anything starts), then starts the collector. */
+  static async open(options: UpOptions): Promise<UpSession> {
+    const json = options.jsonFile ? createWriteStream('', { fd: openForWriting(options.jsonFile, '--json') }) : undefined;
+    if (options.summaryJsonFile) closeSync(openForWriting(options.summaryJsonFile, '--summary-json'));
+    const logDir = options.logDir ? makeFolder(options.logDir) : mkdtempSync(join(tmpdir(), 'thespian-up-'));
+    const session = new UpSession(options, logDir);
+    session.collector = await UpCollector.start({
+      tally: session.tally,
+      onTrace: (trace) => {
+        if (session.tally.countTrace(trace)) session.view?.offer(trace);
+      },
+      json,
+      otlpUrl: options.otlpUrl,
+    });
+    // Spans to send on came only from services that ran.
+    session.stops.add('close', () => session.collector.close(session.ensemble ? STOP_LIMITS_MS.forwardFlush : 0));
+    session.stops.add('close', () => session.removeLogsUnlessEvidence());
+    printHeader(options, session.targets, session.timeoutMs, logDir, session.say);
+    await session.collector.serveQueries(options.topology, { port: options.queryPort, freePorts: options.freePorts }, session.say);
+    return session;
+  }
+
+  async run(): Promise<number> {
+    // Signals are ours from here on, so even a Ctrl-C during start-up stops everything in order.
+    for (const signal of SIGNALS) process.on(signal, this.onSignal);
+    const ensemble = await this.startServices();
+    if (!ensemble) return 1;
+    const view = this.startView();
+    this.watch(ensemble, view);
+    this.stops.add('let requests in flight answer', () => this.letRequestsAnswer(view));
+    // After a signal during start-up the run is stopped already, and this sends nothing.
+    await this.traffic.start();
+    await this.traffic.run.sendingDone;
+    await this.stops.stop();
+    return this.report(ensemble, view);
+  }
+
+  private readonly say = (line = ''): void => {
+    this.options.out.write(`${line}\n`);
   };
-  let logLines = 0;
-  const assembler = new TraceAssembler({ onTrace, quietMs: TRACE_QUIET_MS });
 
-  receiver.onSpans((spans: ReceivedSpan[]) => {
-    tally.countSpans(spans);
-    traceStore.add(spans);
-    if (json) json.write(spans.map(spanJsonLine).join('\n') + '\n');
-    forwarder?.forward(spans);
-    assembler.add(spans);
-  });
-  loki.onLines((lines) => {
-    logLines += lines.length;
-    logStore.add(lines);
-  });
-  if (options.otlpUrl) forwarder = startOtlpForwarder(options.otlpUrl);
-
-  let pastDeadline = 0;
-  const driver = new TrafficDriver({
-    targets,
-    maxRequests: options.maxRequests,
-    durationMs: options.durationMs,
-    timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    onOutcome: (outcome: RequestOutcome) => {
-      summary.record(outcome);
-      if (outcome.pastDeadline) pastDeadline++;
-    },
-  });
-
-  // Signals are ours from here on, so even a Ctrl-C during start-up stops everything in order.
-  let ensemble: Ensemble | undefined;
-  let stoppedBy = 'the end of the run';
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      stoppedBy = signal;
-      driver.stop();
-      return;
+  /** The services, healthy; undefined when one could not start (said, and the rest stopped). */
+  private async startServices(): Promise<Ensemble | undefined> {
+    const { topology, logLevel, seed } = this.options;
+    try {
+      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, lokiEndpoint: this.collector.lokiEndpoint, logDir: this.logDir, logLevel, seed });
+    } catch (error) {
+      this.startError = error;
+      await this.stops.stop();
+      if (!(error instanceof EnsembleStartError)) throw error;
+      this.options.err.write(`thespian up: ${error.message}\n`);
+      return undefined;
     }
-    // A second Ctrl-C: wait for nothing. The services get SIGKILL (here, or from the exit hook of
-    // an ensemble still starting), and what they had not yet flushed is lost, which is said.
-    ensemble?.killNow();
-    view?.stop();
+    const ensemble = this.ensemble;
+    this.stops.add('stop the services', async () => {
+      this.cpuByService = ensemble.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
+      await ensemble.stop(STOP_LIMITS_MS.services);
+    });
+    this.say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
+    this.say('Ctrl-C stops everything.');
+    this.say();
+    return ensemble;
+  }
+
+  private startView(): TerminalView {
+    const { options, traffic, tally } = this;
+    const view = new TerminalView({
+      out: options.out,
+      tty: options.tty,
+      colour: options.colour,
+      width: options.width,
+      treesPerSecond: options.treesPerSecond,
+      quiet: options.quiet,
+      serviceColours: new Map(options.topology.services.map((service, index) => [service.name, index])),
+      status: () => this.answers.line({ elapsedMs: traffic.run.sendingMs, sent: traffic.run.sent, spans: tally.spans, inFlight: traffic.run.inFlight }),
+    });
+    this.view = view;
+    this.collector.assembler.start();
+    this.stops.add('take their last spans', () => this.collector.handOverEveryTrace());
+    view.start();
+    this.stops.add('take their last spans', () => {
+      view.drawWaiting(Math.max(3, Math.ceil(options.treesPerSecond)));
+      view.stop();
+    });
+    return view;
+  }
+
+  /** Warns once when the services fall behind; stops the run when one of them crashes. */
+  private watch(ensemble: Ensemble, view: TerminalView): void {
+    const { run } = this.traffic;
+    let warnedOverload = false;
+    const watcher = setInterval(() => {
+      if (!warnedOverload && run.inFlight > Math.max(OVERLOAD_IN_FLIGHT, run.targetRate * OVERLOAD_SECONDS)) {
+        warnedOverload = true;
+        view.println(
+          `warning: ${run.inFlight} requests in flight: the services cannot keep up with ${formatRate(run.targetRate)}/s on this machine, ` +
+            'so latency grows (the traffic does not wait for answers); try a lower --rps, or --log-level warn',
+        );
+      }
+      const crashed = ensemble.crashed;
+      if (crashed.length === 0) return;
+      clearInterval(watcher);
+      this.stoppedBy = `service ${crashed[0].name} exited unexpectedly`;
+      this.serviceCrashed = true;
+      view.println(...crashed.map((service) => `service ${service.name} exited unexpectedly (${describeExit(service.status)}); its log: ${service.logFile}`));
+      run.stop();
+    }, WATCH_INTERVAL_MS);
+    this.stops.add('stop sending', () => clearInterval(watcher));
+  }
+
+  private async letRequestsAnswer(view: TerminalView): Promise<void> {
+    const { run } = this.traffic;
+    view.println(
+      `stopping (${this.stoppedBy}): waiting for ${run.inFlight} request${run.inFlight === 1 ? '' : 's'} in flight (each ends by its ${formatSeconds(this.timeoutMs)} deadline), ` +
+        'then stopping the services… (Ctrl-C again to quit at once)',
+    );
+    // Cannot time out unless the client's deadline timers fail; then the services' stop ends those calls.
+    await run.drain(this.timeoutMs + STOP_LIMITS_MS.drainMargin);
+  }
+
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.signalsSeen++;
+    if (this.signalsSeen > 1) this.quitNow(signal);
+    this.stoppedBy = signal;
+    this.traffic.run.stop();
+  };
+
+  /**
+   * A second signal: wait for nothing. The services get SIGKILL (here, or from the exit hook of an
+   * ensemble still starting), and what they had not yet flushed is lost, which is said.
+   */
+  private quitNow(signal: NodeJS.Signals): never {
+    const { options } = this;
+    const inFlight = this.traffic.run.inFlight;
+    this.ensemble?.killNow();
+    this.view?.stop();
     // It was created empty at start, to refuse an unwritable path before anything ran; left so, a
     // script would read an empty file as a summary.
     if (options.summaryJsonFile) rmSync(options.summaryJsonFile, { force: true });
     options.err.write(
-      `\nthespian up: ${signal} again: services killed, stopped at once with ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight; ` +
-        `the final summary is not printed${options.summaryJsonFile ? ' nor written' : ''}${options.logDir ? '' : ` and the logs stay in ${logDir}`}\n`,
+      `\nthespian up: ${signal} again: services killed, stopped at once with ${inFlight} request${inFlight === 1 ? '' : 's'} in flight; ` +
+        `the final summary is not printed${options.summaryJsonFile ? ' nor written' : ''}${options.logDir ? '' : ` and the logs stay in ${this.logDir}`}\n`,
     );
     process.exit(QUIT_NOW_EXIT_CODE);
-  };
-  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of signalNames) process.on(signal, onSignal);
-
-  try {
-    ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir, logLevel: options.logLevel, seed: options.seed });
-  } catch (error) {
-    for (const signal of signalNames) process.off(signal, onSignal);
-    driver.close();
-    await Promise.all([receiver.close(), loki.close(), query?.close(), forwarder?.shutdown(0), closeStream(json)]);
-    // A service that did not start left the reason in its log, so the folder stays; a refusal
-    // before any service ran (a port in use) left nothing in it.
-    if (!options.logDir && !(error instanceof EnsembleStartError)) rmSync(logDir, { recursive: true, force: true });
-    if (error instanceof EnsembleStartError) {
-      options.err.write(`thespian up: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
   }
-  const services = ensemble;
-  say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
-  say('Ctrl-C stops everything.');
-  say();
 
-  view = new TerminalView({
-    out,
-    tty: options.tty,
-    colour: options.colour,
-    width: options.width,
-    treesPerSecond: options.treesPerSecond,
-    quiet: options.quiet,
-    serviceColours,
-    status: () => summary.line({ elapsedMs: driver.elapsedMs, sent: driver.sent, spans: tally.spans, inFlight: driver.inFlight }),
-  });
-  assembler.start();
-  view.start();
-  // A signal during start-up has already stopped the driver; then no traffic is sent at all.
-  driver.start();
+  /**
+   * A temporary log folder stays only as evidence: of a service that did not stop cleanly, or that
+   * did not start (the reason is in its log). A refusal before any service ran (a port in use)
+   * left nothing in it.
+   */
+  private logsKept(): boolean {
+    if (this.options.logDir) return true;
+    if (this.ensemble) return !this.ensemble.services.every((service) => service.status?.code === 0);
+    return this.startError instanceof EnsembleStartError;
+  }
 
-  let crashedService = false;
-  let warnedOverload = false;
-  const watcher = setInterval(() => {
-    if (!warnedOverload && driver.inFlight > Math.max(OVERLOAD_IN_FLIGHT, driver.targetRate * OVERLOAD_SECONDS)) {
-      warnedOverload = true;
-      view!.println(
-        `warning: ${driver.inFlight} requests in flight: the services cannot keep up with ${formatRate(driver.targetRate)}/s on this machine, ` +
-          'so latency grows (the traffic does not wait for answers); try a lower --rps, or --log-level warn',
-      );
-    }
-    const crashed = services.crashed;
-    if (crashed.length === 0) return;
-    clearInterval(watcher);
-    stoppedBy = `service ${crashed[0].name} exited unexpectedly`;
-    crashedService = true;
-    view!.println(...crashed.map((service) => `service ${service.name} exited unexpectedly (${describeExit(service.status)}); its log: ${service.logFile}`));
-    driver.stop();
-  }, WATCH_INTERVAL_MS);
+  private removeLogsUnlessEvidence(): void {
+    if (!this.logsKept()) rmSync(this.logDir, { recursive: true, force: true });
+  }
 
-  await driver.bounded;
-  const elapsedMs = driver.elapsedMs;
-  clearInterval(watcher);
-  view.println(
-    `stopping (${stoppedBy}): waiting for ${driver.inFlight} request${driver.inFlight === 1 ? '' : 's'} in flight (each ends by its ${formatSeconds(driver.timeoutMs)} deadline), ` +
-      'then stopping the services… (Ctrl-C again to quit at once)',
-  );
-  // Cannot time out unless the client's deadline timers fail; then the services' stop ends those calls.
-  await driver.drain(driver.timeoutMs + DRAIN_MARGIN_MS);
-  // Read before they exit: /proc forgets a process once it is reaped.
-  const cpuByService = services.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
-  const serviceCpu = sumDefined(cpuByService);
-  await services.stop(SERVICE_STOP_MS);
-  // Each service exported its last spans before exiting, and the receiver took each export in
-  // full before answering it: every span is here, so every open trace can be handed over now.
-  assembler.stop();
-  assembler.flush();
-  view.drawWaiting(Math.max(3, Math.ceil(options.treesPerSecond)));
-  view.stop();
-  for (const signal of signalNames) process.off(signal, onSignal);
-  driver.close();
-  await Promise.all([receiver.close(), loki.close(), query?.close(), forwarder?.shutdown(FORWARD_FLUSH_MS), closeStream(json)]);
-
-  const result: UpResult = {
-    topology: topology.name,
-    durationS: elapsedMs / 1000,
-    requests: {
-      sent: driver.sent,
-      ok: summary.ok,
-      failed: summary.failed,
-      unanswered: driver.sent - summary.answered,
-      pastDeadline,
-      timeoutS: driver.timeoutMs / 1000,
-      targetRps: driver.targetRate,
-      achievedRps: elapsedMs > 0 ? driver.sent / (elapsedMs / 1000) : 0,
-      failuresByCode: Object.fromEntries(summary.failuresByCode),
-    },
-    latencyMs: { p50: summary.percentile(50), p90: summary.percentile(90), p99: summary.percentile(99), max: summary.percentile(100) },
-    traces: {
-      complete: assembler.tracesHandedOver - tally.withoutRoot - tally.otherTraces,
-      withoutRoot: tally.withoutRoot,
-      withOrphans: tally.withOrphans,
+  private report(ensemble: Ensemble, view: TerminalView): number {
+    const { run } = this.traffic;
+    const result = upResult({
+      topology: this.options.topology.name,
+      sendingMs: run.sendingMs,
+      sent: run.sent,
+      targetRate: run.targetRate,
+      timeoutMs: this.timeoutMs,
+      answers: this.answers,
+      tally: this.tally,
+      assembled: this.collector.assembler,
       drawn: view.drawn,
-      failed: tally.failedTraces,
-      other: tally.otherTraces,
-    },
-    spans: {
-      received: tally.spans,
-      rootSpans: tally.roots,
-      late: assembler.lateSpans,
-      okTraces: tally.okTraces,
-      okTracesExpected: tally.okExpectedKnown ? tally.okExpected : null,
-      okTracesReceived: tally.okReceived,
-      okTracesWithMissingSpans: tally.okShort,
-    },
-    logLines,
-    cpuSeconds: { parent: ownCpuSeconds(), services: serviceCpu ?? null },
-    parentMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    services: services.services.map((service, index) => ({
-      name: service.name,
-      port: service.port,
-      pid: service.pid ?? null,
-      exit: describeExit(service.status),
-      cpuSeconds: cpuByService[index] ?? null,
-    })),
-    stoppedBy,
-    logDir: null,
-  };
-  // A temporary log folder is removed when every service stopped cleanly; otherwise it is evidence.
-  const clean = services.services.every((service) => service.status?.code === 0);
-  if (!options.logDir && clean) rmSync(logDir, { recursive: true, force: true });
-  else result.logDir = logDir;
-  for (const line of finalSummary(result, options)) say(line);
-  if (options.summaryJsonFile) writeFileSync(options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
-  return crashedService ? 1 : 0;
-}
-
-/**
- * Serves what the embedded receivers got in Tempo's and Loki's query formats, so `thespian verify
- * --embedded` (or curl) can read traces back as from a real backend. A busy port costs only this.
- */
-async function startQueryApi(options: UpOptions, traces: TraceStore, logs: LogStore, say: (line?: string) => void): Promise<QueryApiServer | undefined> {
-  if (options.queryPort === null) return undefined;
-  const { topology } = options;
-  const port = options.queryPort ?? (options.freePorts ? 0 : defaultQueryPort(topology.basePort, topology.services.map((service) => service.port)));
-  try {
-    const server = await QueryApiServer.start({ traces, logs, port });
-    say(`query: ${server.url} (Tempo /api/traces/<id>, Loki /loki/api/v1/query_range) for \`thespian verify --embedded\``);
-    return server;
-  } catch (error) {
-    say(`query: no query API: port ${port} ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'is in use' : `failed (${(error as Error).message})`}; choose another with --query-port`);
-    return undefined;
+      logLines: this.collector.logLines,
+      services: ensemble.services,
+      cpuByService: this.cpuByService,
+      stoppedBy: this.stoppedBy,
+      logDir: this.logsKept() ? this.logDir : null,
+    });
+    for (const line of finalSummary(result, this.options)) this.say(line);
+    if (this.options.summaryJsonFile) writeFileSync(this.options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
+    return this.serviceCrashed ? 1 : 0;
   }
-}
-
-function trafficTargets(topology: Topology, totalRps: number | undefined): TrafficTarget[] {
-  const configured = topology.entryPoints.reduce((sum, entry) => sum + entry.rps, 0);
-  const scale = totalRps !== undefined && configured > 0 ? totalRps / configured : 1;
-  return topology.entryPoints.map((entry) => {
-    const service = topology.services.find((candidate) => candidate.name === entry.service)!;
-    return { service: entry.service, method: entry.method, rps: entry.rps * scale, address: `127.0.0.1:${service.port}` };
-  });
-}
-
-function sumDefined(values: (number | undefined)[]): number | undefined {
-  if (values.some((value) => value === undefined)) return undefined;
-  return values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
 }
 
 function openForWriting(path: string, option: string): number {
@@ -347,9 +328,4 @@ function makeFolder(path: string): string {
   } catch (error) {
     throw new ConfigError(`--logs ${path}`, [`cannot make the folder: ${(error as Error).message}`]);
   }
-}
-
-function closeStream(stream: WriteStream | undefined): Promise<void> {
-  if (!stream) return Promise.resolve();
-  return new Promise((resolve) => stream.end(resolve));
 }

@@ -19,8 +19,6 @@ export function loadProtocol(): { definition: protoLoader.PackageDefinition; The
 export const HEADERS = {
   /** How many Thespians the request has passed through; cuts call cycles. */
   hops: 'x-thespian-hops',
-  /** The trace id of the request, in the answer's headers and trailers, for grpcurl -v users. */
-  traceId: 'x-trace-id',
   /** Names the calling step's random stream, so a seeded callee draws reproducibly (see engine/performer.ts). */
   randomKey: 'x-thespian-random-key',
 } as const;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { STATUS_CODES } from '../common';
-import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, type GrpcMethod, type Performer } from '../engine';
+import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';
@@ -30,7 +30,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
   return (call, callback) => {
     const traceId = trace.getActiveSpan()?.spanContext().traceId;
     const idMetadata = new grpc.Metadata();
-    if (traceId) idMetadata.set(HEADERS.traceId, traceId);
+    if (traceId) idMetadata.set(TRACE_ID_HEADER, traceId);
     call.sendMetadata(idMetadata);
 
     if (options.inFlight.draining) {

@@ -5,7 +5,7 @@
  * (predict/): traces complete, partial or missing, spans lost, broken parent links, log lines
  * lost, and the observed failure rate against the predicted one.
  *
- * It loads @grpc/grpc-js (through load/) at the top; the CLI requires it inside run().
+ * It sends through traffic/, which loads @grpc/grpc-js only when its client is made.
  */
 export { runVerify, VerifyError, type LogLevel } from './verify-run';
 export { checkTrace, type TraceCheck, type TraceVerdict } from './trace-check';

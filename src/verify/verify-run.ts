@@ -1,4 +1,4 @@
-import { sendToTargets, type LoadTarget, type RequestRecord } from '../load';
+import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
 import { BackendError, type LogSource, type ObservedLine, type TraceSource } from './observed-span';
 import { checkTrace, type TraceCheck } from './trace-check';

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
-import { Ensemble, TrafficDriver, type RequestOutcome } from '../../src/ensemble';
+import { Ensemble } from '../../src/ensemble';
 import { parseTopology } from '../../src/topology';
+import { openTraffic, parseTargetAddress, type RequestOutcome } from '../../src/traffic';
 import { freePorts } from '../up/up-helpers';
 
 test('an ensemble runs each service as a process on its port, reporting to the embedded receivers; traffic is open loop', async () => {
@@ -36,24 +37,28 @@ test('an ensemble runs each service as a process on its port, reporting to the e
 
     const outcomes: RequestOutcome[] = [];
     let mostInFlight = 0;
-    const driver = new TrafficDriver({
-      targets: [{ service: 'slow', method: 'A', rps: 20, address: `127.0.0.1:${port}` }],
-      durationMs: 1_000,
-      timeoutMs: 10_000,
-      onOutcome: (outcome) => outcomes.push(outcome),
-    });
+    const traffic = openTraffic(
+      {
+        targets: [{ address: parseTargetAddress(`127.0.0.1:${port}`), method: 'A', rate: 20, label: 'slow' }],
+        durationS: 1,
+        keepRequests: false,
+        onOutcome: (outcome) => outcomes.push(outcome),
+      },
+      { timeoutMs: 10_000 },
+    );
+    const driver = traffic.run;
     const sampler = setInterval(() => (mostInFlight = Math.max(mostInFlight, driver.inFlight)), 10);
-    driver.start();
-    await driver.bounded;
+    await traffic.start();
+    await driver.sendingDone;
     assert.ok(await driver.drain(10_000));
     clearInterval(sampler);
-    driver.close();
+    traffic.close();
 
     // Open loop: 20/s for 1 s is about 20 requests although each takes 200 ms, so several overlap.
     assert.ok(driver.sent >= 17 && driver.sent <= 20, `sent ${driver.sent}`);
     assert.ok(mostInFlight >= 2, `at most ${mostInFlight} in flight: requests waited for each other`);
     assert.equal(outcomes.length, driver.sent);
-    assert.ok(outcomes.every((outcome) => outcome.code === 'OK' && /^[0-9a-f]{32}$/.test(outcome.traceId ?? '')));
+    assert.ok(outcomes.every((outcome) => outcome.status === 'OK' && /^[0-9a-f]{32}$/.test(outcome.traceId ?? '')));
 
     await ensemble.stop(10_000);
     assert.deepEqual(service.status, { code: 0, signal: null }, 'SIGTERM: drained and exited cleanly');

@@ -1,6 +1,6 @@
-import { DrivingClient } from './driving-client';
 import type { LoadResult } from './load-result';
-import { OpenLoopRun, type LoadPlan } from './open-loop';
+import type { LoadPlan, OpenLoopRun } from './open-loop';
+import { openTraffic } from './open-traffic';
 
 interface SendOptions {
   /** Deadline of each request (default 10 s). */
@@ -13,9 +13,6 @@ interface SendOptions {
   onStart?: (run: OpenLoopRun) => void;
 }
 
-/** How long to wait for connections before starting the clock anyway. */
-const CONNECT_TIMEOUT_MS = 5000;
-
 /**
  * Sends the plan's requests (N of them, or for a duration) open-loop to its targets and
  * resolves with every request's status, latencies and trace id in `result.requests`, plus the
@@ -23,24 +20,16 @@ const CONNECT_TIMEOUT_MS = 5000;
  * and what `verify` needs before it looks the traces up.
  */
 export async function sendToTargets(plan: LoadPlan, options: SendOptions = {}): Promise<LoadResult> {
-  const client = new DrivingClient(
-    plan.targets.map((target) => target.address),
-    { timeoutMs: options.timeoutMs ?? 10_000, channelsPerTarget: options.channelsPerTarget ?? 1 },
-  );
+  const traffic = openTraffic(plan, { timeoutMs: options.timeoutMs ?? 10_000, channelsPerTarget: options.channelsPerTarget ?? 1 });
+  const stop = () => traffic.run.stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
-    await client.connect(CONNECT_TIMEOUT_MS);
-    const run = new OpenLoopRun(client, plan);
-    const stop = () => run.stop();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    try {
-      run.start();
-      if (options.signal?.aborted) run.stop();
-      options.onStart?.(run);
-      return await run.finished;
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-    }
+    if (options.signal?.aborted) stop();
+    await traffic.start();
+    options.onStart?.(traffic.run);
+    return await traffic.run.finished;
   } finally {
-    client.close();
+    options.signal?.removeEventListener('abort', stop);
+    traffic.close();
   }
 }

@@ -1,4 +1,4 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
 
 /** The percentiles every latency report shows, in milliseconds. */
 export interface LatencyPercentiles {
@@ -16,7 +16,8 @@ export interface LatencyPercentiles {
  * however many requests are recorded.
  */
 export class LatencyHistogram {
-  private readonly histogram: Histogram = build({
+  // Required here, not imported above: it takes tens of ms to load, and every command imports traffic/.
+  private readonly histogram: Histogram = (require('hdr-histogram-js') as typeof import('hdr-histogram-js')).build({
     bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTargetAddress } from '../../src/load/target-address';
+import { parseTargetAddress } from '../../src/traffic/target-address';
 
 test('addresses as people type them', () => {
   assert.deepEqual(parseTargetAddress('7100'), { address: '127.0.0.1:7100', host: '127.0.0.1', port: 7100, tls: false });

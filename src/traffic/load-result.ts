@@ -1,5 +1,5 @@
-import type { StatusName } from '../common/status-name';
-import type { GrpcMethodName } from './driving-client';
+import type { StatusName } from '../common';
+import type { GrpcMethod } from '../engine';
 import type { LatencyPercentiles } from './latency-histogram';
 import type { RequestLog } from './request-log';
 
@@ -8,7 +8,7 @@ export type StatusCounts = Partial<Record<StatusName, number>>;
 
 export interface TargetSummary {
   address: string;
-  method: GrpcMethodName;
+  method: GrpcMethod;
   /** A name for the target, e.g. the topology service whose entry point it is. */
   label?: string;
   /** Requests per second asked for. */

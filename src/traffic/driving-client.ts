@@ -1,11 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { TargetAddress } from './target-address';
+import { GRPC_METHODS, type GrpcMethod } from '../engine/model';
 import { THESPIAN_RPC_SERVICE } from '../engine/span-names';
+import { TRACE_ID_HEADER } from '../engine/trace-id-header';
 
-export type GrpcMethodName = 'A' | 'B' | 'C';
-
-/** The header in which every Thespian answers with its trace id (initial metadata, and trailers on failure). */
-const TRACE_ID_HEADER = 'x-trace-id';
 const DEADLINE_SLACK_MS = 5;
 
 /** How one call ended: a gRPC status code (0 = OK), its message, and the trace id the server sent, if any. */
@@ -23,9 +21,9 @@ export interface CallOutcome {
  * Called once per call. `token` is whatever the sender passed to send(), so one function can
  * serve every call and the sender needs no closure of its own per request.
  */
-type CallDone = (token: number, outcome: CallOutcome) => void;
+export type CallDone = (token: number, outcome: CallOutcome) => void;
 
-interface DrivingClientOptions {
+export interface DrivingClientOptions {
   /** Separate HTTP/2 connections per target, used in turn; more can help at very high rates. */
   channelsPerTarget?: number;
   /** Deadline of each call. */
@@ -46,7 +44,8 @@ const deserializeNothing = (): object => NOTHING;
  * outcome, including an unreachable target, arrives as a status code.
  *
  * It does not load the OpenTelemetry SDK: the load generator is not itself traced, the trace
- * id of each request is read from the answer's `x-trace-id` header.
+ * id of each request is read from the answer's `x-trace-id` header. This module loads
+ * @grpc/grpc-js; others make a client through makeDrivingClient, which requires it only then.
  */
 export class DrivingClient {
   private readonly channels: grpc.Client[][];
@@ -71,7 +70,7 @@ export class DrivingClient {
   }
 
   /** Starts one call of `method` on target number `target`; `done(token, outcome)` runs when it ends. */
-  send(target: number, method: GrpcMethodName, token: number, done: CallDone): void {
+  send(target: number, method: GrpcMethod, token: number, done: CallDone): void {
     const channels = this.channels[target]!;
     const index = this.next[target]!;
     this.next[target] = index + 1 === channels.length ? 0 : index + 1;
@@ -125,7 +124,7 @@ export class DrivingClient {
   }
 
   /** One call, as a promise; for callers that go one at a time (poke). */
-  call(target: number, method: GrpcMethodName): Promise<CallOutcome> {
+  call(target: number, method: GrpcMethod): Promise<CallOutcome> {
     return new Promise((resolve) => this.send(target, method, 0, (_token, outcome) => resolve(outcome)));
   }
 
@@ -136,11 +135,7 @@ export class DrivingClient {
   }
 }
 
-const PATHS: Record<GrpcMethodName, string> = {
-  A: `/${THESPIAN_RPC_SERVICE}/A`,
-  B: `/${THESPIAN_RPC_SERVICE}/B`,
-  C: `/${THESPIAN_RPC_SERVICE}/C`,
-};
+const PATHS = Object.fromEntries(GRPC_METHODS.map((method) => [method, `/${THESPIAN_RPC_SERVICE}/${method}`])) as Record<GrpcMethod, string>;
 
 function headerValue(metadata: grpc.Metadata | undefined): string | undefined {
   const value = metadata?.get(TRACE_ID_HEADER)[0];

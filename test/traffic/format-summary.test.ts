@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatSummary } from '../../src/load/format-summary';
-import { progressLine } from '../../src/load/progress-display';
-import type { LoadSummary } from '../../src/load/load-result';
+import { formatSummary } from '../../src/traffic/format-summary';
+import { progressLine } from '../../src/traffic/progress-display';
+import type { LoadSummary } from '../../src/traffic/load-result';
 
 // Compares with a file under snapshots/; run with UPDATE_SNAPSHOTS=1 to rewrite them after an
 // intended change, and review the diff.

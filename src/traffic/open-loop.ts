@@ -1,5 +1,6 @@
-import { STATUS_NAMES, type StatusName } from '../common/status-name';
-import type { CallOutcome, GrpcMethodName } from './driving-client';
+import { STATUS_NAMES, type StatusName } from '../common';
+import type { GrpcMethod } from '../engine';
+import type { CallDone } from './driving-client';
 import { InFlightTable } from './in-flight-table';
 import { LatencyHistogram } from './latency-histogram';
 import type { LoadResult, LoadSummary, StatusCounts, TargetSummary } from './load-result';
@@ -8,12 +9,33 @@ import type { TargetAddress } from './target-address';
 
 export interface LoadTarget {
   address: TargetAddress;
-  method: GrpcMethodName;
+  method: GrpcMethod;
   /** Requests per second to this target. */
   rate: number;
+  /** A name for the target, e.g. the topology service whose entry point it is. */
   label?: string;
 }
 
+/** How one request ended, for a caller that follows the run request by request (`up`). */
+export interface RequestOutcome {
+  readonly target: LoadTarget;
+  readonly status: StatusName;
+  /** The status message; empty for OK. */
+  readonly details: string;
+  /** From the answer's x-trace-id header; undefined when the server was never reached. */
+  readonly traceId: string | undefined;
+  /** From the scheduled send time to the answer. */
+  readonly latencyMs: number;
+  /** From the actual send to the answer. */
+  readonly serviceMs: number;
+  /** DEADLINE_EXCEEDED because the request's own deadline passed (not a server's earlier verdict). */
+  readonly pastDeadline: boolean;
+}
+
+/**
+ * What to send. With neither a duration nor a number of requests the run sends until stop();
+ * with both, it ends at whichever comes first.
+ */
 export interface LoadPlan {
   targets: readonly LoadTarget[];
   /** Send for this many seconds (each target at its rate)... */
@@ -26,11 +48,13 @@ export interface LoadPlan {
   keepRequests?: boolean;
   /** Send-lag p99 above which the run counts as not having kept up (default 25 ms). */
   lagToleranceMs?: number;
+  /** Called as each request ends, after the run has counted it. */
+  onOutcome?: (outcome: RequestOutcome) => void;
 }
 
 /** What the scheduler needs from a client; DrivingClient is the real one. */
 interface RequestSender {
-  send(target: number, method: GrpcMethodName, token: number, done: (token: number, outcome: CallOutcome) => void): void;
+  send(target: number, method: GrpcMethod, token: number, done: CallDone): void;
 }
 
 /** A moment of a running load, for the progress display. */
@@ -55,6 +79,12 @@ export interface LiveSnapshot {
 export const DEFAULT_LAG_TOLERANCE_MS = 25;
 /** Sends per turn of the event loop at most, so answers still get handled when far behind. */
 const MAX_BURST = 1000;
+/**
+ * A due time this close below the end of the duration is the end itself: i × interval comes out a
+ * hair short in floating point (200 × 1000/66.67 is 2999.9999999999995), which sent one request
+ * too many for each rate whose interval divides the duration.
+ */
+const DUE_AT_END_MS = 1e-6;
 const STATUS_COUNT = STATUS_NAMES.length;
 const UNKNOWN_CODE = 2;
 
@@ -64,10 +94,18 @@ const UNKNOWN_CODE = 2;
  * Latency is measured both from the scheduled and from the actual send time. If the sender
  * itself falls behind, the due requests go out as soon as it can send them, and the lag is
  * recorded and reported.
+ *
+ * `sendingDone` resolves when no more requests will be sent: at stop(), or when the plan is
+ * complete (not before its duration has passed, although its last request is due earlier).
+ * `finished` resolves once, in addition, every request sent has ended.
  */
 export class OpenLoopRun {
   readonly finished: Promise<LoadResult>;
   private resolveFinished!: (result: LoadResult) => void;
+  readonly sendingDone: Promise<void>;
+  private resolveSendingDone!: () => void;
+  /** Requests per second asked for, all targets together. */
+  readonly targetRate: number;
 
   private readonly targets: readonly LoadTarget[];
   private readonly intervalMs: number[];
@@ -76,8 +114,9 @@ export class OpenLoopRun {
   private readonly requestLimit: number | undefined;
   private readonly concurrencyLimit: number;
   private readonly lagToleranceMs: number;
+  private readonly onOutcome: ((outcome: RequestOutcome) => void) | undefined;
 
-  private readonly inFlight = new InFlightTable();
+  private readonly inFlightTable = new InFlightTable();
   private readonly log: RequestLog | undefined;
   private readonly fromScheduled = new LatencyHistogram();
   private readonly fromSent = new LatencyHistogram();
@@ -95,7 +134,7 @@ export class OpenLoopRun {
   private cpuAtStart: NodeJS.CpuUsage | undefined;
   private startedAt = '';
   private scheduled = 0;
-  private sent = 0;
+  private sentCount = 0;
   private dropped = 0;
   private completed = 0;
   private lateSends = 0;
@@ -109,13 +148,16 @@ export class OpenLoopRun {
   private scheduling = false;
   private interrupted = false;
   private started = false;
+  private isFinished = false;
+  /** When sending is (or will be) over; set once the plan is complete or stop() is called. */
+  private sendingEndsAt: number | undefined;
+  private sendingOver = false;
+  private sendingTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sender: RequestSender,
     plan: LoadPlan,
   ) {
-    if (plan.targets.length === 0) throw new Error('a load plan needs at least one target');
-    if ((plan.durationS === undefined) === (plan.requests === undefined)) throw new Error('a load plan needs a duration or a number of requests');
     for (const target of plan.targets) if (!(target.rate > 0)) throw new Error(`rate of ${target.address.address} must be > 0`);
     this.targets = plan.targets;
     this.intervalMs = plan.targets.map((target) => 1000 / target.rate);
@@ -124,6 +166,8 @@ export class OpenLoopRun {
     this.requestLimit = plan.requests;
     this.concurrencyLimit = plan.concurrencyLimit ?? Infinity;
     this.lagToleranceMs = plan.lagToleranceMs ?? DEFAULT_LAG_TOLERANCE_MS;
+    this.onOutcome = plan.onOutcome;
+    this.targetRate = plan.targets.reduce((sum, target) => sum + target.rate, 0);
     this.log = plan.keepRequests === false ? undefined : new RequestLog();
     this.targetScheduled = plan.targets.map(() => 0);
     this.targetSent = plan.targets.map(() => 0);
@@ -131,29 +175,58 @@ export class OpenLoopRun {
     this.targetLastSentAt = plan.targets.map(() => 0);
     this.targetCodes = plan.targets.map(() => new Uint32Array(STATUS_COUNT));
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.sendingDone = new Promise((resolve) => (this.resolveSendingDone = resolve));
   }
 
+  /** Starts the schedule; does nothing after stop(), so a run stopped early sends nothing. */
   start(): this {
     if (this.started) return this;
-    this.started = true;
+    this.begin(performance.now());
     this.scheduling = true;
-    this.t0 = performance.now();
-    this.cpuAtStart = process.cpuUsage();
-    this.startedAt = new Date().toISOString();
     this.tick();
     return this;
   }
 
   /** Stops sending (e.g. on Ctrl-C); requests in flight still finish (each has a deadline). */
   stop(): void {
-    if (!this.scheduling) return;
-    this.scheduling = false;
-    this.interrupted = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.timer = undefined;
-    this.immediate = undefined;
+    const now = performance.now();
+    if (!this.started) {
+      this.begin(now);
+      this.interrupted = true;
+    } else if (this.scheduling) {
+      this.scheduling = false;
+      this.interrupted = true;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.immediate !== undefined) clearImmediate(this.immediate);
+      this.timer = undefined;
+      this.immediate = undefined;
+    }
+    this.endSendingAt(Math.min(now, this.sendingEndsAt ?? Infinity));
     this.finishIfDone();
+  }
+
+  get sent(): number {
+    return this.sentCount;
+  }
+
+  get inFlight(): number {
+    return this.inFlightTable.count;
+  }
+
+  /** How long the schedule has run: until now while sending, then until sending ended. */
+  get sendingMs(): number {
+    if (!this.started) return 0;
+    return (this.sendingOver ? this.sendingEndsAt! : performance.now()) - this.t0;
+  }
+
+  /**
+   * Resolves true once sending is over and every request sent has ended; false if `timeoutMs`
+   * passes first. Each request has a deadline, so a timeout means the client's timers failed.
+   */
+  drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    return Promise.race([this.finished.then(() => true), late]).finally(() => clearTimeout(timer));
   }
 
   snapshot(): LiveSnapshot {
@@ -163,17 +236,21 @@ export class OpenLoopRun {
     const behind = this.scheduling && this.nextDue() >= 0 && this.dueAt < now;
     return {
       elapsedMs: now - this.t0,
-      progress: Math.min(
-        1,
-        this.durationMs !== undefined ? (now - this.t0) / this.durationMs : this.scheduled / this.requestLimit!,
-      ),
-      sent: this.sent,
+      progress: this.progress(now),
+      sent: this.sentCount,
       dropped: this.dropped,
       completed: this.completed,
-      inFlight: this.inFlight.count,
+      inFlight: this.inFlightTable.count,
       errors,
       behindMs: behind ? now - this.dueAt : 0,
     };
+  }
+
+  /** How much of the plan is done, 0–1: by time or by requests scheduled, whichever is further; 0 for a plan without end. */
+  private progress(now: number): number {
+    const byTime = this.durationMs === undefined ? 0 : (now - this.t0) / this.durationMs;
+    const byCount = this.requestLimit === undefined ? 0 : this.scheduled / this.requestLimit;
+    return Math.min(1, Math.max(byTime, byCount));
   }
 
   /** Latency p99 (from scheduled time) and requests sent since the previous call; then starts a new window. */
@@ -191,7 +268,10 @@ export class OpenLoopRun {
     for (let burst = 0; ; burst++) {
       const target = this.nextDue();
       if (target < 0) {
+        // Without targets, a plan without end just waits for stop().
+        if (this.durationMs === undefined && this.requestLimit === undefined) return;
         this.scheduling = false;
+        this.endSendingAt(this.plannedEnd());
         this.finishIfDone();
         return;
       }
@@ -219,7 +299,7 @@ export class OpenLoopRun {
     let bestOffset = Infinity;
     for (let target = 0; target < this.targets.length; target++) {
       const offset = this.nextIndex[target]! * this.intervalMs[target]!;
-      if (this.durationMs !== undefined && offset >= this.durationMs) continue;
+      if (this.durationMs !== undefined && offset >= this.durationMs - DUE_AT_END_MS) continue;
       if (offset < bestOffset) {
         bestOffset = offset;
         best = target;
@@ -227,6 +307,41 @@ export class OpenLoopRun {
     }
     this.dueAt = this.t0 + bestOffset;
     return best;
+  }
+
+  private begin(now: number): void {
+    this.started = true;
+    this.t0 = now;
+    this.cpuAtStart = process.cpuUsage();
+    this.startedAt = new Date().toISOString();
+  }
+
+  /**
+   * When sending is over for a plan that is complete: at the end of its duration, or, when it
+   * ended by its number of requests, at the end of the last one's interval, so that the rate
+   * over the sending time is the rate asked for. Never before now: a late sender ends late.
+   */
+  private plannedEnd(): number {
+    const now = performance.now();
+    const byCount = this.requestLimit !== undefined && this.scheduled >= this.requestLimit;
+    if (this.durationMs !== undefined && !byCount) return Math.max(now, this.t0 + this.durationMs);
+    if (this.scheduled === 0) return now;
+    return Math.max(now, this.lastScheduledAt + 1000 / this.targetRate);
+  }
+
+  /** Sending is over at `at`: now, or later for a plan whose duration has not yet passed. */
+  private endSendingAt(at: number): void {
+    if (this.sendingOver) return;
+    clearTimeout(this.sendingTimer);
+    this.sendingEndsAt = at;
+    const wait = at - performance.now();
+    if (wait > 0) {
+      // Unref'd: it only marks a moment; it must not keep a process alive that has nothing else to do.
+      this.sendingTimer = setTimeout(() => this.endSendingAt(at), Math.ceil(wait)).unref();
+      return;
+    }
+    this.sendingOver = true;
+    this.resolveSendingDone();
   }
 
   private dispatch(target: number, scheduledAt: number, now: number): void {
@@ -237,26 +352,26 @@ export class OpenLoopRun {
     const lag = now - scheduledAt;
     this.sendLag.recordMs(lag);
     if (lag > this.lagToleranceMs) this.lateSends++;
-    if (this.inFlight.count >= this.concurrencyLimit) {
+    if (this.inFlightTable.count >= this.concurrencyLimit) {
       this.dropped++;
       this.targetDropped[target]!++;
       return;
     }
-    this.sent++;
+    this.sentCount++;
     this.windowSent++;
     this.targetSent[target]!++;
     this.lastSentAt = now;
     this.targetLastSentAt[target] = now;
-    const slot = this.inFlight.acquire(target, scheduledAt, now);
+    const slot = this.inFlightTable.acquire(target, scheduledAt, now);
     this.sender.send(target, this.targets[target]!.method, slot, this.onDone);
   }
 
-  private readonly onDone = (slot: number, outcome: CallOutcome): void => {
+  private readonly onDone: CallDone = (slot, outcome) => {
     const endedAt = performance.now();
-    const target = this.inFlight.target[slot]!;
-    const scheduledAt = this.inFlight.scheduledAt[slot]!;
-    const sentAt = this.inFlight.sentAt[slot]!;
-    this.inFlight.release(slot);
+    const target = this.inFlightTable.target[slot]!;
+    const scheduledAt = this.inFlightTable.scheduledAt[slot]!;
+    const sentAt = this.inFlightTable.sentAt[slot]!;
+    this.inFlightTable.release(slot);
     const code = outcome.code >= 0 && outcome.code < STATUS_COUNT ? outcome.code : UNKNOWN_CODE;
     this.completed++;
     this.codes[code]!++;
@@ -266,17 +381,27 @@ export class OpenLoopRun {
     this.window.recordMs(endedAt - scheduledAt);
     if (endedAt > this.lastEndedAt) this.lastEndedAt = endedAt;
     this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details);
+    this.onOutcome?.({
+      target: this.targets[target]!,
+      status: STATUS_NAMES[code]!,
+      details: outcome.details,
+      traceId: outcome.traceId,
+      latencyMs: endedAt - scheduledAt,
+      serviceMs: endedAt - sentAt,
+      pastDeadline: outcome.pastDeadline === true,
+    });
     if (!this.scheduling) this.finishIfDone();
   };
 
   private finishIfDone(): void {
-    if (this.scheduling || this.inFlight.count > 0) return;
+    if (this.isFinished || this.scheduling || this.inFlightTable.count > 0) return;
+    this.isFinished = true;
     this.resolveFinished({ summary: this.summary(), requests: this.log });
   }
 
   private summary(): LoadSummary {
     const end = Math.max(this.lastEndedAt, this.lastSentAt, this.t0);
-    const targetRate = this.targets.reduce((sum, target) => sum + target.rate, 0);
+    const targetRate = this.targetRate;
     const targets: TargetSummary[] = this.targets.map((target, index) => {
       const summary: TargetSummary = {
         address: target.address.address,
@@ -297,7 +422,7 @@ export class OpenLoopRun {
       return summary;
     });
     const scheduleSpan = this.scheduled === 0 ? 0 : this.lastScheduledAt - this.t0 + 1000 / targetRate;
-    const sendingSpan = this.sent === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / targetRate;
+    const sendingSpan = this.sentCount === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / targetRate;
     const lagP99 = this.sendLag.percentileMs(99);
     const cpu = process.cpuUsage(this.cpuAtStart);
     const wallMs = performance.now() - this.t0;
@@ -307,11 +432,11 @@ export class OpenLoopRun {
       interrupted: this.interrupted,
       elapsedS: (end - this.t0) / 1000,
       scheduled: this.scheduled,
-      sent: this.sent,
+      sent: this.sentCount,
       dropped: this.dropped,
       completed: this.completed,
       targetRate,
-      achievedRate: rateOver(this.sent, scheduleSpan, sendingSpan),
+      achievedRate: rateOver(this.sentCount, scheduleSpan, sendingSpan),
       counts: countsOf(this.codes),
       latencyMs: { fromScheduled: this.fromScheduled.percentiles(), fromSent: this.fromSent.percentiles() },
       sendLagMs: { p50: this.sendLag.percentileMs(50), p99: lagP99, max: this.sendLag.maxMs() },
