@@ -1,4 +1,5 @@
 import { formatMs } from '../collector/waterfall-renderer';
+import { formatPercent } from '../common/percent';
 import { totalLines, type LineCounts } from './outcome';
 import type { EndpointPrediction, LatencySummary } from './predictor';
 import type { SpanShape } from './span-shape';
@@ -38,9 +39,9 @@ function failureLine(prediction: EndpointPrediction): string {
   if (probability <= 0) return '0% of requests: it cannot fail';
   const codes = Object.entries(byCode)
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
-    .map(([code, p]) => `${code} ${percent(p ?? 0)}`)
+    .map(([code, p]) => `${code} ${formatPercent(p ?? 0)}`)
     .join(', ');
-  return `${percent(probability)} of requests (${exact ? 'exact' : 'estimated, see notes'}): ${codes}`;
+  return `${formatPercent(probability)} of requests (${exact ? 'exact' : 'estimated, see notes'}): ${codes}`;
 }
 
 function logLinesLine(lines: EndpointPrediction['logLines']): string {
@@ -102,7 +103,7 @@ function drawTree(root: SpanShape): string[] {
     const service = row.service === previous ? '' : row.service;
     previous = row.service;
     const label = padColumns(row.label, labelWidth);
-    const fails = row.pFail > 0 ? percent(row.pFail) : '';
+    const fails = row.pFail > 0 ? formatPercent(row.pFail) : '';
     lines.push(`  ${service.padEnd(serviceWidth)}  ${label}  ${fails.padStart(6)}  ${row.detail}`.trimEnd());
   }
   return lines;
@@ -111,13 +112,6 @@ function drawTree(root: SpanShape): string[] {
 function padColumns(text: string, width: number): string {
   const chars = [...text];
   return chars.length <= width ? text + ' '.repeat(width - chars.length) : `${chars.slice(0, width - 1).join('')}…`;
-}
-
-export function percent(p: number): string {
-  if (p === 0) return '0%';
-  if (p >= 0.9995 && p < 1) return `${(p * 100).toFixed(3)}%`;
-  const value = p * 100;
-  return `${value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}%`;
 }
 
 function mean(value: number): string {

@@ -10,7 +10,7 @@ import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
 import { StepFailure, type InjectedKind } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
-import { percentText } from './percent-text';
+import { formatPercent } from '../../common/percent';
 import { configString, STRING_LIMITS } from '../../config/config-string';
 import { quoteBriefly } from '../../config/json-path';
 import { strictWithHints } from './strict-with-hints';
@@ -326,7 +326,7 @@ function predictCallService(spec: CallServiceSpec, context: PredictContext): Ste
   const details = [`→ ${callee.name}`];
   if (spec.timeoutMs !== undefined) details.push(`timeout ${spec.timeoutMs} ms`);
   if (spec.retries) details.push(`up to ${maxAttempts} attempts`);
-  if (spec.failureChance > 0) details.push(`${+(spec.failureChance * 100).toPrecision(3)}% not sent`);
+  if (spec.failureChance > 0) details.push(`${formatPercent(spec.failureChance)} not sent`);
   return {
     shape: {
       service: context.service,
@@ -397,7 +397,7 @@ function probabilityLongerThan(duration: Duration, limitMs: number, callee: stri
   for (let i = 0; i < context.samples; i++) if (sampleDuration(duration, context.random) > limitMs) longer++;
   context.note(
     'estimate',
-    `the chance that ${callee} takes longer than timeout_ms ${limitMs} (${percentText(longer / context.samples)}) is estimated from ${context.samples} draws: its latency adds up several random durations, which has no closed form here`,
+    `the chance that ${callee} takes longer than timeout_ms ${limitMs} (${formatPercent(longer / context.samples)}) is estimated from ${context.samples} draws: its latency adds up several random durations, which has no closed form here`,
   );
   return longer / context.samples;
 }

@@ -8,7 +8,7 @@ import { StepFailure } from '../step-failure';
 import { describeDistribution, MAX_LATENCY_MS, sampleLatency, type LatencyDistribution } from '../distributions/latency-distribution';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
-import { percentText } from './percent-text';
+import { formatPercent } from '../../common/percent';
 import { configString, STRING_LIMITS } from '../../config/config-string';
 import { statusNameSchema } from './status-code-schema';
 import { latencyModel } from '../distributions/latency-distribution';
@@ -92,7 +92,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
     // The failure begins here, so it is logged here, once.
     const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
     const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
-    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${percentText(p)}` : ''}`;
+    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${formatPercent(p)}` : ''}`;
     return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, groups: [] }, outcome };
   },
 };
