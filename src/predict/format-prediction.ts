@@ -1,4 +1,5 @@
 import { formatMs } from '../collector/waterfall-renderer';
+import { LINE_LEVELS } from '../common/line-level';
 import { formatPercent } from '../common/percent';
 import { totalLines, type LineCounts } from './outcome';
 import type { EndpointPrediction, LatencySummary } from './predictor';
@@ -46,7 +47,7 @@ function failureLine(prediction: EndpointPrediction): string {
 
 function logLinesLine(lines: EndpointPrediction['logLines']): string {
   const levels = (counts: LineCounts) =>
-    (['info', 'warn', 'error'] as const)
+    LINE_LEVELS
       .filter((level) => counts[level] > 0)
       .map((level) => `${level} ${mean(counts[level])}`)
       .join(', ');

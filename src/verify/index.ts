@@ -7,7 +7,7 @@
  *
  * It loads @grpc/grpc-js (through load/) at the top; the CLI requires it inside run().
  */
-export { runVerify, VerifyError, type LogLevel } from './verify-run';
+export { runVerify, VerifyError } from './verify-run';
 export { checkTrace, type TraceCheck, type TraceVerdict } from './trace-check';
 export { formatReport } from './format-report';
 export { tempoSource } from './tempo-reader';

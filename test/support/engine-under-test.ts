@@ -8,9 +8,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { validateBehaviour } from '../../src/config';
 import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod, type StatusName } from '../../src/engine';
 import { VirtualClock } from './virtual-clock';
+import type { LineLevel } from '../../src/common/line-level';
 
 export interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
+  readonly level: LineLevel;
   readonly message: string;
   readonly fields: Record<string, unknown>;
 }
