@@ -4,7 +4,7 @@ import { closestName } from '../config/closest-name';
 import { formatJsonPath, quoteBriefly } from '../config/json-path';
 import { EXAMPLES_DIR } from '../config/package-root';
 import { readConfigFile } from '../config/read-config-file';
-import { wrongKindProblem } from '../config/config-kind';
+import { wrongFileTypeProblem } from '../config/config-file-type';
 import { validateBehaviour } from '../config/parse-behaviour';
 import { deepFreeze } from '../config/deep-freeze';
 import { describeIssues } from '../config/zod-issues';
@@ -32,8 +32,8 @@ export function parseTopology(text: string, source: string, format: TopologyForm
   if (!isPlainObject(data)) {
     throw new ConfigError(source, ['must be an object with "services" (and usually "entry_points"); see docs/up.md']);
   }
-  const wrongKind = wrongKindProblem(data, 'topology');
-  if (wrongKind) throw new ConfigError(source, [wrongKind]);
+  const wrongFileType = wrongFileTypeProblem(data, 'topology');
+  if (wrongFileType) throw new ConfigError(source, [wrongFileType]);
   // Every problem is collected before failing: the file's shape, then each well-formed service's
   // behaviour and references, so one run shows the user everything to fix.
   const parsed = topologySchema.safeParse(data, { reportInput: true });
