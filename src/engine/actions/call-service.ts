@@ -8,7 +8,7 @@ import type { StatusName } from '../status-name';
 import { descend, type StepContext } from '../step-context';
 import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
-import { StepFailure, type InjectedKind } from '../step-failure';
+import { StepFailure, type InjectedFailure } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { formatPercent } from '../../common/percent';
 import { configString, STRING_LIMITS } from '../../config/config-string';
@@ -127,7 +127,7 @@ interface AttemptOutcome {
   readonly code: StatusName;
   /** When the attempt failed, why: after its hopMark, or for a timeout after "call to host:port/A ". */
   readonly detail: string;
-  readonly injected?: InjectedKind;
+  readonly injected?: InjectedFailure;
   readonly sent: boolean;
   readonly roll?: number;
 }
