@@ -54,7 +54,7 @@ export class LokiPushReceiver {
 
   private constructor(
     private readonly host: string,
-    private readonly maxLines: number,
+    maxLines: number,
     options: LokiPushReceiverOptions,
   ) {
     this.delayMs = options.delayMs ?? 0;

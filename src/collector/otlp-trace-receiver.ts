@@ -42,7 +42,7 @@ export class OtlpTraceReceiver {
   private constructor(
     private readonly server: Grpc.Server,
     private readonly host: string,
-    private readonly maxSpans: number,
+    maxSpans: number,
     failWith: Grpc.status | undefined,
   ) {
     this.failWith = failWith;
