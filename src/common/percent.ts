@@ -1,29 +1,25 @@
-/** Three significant digits tell 7.83% from 7.84% and 0.125% from 0.12%; more would be noise. */
-const SIGNIFICANT_DIGITS = 3;
-/** A double is told apart from its neighbours by 17 significant digits; more never help. */
-const MAX_SIGNIFICANT_DIGITS = 17;
-
 /**
- * A fraction as a percentage, for probabilities and shares alike: 0.0783 → "7.83%", 0.2 →
- * "20.0%", 0.00125 → "0.125%". Three significant digits, trailing zeros kept, so every figure
- * says how closely it was worked out. "0%" and "100%" mean exactly none and all: a fraction
- * just short of 1 gets the digits it needs not to read as all (0.9996 → "99.96%"), and a small
- * one keeps its three digits however small (0.000004 → "0.000400%"), so it never reads as none.
+ * A fraction as a percentage, for probabilities and shares alike: hundredths of a percent
+ * below 10% (0.0783 → "7.83%", 0.001 → "0.10%"), tenths from 10% (0.2 → "20.0%"), and two
+ * significant digits below 0.1% (0.0005 → "0.050%"), so a small share never reads as none.
+ * Trailing zeros are kept: each figure says how closely it is given. "0%" and "100%" mean
+ * exactly none and all; a fraction just short of 1 gets the digits it needs not to read as
+ * all (0.9996 → "99.96%").
  */
 export function formatPercent(fraction: number): string {
   const value = fraction * 100;
   if (fraction === 0 || fraction === 1 || !Number.isFinite(value)) return `${value}%`;
-  let text = significant(value, SIGNIFICANT_DIGITS);
-  for (let digits = SIGNIFICANT_DIGITS + 1; Number(text) === 100 && digits <= MAX_SIGNIFICANT_DIGITS; digits++) {
-    text = significant(value, digits);
-  }
+  if (Math.abs(value) < 0.1) return `${twoSignificantDigits(value)}%`;
+  let decimals = Math.abs(value) >= 10 ? 1 : 2;
+  let text = value.toFixed(decimals);
+  // toFixed goes up to 100 decimals; 20 tell any double short of 100 from 100.
+  while (Number(text) === 100 && decimals < 20) text = value.toFixed(++decimals);
   return `${text}%`;
 }
 
-function significant(value: number, digits: number): string {
-  const text = value.toPrecision(digits);
+function twoSignificantDigits(value: number): string {
+  const text = value.toPrecision(2);
   if (!text.includes('e')) return text;
-  // toPrecision writes an exponent below 1e-6 and from 10^digits up; a percentage is read written out.
-  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(value))));
-  return value.toFixed(Math.min(100, decimals));
+  // toPrecision writes an exponent below 1e-6; a percentage is read written out.
+  return value.toFixed(Math.min(100, 1 - Math.floor(Math.log10(Math.abs(value)))));
 }
