@@ -83,7 +83,7 @@ interface LoadedInput {
 function loadInput(args: PredictArgs): LoadedInput {
   const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
   const { readConfigFile } = require('../config/read-config-file') as typeof import('../config/read-config-file');
-  const { kindOfConfig } = require('../config/config-kind') as typeof import('../config/config-kind');
+  const { configFileType } = require('../config/config-file-type') as typeof import('../config/config-file-type');
   const topologyModule = require('../topology') as typeof import('../topology');
   const { readTopologyText } = require('../topology/read-topology-text') as typeof import('../topology/read-topology-text');
   const { validateBehaviour } = require('../config/parse-behaviour') as typeof import('../config/parse-behaviour');
@@ -93,7 +93,7 @@ function loadInput(args: PredictArgs): LoadedInput {
   const text = readConfigFile(path, args.source);
   const format = topologyModule.formatOfPath(path);
   const data = readTopologyText(text, args.source, format);
-  const isTopology = kindOfConfig(data) === 'topology';
+  const isTopology = configFileType(data) === 'topology';
 
   if (isTopology) {
     const topology = topologyModule.parseTopology(text, path, format);

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { LINE_LEVELS, type LineLevel } from '../common';
 import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
 import { localTargets, parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
 import { checkWritable } from './check-writable';
@@ -42,8 +43,6 @@ Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing 
 checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
 See docs/verify.md.`;
 
-type LogLevel = 'info' | 'warn' | 'error';
-
 interface VerifyArgs {
   topology: string;
   backend: { kind: 'tempo' | 'jaeger'; url: string } | { kind: 'embedded'; queryPort?: number };
@@ -54,7 +53,7 @@ interface VerifyArgs {
   targets: Map<string, TargetAddress>;
   waitS: number;
   maxLoss: number;
-  logLevel: LogLevel;
+  logLevel: LineLevel;
   timeoutS: number;
   json?: string;
 }
@@ -192,8 +191,8 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
   if (timeoutS === undefined) problems.push(`--timeout must be a time > 0 such as 30 or 30s (got "${values.timeout}")`);
   const maxLoss = values['max-loss'] === undefined ? 0 : fraction(values['max-loss']);
   if (maxLoss === undefined) problems.push(`--max-loss must be a fraction from 0 to 1 or a percentage, like 0.01 or 1% (got "${values['max-loss']}")`);
-  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
-  if (!['info', 'warn', 'error'].includes(logLevel)) problems.push(`--log-level must be info, warn or error (got "${values['log-level']}")`);
+  const logLevel = (values['log-level'] ?? 'info') as LineLevel;
+  if (!LINE_LEVELS.includes(logLevel)) problems.push(`--log-level must be info, warn or error (got "${values['log-level']}")`);
   if (values.json === '') problems.push('--json needs a file name');
   const targets = new Map<string, TargetAddress>();
   for (const text of values.target ?? []) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { BoundedLog } from './bounded-log';
+import { receiverUrl } from './receiver-address';
 
 export interface ReceivedLogLine {
   labels: Record<string, string>;
@@ -53,7 +54,7 @@ export class LokiPushReceiver {
 
   private constructor(
     private readonly host: string,
-    private readonly maxLines: number,
+    maxLines: number,
     options: LokiPushReceiverOptions,
   ) {
     this.delayMs = options.delayMs ?? 0;
@@ -86,8 +87,7 @@ export class LokiPushReceiver {
 
   /** What to give a Loki client as its host; the push path goes after it. */
   get endpoint(): string {
-    const host = this.host === '0.0.0.0' || this.host === '' ? '127.0.0.1' : this.host === '::' ? '::1' : this.host;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    return receiverUrl(this.host, this.port);
   }
 
   /** Lines dropped because more than maxLines were kept. */

@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type * as Grpc from '@grpc/grpc-js';
 import { BoundedLog } from './bounded-log';
 import { decodeExportRequest, type ProtoExportTraceServiceRequest, type ReceivedSpan } from './received-span';
+import { hostPort, receiverUrl } from './receiver-address';
 
 interface OtlpTraceReceiverOptions {
   /** Interface to listen on; default 127.0.0.1. */
@@ -41,7 +42,7 @@ export class OtlpTraceReceiver {
   private constructor(
     private readonly server: Grpc.Server,
     private readonly host: string,
-    private readonly maxSpans: number,
+    maxSpans: number,
     failWith: Grpc.status | undefined,
   ) {
     this.failWith = failWith;
@@ -73,7 +74,7 @@ export class OtlpTraceReceiver {
 
   /** What to give an OTLP/gRPC exporter as its url. */
   get endpoint(): string {
-    return `http://${hostPort(connectableHost(this.host), this.boundPort)}`;
+    return receiverUrl(this.host, this.boundPort);
   }
 
   /** Spans dropped because more than maxSpans were kept. */
@@ -167,15 +168,4 @@ function loadTraceService(): Grpc.ServiceDefinition {
     oneofs: true,
   })[SERVICE_NAME] as Grpc.ServiceDefinition;
   return traceService;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-// A client cannot connect to the wildcard address the server listens on.
-function connectableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
 }

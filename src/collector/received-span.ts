@@ -1,3 +1,5 @@
+import type { SpanKindName } from '../common';
+
 /**
  * One span as the embedded collector received it, flattened out of the OTLP request's
  * resource → scope → span nesting so that tests and the terminal view can filter a plain list.
@@ -11,7 +13,6 @@
  */
 export type AttrValue = string | number | boolean | Buffer | AttrValue[] | { [key: string]: AttrValue };
 
-type SpanKindName = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
 type StatusCodeName = 'UNSET' | 'OK' | 'ERROR';
 
 export interface ReceivedEvent {

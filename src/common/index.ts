@@ -14,3 +14,6 @@ export * from './describe-value';
 export * from './json-path';
 export * from './deep-freeze';
 export * from './format-ms';
+export * from './percent';
+export * from './line-level';
+export * from './span-kind-name';

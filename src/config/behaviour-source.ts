@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { ConfigError } from './config-error';
 import { readConfigFile } from './read-config-file';
-import { kindOfConfig } from './config-kind';
+import { configFileType, type ConfigFileType } from './config-file-type';
 import { EXAMPLES_DIR } from './package-root';
 
 export interface BehaviourText {
@@ -14,20 +14,20 @@ export interface BehaviourText {
 }
 
 /**
- * Names of the bundled examples (example_configs/*.json[c]) of one kind: behaviours, for
+ * Names of the bundled examples (example_configs/*.json[c]) of one type: behaviours, for
  * CONFIG_FILE=name, or topologies (which have "services"), for the commands that take one.
  * The JSON Schema lives there too and is left out.
  */
-export function bundledExampleNames(kind: 'behaviour' | 'topology' = 'behaviour'): string[] {
+export function bundledExampleNames(type: ConfigFileType = 'behaviour'): string[] {
   if (!existsSync(EXAMPLES_DIR)) return [];
   return readdirSync(EXAMPLES_DIR)
-    .filter((file) => /\.jsonc?$/.test(file) && !file.endsWith('.schema.json') && isTopology(join(EXAMPLES_DIR, file)) === (kind === 'topology'))
+    .filter((file) => /\.jsonc?$/.test(file) && !file.endsWith('.schema.json') && isTopology(join(EXAMPLES_DIR, file)) === (type === 'topology'))
     .map((file) => basename(file, extname(file)))
     .sort();
 }
 
 function isTopology(path: string): boolean {
-  return kindOfConfig(parse(readFileSync(path, 'utf8'))) === 'topology';
+  return configFileType(parse(readFileSync(path, 'utf8'))) === 'topology';
 }
 
 /**

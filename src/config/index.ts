@@ -15,6 +15,6 @@ export { EXAMPLES_DIR, PROTO_DIR } from './package-root';
 export { readConfigFile } from './read-config-file';
 export { readJsonText } from './read-json-text';
 export { findPrototypeKeys } from './prototype-keys';
-export { wrongKindProblem } from './config-kind';
+export { wrongFileTypeProblem } from './config-file-type';
 export { describeIssues } from './zod-issues';
 export { objectKeysOf } from './object-keys';

@@ -45,7 +45,7 @@ interface SpanBatchingSettings {
 }
 
 export const DEFAULT_PORT = 6379;
-export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4317';
+const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4317';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

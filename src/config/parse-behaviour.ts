@@ -6,7 +6,7 @@ import { readJsonText } from './read-json-text';
 import { deepFreeze } from '../common';
 import { findActionKind, functionSchema, type Behaviour } from '../engine';
 import { objectKeysOf } from './object-keys';
-import { wrongKindProblem } from './config-kind';
+import { wrongFileTypeProblem } from './config-file-type';
 
 /**
  * Text → validated, frozen Behaviour. `source` names where the text came from (CONFIG_JSON, a
@@ -23,8 +23,8 @@ export function validateBehaviour(data: unknown, source: string): Behaviour {
     const got = Array.isArray(data) ? 'an array' : data === null ? 'null' : `a ${typeof data}`;
     throw new ConfigError(source, [`must be a JSON object with grpc_method_a, grpc_method_b and grpc_method_c (got ${got})`]);
   }
-  const wrongKind = wrongKindProblem(data, 'behaviour');
-  if (wrongKind) throw new ConfigError(source, [wrongKind]);
+  const wrongFileType = wrongFileTypeProblem(data, 'behaviour');
+  if (wrongFileType) throw new ConfigError(source, [wrongFileType]);
   const result = behaviourSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(source, describeIssues(result.error.issues, (path) => (path.length === 0 ? TOP_LEVEL_KEYS : knownKeysAt(path))));

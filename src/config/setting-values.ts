@@ -3,6 +3,7 @@
  * command-line options that stand for the same settings (`serve`, `up`). A leaf with no imports,
  * so the CLI can use it without loading the config parser.
  */
+/** LOG_LEVEL: the lowest level an instance writes. A step's lines have a LineLevel (common/line-level.ts). */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

@@ -20,7 +20,7 @@ export const STEP_START_EVENT = 'thespian.step.start';
 /** Ground truth: true only on spans where Thespian itself injected a failure (not where one merely passed through). */
 export const INJECTED_ATTRIBUTE = 'thespian.injected';
 
-/** With INJECTED_ATTRIBUTE (and on an attempt event): which failure was injected, an InjectedKind. */
+/** With INJECTED_ATTRIBUTE (and on an attempt event): which failure was injected, an InjectedFailure. */
 export const INJECTED_KIND_ATTRIBUTE = 'thespian.injected.kind';
 
 /** Sleep and Compute: the ms the step was drawn to take. */

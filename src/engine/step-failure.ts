@@ -1,7 +1,7 @@
 import type { StatusName } from '../common';
 
-/** Why a step failed, for the INJECTED_KIND_ATTRIBUTE ground-truth attribute (see span-names). */
-export type InjectedKind = 'failure_chance' | 'call_failure' | 'timeout';
+/** Which failure Thespian injected (the config setting that made it), for the INJECTED_KIND_ATTRIBUTE ground-truth attribute (see span-names). */
+export type InjectedFailure = 'failure_chance' | 'call_failure' | 'timeout';
 
 /**
  * A failed step, travelling up the behaviour tree to the gRPC answer.
@@ -14,7 +14,7 @@ export class StepFailure extends Error {
   constructor(
     readonly code: StatusName,
     message: string,
-    readonly injected?: InjectedKind,
+    readonly injected?: InjectedFailure,
   ) {
     super(message);
     this.name = 'StepFailure';

@@ -1,13 +1,13 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { spanTime } from './span-time';
 import type { StepContext } from './step-context';
-import { StepFailure, type InjectedKind } from './step-failure';
+import { StepFailure, type InjectedFailure } from './step-failure';
 import { INJECTED_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, ORIGINAL_NAME_ATTRIBUTE, STEP_START_EVENT } from './span-names';
 
 /** Marks a span as one where a failure was injected, whether or not a retry then recovered from it. */
-export function markInjected(span: Span, kind: InjectedKind): void {
+export function markInjected(span: Span, failure: InjectedFailure): void {
   span.setAttribute(INJECTED_ATTRIBUTE, true);
-  span.setAttribute(INJECTED_KIND_ATTRIBUTE, kind);
+  span.setAttribute(INJECTED_KIND_ATTRIBUTE, failure);
 }
 
 /** When a step's span began, and when the step says its own work ended (Clock readings). */

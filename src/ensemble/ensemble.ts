@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError } from '../config/config-error';
+import type { LogLevel } from '../config/setting-values';
 import { localLocator, resolveBehaviour, type Topology } from '../topology';
 import { waitUntilServing } from './health-check';
 import { portProblem } from './port-check';
@@ -14,7 +15,7 @@ interface EnsembleOptions {
   /** Where each service's stdout/stderr goes, as <service>.log. */
   readonly logDir: string;
   /** The services' LOG_LEVEL; below info the log volume (and its CPU) drops a lot at high rates. */
-  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  readonly logLevel?: LogLevel;
   /** THESPIAN_SEED of every service: the same rolls and latency draws on every run. */
   readonly seed?: number;
   /** How long all services together may take to become healthy. */

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { formatMs } from '../common';
+import { formatMs, formatPercent } from '../common';
 import type { LocalTarget } from '../traffic';
 import { ownCpuSeconds } from './process-cpu';
 import type { RunSummary } from './run-summary';
@@ -149,7 +149,6 @@ export function printHeader(options: UpOptions, targets: readonly LocalTarget[],
 /** The final summary, under 80 columns a line where the numbers allow. */
 export function finalSummary(result: UpResult, options: UpOptions): string[] {
   const { requests, latencyMs, traces, spans } = result;
-  const percent = (part: number, whole: number) => (whole === 0 ? '0%' : `${((part / whole) * 100).toFixed(1)}%`);
   const ms = (value: number | undefined) => (value === undefined ? '-' : formatMs(value));
   const codes = Object.entries(requests.failuresByCode)
     .map(([code, count]) => `${count} ${code}`)
@@ -161,7 +160,7 @@ export function finalSummary(result: UpResult, options: UpOptions): string[] {
   const lines = [
     '',
     `thespian up: stopped after ${result.durationS.toFixed(1)} s (${result.stoppedBy})`,
-    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${percent(requests.failed, requests.ok + requests.failed)})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}${requests.pastDeadline ? `; ${requests.pastDeadline} passed the ${formatSeconds(requests.timeoutS * 1000)} deadline (--timeout)` : ''}`,
+    `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${formatPercent(requests.failed / Math.max(1, requests.ok + requests.failed))})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}${requests.pastDeadline ? `; ${requests.pastDeadline} passed the ${formatSeconds(requests.timeoutS * 1000)} deadline (--timeout)` : ''}`,
     `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
     `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
     `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,

@@ -1,4 +1,4 @@
-import { formatMs } from '../common';
+import { formatMs, formatPercent, LINE_LEVELS } from '../common';
 import { totalLines, type LineCounts, type SpanShape } from '../probability';
 import type { EndpointPrediction, LatencySummary } from './predictor';
 
@@ -37,14 +37,14 @@ function failureLine(prediction: EndpointPrediction): string {
   if (probability <= 0) return '0% of requests: it cannot fail';
   const codes = Object.entries(byCode)
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
-    .map(([code, p]) => `${code} ${percent(p ?? 0)}`)
+    .map(([code, p]) => `${code} ${formatPercent(p ?? 0)}`)
     .join(', ');
-  return `${percent(probability)} of requests (${exact ? 'exact' : 'estimated, see notes'}): ${codes}`;
+  return `${formatPercent(probability)} of requests (${exact ? 'exact' : 'estimated, see notes'}): ${codes}`;
 }
 
 function logLinesLine(lines: EndpointPrediction['logLines']): string {
   const levels = (counts: LineCounts) =>
-    (['info', 'warn', 'error'] as const)
+    LINE_LEVELS
       .filter((level) => counts[level] > 0)
       .map((level) => `${level} ${mean(counts[level])}`)
       .join(', ');
@@ -101,7 +101,7 @@ function drawTree(root: SpanShape): string[] {
     const service = row.service === previous ? '' : row.service;
     previous = row.service;
     const label = padColumns(row.label, labelWidth);
-    const fails = row.pFail > 0 ? percent(row.pFail) : '';
+    const fails = row.pFail > 0 ? formatPercent(row.pFail) : '';
     lines.push(`  ${service.padEnd(serviceWidth)}  ${label}  ${fails.padStart(6)}  ${row.detail}`.trimEnd());
   }
   return lines;
@@ -110,13 +110,6 @@ function drawTree(root: SpanShape): string[] {
 function padColumns(text: string, width: number): string {
   const chars = [...text];
   return chars.length <= width ? text + ' '.repeat(width - chars.length) : `${chars.slice(0, width - 1).join('')}…`;
-}
-
-export function percent(p: number): string {
-  if (p === 0) return '0%';
-  if (p >= 0.9995 && p < 1) return `${(p * 100).toFixed(3)}%`;
-  const value = p * 100;
-  return `${value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}%`;
 }
 
 function mean(value: number): string {

@@ -12,7 +12,7 @@ const DEFAULT_IMAGE = '${THESPIAN_IMAGE:-thespian:local}';
 /** The instrumentation stack's services, by their names on that network. */
 const DEFAULT_OTLP_ENDPOINT = 'http://tempo:4317';
 const DEFAULT_LOKI_ADDRESS = 'http://loki:3100';
-export const COMPOSE_FILE = 'docker-compose.yaml';
+const COMPOSE_FILE = 'docker-compose.yaml';
 
 /**
  * One compose service per Thespian, on the instrumentation stack's network. Inside the network

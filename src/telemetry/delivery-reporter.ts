@@ -167,7 +167,7 @@ export class DeliveryReporter {
 /** The error as one short line: a backend's answer can be long (an HTML page) or span lines. */
 const MAX_ERROR_CHARS = 300;
 
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const raw = error instanceof Error ? error.message || error.name : String(error);
   const oneLine = raw.replace(/\s+/g, ' ').trim() || 'unknown error';
   return oneLine.length > MAX_ERROR_CHARS ? `${oneLine.slice(0, MAX_ERROR_CHARS)}…` : oneLine;

@@ -26,7 +26,7 @@ export function buildCallGraph(services: readonly GraphService[]): Map<Endpoint,
   return graph;
 }
 
-export function endpoint(service: string, method: GrpcMethod): Endpoint {
+function endpoint(service: string, method: GrpcMethod): Endpoint {
   return `${service}/${method}`;
 }
 

@@ -1,5 +1,5 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, EXAMPLES_DIR, readConfigFile, wrongKindProblem, validateBehaviour, describeIssues } from '../config';
+import { ConfigError, EXAMPLES_DIR, readConfigFile, wrongFileTypeProblem, validateBehaviour, describeIssues } from '../config';
 import { closestName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
@@ -25,8 +25,8 @@ export function parseTopology(text: string, source: string, format: TopologyForm
   if (!isPlainObject(data)) {
     throw new ConfigError(source, ['must be an object with "services" (and usually "entry_points"); see docs/up.md']);
   }
-  const wrongKind = wrongKindProblem(data, 'topology');
-  if (wrongKind) throw new ConfigError(source, [wrongKind]);
+  const wrongFileType = wrongFileTypeProblem(data, 'topology');
+  if (wrongFileType) throw new ConfigError(source, [wrongFileType]);
   // Every problem is collected before failing: the file's shape, then each well-formed service's
   // behaviour and references, so one run shows the user everything to fix.
   const parsed = topologySchema.safeParse(data, { reportInput: true });

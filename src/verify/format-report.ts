@@ -1,3 +1,4 @@
+import { formatPercent } from '../common/percent';
 import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
 
 /** How many of the worst traces the details list. */
@@ -23,14 +24,14 @@ export function formatReport(result: VerifyResult): string {
   lines.push(
     row(tracesOk, 'traces', result.requests.traced, traces.complete + traces.partial, traces.missing, `${traces.complete} complete, ${traces.partial} partial, ${traces.missing} missing`),
   );
-  lines.push(row(spans.lost === 0, 'spans', spans.expected, spans.found, spans.lost, `${percent(result.loss.spans)} lost`));
+  lines.push(row(spans.lost === 0, 'spans', spans.expected, spans.found, spans.lost, `${formatPercent(result.loss.spans)} lost`));
   lines.push(`  ${mark(spans.brokenLinks === 0)} ${'parent links'.padEnd(14)}${''.padStart(20)}${count(spans.brokenLinks).padStart(10)}   broken (a span whose parent is not in the trace)`);
   if (result.statusProblems > 0) {
     lines.push(`  ${mark(false)} ${'root status'.padEnd(14)}${''.padStart(30)}   ${result.statusProblems === 1 ? '1 trace disagrees with the answer its request got' : `${result.statusProblems} traces disagree with the answers their requests got`}`);
   }
   if (result.logLines) {
     const logs = result.logLines;
-    lines.push(row(logs.lost === 0, 'log lines', logs.expected, logs.found, logs.lost, `${percent(result.loss.logLines ?? 0)} lost (LOG_LEVEL ${logs.level})`));
+    lines.push(row(logs.lost === 0, 'log lines', logs.expected, logs.found, logs.lost, `${formatPercent(result.loss.logLines ?? 0)} lost (LOG_LEVEL ${logs.level})`));
   } else {
     lines.push(`  - ${'log lines'.padEnd(14)}${''.padStart(30)}   not checked (give --loki URL)`);
   }
@@ -49,7 +50,7 @@ export function formatReport(result: VerifyResult): string {
     const width = Math.max(8, ...result.failureRates.byEndpoint.map((rate) => rate.endpoint.length));
     for (const rate of result.failureRates.byEndpoint) {
       details.push(
-        `  ${mark(rate.consistent)} ${rate.endpoint.padEnd(width)}  predicted ${percent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${percent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${percent(rate.low)}–${percent(rate.high)}`,
+        `  ${mark(rate.consistent)} ${rate.endpoint.padEnd(width)}  predicted ${formatPercent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${formatPercent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${formatPercent(rate.low)}–${formatPercent(rate.high)}`,
       );
     }
     if (!all.consistent) {
@@ -81,15 +82,15 @@ export function formatReport(result: VerifyResult): string {
 }
 
 function verdictLine(result: VerifyResult): string {
-  const limit = `--max-loss ${percent(result.loss.max)}`;
+  const limit = `--max-loss ${formatPercent(result.loss.max)}`;
   if (!result.loss.exceeded) {
     const lost = result.spans.lost === 0 && (result.logLines?.lost ?? 0) === 0;
     return `PASS: ${lost ? 'nothing lost' : 'losses within the limit'} (${limit})`;
   }
   const problems: string[] = [];
-  if (result.spans.lost > 0) problems.push(`${count(result.spans.lost)} of ${count(result.spans.expected)} spans lost (${percent(result.loss.spans)})`);
+  if (result.spans.lost > 0) problems.push(`${count(result.spans.lost)} of ${count(result.spans.expected)} spans lost (${formatPercent(result.loss.spans)})`);
   if (result.traces.missing > 0) problems.push(`${result.traces.missing} trace${result.traces.missing === 1 ? '' : 's'} missing`);
-  if (result.logLines && result.logLines.lost > 0) problems.push(`${count(result.logLines.lost)} of ${count(result.logLines.expected)} log lines lost (${percent(result.loss.logLines ?? 0)})`);
+  if (result.logLines && result.logLines.lost > 0) problems.push(`${count(result.logLines.lost)} of ${count(result.logLines.expected)} log lines lost (${formatPercent(result.loss.logLines ?? 0)})`);
   return `FAIL: ${problems.join(', ')}; more than ${limit}`;
 }
 
@@ -119,9 +120,9 @@ function row(ok: boolean, label: string, expected: number, found: number, lost: 
 }
 
 function rateSentence(rate: RateComparison): string {
-  const predicted = `${percent(rate.predicted)} predicted${rate.predictedExact ? '' : ' (estimated)'}`;
-  const observed = `${percent(rate.observed)} observed (${rate.failed}/${rate.requests})`;
-  return `${predicted}, ${observed}, 95% CI ${percent(rate.low)}–${percent(rate.high)}: ${rate.consistent ? 'consistent' : 'NOT consistent'}`;
+  const predicted = `${formatPercent(rate.predicted)} predicted${rate.predictedExact ? '' : ' (estimated)'}`;
+  const observed = `${formatPercent(rate.observed)} observed (${rate.failed}/${rate.requests})`;
+  return `${predicted}, ${observed}, 95% CI ${formatPercent(rate.low)}–${formatPercent(rate.high)}: ${rate.consistent ? 'consistent' : 'NOT consistent'}`;
 }
 
 function mark(ok: boolean): string {
@@ -134,12 +135,6 @@ function linesLost(report: TraceReport): number {
 
 function count(value: number): string {
   return value.toLocaleString('en-US');
-}
-
-function percent(p: number): string {
-  if (p === 0) return '0%';
-  const value = p * 100;
-  return `${value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toPrecision(2)}%`;
 }
 
 function seconds(value: number): string {

@@ -7,7 +7,7 @@
  *
  * It sends through traffic/, which loads @grpc/grpc-js only when its client is made.
  */
-export { runVerify, VerifyError, type LogLevel } from './verify-run';
+export { runVerify, VerifyError } from './verify-run';
 export { checkTrace, type TraceCheck, type TraceVerdict } from './trace-check';
 export { formatReport } from './format-report';
 export { tempoSource } from './tempo-reader';

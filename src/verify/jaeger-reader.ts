@@ -1,5 +1,6 @@
 import { asJsonArray, isJsonObject, traceByIdSource, type JsonObject } from './http-json';
-import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type TraceSource } from './observed-span';
+import type { SpanKindName } from '../common/span-kind-name';
+import { BackendError, normaliseId, type ObservedSpan, type TraceSource } from './observed-span';
 
 /**
  * Reads traces from Jaeger's query API, `GET {url}/api/traces/<id>`: `data[0]` holds `spans`
@@ -33,7 +34,7 @@ function readJaegerTrace(body: unknown): ObservedSpan[] {
         parentSpanId: normaliseId(parent?.spanID ?? span.parentSpanID, 8),
         service: typeof process.serviceName === 'string' ? process.serviceName : '',
         name: typeof span.operationName === 'string' ? span.operationName : '',
-        kind: kindOf(tags['span.kind']),
+        kind: spanKindOf(tags['span.kind']),
         error: status === 'ERROR' || tags.error === true || tags.error === 'true',
         statusMessage: typeof tags['otel.status_description'] === 'string' ? tags['otel.status_description'] : '',
         attributes: tags,
@@ -49,7 +50,7 @@ function readJaegerTrace(body: unknown): ObservedSpan[] {
   return spans;
 }
 
-function kindOf(value: unknown): ObservedKind {
+function spanKindOf(value: unknown): SpanKindName {
   const name = typeof value === 'string' ? value.toUpperCase() : '';
   return (['SERVER', 'CLIENT', 'INTERNAL', 'PRODUCER', 'CONSUMER'] as const).find((kind) => kind === name) ?? 'INTERNAL';
 }

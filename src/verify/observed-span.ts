@@ -1,9 +1,9 @@
+import type { SpanKindName } from '../common/span-kind-name';
+
 /**
  * A span as read back from a backend (Tempo, Jaeger or the embedded collector), reduced to what
  * verify compares: identity, parent, service, name, kind, error status, attributes and events.
  */
-export type ObservedKind = 'SERVER' | 'CLIENT' | 'INTERNAL' | 'PRODUCER' | 'CONSUMER' | 'UNSPECIFIED';
-
 export interface ObservedSpan {
   /** Lower-case hex, 32 digits. */
   readonly traceId: string;
@@ -13,7 +13,7 @@ export interface ObservedSpan {
   readonly parentSpanId: string;
   readonly service: string;
   readonly name: string;
-  readonly kind: ObservedKind;
+  readonly kind: SpanKindName;
   readonly error: boolean;
   readonly statusMessage: string;
   readonly attributes: Readonly<Record<string, unknown>>;

@@ -1,5 +1,6 @@
 import { asJsonArray, isJsonObject, traceByIdSource, type JsonObject } from './http-json';
-import { BackendError, normaliseId, type ObservedKind, type ObservedSpan, type TraceSource } from './observed-span';
+import { SPAN_KIND_NAMES, type SpanKindName } from '../common/span-kind-name';
+import { BackendError, normaliseId, type ObservedSpan, type TraceSource } from './observed-span';
 
 /**
  * Reads traces from Tempo's trace-by-id API, `GET {url}/api/traces/<id>`, which answers OTLP's
@@ -36,7 +37,7 @@ function readSpan(span: JsonObject, service: string): ObservedSpan {
     parentSpanId: normaliseId(span.parentSpanId, 8),
     service,
     name: typeof span.name === 'string' ? span.name : '',
-    kind: kindOf(span.kind),
+    kind: spanKindOf(span.kind),
     error: status.code === 'STATUS_CODE_ERROR' || status.code === 2 || status.code === 'ERROR',
     statusMessage: typeof status.message === 'string' ? status.message : '',
     attributes: attributesOf(span.attributes),
@@ -45,13 +46,11 @@ function readSpan(span: JsonObject, service: string): ObservedSpan {
   };
 }
 
-const KIND_NUMBERS: ObservedKind[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
-
-function kindOf(value: unknown): ObservedKind {
-  if (typeof value === 'number') return KIND_NUMBERS[value] ?? 'UNSPECIFIED';
+function spanKindOf(value: unknown): SpanKindName {
+  if (typeof value === 'number') return SPAN_KIND_NAMES[value] ?? 'UNSPECIFIED';
   if (typeof value === 'string') {
     const name = value.replace(/^SPAN_KIND_/, '').toUpperCase();
-    if ((KIND_NUMBERS as string[]).includes(name)) return name as ObservedKind;
+    if ((SPAN_KIND_NAMES as readonly string[]).includes(name)) return name as SpanKindName;
   }
   return 'UNSPECIFIED';
 }

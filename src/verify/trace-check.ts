@@ -1,6 +1,6 @@
 import { ATTEMPT_CODE_ATTRIBUTE, ATTEMPT_EVENT, ATTEMPT_NUMBER_ATTRIBUTE, ATTEMPT_SENT_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
 import { STATUS_CODES, type StatusName } from '../common/status-name';
-import type { InjectedKind } from '../engine/step-failure';
+import type { InjectedFailure } from '../engine/step-failure';
 import type { LineCounts } from '../probability/outcome';
 import { spanKey, type SpanShape } from '../probability/span-shape';
 import type { ObservedSpan } from './observed-span';
@@ -219,7 +219,7 @@ function sentAttemptCodes(span: ObservedSpan | undefined, retries: boolean, outc
     }
     return span.error ? [] : ['OK'];
   }
-  if (span.attributes[INJECTED_KIND_ATTRIBUTE] === ('call_failure' satisfies InjectedKind)) return [];
+  if (span.attributes[INJECTED_KIND_ATTRIBUTE] === ('call_failure' satisfies InjectedFailure)) return [];
   return [span.error ? 'FAILED' : 'OK'];
 }
 

@@ -1,4 +1,4 @@
-import type { TraceCheck, TraceVerdict } from './trace-check';
+import type { TraceCheck } from './trace-check';
 
 /** Observed failure rate of some requests against the predicted probability. */
 export interface RateComparison {

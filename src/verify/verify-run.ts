@@ -1,11 +1,10 @@
+import type { LineLevel } from '../common';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
 import { BackendError, type LogSource, type ObservedLine, type TraceSource } from './observed-span';
 import { checkTrace, type TraceCheck } from './trace-check';
 import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
 import { wilsonInterval } from './wilson';
-
-export type LogLevel = 'info' | 'warn' | 'error';
 
 interface VerifyTarget extends LoadTarget {
   /** "frontend/A": which prediction its requests are held against. */
@@ -21,7 +20,7 @@ interface VerifyOptions {
   readonly traces: TraceSource;
   readonly logs?: LogSource;
   /** The services' LOG_LEVEL: lines below it are not expected. */
-  readonly logLevel: LogLevel;
+  readonly logLevel: LineLevel;
   /** How long to keep polling for traces (and lines) that are not complete yet. */
   readonly waitMs: number;
   readonly pollIntervalMs?: number;
@@ -235,7 +234,7 @@ function compareRate(endpoint: string, records: readonly RequestRecord[], predic
 }
 
 /** Expected lines at or above the services' log level. */
-function expectedAt(check: TraceCheck, level: LogLevel): number {
+function expectedAt(check: TraceCheck, level: LineLevel): number {
   const lines = check.expectedLines;
   return level === 'info' ? lines.info + lines.warn + lines.error : level === 'warn' ? lines.warn + lines.error : lines.error;
 }

@@ -9,9 +9,10 @@ import { validateBehaviour } from '../../src/config';
 import type { StatusName } from '../../src/common';
 import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod } from '../../src/engine';
 import { VirtualClock } from './virtual-clock';
+import type { LineLevel } from '../../src/common/line-level';
 
 export interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
+  readonly level: LineLevel;
   readonly message: string;
   readonly fields: Record<string, unknown>;
 }

@@ -1,6 +1,5 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
 import { blackHole } from '../support/black-hole';

@@ -25,9 +25,9 @@ import { configString, STRING_LIMITS, quoteBriefly, type StatusName } from '../.
 import { descend, type StepContext } from '../step-context';
 import { spanTime } from '../span-time';
 import { describeTrail, inStepSpan, markInjected } from '../step-span';
-import { StepFailure, type InjectedKind } from '../step-failure';
+import { StepFailure, type InjectedFailure } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
-import { percentText } from './percent-text';
+import { formatPercent } from '../../common';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
 import type { CalleePrediction, PredictContext, StepPrediction } from '../predict-context';
@@ -139,7 +139,7 @@ interface AttemptOutcome {
   readonly code: StatusName;
   /** When the attempt failed, why: after its hopMark, or for a timeout after "call to host:port/A ". */
   readonly detail: string;
-  readonly injected?: InjectedKind;
+  readonly injected?: InjectedFailure;
   readonly sent: boolean;
   readonly roll?: number;
 }
@@ -338,7 +338,7 @@ function predictCallService(spec: CallServiceSpec, context: PredictContext): Ste
   const details = [`→ ${callee.name}`];
   if (spec.timeoutMs !== undefined) details.push(`timeout ${spec.timeoutMs} ms`);
   if (spec.retries) details.push(`up to ${maxAttempts} attempts`);
-  if (spec.failureChance > 0) details.push(`${+(spec.failureChance * 100).toPrecision(3)}% not sent`);
+  if (spec.failureChance > 0) details.push(`${formatPercent(spec.failureChance)} not sent`);
   return {
     shape: {
       service: context.service,
@@ -409,7 +409,7 @@ function probabilityLongerThan(duration: Duration, limitMs: number, callee: stri
   for (let i = 0; i < context.samples; i++) if (sampleDuration(duration, context.random) > limitMs) longer++;
   context.note(
     'estimate',
-    `the chance that ${callee} takes longer than timeout_ms ${limitMs} (${percentText(longer / context.samples)}) is estimated from ${context.samples} draws: its latency adds up several random durations, which has no closed form here`,
+    `the chance that ${callee} takes longer than timeout_ms ${limitMs} (${formatPercent(longer / context.samples)}) is estimated from ${context.samples} draws: its latency adds up several random durations, which has no closed form here`,
   );
   return longer / context.samples;
 }

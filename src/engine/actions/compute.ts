@@ -1,22 +1,15 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
-import type { Attributes } from '../model';
-import { describeDistribution, sampleLatency, latencyModel, drawnDuration, certain, inSpan, type LatencyDistribution } from '../../probability';
+import { describeDistribution, sampleLatency, latencyModel, drawnDuration, certain, inSpan } from '../../probability';
 import { distributionSchema, pickDuration } from '../distributions/duration-schema';
 import { descend } from '../step-context';
 import { inStepSpan } from '../step-span';
 import { attributesSchema } from './attributes-schema';
 import { configString, STRING_LIMITS } from '../../common';
-import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE } from '../span-names';
+import { timedStepAttributes, type TimedStepSpec } from './timed-step';
 
 /** A minute of a blocked event loop already stops health checks and every other request; more is a typo. */
 const MAX_COMPUTE_MS = 60_000;
-
-interface ComputeSpec {
-  readonly tracingName: string;
-  readonly duration: LatencyDistribution;
-  readonly attributes: Attributes;
-}
 
 /**
  * `{"Compute": {"tracing_name": "render invoice", "duration_ms": 5}}`: keeps the CPU busy for the
@@ -24,7 +17,7 @@ interface ComputeSpec {
  * does (timers fire late, other requests wait), which is what profilers and event-loop-lag
  * scenarios need to see. It cannot be cancelled midway, just as real synchronous work cannot.
  */
-export const computeAction: ActionKind<ComputeSpec> = {
+export const computeAction: ActionKind<TimedStepSpec> = {
   tag: 'Compute',
   schema: z
     .strictObject({
@@ -35,15 +28,13 @@ export const computeAction: ActionKind<ComputeSpec> = {
       attributes: attributesSchema().optional(),
     })
     .transform(
-      (raw, ctx): ComputeSpec => ({ tracingName: raw.tracing_name, duration: pickDuration(raw, ctx), attributes: raw.attributes ?? {} }),
+      (raw, ctx): TimedStepSpec => ({ tracingName: raw.tracing_name, duration: pickDuration(raw, ctx), attributes: raw.attributes ?? {} }),
     ),
 
   async perform(spec, context) {
     const inner = descend(context, spec.tracingName);
     const durationMs = Math.min(MAX_COMPUTE_MS, sampleLatency(spec.duration, context.random));
-    const attributes: Record<string, string | number | boolean> = { ...spec.attributes, [DURATION_MS_ATTRIBUTE]: durationMs };
-    if (spec.duration.kind !== 'Fixed') attributes[DURATION_ATTRIBUTE] = describeDistribution(spec.duration);
-    await inStepSpan(inner, 'Compute', spec.tracingName, attributes, async () => {
+    await inStepSpan(inner, 'Compute', spec.tracingName, timedStepAttributes(spec, durationMs), async () => {
       const until = context.clock.now() + durationMs;
       let spins = 0;
       // Deliberately synchronous: no await inside, so nothing else runs until it is done.

@@ -3,16 +3,13 @@ import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import type { Attributes } from '../model';
 import { attributesSchema } from './attributes-schema';
-import { configString, STRING_LIMITS } from '../../common';
+import { configString, LINE_LEVELS, STRING_LIMITS, type LineLevel } from '../../common';
 import { ZERO, certain, NO_LINES } from '../../probability';
 import { spanTime } from '../span-time';
 import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../span-names';
 
-export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 interface LogSpec {
-  readonly level: LogLevel;
+  readonly level: LineLevel;
   readonly message: string;
   readonly attributes: Attributes;
 }
@@ -29,7 +26,7 @@ export const logAction: ActionKind<LogSpec> = {
   tag: 'Log',
   schema: z
     .strictObject({
-      level: z.enum(LOG_LEVELS).optional(),
+      level: z.enum(LINE_LEVELS).optional(),
       message: configString({ maxLength: STRING_LIMITS.text }),
       attributes: attributesSchema(LOG_LINE_FIELDS).optional(),
     })

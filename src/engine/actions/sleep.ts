@@ -1,40 +1,25 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
-import type { Attributes } from '../model';
-import { configString, STRING_LIMITS, type StatusName } from '../../common';
+import { configString, formatPercent, STRING_LIMITS, type StatusName } from '../../common';
 import { descend } from '../step-context';
 import { describeTrail, inStepSpan } from '../step-span';
 import { StepFailure } from '../step-failure';
-import {
-  addLines,
-  describeDistribution,
-  drawnDuration,
-  inSpan,
-  latencyModel,
-  MAX_LATENCY_MS,
-  sampleLatency,
-  type LatencyDistribution,
-  type Outcome,
-} from '../../probability';
+import { addLines, describeDistribution, drawnDuration, inSpan, latencyModel, MAX_LATENCY_MS, sampleLatency, type Outcome } from '../../probability';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
-import { percentText } from './percent-text';
+import { timedStepAttributes, type TimedStepSpec } from './timed-step';
 import { statusNameSchema } from './status-code-schema';
-import { DURATION_ATTRIBUTE, DURATION_MS_ATTRIBUTE, FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
+import { FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
 const MAX_SLEEP_MS = MAX_LATENCY_MS;
 
-interface SleepSpec {
-  readonly tracingName: string;
-  /** `duration_ms` becomes a Fixed distribution; `duration` any other. */
-  readonly duration: LatencyDistribution;
+interface SleepSpec extends TimedStepSpec {
   readonly failureChance: number;
   /** The status an injected failure answers with; INTERNAL unless the config says otherwise. */
   readonly failureCode: StatusName;
   /** Replaces the generated failure message (which names the step and the roll). */
   readonly failureMessage?: string;
-  readonly attributes: Attributes;
 }
 
 /** `{"Sleep": {...}}`: waits, then fails with the configured chance. */
@@ -66,12 +51,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
     const fixed = spec.duration.kind === 'Fixed';
     // Drawn before the span starts, so a fixed sleep (the original's only kind) pays nothing extra.
     const durationMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
-    const attributes: Record<string, string | number | boolean> = {
-      ...spec.attributes,
-      [DURATION_MS_ATTRIBUTE]: durationMs,
-      [FAILURE_CHANCE_ATTRIBUTE]: spec.failureChance,
-    };
-    if (!fixed) attributes[DURATION_ATTRIBUTE] = describeDistribution(spec.duration);
+    const attributes = { ...timedStepAttributes(spec, durationMs), [FAILURE_CHANCE_ATTRIBUTE]: spec.failureChance };
     await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
       // The span is the sleep itself: timed from the span's start (so logging the start, or a
       // garbage collection meanwhile, does not lengthen it), and ended when the time was up, not
@@ -98,7 +78,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
     // The failure begins here, so it is logged here, once.
     const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
     const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
-    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${percentText(p)}` : ''}`;
+    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${formatPercent(p)}` : ''}`;
     return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, groups: [] }, outcome };
   },
 };
