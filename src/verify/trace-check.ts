@@ -1,6 +1,6 @@
-import { ATTEMPT_CODE_ATTRIBUTE, ATTEMPT_EVENT, ATTEMPT_NUMBER_ATTRIBUTE, ATTEMPT_SENT_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
+import { sentAttemptCodes } from '../engine/actions/attempt-events';
+import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
 import { STATUS_CODES, type StatusName } from '../engine/status-name';
-import type { InjectedKind } from '../engine/step-failure';
 import type { LineCounts } from '../predict/outcome';
 import { spanKey, type SpanShape } from '../predict/span-shape';
 import type { ObservedSpan } from './observed-span';
@@ -161,7 +161,8 @@ class EvidenceWalk {
     const attempt = shape.attempt!;
     const key = spanKey(attempt.shape);
     const clients = below.filter((candidate) => spanKey(candidate) === key);
-    const codes = sentAttemptCodes(span, attempt.retries, outcome);
+    // Without the span, a call that succeeded sent at least its last attempt.
+    const codes = span ? sentAttemptCodes(span, attempt.retries) : outcome === 'ok' ? ['OK'] : [];
     const count = Math.max(codes.length, clients.length);
     for (let index = 0; index < count; index++) {
       const code = codes[index];
@@ -201,26 +202,6 @@ class EvidenceWalk {
   private addLines(more: LineCounts): void {
     this.lines = { info: this.lines.info + more.info, warn: this.lines.warn + more.warn, error: this.lines.error + more.error };
   }
-}
-
-/**
- * How each sent attempt of a call ended, from its span: the attempt events when retries are
- * configured; otherwise one attempt, sent unless failure_chance cut it. Without the span, a call
- * that succeeded sent at least its last attempt.
- */
-function sentAttemptCodes(span: ObservedSpan | undefined, retries: boolean, outcome: Must): string[] {
-  if (!span) return outcome === 'ok' ? ['OK'] : [];
-  if (retries) {
-    const events = span.events
-      .filter((event) => event.name === ATTEMPT_EVENT)
-      .sort((a, b) => Number(a.attributes[ATTEMPT_NUMBER_ATTRIBUTE]) - Number(b.attributes[ATTEMPT_NUMBER_ATTRIBUTE]));
-    if (events.length > 0) {
-      return events.filter((event) => event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== false && event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== 'false').map((event) => String(event.attributes[ATTEMPT_CODE_ATTRIBUTE] ?? 'UNKNOWN'));
-    }
-    return span.error ? [] : ['OK'];
-  }
-  if (span.attributes[INJECTED_KIND_ATTRIBUTE] === ('call_failure' satisfies InjectedKind)) return [];
-  return [span.error ? 'FAILED' : 'OK'];
 }
 
 function rootStatusProblem(root: ObservedSpan, requestCode: string): string | undefined {
