@@ -1,5 +1,6 @@
 import { sentAttemptCodes } from '../engine/actions/attempt-events';
-import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
+import { lineEventLevel } from '../engine/actions/log-event';
+import { EXCEPTION_EVENT } from '../engine/span-names';
 import { STATUS_CODES, type StatusName } from '../engine/status-name';
 import type { LineCounts } from '../predict/outcome';
 import { spanKey, type SpanShape } from '../predict/span-shape';
@@ -104,9 +105,8 @@ class EvidenceWalk {
       this.lost.push(key);
       // Its children, if they arrived, point at a parent that is not here.
       below = this.orphansFor(shape);
-      if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
-      const origin = shape.groups.length === 0;
-      if (origin && must === 'failed' && (shape.step === 'Sleep' || shape.attempt)) this.addLines({ info: 0, warn: 0, error: 1 });
+      if (shape.lines) this.addLine(shape.lines.start);
+      if (must === 'failed' && shape.lines?.failsHere) this.addLine(shape.lines.failure);
     }
     if (shape.groups.length > 0) this.expectGroups(shape, below, outcome);
     if (shape.attempt) this.expectAttempts(shape, span, below, outcome);
@@ -188,19 +188,23 @@ class EvidenceWalk {
   }
 
   private countLines(shape: SpanShape, span: ObservedSpan): void {
-    // Every step span logs its start; a failure is logged where it began (the span with the exception event); a Log step is an event and a line.
-    if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
+    // A step's own lines, as its shape says: its start, and a failure where it began (the span
+    // with the exception event). Lines that are events (a Log's) say so themselves.
+    if (shape.lines) this.addLine(shape.lines.start);
     for (const event of span.events) {
-      if (event.name === 'exception') this.addLines({ info: 0, warn: 0, error: 1 });
-      else if (event.attributes[KIND_ATTRIBUTE] === 'Log') {
-        const level = String(event.attributes[LOG_LEVEL_ATTRIBUTE] ?? 'info');
-        this.addLines({ info: level === 'info' ? 1 : 0, warn: level === 'warn' ? 1 : 0, error: level === 'error' ? 1 : 0 });
+      if (event.name === EXCEPTION_EVENT) {
+        if (shape.lines) this.addLine(shape.lines.failure);
+      } else {
+        const level = lineEventLevel(event);
+        if (level !== undefined) this.addLine(level);
       }
     }
   }
 
-  private addLines(more: LineCounts): void {
-    this.lines = { info: this.lines.info + more.info, warn: this.lines.warn + more.warn, error: this.lines.error + more.error };
+  /** One line at `level`; a level that is none of the three counts nothing. */
+  private addLine(level: string): void {
+    const { info, warn, error } = this.lines;
+    this.lines = { info: info + (level === 'info' ? 1 : 0), warn: warn + (level === 'warn' ? 1 : 0), error: error + (level === 'error' ? 1 : 0) };
   }
 }
 

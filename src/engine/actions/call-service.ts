@@ -6,7 +6,7 @@ import { CallFailure } from '../ports';
 import type { StatusName } from '../status-name';
 import { descend, type StepContext } from '../step-context';
 import { spanTime } from '../span-time';
-import { describeTrail, inStepSpan, markInjected } from '../step-span';
+import { describeTrail, inStepSpan, markInjected, stepSpanLines } from '../step-span';
 import { StepFailure } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { percentText } from './percent-text';
@@ -311,6 +311,8 @@ function predictCallService(spec: CallServiceSpec, context: PredictContext): Ste
       step: 'CallService',
       detail: details.join(', '),
       pFail,
+      // Its failure is its own: a callee's failure reaches it as an answer, not a failure from below.
+      lines: stepSpanLines(true),
       groups: [],
       attempt: { maxAttempts, retries: spec.retries !== undefined, shape: client },
     },

@@ -3,6 +3,7 @@ import type { ActionKind } from '../action-kind';
 import type { FunctionSpec } from '../model';
 import { functionSchema } from '../schema';
 import { performFunction } from '../perform-function';
+import { stepSpanLines } from '../step-span';
 import { failureProbability, inSequence, inSpan, together, type Outcome } from '../../predict/outcome';
 import type { PredictContext, StepPrediction } from '../../predict/predict-context';
 import type { SpanShape } from '../../predict/span-shape';
@@ -30,6 +31,8 @@ function predictFunction(fn: FunctionSpec, context: PredictContext): StepPredict
     if (shapes.length > 0) groups.push(shapes);
   }
   const outcome = inSpan(inSequence(steps));
-  const shape: SpanShape = { service: context.service, name: fn.tracingName, kind: 'INTERNAL', step: 'Function', pFail: failureProbability(outcome), groups };
+  // A Function fails only when an operation below it did, and that one logged the failure.
+  const lines = stepSpanLines(false);
+  const shape: SpanShape = { service: context.service, name: fn.tracingName, kind: 'INTERNAL', step: 'Function', pFail: failureProbability(outcome), lines, groups };
   return { shape, outcome };
 }

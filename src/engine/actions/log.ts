@@ -7,7 +7,8 @@ import { configString, STRING_LIMITS } from '../../config/config-string';
 import { ZERO } from '../../predict/duration';
 import { certain, NO_LINES } from '../../predict/outcome';
 import { spanTime } from '../span-time';
-import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../span-names';
+import { KIND_ATTRIBUTE } from '../span-names';
+import { lineEventAttributes } from './log-event';
 
 export const LOG_LEVELS = ['info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,7 +39,7 @@ export const logAction: ActionKind<LogSpec> = {
 
   async perform(spec, context) {
     // Dated like the step span it lands on (see spanTime).
-    trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, [KIND_ATTRIBUTE]: 'Log', [LOG_LEVEL_ATTRIBUTE]: spec.level }, spanTime(context.clock.now()));
+    trace.getActiveSpan()?.addEvent(spec.message, lineEventAttributes(spec.level, { ...spec.attributes, [KIND_ATTRIBUTE]: 'Log' }), spanTime(context.clock.now()));
     context.log[spec.level](spec.message, { ...spec.attributes, kind: 'Log', step: context.trail[context.trail.length - 1] });
   },
 
