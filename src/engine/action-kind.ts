@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PredictContext, StepPrediction } from '../predict/predict-context';
+import type { Action } from './model';
 import type { StepContext } from './step-context';
 
 /**
@@ -20,6 +21,11 @@ export interface ActionKind<Spec> {
    * use it; it must tell the truth about `perform`, which the predict tests check by running both.
    */
   predict(spec: Spec, context: PredictContext): StepPrediction;
+  /**
+   * For a kind that holds other actions (a Function): those actions, in config order, so that a
+   * walk over a behaviour (the nesting limit) need not know the kind. Absent: it holds none.
+   */
+  children?(spec: Spec): readonly Action[];
 }
 
 /** Lets the registry hold kinds with different spec types in one list. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
-import type { FunctionSpec } from '../model';
+import type { Action, FunctionSpec, Operation } from '../model';
 import { functionSchema } from '../schema';
 import { performFunction } from '../perform-function';
 import { stepSpanLines } from '../step-span';
@@ -14,7 +14,17 @@ export const functionAction: ActionKind<FunctionSpec> = {
   schema: z.lazy(() => functionSchema),
   perform: performFunction,
   predict: predictFunction,
+  children: functionChildren,
 };
+
+/** The actions of a Function's operations, in order: the method's own Function holds them too. */
+export function functionChildren(fn: FunctionSpec): readonly Action[] {
+  return fn.operations.flatMap(operationActions);
+}
+
+function operationActions(operation: Operation): readonly Action[] {
+  return operation.kind === 'Action' ? [operation.action] : operation.actions;
+}
 
 /**
  * As performFunction does it: operations in order, the first failure stops the rest; a
@@ -24,8 +34,7 @@ function predictFunction(fn: FunctionSpec, context: PredictContext): StepPredict
   const groups: SpanShape[][] = [];
   const steps: Outcome[] = [];
   for (const operation of fn.operations) {
-    const actions = operation.kind === 'Action' ? [operation.action] : operation.actions;
-    const predictions = actions.map((action) => context.predictAction(action));
+    const predictions = operationActions(operation).map((action) => context.predictAction(action));
     steps.push(operation.kind === 'Action' ? predictions[0].outcome : together(predictions.map((prediction) => prediction.outcome)));
     const shapes = predictions.flatMap((prediction) => (prediction.shape ? [prediction.shape] : []));
     if (shapes.length > 0) groups.push(shapes);
