@@ -1,5 +1,5 @@
 import type { Action, Behaviour } from '../engine/model';
-import { functionChildren } from '../engine/actions/function';
+import { functionAction } from '../engine/actions/function';
 import { actionKind } from '../engine/actions/registry';
 
 /** Functions nested deeper than this are refused at start: no real service is that deep. */
@@ -11,7 +11,7 @@ export function findExcessiveNesting(behaviour: Behaviour): string[] {
   for (const [method, fn] of Object.entries(behaviour.methods)) {
     if (!fn) continue;
     // The method's own Function is the first level.
-    const depth = 1 + nestingBelow(functionChildren(fn));
+    const depth = nestingBelow([{ kind: functionAction.tag, spec: fn }]);
     if (depth > MAX_FUNCTION_DEPTH) {
       problems.push(`grpc_method_${method.toLowerCase()}: Functions are nested ${depth} deep; the limit is ${MAX_FUNCTION_DEPTH}`);
     }

@@ -12,7 +12,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { validateBehaviour } from '../../src/config';
 import { behaviourJsonSchema } from '../../src/config/behaviour-json-schema';
 import { sentAttemptCodes } from '../../src/engine/actions/attempt-events';
-import { functionChildren } from '../../src/engine/actions/function';
+import { functionAction } from '../../src/engine/actions/function';
 import { ACTION_KINDS, actionKind } from '../../src/engine/actions/registry';
 import type { Action } from '../../src/engine/model';
 import { ATTEMPT_EVENT, EXCEPTION_EVENT, KIND_ATTRIBUTE } from '../../src/engine/span-names';
@@ -177,7 +177,8 @@ function walkReachesEveryAction(tag: string): void {
         walk(actionKind(action.kind).children?.(action.spec) ?? []);
       }
     };
-    for (const fn of Object.values(validateBehaviour(behaviour, name).methods)) if (fn) walk(functionChildren(fn));
+    // Each method is a Function, though its config has no "Function" key for it to count.
+    for (const fn of Object.values(validateBehaviour(behaviour, name).methods)) if (fn) walk(functionAction.children?.(fn) ?? []);
     assert.deepEqual(sortedCounts(walked), sortedCounts(tagsIn(behaviour)), `"${tag}" sample, service ${name}: the actions reached through each kind's children, against those in the config`);
   }
 }

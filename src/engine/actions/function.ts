@@ -17,8 +17,8 @@ export const functionAction: ActionKind<FunctionSpec> = {
   children: functionChildren,
 };
 
-/** The actions of a Function's operations, in order: the method's own Function holds them too. */
-export function functionChildren(fn: FunctionSpec): readonly Action[] {
+/** The actions of a Function's operations, in order. */
+function functionChildren(fn: FunctionSpec): readonly Action[] {
   return fn.operations.flatMap(operationActions);
 }
 
