@@ -1,4 +1,4 @@
-import type { Action, Behaviour, FunctionSpec } from '../engine';
+import { actionKind, functionAction, type Action, type Behaviour } from '../engine';
 
 /** Functions nested deeper than this are refused at start: no real service is that deep. */
 const MAX_FUNCTION_DEPTH = 32;
@@ -8,7 +8,8 @@ export function findExcessiveNesting(behaviour: Behaviour): string[] {
   const problems: string[] = [];
   for (const [method, fn] of Object.entries(behaviour.methods)) {
     if (!fn) continue;
-    const depth = functionDepth(fn);
+    // The method's own Function is the first level.
+    const depth = nestingBelow([{ kind: functionAction.tag, spec: fn }]);
     if (depth > MAX_FUNCTION_DEPTH) {
       problems.push(`grpc_method_${method.toLowerCase()}: Functions are nested ${depth} deep; the limit is ${MAX_FUNCTION_DEPTH}`);
     }
@@ -16,13 +17,12 @@ export function findExcessiveNesting(behaviour: Behaviour): string[] {
   return problems;
 }
 
-function functionDepth(fn: FunctionSpec): number {
+/** How many levels of actions that hold others (Functions) are among `actions`; each kind says what it holds. */
+function nestingBelow(actions: readonly Action[]): number {
   let deepest = 0;
-  for (const operation of fn.operations) {
-    const actions: readonly Action[] = operation.kind === 'Action' ? [operation.action] : operation.actions;
-    for (const action of actions) {
-      if (action.kind === 'Function') deepest = Math.max(deepest, functionDepth(action.spec as FunctionSpec));
-    }
+  for (const action of actions) {
+    const children = actionKind(action.kind).children?.(action.spec);
+    if (children) deepest = Math.max(deepest, 1 + nestingBelow(children));
   }
-  return deepest + 1;
+  return deepest;
 }

@@ -17,6 +17,12 @@ export const KIND_ATTRIBUTE = 'thespian.kind';
 /** Event on every step span, at the moment the step began. */
 export const STEP_START_EVENT = 'thespian.step.start';
 
+/**
+ * The event OpenTelemetry's `span.recordException` writes (the SDK's name, not ours): a step span
+ * carries one where a failure began, which is also where the failure was logged.
+ */
+export const EXCEPTION_EVENT = 'exception';
+
 /** Ground truth: true only on spans where Thespian itself injected a failure (not where one merely passed through). */
 export const INJECTED_ATTRIBUTE = 'thespian.injected';
 
@@ -50,7 +56,7 @@ export const RETRIES_MAX_ATTEMPTS_ATTRIBUTE = 'thespian.retries.max_attempts';
 /** CallService with retries: the number of attempts made so far (the last value is the total). */
 export const ATTEMPTS_ATTRIBUTE = 'thespian.attempts';
 
-/** CallService with retries: one event per attempt, as the attempt ends. */
+/** CallService with retries: one event per attempt, as the attempt ends (written and read by actions/attempt-events). */
 export const ATTEMPT_EVENT = 'thespian.attempt';
 
 /** On an attempt event: which attempt it was, from 1. (The same string as the event's name.) */
@@ -65,7 +71,7 @@ export const ATTEMPT_SENT_ATTRIBUTE = 'thespian.attempt.sent';
 /** On an attempt event that will be retried: the ms waited before the next attempt. */
 export const BACKOFF_MS_ATTRIBUTE = 'thespian.backoff_ms';
 
-/** On a Log event: the level the line was logged at (info, warn, error). */
+/** On an event that is also a log line (a Log's): the level the line was logged at (info, warn, error); see actions/log-event. */
 export const LOG_LEVEL_ATTRIBUTE = 'thespian.log.level';
 
 /** On the SERVER span: ms the request waited for its turn before its behaviour started. */

@@ -3,6 +3,18 @@ import { spanTime } from './span-time';
 import type { StepContext } from './step-context';
 import { StepFailure, type InjectedFailure } from './step-failure';
 import { INJECTED_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, ORIGINAL_NAME_ATTRIBUTE, STEP_START_EVENT } from './span-names';
+import type { StepLines } from '../probability';
+
+/** The levels inStepSpan logs a step's start and, where it began, its failure at. */
+const STEP_LINE_LEVELS = { start: 'info', failure: 'error' } as const;
+
+/**
+ * The lines a step span made by inStepSpan stands for, for the step's span shape. `failsHere`:
+ * whether every failure of the step begins at it (see StepLines), which only the kind knows.
+ */
+export function stepSpanLines(failsHere: boolean): StepLines {
+  return { ...STEP_LINE_LEVELS, failsHere };
+}
 
 /** Marks a span as one where a failure was injected, whether or not a retry then recovered from it. */
 export function markInjected(span: Span, failure: InjectedFailure): void {
@@ -38,7 +50,7 @@ export async function inStepSpan(
     const timing: StepTiming = { startedAt };
     try {
       span.addEvent(STEP_START_EVENT, spanTime(startedAt));
-      context.log.info(`${kind} "${name}" started`, { step: name, kind });
+      context.log[STEP_LINE_LEVELS.start](`${kind} "${name}" started`, { step: name, kind });
       await body(span, timing);
     } catch (error) {
       const failure = StepFailure.from(error);
@@ -46,7 +58,7 @@ export async function inStepSpan(
         failure.recorded = true;
         span.recordException({ name: failure.code, message: failure.message }, spanTime(context.clock.now()));
         if (failure.injected) markInjected(span, failure.injected);
-        context.log.error(failure.message, { step: name, kind, code: failure.code });
+        context.log[STEP_LINE_LEVELS.failure](failure.message, { step: name, kind, code: failure.code });
       }
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       throw failure;

@@ -1,6 +1,7 @@
-import { ATTEMPT_CODE_ATTRIBUTE, ATTEMPT_EVENT, ATTEMPT_NUMBER_ATTRIBUTE, ATTEMPT_SENT_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../engine/span-names';
+import { sentAttemptCodes } from '../engine/actions/attempt-events';
+import { lineEventLevel } from '../engine/actions/log-event';
+import { EXCEPTION_EVENT } from '../engine/span-names';
 import { STATUS_CODES, type StatusName } from '../common/status-name';
-import type { InjectedFailure } from '../engine/step-failure';
 import type { LineCounts } from '../probability/outcome';
 import { spanKey, type SpanShape } from '../probability/span-shape';
 import type { ObservedSpan } from './observed-span';
@@ -104,9 +105,8 @@ class EvidenceWalk {
       this.lost.push(key);
       // Its children, if they arrived, point at a parent that is not here.
       below = this.orphansFor(shape);
-      if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
-      const origin = shape.groups.length === 0;
-      if (origin && must === 'failed' && (shape.step === 'Sleep' || shape.attempt)) this.addLines({ info: 0, warn: 0, error: 1 });
+      if (shape.lines) this.addLine(shape.lines.start);
+      if (must === 'failed' && shape.lines?.failsHere) this.addLine(shape.lines.failure);
     }
     if (shape.groups.length > 0) this.expectGroups(shape, below, outcome);
     if (shape.attempt) this.expectAttempts(shape, span, below, outcome);
@@ -161,7 +161,8 @@ class EvidenceWalk {
     const attempt = shape.attempt!;
     const key = spanKey(attempt.shape);
     const clients = below.filter((candidate) => spanKey(candidate) === key);
-    const codes = sentAttemptCodes(span, attempt.retries, outcome);
+    // Without the span, a call that succeeded sent at least its last attempt.
+    const codes = span ? sentAttemptCodes(span, attempt.retries) : outcome === 'ok' ? ['OK'] : [];
     const count = Math.max(codes.length, clients.length);
     for (let index = 0; index < count; index++) {
       const code = codes[index];
@@ -187,40 +188,24 @@ class EvidenceWalk {
   }
 
   private countLines(shape: SpanShape, span: ObservedSpan): void {
-    // Every step span logs its start; a failure is logged where it began (the span with the exception event); a Log step is an event and a line.
-    if (shape.step) this.addLines({ info: 1, warn: 0, error: 0 });
+    // A step's own lines, as its shape says: its start, and a failure where it began (the span
+    // with the exception event). Lines that are events (a Log's) say so themselves.
+    if (shape.lines) this.addLine(shape.lines.start);
     for (const event of span.events) {
-      if (event.name === 'exception') this.addLines({ info: 0, warn: 0, error: 1 });
-      else if (event.attributes[KIND_ATTRIBUTE] === 'Log') {
-        const level = String(event.attributes[LOG_LEVEL_ATTRIBUTE] ?? 'info');
-        this.addLines({ info: level === 'info' ? 1 : 0, warn: level === 'warn' ? 1 : 0, error: level === 'error' ? 1 : 0 });
+      if (event.name === EXCEPTION_EVENT) {
+        if (shape.lines) this.addLine(shape.lines.failure);
+      } else {
+        const level = lineEventLevel(event);
+        if (level !== undefined) this.addLine(level);
       }
     }
   }
 
-  private addLines(more: LineCounts): void {
-    this.lines = { info: this.lines.info + more.info, warn: this.lines.warn + more.warn, error: this.lines.error + more.error };
+  /** One line at `level`; a level that is none of the three counts nothing. */
+  private addLine(level: string): void {
+    const { info, warn, error } = this.lines;
+    this.lines = { info: info + (level === 'info' ? 1 : 0), warn: warn + (level === 'warn' ? 1 : 0), error: error + (level === 'error' ? 1 : 0) };
   }
-}
-
-/**
- * How each sent attempt of a call ended, from its span: the attempt events when retries are
- * configured; otherwise one attempt, sent unless failure_chance cut it. Without the span, a call
- * that succeeded sent at least its last attempt.
- */
-function sentAttemptCodes(span: ObservedSpan | undefined, retries: boolean, outcome: Must): string[] {
-  if (!span) return outcome === 'ok' ? ['OK'] : [];
-  if (retries) {
-    const events = span.events
-      .filter((event) => event.name === ATTEMPT_EVENT)
-      .sort((a, b) => Number(a.attributes[ATTEMPT_NUMBER_ATTRIBUTE]) - Number(b.attributes[ATTEMPT_NUMBER_ATTRIBUTE]));
-    if (events.length > 0) {
-      return events.filter((event) => event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== false && event.attributes[ATTEMPT_SENT_ATTRIBUTE] !== 'false').map((event) => String(event.attributes[ATTEMPT_CODE_ATTRIBUTE] ?? 'UNKNOWN'));
-    }
-    return span.error ? [] : ['OK'];
-  }
-  if (span.attributes[INJECTED_KIND_ATTRIBUTE] === ('call_failure' satisfies InjectedFailure)) return [];
-  return [span.error ? 'FAILED' : 'OK'];
 }
 
 function rootStatusProblem(root: ObservedSpan, requestCode: string): string | undefined {

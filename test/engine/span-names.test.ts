@@ -14,6 +14,7 @@ const WIRE: Record<string, string> = {
   ORIGINAL_NAME_ATTRIBUTE: '_tracing_name',
   KIND_ATTRIBUTE: 'thespian.kind',
   STEP_START_EVENT: 'thespian.step.start',
+  EXCEPTION_EVENT: 'exception',
   INJECTED_ATTRIBUTE: 'thespian.injected',
   INJECTED_KIND_ATTRIBUTE: 'thespian.injected.kind',
   DURATION_MS_ATTRIBUTE: 'thespian.duration_ms',

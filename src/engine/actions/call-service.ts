@@ -1,4 +1,3 @@
-import type { HrTime, Span } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import {
@@ -24,23 +23,17 @@ import { CallFailure } from '../ports';
 import { configString, STRING_LIMITS, quoteBriefly, type StatusName } from '../../common';
 import { descend, type StepContext } from '../step-context';
 import { spanTime } from '../span-time';
-import { describeTrail, inStepSpan, markInjected } from '../step-span';
-import { StepFailure, type InjectedFailure } from '../step-failure';
+import { describeTrail, inStepSpan, markInjected, stepSpanLines } from '../step-span';
+import { StepFailure } from '../step-failure';
 import { attributesSchema } from './attributes-schema';
 import { formatPercent } from '../../common';
+import { NOT_SENT, recordAttempt, type AttemptRecord } from './attempt-events';
 import { strictWithHints } from './strict-with-hints';
 import { PROPAGATE, statusNameSchema } from './status-code-schema';
 import type { CalleePrediction, PredictContext, StepPrediction } from '../predict-context';
 import {
-  ATTEMPT_CODE_ATTRIBUTE,
-  ATTEMPT_EVENT,
-  ATTEMPT_NUMBER_ATTRIBUTE,
-  ATTEMPT_SENT_ATTRIBUTE,
-  ATTEMPTS_ATTRIBUTE,
-  BACKOFF_MS_ATTRIBUTE,
   FAILURE_CHANCE_ATTRIBUTE,
   GRPC_METHOD_ATTRIBUTE,
-  INJECTED_KIND_ATTRIBUTE,
   RETRIES_MAX_ATTEMPTS_ATTRIBUTE,
   ROLL_ATTRIBUTE,
   TARGET_ATTRIBUTE,
@@ -135,13 +128,9 @@ const retriesSchema = strictWithHints({
 );
 
 /** How one attempt ended. */
-interface AttemptOutcome {
-  readonly code: StatusName;
+interface AttemptOutcome extends AttemptRecord {
   /** When the attempt failed, why: after its hopMark, or for a timeout after "call to host:port/A ". */
   readonly detail: string;
-  readonly injected?: InjectedFailure;
-  readonly sent: boolean;
-  readonly roll?: number;
 }
 
 /** `{"CallService": {...}}`: calls A, B or C of another instance. */
@@ -220,7 +209,7 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
       return {
         code: INJECTED_NETWORK_FAILURE_CODE,
         detail: `injected network failure, not sent (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`,
-        injected: 'call_failure',
+        injected: NOT_SENT,
         sent: false,
         roll,
       };
@@ -249,19 +238,6 @@ async function attemptCall(spec: CallServiceSpec, context: StepContext, attempt:
     }
     return { code: error.code, detail: error.details, sent: true, roll };
   }
-}
-
-function recordAttempt(span: Span, attempt: number, outcome: AttemptOutcome, backoffMs: number | undefined, at: HrTime): void {
-  const attributes: Record<string, string | number | boolean> = {
-    [ATTEMPT_NUMBER_ATTRIBUTE]: attempt,
-    [ATTEMPT_CODE_ATTRIBUTE]: outcome.code,
-    [ATTEMPT_SENT_ATTRIBUTE]: outcome.sent,
-  };
-  if (outcome.roll !== undefined) attributes[ROLL_ATTRIBUTE] = outcome.roll;
-  if (outcome.injected) attributes[INJECTED_KIND_ATTRIBUTE] = outcome.injected;
-  if (backoffMs !== undefined) attributes[BACKOFF_MS_ATTRIBUTE] = backoffMs;
-  span.addEvent(ATTEMPT_EVENT, attributes, at);
-  span.setAttribute(ATTEMPTS_ATTRIBUTE, attempt);
 }
 
 function finalFailure(spec: CallServiceSpec, inner: StepContext, target: string, failure: AttemptOutcome, attempts: number): StepFailure {
@@ -347,6 +323,8 @@ function predictCallService(spec: CallServiceSpec, context: PredictContext): Ste
       step: 'CallService',
       detail: details.join(', '),
       pFail,
+      // Its failure is its own: a callee's failure reaches it as an answer, not a failure from below.
+      lines: stepSpanLines(true),
       groups: [],
       attempt: { maxAttempts, retries: spec.retries !== undefined, shape: client },
     },

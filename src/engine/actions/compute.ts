@@ -3,7 +3,7 @@ import type { ActionKind } from '../action-kind';
 import { describeDistribution, sampleLatency, latencyModel, drawnDuration, certain, inSpan } from '../../probability';
 import { distributionSchema, pickDuration } from '../distributions/duration-schema';
 import { descend } from '../step-context';
-import { inStepSpan } from '../step-span';
+import { inStepSpan, stepSpanLines } from '../step-span';
 import { attributesSchema } from './attributes-schema';
 import { configString, STRING_LIMITS } from '../../common';
 import { timedStepAttributes, type TimedStepSpec } from './timed-step';
@@ -47,7 +47,7 @@ export const computeAction: ActionKind<TimedStepSpec> = {
     context.note('assumption', 'Compute steps burn CPU on the event loop: where several run at once in one process they take turns, which the latency here does not model');
     const duration = drawnDuration(latencyModel(spec.duration), { round: false, capMs: MAX_COMPUTE_MS });
     return {
-      shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Compute', detail: `CPU ${describeDistribution(spec.duration)}`, pFail: 0, groups: [] },
+      shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Compute', detail: `CPU ${describeDistribution(spec.duration)}`, pFail: 0, lines: stepSpanLines(false), groups: [] },
       outcome: inSpan(certain(duration)),
     };
   },

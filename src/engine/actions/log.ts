@@ -6,7 +6,8 @@ import { attributesSchema } from './attributes-schema';
 import { configString, LINE_LEVELS, STRING_LIMITS, type LineLevel } from '../../common';
 import { ZERO, certain, NO_LINES } from '../../probability';
 import { spanTime } from '../span-time';
-import { KIND_ATTRIBUTE, LOG_LEVEL_ATTRIBUTE } from '../span-names';
+import { KIND_ATTRIBUTE } from '../span-names';
+import { lineEventAttributes } from './log-event';
 
 interface LogSpec {
   readonly level: LineLevel;
@@ -34,7 +35,7 @@ export const logAction: ActionKind<LogSpec> = {
 
   async perform(spec, context) {
     // Dated like the step span it lands on (see spanTime).
-    trace.getActiveSpan()?.addEvent(spec.message, { ...spec.attributes, [KIND_ATTRIBUTE]: 'Log', [LOG_LEVEL_ATTRIBUTE]: spec.level }, spanTime(context.clock.now()));
+    trace.getActiveSpan()?.addEvent(spec.message, lineEventAttributes(spec.level, { ...spec.attributes, [KIND_ATTRIBUTE]: 'Log' }), spanTime(context.clock.now()));
     context.log[spec.level](spec.message, { ...spec.attributes, kind: 'Log', step: context.trail[context.trail.length - 1] });
   },
 

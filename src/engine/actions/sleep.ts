@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ActionKind } from '../action-kind';
 import { configString, formatPercent, STRING_LIMITS, type StatusName } from '../../common';
 import { descend } from '../step-context';
-import { describeTrail, inStepSpan } from '../step-span';
+import { describeTrail, inStepSpan, stepSpanLines } from '../step-span';
 import { StepFailure } from '../step-failure';
 import { addLines, describeDistribution, drawnDuration, inSpan, latencyModel, MAX_LATENCY_MS, sampleLatency, type Outcome } from '../../probability';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
@@ -79,6 +79,8 @@ export const sleepAction: ActionKind<SleepSpec> = {
     const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
     const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
     const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${formatPercent(p)}` : ''}`;
-    return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, groups: [] }, outcome };
+    // Its failure, the roll, is its own: nothing runs below it.
+    const lines = stepSpanLines(true);
+    return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, lines, groups: [] }, outcome };
   },
 };
