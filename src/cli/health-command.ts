@@ -1,9 +1,8 @@
 import type * as Grpc from '@grpc/grpc-js';
 import type { TargetAddress } from '../load/target-address';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, mustBe, Refusal, targetAddress } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const DEFAULT_TARGET = '127.0.0.1:6379';
@@ -16,7 +15,15 @@ const HEALTH_FLAGS = {
   timeout: { value: 'D', help: 'give up after D: 2 (seconds), 500ms, 2s', default: '2s', read: mustBe('a duration like 2, 2s or 500ms', durationSeconds) },
 } satisfies FlagTable;
 
-const HEALTH_HELP = commandHelp(HEALTH_FLAGS, {
+interface HealthOptions {
+  target: TargetAddress;
+  service: string;
+  timeoutMs: number;
+}
+
+type Outcome = { serving: true; status: string } | { serving: false; reason: string };
+
+export const healthCommand = defineCommand(HEALTH_FLAGS, {
   name: 'health',
   summary: "ask an instance's gRPC health service; exit 0 when SERVING (for container health checks)",
   header: `Usage: thespian health [HOST:PORT] [--service NAME] [--timeout D]
@@ -28,18 +35,6 @@ Kubernetes probes the same service natively.`,
   footer: `Prints one line. Exit status: 0 when the answer is SERVING; 1 when it is anything else, or the
 instance is unreachable or too slow (a draining instance answers NOT_SERVING, then refuses new
 connections); 2 for bad arguments.`,
-});
-
-interface HealthOptions {
-  target: TargetAddress;
-  service: string;
-  timeoutMs: number;
-}
-
-type Outcome = { serving: true; status: string } | { serving: false; reason: string };
-
-export const healthCommand: Command = {
-  ...HEALTH_HELP,
   async run(args) {
     const options = parseHealthArgs(args);
     const outcome = await check(options);
@@ -51,7 +46,7 @@ export const healthCommand: Command = {
     process.stderr.write(`thespian health: ${subject}: ${outcome.reason}\n`);
     return 1;
   },
-};
+});
 
 async function check(options: HealthOptions): Promise<Outcome> {
   // Required here, not imported above: command modules load grpc-js only when they run.

@@ -1,11 +1,10 @@
 import type { LoadPlan, LoadTarget } from '../load/open-loop';
 import { parseTargetAddress } from '../load/target-address';
 import { checkWritable } from './check-writable';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, grpcMethod, nonEmpty, ratePerSecond, readerOf, targetAddress, wholeNumber, type ValueReader } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 /** With --target and no --rate, each target gets this many requests per second. */
@@ -40,7 +39,15 @@ const LOAD_FLAGS = {
   quiet: { help: 'no progress line and no summary (use with --json)' },
 } satisfies FlagTable;
 
-const LOAD_HELP = commandHelp(LOAD_FLAGS, {
+interface LoadOptions {
+  plan: LoadPlan;
+  timeoutMs: number;
+  channels: number;
+  jsonPath?: string;
+  quiet: boolean;
+}
+
+export const loadCommand = defineCommand(LOAD_FLAGS, {
   name: 'load',
   summary: 'send open-loop traffic at a fixed rate; report counts by status and latency percentiles',
   header: `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
@@ -57,18 +64,6 @@ percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.`,
 from the actual send. If this process cannot send at the rate asked, the summary says so.
 Exit status: 0 when the run completes (failed requests are reported, not fatal), 2 for bad
 arguments. Ctrl-C stops sending and prints the summary of what was sent.`,
-});
-
-interface LoadOptions {
-  plan: LoadPlan;
-  timeoutMs: number;
-  channels: number;
-  jsonPath?: string;
-  quiet: boolean;
-}
-
-export const loadCommand: Command = {
-  ...LOAD_HELP,
   async run(args) {
     const options = parseLoadArgs(args);
     // Required here, not imported above: command modules load grpc-js only when they run.
@@ -108,7 +103,7 @@ export const loadCommand: Command = {
       process.off('SIGINT', onInterrupt);
     }
   },
-};
+});
 
 function parseLoadArgs(args: string[]): LoadOptions {
   const { values, given, positionals, problems } = readFlags(args, LOAD_FLAGS);

@@ -1,10 +1,9 @@
 import { statusNameOf } from '../engine/status-name';
 import type { DrivingClient, GrpcMethodName } from '../load/driving-client';
 import type { TargetAddress } from '../load/target-address';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, grpcMethod, mustBe, Refusal, targetAddress, wholeNumber } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const POKE_FLAGS = {
@@ -13,7 +12,14 @@ const POKE_FLAGS = {
   timeout: { value: 'D', help: 'deadline of each call: 10 (seconds), 10s, 500ms', default: '10 s', read: mustBe('a time > 0 such as 10, 10s or 500ms', durationSeconds) },
 } satisfies FlagTable;
 
-const POKE_HELP = commandHelp(POKE_FLAGS, {
+interface PokeOptions {
+  target: TargetAddress;
+  method: GrpcMethodName;
+  count: number;
+  timeoutMs: number;
+}
+
+export const pokeCommand = defineCommand(POKE_FLAGS, {
   name: 'poke',
   summary: "call an instance's A, B or C; show each call's status, latency and trace id",
   header: `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout D]
@@ -33,17 +39,6 @@ with nothing to install.`,
   ],
   footer: `Exit status: 0 if every call answered OK, 1 if any failed or the instance is unreachable,
 2 for bad arguments.`,
-});
-
-interface PokeOptions {
-  target: TargetAddress;
-  method: GrpcMethodName;
-  count: number;
-  timeoutMs: number;
-}
-
-export const pokeCommand: Command = {
-  ...POKE_HELP,
   async run(args) {
     const options = parsePokeArgs(args);
     // Required here, not imported above: command modules load grpc-js only when they run.
@@ -57,7 +52,7 @@ export const pokeCommand: Command = {
       client.close();
     }
   },
-};
+});
 
 async function poke(client: DrivingClient, options: PokeOptions): Promise<number> {
   const tally = new Map<string, number>();

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { MAX_SEED } from '../config/setting-values';
 import { readFlags, type FlagTable } from './flag-table';
 import { mustBe, wholeNumber } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const PREDICT_FLAGS = {
@@ -23,7 +22,16 @@ const PREDICT_FLAGS = {
   json: { help: 'print the predictions as JSON instead (for scripts)' },
 } satisfies FlagTable;
 
-const PREDICT_HELP = commandHelp(PREDICT_FLAGS, {
+interface PredictArgs {
+  source: string;
+  entries: string[];
+  port?: number;
+  samples?: number;
+  seed?: number;
+  json: boolean;
+}
+
+export const predictCommand = defineCommand(PREDICT_FLAGS, {
   name: 'predict',
   summary: 'predict one request from a config: span tree, failure probability, latency',
   header: `Usage: thespian predict <BEHAVIOUR | TOPOLOGY> [--entry SERVICE.METHOD] [options]
@@ -41,19 +49,6 @@ BEHAVIOUR is a behaviour file (CONFIG_JSON as a .json/.jsonc file) or the name o
 example (e.g. chaos_checkout). TOPOLOGY is a topology file (as \`thespian up\` takes) or a
 bundled one (ecosystem).`,
   footer: 'Exit status: 0, or 2 for bad arguments or a config that cannot be read or predicted.',
-});
-
-interface PredictArgs {
-  source: string;
-  entries: string[];
-  port?: number;
-  samples?: number;
-  seed?: number;
-  json: boolean;
-}
-
-export const predictCommand: Command = {
-  ...PREDICT_HELP,
   async run(args) {
     const parsed = parsePredictArgs(args);
     const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
@@ -81,7 +76,7 @@ export const predictCommand: Command = {
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   },
-};
+});
 
 type GrpcMethod = 'A' | 'B' | 'C';
 

@@ -3,11 +3,10 @@ import { dirname, join } from 'node:path';
 import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
 import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { nonEmpty } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const RENDER_FLAGS = {
@@ -24,7 +23,14 @@ const RENDER_FLAGS = {
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
 } satisfies FlagTable;
 
-const RENDER_HELP = commandHelp(RENDER_FLAGS, {
+interface RenderArgs {
+  target: RenderTarget;
+  topologyPath?: string;
+  outputDir?: string;
+  options: RenderOptions;
+}
+
+export const renderCommand = defineCommand(RENDER_FLAGS, {
   name: 'render',
   summary: 'write compose, Kubernetes or ECS files for a topology (deploy it anywhere)',
   header: `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
@@ -40,17 +46,6 @@ ready to apply, with every service finding the others by name on port 6379:
   footer: `The same topology and options always give the same bytes. \`npm run render:examples\` renders
 the bundled example into deploy/. See docs/deploy.md.
 Exit status: 0 when rendered, 1 when a file cannot be written, 2 for a bad topology or options.`,
-});
-
-interface RenderArgs {
-  target: RenderTarget;
-  topologyPath?: string;
-  outputDir?: string;
-  options: RenderOptions;
-}
-
-export const renderCommand: Command = {
-  ...RENDER_HELP,
   async run(args) {
     const parsed = parseRenderArgs(args);
     const loaded = loadCommandTopology(parsed.topologyPath, { printWarnings: true });
@@ -79,7 +74,7 @@ export const renderCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 function parseRenderArgs(args: string[]): RenderArgs {
   const { values, positionals, problems: valueProblems } = readFlags(args, RENDER_FLAGS);

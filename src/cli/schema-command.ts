@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const SCHEMA_FLAGS = {
   output: { short: 'o', value: 'FILE', help: 'write it to FILE instead of stdout' },
 } satisfies FlagTable;
 
-const SCHEMA_HELP = commandHelp(SCHEMA_FLAGS, {
+export const schemaCommand = defineCommand(SCHEMA_FLAGS, {
   name: 'schema',
   summary: 'print the JSON Schema of behaviour configs (for editors and CI checks)',
   header: `Usage: thespian schema [-o FILE]
@@ -16,10 +15,6 @@ const SCHEMA_HELP = commandHelp(SCHEMA_FLAGS, {
 Prints the JSON Schema of CONFIG_JSON, generated from the validator Thespian itself uses.`,
   sections: [{ rows: ['output'] }],
   footer: '`npm run schema` regenerates example_configs/thespian.schema.json with it.',
-});
-
-export const schemaCommand: Command = {
-  ...SCHEMA_HELP,
   async run(args) {
     const { values, positionals, problems } = readFlags(args, SCHEMA_FLAGS);
     if (positionals.length > 0) problems.unshift(`unexpected argument "${positionals[0]}"`);
@@ -30,4 +25,4 @@ export const schemaCommand: Command = {
     else process.stdout.write(text);
     return 0;
   },
-};
+});

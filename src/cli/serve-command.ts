@@ -1,8 +1,7 @@
 import { LOG_LEVELS, MAX_PORT, type LogLevel } from '../config/setting-values';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { mustBe, oneOf, Refusal, wholeNumber } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const SERVE_FLAGS = {
@@ -16,7 +15,7 @@ const SERVE_FLAGS = {
   'log-level': { value: 'LEVEL', help: 'error, warn, info (default) or debug; instead of LOG_LEVEL', read: logLevel },
 } satisfies FlagTable;
 
-const SERVE_HELP = commandHelp(SERVE_FLAGS, {
+export const serveCommand = defineCommand(SERVE_FLAGS, {
   name: 'serve',
   summary: 'run one Thespian instance configured by the environment (PORT, SERVICE_NAME, CONFIG_JSON...) or options',
   header: `Usage: thespian serve [BEHAVIOUR | --config F] [--port N] [--service-name NAME] [--log-level LEVEL]
@@ -46,16 +45,12 @@ README has the full table).`,
   footer: `THESPIAN_SEED, THESPIAN_MAX_HOPS, THESPIAN_SHUTDOWN_GRACE_MS and the other OTEL_*: see the README.
 Exit status: 0 after a clean stop (SIGTERM or Ctrl-C), 1 if it cannot start (a port in use),
 2 for bad options or a bad configuration.`,
-});
-
-export const serveCommand: Command = {
-  ...SERVE_HELP,
   async run(args) {
     const overrides = parseServeArgs(args);
     const { serveFromEnvironment } = require('../main') as typeof import('../main');
     return serveFromEnvironment(environmentWith(process.env, overrides));
   },
-};
+});
 
 /** The environment variables the options stand for; undefined: remove the variable. */
 type Overrides = Record<string, string | undefined>;

@@ -1,9 +1,8 @@
 import { LOG_LEVELS, MAX_SEED, type LogLevel } from '../config/setting-values';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, httpAddress, mustBe, nonEmpty, numberFrom, oneOf, ratePerSecond, wholeNumber } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const UP_FLAGS = {
@@ -49,7 +48,7 @@ const UP_FLAGS = {
   },
 } satisfies FlagTable;
 
-const UP_HELP = commandHelp(UP_FLAGS, {
+export const upCommand = defineCommand(UP_FLAGS, {
   name: 'up',
   summary: 'run a topology as local processes with an embedded collector; draw its traces in the terminal',
   header: `Usage: thespian up [TOPOLOGY] [options]
@@ -66,10 +65,6 @@ their deadline), stops the services (they flush their telemetry) and prints the 
 second Ctrl-C kills the services and quits at once (exit 130). Services never outlive this
 command, even if it is killed. Exit status: 0 after a run, 1 if a service cannot start, 2 for a
 bad topology or bad options. See docs/up.md.`,
-});
-
-export const upCommand: Command = {
-  ...UP_HELP,
   async run(args) {
     const parsed = parseUpArgs(args);
     // Its report lists the topology's warnings.
@@ -88,7 +83,7 @@ export const upCommand: Command = {
       width: tty ? Math.max(60, Math.min(120, process.stdout.columns || 80)) : 80,
     });
   },
-};
+});
 
 interface ParsedUpArgs {
   topologyPath?: string;

@@ -1,4 +1,3 @@
-import type { Command } from './command';
 import type { Flag, FlagTable } from './flag-table';
 
 /** A line of the usage's list: one of the table's options, or another thing (an argument, a variable) and its help. */
@@ -63,15 +62,4 @@ function checkEveryFlagShownOnce<T extends FlagTable>(table: T, sections: readon
     const times = shown.filter((row) => row === name).length;
     if (times !== 1) throw new Error(`the usage lists --${name} ${times} times`);
   }
-}
-
-export interface CommandHelp<T extends FlagTable> extends UsageLayout<T> {
-  name: string;
-  /** One line for `thespian --help`. */
-  summary: string;
-}
-
-/** What `thespian --help` and `thespian <name> --help` say of a command, its usage made from its flag table. */
-export function commandHelp<T extends FlagTable>(table: T, help: CommandHelp<T>): Pick<Command, 'name' | 'summary' | 'usage'> {
-  return { name: help.name, summary: help.summary, usage: usageText(table, help) };
 }

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseTargetAddress, type TargetAddress } from '../load/target-address';
 import { checkWritable } from './check-writable';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
-import { commandHelp } from './usage-text';
 import { UsageError } from './usage-error';
 
 const VERIFY_FLAGS = {
@@ -41,26 +40,6 @@ const VERIFY_FLAGS = {
   json: { value: 'FILE', help: 'write the whole result as JSON, every trace included', read: nonEmpty('needs a file name') },
 } satisfies FlagTable;
 
-const VERIFY_HELP = commandHelp(VERIFY_FLAGS, {
-  name: 'verify',
-  summary: 'send requests to a running topology, read their traces and logs back, report what was lost',
-  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
-
-Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
-running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
-trace back from the backend (and its log lines from Loki), and holds each trace against what the
-request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
-partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
-against the predicted one with a 95% confidence interval. Then the worst traces.`,
-  sections: [
-    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector'] },
-    { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
-  ],
-  footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
-checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
-See docs/verify.md.`,
-});
-
 type LogLevel = 'info' | 'warn' | 'error';
 
 interface VerifyArgs {
@@ -78,8 +57,24 @@ interface VerifyArgs {
   json?: string;
 }
 
-export const verifyCommand: Command = {
-  ...VERIFY_HELP,
+export const verifyCommand = defineCommand(VERIFY_FLAGS, {
+  name: 'verify',
+  summary: 'send requests to a running topology, read their traces and logs back, report what was lost',
+  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
+
+Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
+running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
+trace back from the backend (and its log lines from Loki), and holds each trace against what the
+request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
+partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
+against the predicted one with a 95% confidence interval. Then the worst traces.`,
+  sections: [
+    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector'] },
+    { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
+  ],
+  footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
+checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
+See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
@@ -157,7 +152,7 @@ export const verifyCommand: Command = {
     if (parsed.json !== undefined) writeFileSync(parsed.json, `${JSON.stringify(result, null, 2)}\n`);
     return result.loss.exceeded ? 1 : 0;
   },
-};
+});
 
 function parseVerifyArgs(args: string[]): VerifyArgs {
   const { values, given, positionals, problems } = readFlags(args, VERIFY_FLAGS);
