@@ -3,6 +3,11 @@ import { numberAtLeast, wholeNumberAtLeast } from '../load/option-values';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../load/target-address';
 
 /**
+ * How the commands read their options' values: each reader gives the typed value or a Refusal
+ * that says what is wrong, which the flag table puts after the option's name.
+ */
+
+/**
  * What is wrong with an option's value: the rest of a sentence that starts with the option as
  * the user wrote it (`--rate` + `must be a number … (got "fast")`).
  */
@@ -26,8 +31,10 @@ export function mustBe<T>(what: string, parse: (text: string) => T | undefined):
   return readerOf(parse, (text) => `must be ${what} (got "${text}")`);
 }
 
+/** Seconds (`30`, `30s`, `2m`, `500ms`) and requests per second (`200`, `200/s`), both above 0. */
 export { durationSeconds, ratePerSecond } from '../load/option-values';
 
+/** A whole number from `minimum` to `maximum`; a blank text is none (not 0). */
 export const wholeNumber =
   (minimum: number, maximum = Infinity) =>
   (text: string): number | undefined => {
@@ -35,6 +42,7 @@ export const wholeNumber =
     return value !== undefined && value <= maximum ? value : undefined;
   };
 
+/** Any number from `minimum` up. */
 export const numberFrom = (minimum: number) => (text: string) => numberAtLeast(text, minimum);
 
 /** One of a few words, as given (`info`), or undefined. */
