@@ -1,27 +1,19 @@
 import type * as Grpc from '@grpc/grpc-js';
-import { durationSeconds } from './option-values';
-import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
-import type { Command } from './command';
-import { parseCommandArgs } from './parse-command-args';
+import type { TargetAddress } from '../traffic';
+import { defineCommand } from './command';
+import { readFlags, type FlagTable } from './flag-table';
+import { durationSeconds, mustBe, Refusal, targetAddress } from './option-readers';
 import { UsageError } from './usage-error';
 
 const DEFAULT_TARGET = '127.0.0.1:6379';
-const DEFAULT_TIMEOUT_S = 2;
 
-const USAGE = `Usage: thespian health [HOST:PORT] [--service NAME] [--timeout D]
-
-Asks an instance's standard gRPC health service (grpc.health.v1.Health/Check) whether it is
-serving. Made for container health checks (Docker HEALTHCHECK, compose, ECS) and for people;
-Kubernetes probes the same service natively.
-
-  HOST:PORT        the instance (default localhost:6379); a bare PORT means localhost:PORT
-  --service NAME   the health service's entry to ask about (default "": the whole server;
-                   thespian.Thespian is the other one an instance reports)
-  --timeout D      give up after D: 2 (seconds), 500ms, 2s (default 2s)
-
-Prints one line. Exit status: 0 when the answer is SERVING; 1 when it is anything else, or the
-instance is unreachable or too slow (a draining instance answers NOT_SERVING, then refuses new
-connections); 2 for bad arguments.`;
+const HEALTH_FLAGS = {
+  service: {
+    value: 'NAME',
+    help: 'the health service\'s entry to ask about (default "": the whole server; thespian.Thespian is the other one an instance reports)',
+  },
+  timeout: { value: 'D', help: 'give up after D: 2 (seconds), 500ms, 2s', default: '2s', read: mustBe('a duration like 2, 2s or 500ms', durationSeconds) },
+} satisfies FlagTable;
 
 interface HealthOptions {
   target: TargetAddress;
@@ -31,10 +23,18 @@ interface HealthOptions {
 
 type Outcome = { serving: true; status: string } | { serving: false; reason: string };
 
-export const healthCommand: Command = {
+export const healthCommand = defineCommand(HEALTH_FLAGS, {
   name: 'health',
   summary: "ask an instance's gRPC health service; exit 0 when SERVING (for container health checks)",
-  usage: USAGE,
+  header: `Usage: thespian health [HOST:PORT] [--service NAME] [--timeout D]
+
+Asks an instance's standard gRPC health service (grpc.health.v1.Health/Check) whether it is
+serving. Made for container health checks (Docker HEALTHCHECK, compose, ECS) and for people;
+Kubernetes probes the same service natively.`,
+  sections: [{ rows: [['HOST:PORT', 'the instance (default localhost:6379); a bare PORT means localhost:PORT'], 'service', 'timeout'] }],
+  footer: `Prints one line. Exit status: 0 when the answer is SERVING; 1 when it is anything else, or the
+instance is unreachable or too slow (a draining instance answers NOT_SERVING, then refuses new
+connections); 2 for bad arguments.`,
   async run(args) {
     const options = parseHealthArgs(args);
     const outcome = await check(options);
@@ -46,7 +46,7 @@ export const healthCommand: Command = {
     process.stderr.write(`thespian health: ${subject}: ${outcome.reason}\n`);
     return 1;
   },
-};
+});
 
 async function check(options: HealthOptions): Promise<Outcome> {
   // Required here, not imported above: command modules load grpc-js only when they run.
@@ -102,20 +102,15 @@ function formatSeconds(ms: number): string {
 }
 
 function parseHealthArgs(args: string[]): HealthOptions {
-  const parsed = parseCommandArgs(args, { service: { type: 'string' }, timeout: { type: 'string' } });
-  const [address, ...extra] = parsed.positionals;
-  if (extra.length > 0) throw new UsageError(`one instance at a time; unexpected argument "${extra[0]}"`);
-  let target: TargetAddress;
-  try {
-    // A bare port is this machine; 127.0.0.1 rather than "localhost", because the instance
-    // listens on IPv4 and "localhost" may resolve to ::1 first.
-    target = parseTargetAddress(address ?? DEFAULT_TARGET);
-  } catch (error) {
-    if (error instanceof TargetAddressError) throw new UsageError(error.message);
-    throw error;
-  }
-  const timeoutText = parsed.values.timeout;
-  const timeoutS = timeoutText === undefined ? DEFAULT_TIMEOUT_S : durationSeconds(timeoutText);
-  if (timeoutS === undefined) throw new UsageError(`--timeout must be a duration like 2, 2s or 500ms (got "${timeoutText}")`);
-  return { target, service: parsed.values.service ?? '', timeoutMs: Math.max(1, Math.round(timeoutS * 1000)) };
+  const { values, positionals, problems: valueProblems } = readFlags(args, HEALTH_FLAGS);
+  const [address, ...extra] = positionals;
+  const problems: string[] = [];
+  if (extra.length > 0) problems.push(`one instance at a time; unexpected argument "${extra[0]}"`);
+  // A bare port is this machine; 127.0.0.1 rather than "localhost", because the instance
+  // listens on IPv4 and "localhost" may resolve to ::1 first.
+  const target = targetAddress(address ?? DEFAULT_TARGET);
+  if (target instanceof Refusal) problems.push(target.problem);
+  problems.push(...valueProblems);
+  if (problems.length > 0 || target instanceof Refusal) throw new UsageError(problems.join('\n'));
+  return { target, service: values.service ?? '', timeoutMs: Math.max(1, Math.round(values.timeout * 1000)) };
 }

@@ -1,43 +1,42 @@
-import type { GrpcMethod } from '../engine';
-import { formatSummary, localTargets, parseTargetAddress, ProgressDisplay, sendToTargets, TargetAddressError, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
+import { formatSummary, localTargets, parseTargetAddress, ProgressDisplay, sendToTargets, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
 import { checkWritable } from './check-writable';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
-import { parseCommandArgs } from './parse-command-args';
+import { readFlags, type FlagTable } from './flag-table';
+import { durationSeconds, grpcMethod, nonEmpty, ratePerSecond, readerOf, targetAddress, wholeNumber, type ValueReader } from './option-readers';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
+/** With --target and no --rate, each target gets this many requests per second. */
+const DEFAULT_RATE = 10;
 
-Sends requests open-loop: request i is due at start + i/rate whatever the latency of the ones
-before, so a slow server does not slow the load (no coordinated omission). Shows a progress
-line on stderr while running and a summary at the end: counts by status and latency
-percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.
-
-Targets:
-  --target HOST:PORT       an instance (repeatable; each gets --rate); a bare PORT means 127.0.0.1:PORT
-  --topology FILE          the entry points of a topology run by \`thespian up\` (on 127.0.0.1, at
-                           each service's port), each at its own rps; or a bundled name
-Options:
-  --rate R                 requests per second to each --target (default 10; "200" or "200/s");
-                           with --topology, the total, shared by the entry points in proportion
-                           to their rps
-  --duration S             how long to send, e.g. 30, 30s, 2m (default 10 s)...
-  --requests N             ...or how many requests in all (spread over targets by rate)
-  --method A|B|C           the method --target requests call (default A)
-  --concurrency-limit N    at most N requests in flight; a request due at the limit is not sent
-                           and counts as "dropped (concurrency limit)": it is not queued, so the
-                           schedule of the others stays open-loop
-  --timeout D              deadline of each request: 10 (seconds), 10s, 500ms (default 10 s)
-  --channels N             HTTP/2 connections per target (default 1)
-  --json FILE              write the result as JSON: summary, counts by status, percentiles, and
-                           every request with its status, latencies and trace id
-  --quiet                  no progress line and no summary (use with --json)
-
-Latency percentiles count from each request's scheduled send time; "from sent" figures count
-from the actual send. If this process cannot send at the rate asked, the summary says so.
-Exit status: 0 when the run completes (failed requests are reported, not fatal), 2 for bad
-arguments. Ctrl-C stops sending and prints the summary of what was sent.`;
+const LOAD_FLAGS = {
+  target: { value: 'HOST:PORT', repeatable: true, help: 'an instance, each at --rate; a bare PORT means 127.0.0.1:PORT', read: targetAddress },
+  topology: {
+    value: 'FILE',
+    help: "the entry points of a topology run by `thespian up` (on 127.0.0.1, at each service's port), each at its own rps; or a bundled name",
+  },
+  rate: {
+    value: 'R',
+    help: `requests per second to each --target (default ${DEFAULT_RATE}; "200" or "200/s"); with --topology, the total, shared by the entry points in proportion to their rps`,
+    read: loadMustBe('a number of requests per second > 0', ratePerSecond),
+  },
+  duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
+  requests: { value: 'N', help: 'how many requests in all (spread over targets by rate)', read: loadMustBe('a whole number ≥ 1', wholeNumber(1)) },
+  method: { value: 'A|B|C', help: 'the method --target requests call', default: 'A', read: loadMustBe('A, B or C', grpcMethod) },
+  'concurrency-limit': {
+    value: 'N',
+    help: 'at most N requests in flight; a request due at the limit is not sent and counts as "dropped (concurrency limit)": it is not queued, so the schedule of the others stays open-loop',
+    read: loadMustBe('a whole number ≥ 1', wholeNumber(1)),
+  },
+  timeout: { value: 'D', help: 'deadline of each request: 10 (seconds), 10s, 500ms', default: '10 s', read: loadMustBe('a time > 0 such as 10, 10s or 500ms', durationSeconds) },
+  channels: { value: 'N', help: 'HTTP/2 connections per target', default: '1', read: loadMustBe('a whole number ≥ 1', wholeNumber(1)) },
+  json: {
+    value: 'FILE',
+    help: 'write the result as JSON: summary, counts by status, percentiles, and every request with its status, latencies and trace id',
+    read: nonEmpty('needs a file name'),
+  },
+  quiet: { help: 'no progress line and no summary (use with --json)' },
+} satisfies FlagTable;
 
 interface LoadOptions {
   plan: LoadPlan;
@@ -47,10 +46,23 @@ interface LoadOptions {
   quiet: boolean;
 }
 
-export const loadCommand: Command = {
+export const loadCommand = defineCommand(LOAD_FLAGS, {
   name: 'load',
   summary: 'send open-loop traffic at a fixed rate; report counts by status and latency percentiles',
-  usage: USAGE,
+  header: `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
+
+Sends requests open-loop: request i is due at start + i/rate whatever the latency of the ones
+before, so a slow server does not slow the load (no coordinated omission). Shows a progress
+line on stderr while running and a summary at the end: counts by status and latency
+percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.`,
+  sections: [
+    { heading: 'Targets:', rows: ['target', 'topology'] },
+    { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
+  ],
+  footer: `Latency percentiles count from each request's scheduled send time; "from sent" figures count
+from the actual send. If this process cannot send at the rate asked, the summary says so.
+Exit status: 0 when the run completes (failed requests are reported, not fatal), 2 for bad
+arguments. Ctrl-C stops sending and prints the summary of what was sent.`,
   async run(args) {
     const options = parseLoadArgs(args);
     if (options.jsonPath !== undefined) checkWritable(options.jsonPath);
@@ -88,71 +100,29 @@ export const loadCommand: Command = {
       process.off('SIGINT', onInterrupt);
     }
   },
-};
+});
 
 function parseLoadArgs(args: string[]): LoadOptions {
-  const parsed = parseCommandArgs(args, {
-    target: { type: 'string', multiple: true },
-    topology: { type: 'string' },
-    rate: { type: 'string' },
-    duration: { type: 'string' },
-    requests: { type: 'string' },
-    method: { type: 'string' },
-    'concurrency-limit': { type: 'string' },
-    timeout: { type: 'string' },
-    channels: { type: 'string' },
-    json: { type: 'string' },
-    quiet: { type: 'boolean' },
-  });
-  const values = parsed.values;
-  const problems: string[] = [];
-  if (parsed.positionals.length > 0) problems.push(`unexpected argument "${parsed.positionals[0]}" (an instance goes after --target, a topology after --topology)`);
-  const check = <T>(text: string | undefined, parse: (text: string) => T | undefined, problem: string): T | undefined => {
-    if (text === undefined) return undefined;
-    const value = parse(text);
-    if (value === undefined) problems.push(`${problem}, not "${text}"`);
-    return value;
-  };
-
-  const rate = check(values.rate, ratePerSecond, '--rate must be a number of requests per second > 0');
-  const durationS = check(values.duration, durationSeconds, '--duration must be a time > 0 such as 30, 30s or 2m');
-  const requests = check(values.requests, (text) => wholeNumberAtLeast(text, 1), '--requests must be a whole number ≥ 1');
-  const concurrencyLimit = check(values['concurrency-limit'], (text) => wholeNumberAtLeast(text, 1), '--concurrency-limit must be a whole number ≥ 1');
-  const timeoutS = check(values.timeout, durationSeconds, '--timeout must be a time > 0 such as 10, 10s or 500ms');
-  const channels = check(values.channels, (text) => wholeNumberAtLeast(text, 1), '--channels must be a whole number ≥ 1');
-  if (durationS !== undefined && requests !== undefined) problems.push('give --duration or --requests, not both');
-  if (values.json === '') problems.push('--json needs a file name');
-
-  let method: GrpcMethod = 'A';
-  if (values.method !== undefined) {
-    const upper = values.method.toUpperCase();
-    if (upper === 'A' || upper === 'B' || upper === 'C') method = upper;
-    else problems.push(`--method must be A, B or C, not "${values.method}"`);
-  }
-
-  const targets: LoadTarget[] = [];
-  const addresses = values.target ?? [];
-  if (addresses.length > 0 && values.topology !== undefined) problems.push('give --target or --topology, not both');
-  else if (addresses.length === 0 && values.topology === undefined) problems.push('where to? Give --target HOST:PORT or --topology FILE');
-  for (const text of addresses) {
-    try {
-      targets.push({ address: parseTargetAddress(text), method, rate: rate ?? 10 });
-    } catch (error) {
-      if (!(error instanceof TargetAddressError)) throw error;
-      problems.push(`--target ${error.message}`);
-    }
-  }
-  if (values.topology !== undefined && values.method !== undefined) {
-    problems.push("--method applies to --target only; a topology's entry points name their own methods");
-  }
-  if (values.topology !== undefined && problems.length === 0) targets.push(...topologyTargets(values.topology, rate));
+  const { values, given, positionals, problems } = readFlags(args, LOAD_FLAGS);
+  if (positionals.length > 0) problems.unshift(`unexpected argument "${positionals[0]}" (an instance goes after --target, a topology after --topology)`);
+  if (given.has('duration') && given.has('requests')) problems.push('give --duration or --requests, not both');
+  if (given.has('target') && given.has('topology')) problems.push('give --target or --topology, not both');
+  else if (!given.has('target') && !given.has('topology')) problems.push('where to? Give --target HOST:PORT or --topology FILE');
+  if (given.has('topology') && given.has('method')) problems.push("--method applies to --target only; a topology's entry points name their own methods");
+  const targets: LoadTarget[] = values.target.map((address) => ({ address, method: values.method, rate: values.rate ?? DEFAULT_RATE }));
+  if (values.topology !== undefined && problems.length === 0) targets.push(...topologyTargets(values.topology, values.rate));
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
-  const plan: LoadPlan = requests !== undefined ? { targets, requests } : { targets, durationS: durationS ?? 10 };
-  if (concurrencyLimit !== undefined) plan.concurrencyLimit = concurrencyLimit;
-  const options: LoadOptions = { plan, timeoutMs: (timeoutS ?? 10) * 1000, channels: channels ?? 1, quiet: values.quiet === true };
+  const plan: LoadPlan = values.requests !== undefined ? { targets, requests: values.requests } : { targets, durationS: values.duration };
+  if (values['concurrency-limit'] !== undefined) plan.concurrencyLimit = values['concurrency-limit'];
+  const options: LoadOptions = { plan, timeoutMs: values.timeout * 1000, channels: values.channels, quiet: values.quiet };
   if (values.json !== undefined) options.jsonPath = values.json;
   return options;
+}
+
+/** load words a refused value as `…, not "fast"`. */
+function loadMustBe<T>(what: string, parse: (text: string) => T | undefined): ValueReader<T> {
+  return readerOf(parse, (text) => `must be ${what}, not "${text}"`);
 }
 
 /**

@@ -6,7 +6,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * node:util's parseArgs with the settings every subcommand uses (positionals allowed, unknown
- * options refused). Mistakes get our own one-line messages, with the closest option name for a
+ * options refused, tokens kept: they say how each option was written, `-n` or `--count`). Mistakes get our own one-line messages, with the closest option name for a
  * misspelt one, as UsageErrors (exit 2); parseArgs's own wording is kept only for what is not
  * foreseen here.
  */
@@ -14,7 +14,7 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T) 
   const problem = firstProblem(args, options);
   if (problem !== undefined) throw new UsageError(problem);
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }

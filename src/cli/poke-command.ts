@@ -1,24 +1,16 @@
 import { formatMs, statusNameOf } from '../common';
 import type { GrpcMethod } from '../engine';
-import { makeDrivingClient, parseTargetAddress, TargetAddressError, type DrivingClient, type TargetAddress } from '../traffic';
-import { durationSeconds, wholeNumberAtLeast } from './option-values';
-import type { Command } from './command';
-import { parseCommandArgs } from './parse-command-args';
+import { makeDrivingClient, type DrivingClient, type TargetAddress } from '../traffic';
+import { defineCommand } from './command';
+import { readFlags, type FlagTable } from './flag-table';
+import { durationSeconds, grpcMethod, mustBe, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout D]
-
-Calls one Thespian's method (A by default) N times, one after the other, and prints for each
-call its status, latency and trace id (from the answer's x-trace-id header). Like grpcurl,
-with nothing to install.
-
-  HOST:PORT        the instance; a bare PORT means 127.0.0.1:PORT; http:// may prefix it
-  A|B|C            the method to call (default A)
-  -n, --count N    how many calls (default 1)
-  --timeout D      deadline of each call: 10 (seconds), 10s, 500ms (default 10 s)
-
-Exit status: 0 if every call answered OK, 1 if any failed or the instance is unreachable,
-2 for bad arguments.`;
+const POKE_FLAGS = {
+  count: { short: 'n', value: 'N', help: 'how many calls', default: '1', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },
+  // Read as load and up read theirs: 10, 10s, 500ms.
+  timeout: { value: 'D', help: 'deadline of each call: 10 (seconds), 10s, 500ms', default: '10 s', read: mustBe('a time > 0 such as 10, 10s or 500ms', durationSeconds) },
+} satisfies FlagTable;
 
 interface PokeOptions {
   target: TargetAddress;
@@ -27,10 +19,26 @@ interface PokeOptions {
   timeoutMs: number;
 }
 
-export const pokeCommand: Command = {
+export const pokeCommand = defineCommand(POKE_FLAGS, {
   name: 'poke',
   summary: "call an instance's A, B or C; show each call's status, latency and trace id",
-  usage: USAGE,
+  header: `Usage: thespian poke HOST:PORT [A|B|C] [-n N] [--timeout D]
+
+Calls one Thespian's method (A by default) N times, one after the other, and prints for each
+call its status, latency and trace id (from the answer's x-trace-id header). Like grpcurl,
+with nothing to install.`,
+  sections: [
+    {
+      rows: [
+        ['HOST:PORT', 'the instance; a bare PORT means 127.0.0.1:PORT; http:// may prefix it'],
+        ['A|B|C', 'the method to call (default A)'],
+        'count',
+        'timeout',
+      ],
+    },
+  ],
+  footer: `Exit status: 0 if every call answered OK, 1 if any failed or the instance is unreachable,
+2 for bad arguments.`,
   async run(args) {
     const options = parsePokeArgs(args);
     const client = makeDrivingClient([options.target], { timeoutMs: options.timeoutMs });
@@ -42,7 +50,7 @@ export const pokeCommand: Command = {
       client.close();
     }
   },
-};
+});
 
 async function poke(client: DrivingClient, options: PokeOptions): Promise<number> {
   const tally = new Map<string, number>();
@@ -72,28 +80,17 @@ async function poke(client: DrivingClient, options: PokeOptions): Promise<number
 }
 
 function parsePokeArgs(args: string[]): PokeOptions {
-  const parsed = parseCommandArgs(args, { count: { type: 'string', short: 'n' }, timeout: { type: 'string' } });
-  const [address, method, ...extra] = parsed.positionals;
-  if (address === undefined) throw new UsageError('which instance? Give HOST:PORT or a port');
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  let target: TargetAddress;
-  try {
-    target = parseTargetAddress(address);
-  } catch (error) {
-    if (error instanceof TargetAddressError) throw new UsageError(error.message);
-    throw error;
-  }
-  const methodName = (method ?? 'A').toUpperCase();
-  if (methodName !== 'A' && methodName !== 'B' && methodName !== 'C') throw new UsageError(`the method must be A, B or C, not "${method}"`);
-
-  const countText = parsed.values.count;
-  const count = countText === undefined ? 1 : wholeNumberAtLeast(countText, 1);
-  if (count === undefined) throw new UsageError(`-n must be a whole number ≥ 1, not "${countText}"`);
-  const timeoutText = parsed.values.timeout;
-  // Read as load and up read theirs: 10, 10s, 500ms.
-  const timeoutS = timeoutText === undefined ? 10 : durationSeconds(timeoutText);
-  if (timeoutS === undefined) throw new UsageError(`--timeout must be a time > 0 such as 10, 10s or 500ms (got "${timeoutText}")`);
-  return { target, method: methodName, count, timeoutMs: timeoutS * 1000 };
+  const { values, positionals, problems: valueProblems } = readFlags(args, POKE_FLAGS);
+  const [address, method = 'A', ...extra] = positionals;
+  const problems: string[] = [];
+  const target = address === undefined ? new Refusal('which instance? Give HOST:PORT or a port') : targetAddress(address);
+  if (target instanceof Refusal) problems.push(target.problem);
+  const methodName = grpcMethod(method);
+  if (methodName === undefined) problems.push(`the method must be A, B or C, not "${method}"`);
+  if (extra.length > 0) problems.push(`unexpected argument "${extra[0]}"`);
+  problems.push(...valueProblems);
+  if (problems.length > 0 || target instanceof Refusal || methodName === undefined) throw new UsageError(problems.join('\n'));
+  return { target, method: methodName, count: values.count, timeoutMs: values.timeout * 1000 };
 }
 
 /** grpc-js wraps the socket error in several sentences; keep the part a person needs. */

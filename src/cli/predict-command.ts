@@ -1,10 +1,40 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from './command';
-import { parseCommandArgs } from './parse-command-args';
+import { defineCommand } from './command';
+import { MAX_SEED } from '../config/setting-values';
+import { readFlags, type FlagTable } from './flag-table';
+import { mustBe, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian predict <BEHAVIOUR | TOPOLOGY> [--entry SERVICE.METHOD] [options]
+const PREDICT_FLAGS = {
+  entry: {
+    value: 'SERVICE.METHOD',
+    repeatable: true,
+    help: "which method to predict (e.g. frontend.A; for a behaviour just A); default: a topology's entry points, or every method a behaviour has",
+  },
+  port: {
+    value: 'P',
+    help: "a behaviour's own port (default 6379): its calls to 127.0.0.1:P are calls to itself and are predicted; other addresses are outside",
+    read: mustBe('a whole number from 1 to 65535', wholeNumber(1, 65535)),
+  },
+  samples: { value: 'N', help: 'Monte Carlo draws (default 20000)', read: mustBe('a whole number from 1 to 10000000', wholeNumber(1, 10_000_000)) },
+  seed: { value: 'S', help: 'seed of those draws (default 1), so output repeats exactly', read: mustBe(`a whole number from 0 to ${MAX_SEED}`, wholeNumber(0, MAX_SEED)) },
+  json: { help: 'print the predictions as JSON instead (for scripts)' },
+} satisfies FlagTable;
+
+interface PredictArgs {
+  source: string;
+  entries: string[];
+  port?: number;
+  samples?: number;
+  seed?: number;
+  json: boolean;
+}
+
+export const predictCommand = defineCommand(PREDICT_FLAGS, {
+  name: 'predict',
+  summary: 'predict one request from a config: span tree, failure probability, latency',
+  header: `Usage: thespian predict <BEHAVIOUR | TOPOLOGY> [--entry SERVICE.METHOD] [options]
 
 Works out what one request does, from the config alone, without running anything:
   - the span tree: every span per service and name (the gRPC instrumentation's SERVER span per
@@ -17,32 +47,8 @@ Works out what one request does, from the config alone, without running anything
 
 BEHAVIOUR is a behaviour file (CONFIG_JSON as a .json/.jsonc file) or the name of a bundled
 example (e.g. chaos_checkout). TOPOLOGY is a topology file (as \`thespian up\` takes) or a
-bundled one (ecosystem).
-
-Options:
-  --entry SERVICE.METHOD   which method to predict (e.g. frontend.A; for a behaviour just A);
-                           default: a topology's entry points, or every method a behaviour has
-  --port P                 a behaviour's own port (default 6379): its calls to 127.0.0.1:P are
-                           calls to itself and are predicted; other addresses are outside
-  --samples N              Monte Carlo draws (default 20000)
-  --seed S                 seed of those draws (default 1), so output repeats exactly
-  --json                   print the predictions as JSON instead (for scripts)
-
-Exit status: 0, or 2 for bad arguments or a config that cannot be read or predicted.`;
-
-interface PredictArgs {
-  source: string;
-  entries: string[];
-  port?: number;
-  samples?: number;
-  seed?: number;
-  json: boolean;
-}
-
-export const predictCommand: Command = {
-  name: 'predict',
-  summary: 'predict one request from a config: span tree, failure probability, latency',
-  usage: USAGE,
+bundled one (ecosystem).`,
+  footer: 'Exit status: 0, or 2 for bad arguments or a config that cannot be read or predicted.',
   async run(args) {
     const parsed = parsePredictArgs(args);
     const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
@@ -70,7 +76,7 @@ export const predictCommand: Command = {
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   },
-};
+});
 
 type GrpcMethod = 'A' | 'B' | 'C';
 
@@ -159,26 +165,9 @@ function hasMethod(behaviour: unknown, method: GrpcMethod): boolean {
 }
 
 function parsePredictArgs(args: string[]): PredictArgs {
-  const parsed = parseCommandArgs(args, {
-    entry: { type: 'string', multiple: true },
-    port: { type: 'string' },
-    samples: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const { values, positionals } = parsed;
-  const problems: string[] = [];
-  if (positionals.length === 0) problems.push('what to predict? Give a behaviour or topology file, or a bundled example name');
-  if (positionals.length > 1) problems.push(`one config at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
-  const whole = (text: string | undefined, min: number, max: number, what: string): number | undefined => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) problems.push(`${what} must be a whole number from ${min} to ${max} (got "${text}")`);
-    return value;
-  };
-  const port = whole(values.port, 1, 65535, '--port');
-  const samples = whole(values.samples, 1, 10_000_000, '--samples');
-  const seed = whole(values.seed, 0, 4_294_967_295, '--seed');
+  const { values, positionals, problems } = readFlags(args, PREDICT_FLAGS);
+  if (positionals.length > 1) problems.unshift(`one config at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
+  if (positionals.length === 0) problems.unshift('what to predict? Give a behaviour or topology file, or a bundled example name');
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return { source: positionals[0], entries: values.entry ?? [], port, samples, seed, json: values.json === true };
+  return { source: positionals[0], entries: values.entry, port: values.port, samples: values.samples, seed: values.seed, json: values.json };
 }

@@ -3,39 +3,25 @@ import { dirname, join } from 'node:path';
 import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
 import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
-import { parseCommandArgs } from './parse-command-args';
+import { readFlags, type FlagTable } from './flag-table';
+import { nonEmpty } from './option-readers';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
-
-Turns a topology (a file or a bundled name; default example_configs/ecosystem.jsonc) into files
-ready to apply, with every service finding the others by name on port 6379:
-  compose  one service per Thespian on the observability stack's network \`thespian\`, each
-           published on 127.0.0.1 at its topology port             → docker-compose.yaml
-  k8s      a Deployment, Service and behaviour ConfigMap per Thespian, a telemetry ConfigMap,
-           a Namespace and a kustomization.yaml                      → kubectl apply -k DIR
-  ecs      Fargate task definitions (JSON) and a CloudFormation template that runs them with
-           ECS Service Connect                                       → aws cloudformation deploy
-
-Options:
-  -o, --output DIR        write the files into DIR (made if missing) and list them. Without it,
-                          print one stream: the compose file, every Kubernetes object (for
-                          \`kubectl apply -f -\`), or the CloudFormation template
-  --image IMAGE           the Thespian image (compose: \${THESPIAN_IMAGE:-thespian:local};
-                          k8s: thespian:local; ecs: the Image parameter's default, none)
-  --otlp-endpoint URL     where traces go (compose: http://tempo:4317; k8s:
-                          http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)
-  --loki-address URL      where logs are pushed, "" for none (compose: http://loki:3100; k8s and
-                          ecs: none, logs go to stdout / CloudWatch)
-  --namespace NAME        k8s: the namespace, "" to render none (default: the topology's name);
-                          ecs: the Cloud Map namespace's default name
-  --cluster-domain D      k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME
-
-The same topology and options always give the same bytes. \`npm run render:examples\` renders
-the bundled example into deploy/. See docs/deploy.md.
-Exit status: 0 when rendered, 1 when a file cannot be written, 2 for a bad topology or options.`;
+const RENDER_FLAGS = {
+  output: {
+    short: 'o',
+    value: 'DIR',
+    help: 'write the files into DIR (made if missing) and list them. Without it, print one stream: the compose file, every Kubernetes object (for `kubectl apply -f -`), or the CloudFormation template',
+    read: nonEmpty('needs a directory'),
+  },
+  image: { value: 'IMAGE', help: "the Thespian image (compose: ${THESPIAN_IMAGE:-thespian:local}; k8s: thespian:local; ecs: the Image parameter's default, none)" },
+  'otlp-endpoint': { value: 'URL', help: "where traces go (compose: http://tempo:4317; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)" },
+  'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: http://loki:3100; k8s and ecs: none, logs go to stdout / CloudWatch)' },
+  namespace: { value: 'NAME', help: "k8s: the namespace, \"\" to render none (default: the topology's name); ecs: the Cloud Map namespace's default name" },
+  'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
+} satisfies FlagTable;
 
 interface RenderArgs {
   target: RenderTarget;
@@ -44,10 +30,22 @@ interface RenderArgs {
   options: RenderOptions;
 }
 
-export const renderCommand: Command = {
+export const renderCommand = defineCommand(RENDER_FLAGS, {
   name: 'render',
   summary: 'write compose, Kubernetes or ECS files for a topology (deploy it anywhere)',
-  usage: USAGE,
+  header: `Usage: thespian render <compose|k8s|ecs> [TOPOLOGY] [-o DIR] [options]
+
+Turns a topology (a file or a bundled name; default example_configs/ecosystem.jsonc) into files
+ready to apply, with every service finding the others by name on port 6379:
+  compose  one service per Thespian on the observability stack's network \`thespian\`, each
+           published on 127.0.0.1 at its topology port             → docker-compose.yaml
+  k8s      a Deployment, Service and behaviour ConfigMap per Thespian, a telemetry ConfigMap,
+           a Namespace and a kustomization.yaml                      → kubectl apply -k DIR
+  ecs      Fargate task definitions (JSON) and a CloudFormation template that runs them with
+           ECS Service Connect                                       → aws cloudformation deploy`,
+  footer: `The same topology and options always give the same bytes. \`npm run render:examples\` renders
+the bundled example into deploy/. See docs/deploy.md.
+Exit status: 0 when rendered, 1 when a file cannot be written, 2 for a bad topology or options.`,
   async run(args) {
     const parsed = parseRenderArgs(args);
     const loaded = loadCommandTopology(parsed.topologyPath, { printWarnings: true });
@@ -76,18 +74,10 @@ export const renderCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 function parseRenderArgs(args: string[]): RenderArgs {
-  const parsed = parseCommandArgs(args, {
-    output: { type: 'string', short: 'o' },
-    image: { type: 'string' },
-    namespace: { type: 'string' },
-    'otlp-endpoint': { type: 'string' },
-    'loki-address': { type: 'string' },
-    'cluster-domain': { type: 'string' },
-  });
-  const { values, positionals } = parsed;
+  const { values, positionals, problems: valueProblems } = readFlags(args, RENDER_FLAGS);
   const [target, topologyPath, ...extra] = positionals;
   const problems: string[] = [];
   if (target === undefined) problems.push(`which target? Give one of ${RENDER_TARGETS.join(', ')}`);
@@ -96,7 +86,7 @@ function parseRenderArgs(args: string[]): RenderArgs {
     problems.push(`unknown target "${target}"${hint}; targets are ${RENDER_TARGETS.join(', ')}`);
   }
   if (extra.length > 0) problems.push(`one topology at a time (unexpected "${extra[0]}")`);
-  if (values.output === '') problems.push('-o needs a directory');
+  problems.push(...valueProblems);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {
     target: target as RenderTarget,

@@ -1,47 +1,45 @@
-import { writeFileSync } from 'node:fs';
 import { LINE_LEVELS, type LineLevel } from '../common';
-import { durationSeconds, ratePerSecond, wholeNumberAtLeast } from './option-values';
-import { localTargets, parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
+import { writeFileSync } from 'node:fs';
+import { localTargets, parseTargetAddress, type TargetAddress } from '../traffic';
 import { checkWritable } from './check-writable';
-import type { Command } from './command';
+import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
-import { parseCommandArgs } from './parse-command-args';
+import { readFlags, type FlagTable } from './flag-table';
+import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 
-const USAGE = `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
-
-Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
-running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
-trace back from the backend (and its log lines from Loki), and holds each trace against what the
-request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
-partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
-against the predicted one with a 95% confidence interval. Then the worst traces.
-
-Where to read back:
-  --tempo URL            Tempo's HTTP API, e.g. http://localhost:3200 (GET /api/traces/<id>)
-  --jaeger URL           Jaeger's query API, e.g. http://localhost:16686 (GET /api/traces/<id>)
-  --embedded             the query API of \`thespian up\` itself (port below base_port, e.g. 7099);
-                         also reads its log lines unless --loki is given
-  --query-port N         with --embedded: the port given to \`thespian up --query-port\`
-  --loki URL             Loki, e.g. http://localhost:3100 (GET /loki/api/v1/query_range)
-  --loki-selector SEL    the stream selector of the log query (default {service_name=~".+"})
-
-Options:
-  --topology T           the topology file \`thespian up\` runs (or a bundled name: ecosystem)
-  --requests N           how many requests (default 100), spread over the entry points by rps
-  --rate R               requests per second in all (default 20)
-  --target SVC=HOST:PORT send a service's entry-point requests there instead (repeatable)
-  --wait S               how long to wait for traces to be ingested (default 30 s); polling stops
-                         as soon as every trace (and its lines) is complete
-  --max-loss F           the share of spans or log lines that may be lost: 0.01 or 1% (default 0)
-  --log-level LEVEL      the services' LOG_LEVEL (info, warn or error; default info): lines below
-                         it are not expected
-  --timeout S            deadline of each request (default 30 s)
-  --json FILE            write the whole result as JSON, every trace included
-
-Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
-checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
-See docs/verify.md.`;
+const VERIFY_FLAGS = {
+  tempo: { value: 'URL', help: "Tempo's HTTP API, e.g. http://localhost:3200 (GET /api/traces/<id>)", read: backendAddress },
+  jaeger: { value: 'URL', help: "Jaeger's query API, e.g. http://localhost:16686 (GET /api/traces/<id>)", read: backendAddress },
+  embedded: { help: 'the query API of `thespian up` itself (port below base_port, e.g. 7099); also reads its log lines unless --loki is given' },
+  'query-port': { value: 'N', help: 'with --embedded: the port given to `thespian up --query-port`', read: mustBe('a port number from 1 to 65535', wholeNumber(1, 65535)) },
+  loki: { value: 'URL', help: 'Loki, e.g. http://localhost:3100 (GET /loki/api/v1/query_range)', read: backendAddress },
+  'loki-selector': { value: 'SEL', help: 'the stream selector of the log query (default {service_name=~".+"})' },
+  topology: { value: 'T', help: 'the topology file `thespian up` runs (or a bundled name: ecosystem)' },
+  requests: { value: 'N', help: 'how many requests, spread over the entry points by rps', default: '100', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },
+  rate: { value: 'R', help: 'requests per second in all', default: '20', read: mustBe('a number of requests per second > 0', ratePerSecond) },
+  target: { value: 'SVC=HOST:PORT', repeatable: true, help: "send a service's entry-point requests there instead", read: serviceTarget },
+  wait: {
+    value: 'S',
+    help: 'how long to wait for traces to be ingested; polling stops as soon as every trace (and its lines) is complete',
+    default: '30 s',
+    read: mustBe('a time > 0 such as 30, 30s or 2m', durationSeconds),
+  },
+  'max-loss': {
+    value: 'F',
+    help: 'the share of spans or log lines that may be lost: 0.01 or 1%',
+    default: '0',
+    read: mustBe('a fraction from 0 to 1 or a percentage, like 0.01 or 1%', fraction),
+  },
+  'log-level': {
+    value: 'LEVEL',
+    help: "the services' LOG_LEVEL (info, warn or error): lines below it are not expected",
+    default: 'info',
+    read: mustBe('info, warn or error', oneOf(LINE_LEVELS)),
+  },
+  timeout: { value: 'S', help: 'deadline of each request', default: '30 s', read: mustBe('a time > 0 such as 30 or 30s', durationSeconds) },
+  json: { value: 'FILE', help: 'write the whole result as JSON, every trace included', read: nonEmpty('needs a file name') },
+} satisfies FlagTable;
 
 interface VerifyArgs {
   topology: string;
@@ -58,10 +56,24 @@ interface VerifyArgs {
   json?: string;
 }
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand(VERIFY_FLAGS, {
   name: 'verify',
   summary: 'send requests to a running topology, read their traces and logs back, report what was lost',
-  usage: USAGE,
+  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
+
+Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
+running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
+trace back from the backend (and its log lines from Loki), and holds each trace against what the
+request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
+partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
+against the predicted one with a 95% confidence interval. Then the worst traces.`,
+  sections: [
+    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector'] },
+    { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
+  ],
+  footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
+checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
+See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
@@ -133,101 +145,42 @@ export const verifyCommand: Command = {
     if (parsed.json !== undefined) writeFileSync(parsed.json, `${JSON.stringify(result, null, 2)}\n`);
     return result.loss.exceeded ? 1 : 0;
   },
-};
+});
 
 function parseVerifyArgs(args: string[]): VerifyArgs {
-  const parsed = parseCommandArgs(args, {
-    topology: { type: 'string' },
-    tempo: { type: 'string' },
-    jaeger: { type: 'string' },
-    embedded: { type: 'boolean' },
-    'query-port': { type: 'string' },
-    loki: { type: 'string' },
-    'loki-selector': { type: 'string' },
-    requests: { type: 'string' },
-    rate: { type: 'string' },
-    target: { type: 'string', multiple: true },
-    wait: { type: 'string' },
-    'max-loss': { type: 'string' },
-    'log-level': { type: 'string' },
-    timeout: { type: 'string' },
-    json: { type: 'string' },
-  });
-  const values = parsed.values;
-  const problems: string[] = [];
-  if (parsed.positionals.length > 0) problems.push(`unexpected argument "${parsed.positionals[0]}" (the topology goes after --topology)`);
+  const { values, given, positionals, problems } = readFlags(args, VERIFY_FLAGS);
+  if (positionals.length > 0) problems.unshift(`unexpected argument "${positionals[0]}" (the topology goes after --topology)`);
   if (!values.topology) problems.push('which topology? Give --topology FILE (the one `thespian up` runs)');
-  const chosen = (['tempo', 'jaeger', 'embedded'] as const).filter((name) => values[name] !== undefined && values[name] !== false);
+  const chosen = (['tempo', 'jaeger', 'embedded'] as const).filter((name) => given.has(name));
   if (chosen.length === 0) problems.push('where to read traces back? Give --tempo URL, --jaeger URL or --embedded');
   if (chosen.length > 1) problems.push(`give one of --tempo, --jaeger and --embedded (got ${chosen.map((name) => `--${name}`).join(', ')})`);
-  const url = (name: string, text: string | undefined): string | undefined => {
-    if (text === undefined) return undefined;
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `http://${text.trim()}`;
-    try {
-      const parsedUrl = new URL(withScheme);
-      if (parsedUrl.protocol === 'http:' || parsedUrl.protocol === 'https:') return withScheme.replace(/\/+$/, '');
-    } catch {
-      // reported below
-    }
-    problems.push(`--${name} must be an http:// or https:// address like http://localhost:3200 (got "${text}")`);
-    return undefined;
-  };
-  const tempo = url('tempo', values.tempo);
-  const jaeger = url('jaeger', values.jaeger);
-  const loki = url('loki', values.loki);
-  let queryPort: number | undefined;
-  if (values['query-port'] !== undefined) {
-    queryPort = wholeNumberAtLeast(values['query-port'], 1);
-    if (queryPort === undefined || queryPort > 65535) problems.push(`--query-port must be a port number from 1 to 65535 (got "${values['query-port']}")`);
-    if (!values.embedded) problems.push('--query-port goes with --embedded');
-  }
-  const requests = values.requests === undefined ? 100 : wholeNumberAtLeast(values.requests, 1);
-  if (requests === undefined) problems.push(`--requests must be a whole number ≥ 1 (got "${values.requests}")`);
-  const rate = values.rate === undefined ? 20 : ratePerSecond(values.rate);
-  if (rate === undefined) problems.push(`--rate must be a number of requests per second > 0 (got "${values.rate}")`);
-  const waitS = values.wait === undefined ? 30 : durationSeconds(values.wait);
-  if (waitS === undefined) problems.push(`--wait must be a time > 0 such as 30, 30s or 2m (got "${values.wait}")`);
-  const timeoutS = values.timeout === undefined ? 30 : durationSeconds(values.timeout);
-  if (timeoutS === undefined) problems.push(`--timeout must be a time > 0 such as 30 or 30s (got "${values.timeout}")`);
-  const maxLoss = values['max-loss'] === undefined ? 0 : fraction(values['max-loss']);
-  if (maxLoss === undefined) problems.push(`--max-loss must be a fraction from 0 to 1 or a percentage, like 0.01 or 1% (got "${values['max-loss']}")`);
-  const logLevel = (values['log-level'] ?? 'info') as LineLevel;
-  if (!LINE_LEVELS.includes(logLevel)) problems.push(`--log-level must be info, warn or error (got "${values['log-level']}")`);
-  if (values.json === '') problems.push('--json needs a file name');
-  const targets = new Map<string, TargetAddress>();
-  for (const text of values.target ?? []) {
-    const match = /^([^=]+)=(.+)$/.exec(text);
-    if (!match) {
-      problems.push(`--target must be SERVICE=HOST:PORT (got "${text}")`);
-      continue;
-    }
-    try {
-      targets.set(match[1].trim(), parseTargetAddress(match[2]));
-    } catch (error) {
-      if (!(error instanceof TargetAddressError)) throw error;
-      problems.push(`--target ${error.message}`);
-    }
-  }
+  if (given.has('query-port') && !values.embedded) problems.push('--query-port goes with --embedded');
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  const { tempo, jaeger, loki, requests, rate, json } = values;
   return {
     topology: values.topology!,
-    backend: tempo ? { kind: 'tempo', url: tempo } : jaeger ? { kind: 'jaeger', url: jaeger } : { kind: 'embedded', ...(queryPort ? { queryPort } : {}) },
+    backend: tempo ? { kind: 'tempo', url: tempo } : jaeger ? { kind: 'jaeger', url: jaeger } : { kind: 'embedded', ...(values['query-port'] ? { queryPort: values['query-port'] } : {}) },
     ...(loki ? { loki } : {}),
     ...(values['loki-selector'] ? { lokiSelector: values['loki-selector'] } : {}),
-    requests: requests!,
-    rate: rate!,
-    targets,
-    waitS: waitS!,
-    maxLoss: maxLoss!,
-    logLevel,
-    timeoutS: timeoutS!,
-    ...(values.json !== undefined ? { json: values.json } : {}),
+    requests,
+    rate,
+    targets: new Map(values.target),
+    waitS: values.wait,
+    maxLoss: values['max-loss'],
+    logLevel: values['log-level'],
+    timeoutS: values.timeout,
+    ...(json !== undefined ? { json } : {}),
   };
 }
 
-function fraction(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*$/.exec(text);
-  if (!match) return undefined;
-  const value = Number(match[1]) / (match[2] ? 100 : 1);
-  return value >= 0 && value <= 1 ? value : undefined;
+function backendAddress(text: string): string | Refusal {
+  return mustBe(`an http:// or https:// address like http://localhost:3200`, httpAddress)(text);
+}
+
+/** SERVICE=HOST:PORT, as a [service, address] pair. */
+function serviceTarget(text: string): [string, TargetAddress] | Refusal {
+  const match = /^([^=]+)=(.+)$/.exec(text);
+  if (!match) return new Refusal(`must be SERVICE=HOST:PORT (got "${text}")`);
+  const address = targetAddress(match[2]);
+  return address instanceof Refusal ? address : [match[1].trim(), address];
 }

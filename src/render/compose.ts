@@ -1,7 +1,7 @@
 import { CONTAINER_PORT, DRAIN_GRACE_MS, HEALTH_COMMAND, SERVE_ARGS, STOP_TIMEOUT_S } from './instance-runtime';
 import { toComposeProjectName } from './naming';
 import { planServices, type PlannedService } from './planned-service';
-import { entryPointsOf, entryServiceOf, listOf, provenance, type RenderContext } from './render-context';
+import { entryServiceOf, listOf, provenance, summaryOf, type RenderContext } from './render-context';
 import type { RenderOutput } from './rendered-file';
 import { toYaml, type YamlPath } from './yaml-text';
 
@@ -113,10 +113,7 @@ function composeService(plan: PlannedService, settings: ServiceSettings): Record
 
 function describe(plan: PlannedService, context: RenderContext): string[] {
   const { service } = plan;
-  const parts = [plan.calls.length > 0 ? `calls ${listOf(plan.calls)}` : 'calls no other service'];
-  const entry = entryPointsOf(context.topology, service.name);
-  if (entry) parts.push(`entry point (${entry})`);
-  const lines = [`${service.name}: ${parts.join('; ')}.`];
+  const lines = [summaryOf(plan, context.topology)];
   if (service.replicas > 1) {
     lines.push(`${service.replicas} replicas, reached inside the network only (copies cannot share host port ${service.port}).`);
   } else {

@@ -2,9 +2,11 @@
  * render/ — turns one topology into ready-to-apply files for the places people run Thespian:
  * Docker Compose (on the observability stack's network), Kubernetes (Deployments, Services,
  * ConfigMaps, kustomization) and ECS (task definitions and a CloudFormation template with
- * Service Connect). One file per target; they share the container facts (instance-runtime.ts),
- * name sanitising (naming.ts), behaviour resolution and start order (planned-service.ts) and
- * deterministic YAML (yaml-text.ts). Output depends only on the topology and the options: no
+ * Service Connect). One entry file per target (compose.ts, kubernetes.ts, ecs.ts; the last two
+ * keep their parts in kubernetes-*.ts and ecs-*.ts); they share the container facts
+ * (instance-runtime.ts), name sanitising (naming.ts), behaviour resolution and start order
+ * (planned-service.ts), the line that sums up a service (render-context.ts) and deterministic
+ * YAML (yaml-text.ts). Output depends only on the topology and the options: no
  * timestamps, no absolute paths, stable key order, so committed files can be checked for staleness.
  */
 import { basename } from 'node:path';

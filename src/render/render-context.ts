@@ -1,4 +1,5 @@
 import type { Topology } from '../topology';
+import type { PlannedService } from './planned-service';
 import type { RenderOptions, RenderTarget } from './render-options';
 
 /** Everything a renderer reads. */
@@ -32,4 +33,11 @@ export function entryServiceOf(topology: Topology): string | undefined {
 export function entryPointsOf(topology: Topology, service: string): string | undefined {
   const points = topology.entryPoints.filter((entry) => entry.service === service);
   return points.length === 0 ? undefined : points.map((entry) => `${entry.method} at ${entry.rps}/s`).join(', ');
+}
+
+/** "cart: calls catalog and payments; entry point (A at 2/s)." — the first comment on a service in every target. */
+export function summaryOf(plan: PlannedService, topology: Topology): string {
+  const calls = plan.calls.length > 0 ? `calls ${listOf(plan.calls)}` : 'calls no other service';
+  const entry = entryPointsOf(topology, plan.service.name);
+  return `${plan.service.name}: ${calls}${entry ? `; entry point (${entry})` : ''}.`;
 }

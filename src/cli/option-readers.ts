@@ -1,0 +1,95 @@
+import type { GrpcMethod } from '../engine';
+import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
+import { numberAtLeast, wholeNumberAtLeast } from './option-values';
+
+/**
+ * How the commands read their options' values: each reader gives the typed value or a Refusal
+ * that says what is wrong, which the flag table puts after the option's name.
+ */
+
+/**
+ * What is wrong with an option's value: the rest of a sentence that starts with the option as
+ * the user wrote it (`--rate` + `must be a number … (got "fast")`).
+ */
+export class Refusal {
+  constructor(readonly problem: string) {}
+}
+
+/** Turns the text of an option into its typed value, or refuses it. */
+export type ValueReader<T> = (text: string) => T | Refusal;
+
+/** A reader from a parser that answers undefined for what it does not take, and what to say then. */
+export function readerOf<T>(parse: (text: string) => T | undefined, problem: (text: string) => string): ValueReader<T> {
+  return (text) => {
+    const value = parse(text);
+    return value === undefined ? new Refusal(problem(text)) : value;
+  };
+}
+
+/** The usual refusal: `--port must be a whole number from 0 to 65535 (got "http")`. */
+export function mustBe<T>(what: string, parse: (text: string) => T | undefined): ValueReader<T> {
+  return readerOf(parse, (text) => `must be ${what} (got "${text}")`);
+}
+
+/** Seconds (`30`, `30s`, `2m`, `500ms`) and requests per second (`200`, `200/s`), both above 0. */
+export { durationSeconds, ratePerSecond } from './option-values';
+
+/** A whole number from `minimum` to `maximum`; a blank text is none (not 0). */
+export const wholeNumber =
+  (minimum: number, maximum = Infinity) =>
+  (text: string): number | undefined => {
+    const value = wholeNumberAtLeast(text, minimum);
+    return value !== undefined && value <= maximum ? value : undefined;
+  };
+
+/** Any number from `minimum` up. */
+export const numberFrom = (minimum: number) => (text: string) => numberAtLeast(text, minimum);
+
+/** One of a few words, as given (`info`), or undefined. */
+export const oneOf =
+  <W extends string>(words: readonly W[]) =>
+  (text: string): W | undefined =>
+    (words as readonly string[]).includes(text) ? (text as W) : undefined;
+
+/** A gRPC method of the Thespian service, in either case: `a` is A. */
+export function grpcMethod(text: string): GrpcMethod | undefined {
+  return oneOf(['A', 'B', 'C'] as const)(text.toUpperCase());
+}
+
+/**
+ * An http:// or https:// address with the scheme filled in where left out (`localhost:3200`) and
+ * no trailing slash, or undefined.
+ */
+export function httpAddress(text: string): string | undefined {
+  const trimmed = text.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  try {
+    const url = new URL(withScheme);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? withScheme.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A share: `0.01`, or a percentage `1%`; from 0 to 1. */
+export function fraction(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]) / (match[2] ? 100 : 1);
+  return value >= 0 && value <= 1 ? value : undefined;
+}
+
+/** A name that is not empty: `--json needs a file name` (or what `problem` says) when it is. */
+export function nonEmpty(problem: string): ValueReader<string> {
+  return (text) => (text === '' ? new Refusal(problem) : text);
+}
+
+/** HOST:PORT, a bare PORT, or an http(s):// address; refused with the address reader's own words. */
+export const targetAddress: ValueReader<TargetAddress> = (text) => {
+  try {
+    return parseTargetAddress(text);
+  } catch (error) {
+    if (error instanceof TargetAddressError) return new Refusal(error.message);
+    throw error;
+  }
+};

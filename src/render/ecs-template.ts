@@ -1,0 +1,175 @@
+import { taskDefinitionProperties, type TaskDefinition } from './ecs-task-definition';
+import { CONTAINER_PORT, PORT_NAME } from './instance-runtime';
+import type { PlannedService } from './planned-service';
+import { provenance, type RenderContext } from './render-context';
+import type { RenderOptions } from './render-options';
+import type { TrafficPlan } from './traffic-plan';
+import { toYaml } from './yaml-text';
+
+/** Resources of the template itself; service resources get "<Id>TaskDefinition" and "<Id>Service". */
+export const FIXED_IDS = ['Namespace', 'LogGroup', 'ExecutionRole'];
+
+/** One ECS service of the stack: its task definition, the AWS::ECS::Service that runs it, and a line about it. */
+export interface EcsTask {
+  /** The service's name: a topology service's, or the traffic generator's. */
+  readonly name: string;
+  /** The prefix of its resources' logical IDs. */
+  readonly id: string;
+  readonly taskDefinition: TaskDefinition;
+  readonly service: Record<string, unknown>;
+  readonly comment: string;
+}
+
+/** Logical IDs of the stack's resources, by service name. */
+type LogicalIds = ReadonlyMap<string, string>;
+
+/** The CloudFormation template that creates the namespace, the log group, the role and every task's service. */
+export function templateText(context: RenderContext, project: string, tasks: readonly EcsTask[], withTraffic: boolean): string {
+  const { topology, options } = context;
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `Thespian topology "${topology.name}" on ECS Fargate with Service Connect (${topology.services.length} services)`,
+    Parameters: templateParameters(options, options.namespace ?? project, withTraffic),
+    Resources: { ...fixedResources(topology.name), ...taskResources(tasks) },
+    Outputs: {
+      Namespace: { Description: 'The Cloud Map namespace the services find each other in', Value: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
+      LogGroup: { Description: 'CloudWatch Logs group of every container', Value: { Ref: 'LogGroup' } },
+    },
+  };
+  return toYaml(template, {
+    header: [
+      ...provenance('ecs', context),
+      '',
+      'aws cloudformation deploy --stack-name ' + project + ' --template-file THIS_FILE --capabilities CAPABILITY_IAM \\',
+      '  --parameter-overrides Cluster=CLUSTER Subnets=subnet-1,subnet-2 SecurityGroups=sg-1 \\',
+      '  Image=ACCOUNT.dkr.ecr.REGION.amazonaws.com/thespian:TAG OtlpEndpoint=http://COLLECTOR:4317',
+      '',
+      `Tasks reach each other through Service Connect as NAME:${CONTAINER_PORT}; the security groups must allow TCP ${CONTAINER_PORT} between them.`,
+    ],
+    comments: tasks.map((task) => ({ path: ['Resources', `${task.id}TaskDefinition`], lines: [task.comment] })),
+  });
+}
+
+/** The Service Connect namespace, the log group and the execution role every task shares. */
+function fixedResources(topologyName: string): Record<string, unknown> {
+  return {
+    Namespace: {
+      Type: 'AWS::ServiceDiscovery::HttpNamespace',
+      Properties: { Name: { Ref: 'NamespaceName' }, Description: `Service Connect names of the "${topologyName}" Thespians` },
+    },
+    LogGroup: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: { 'Fn::Sub': '/thespian/${AWS::StackName}' }, RetentionInDays: 7 },
+    },
+    ExecutionRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        // Pull the image and write to CloudWatch Logs; the instances call no AWS API, so no task role.
+        ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' }],
+      },
+    },
+  };
+}
+
+function taskResources(tasks: readonly EcsTask[]): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  for (const task of tasks) {
+    resources[`${task.id}TaskDefinition`] = { Type: 'AWS::ECS::TaskDefinition', Properties: taskDefinitionProperties(task.taskDefinition) };
+    resources[`${task.id}Service`] = task.service;
+  }
+  return resources;
+}
+
+/**
+ * A Thespian's service: a Service Connect client-server, its port "grpc" published in the
+ * namespace under its topology name, so that the others call NAME:6379.
+ */
+export function instanceService(plan: PlannedService, ids: LogicalIds): Record<string, unknown> {
+  const name = plan.service.name;
+  return ecsService(name, ids, {
+    // Service Connect gives a task the names that exist when it starts: create callees first.
+    dependsOn: plan.waitsFor,
+    desiredCount: plan.service.replicas,
+    deployment: {
+      MinimumHealthyPercent: 100,
+      MaximumPercent: 200,
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+    },
+    serviceConnect: {
+      Enabled: true,
+      Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] },
+      Services: [
+        {
+          PortName: PORT_NAME,
+          DiscoveryName: name,
+          ClientAliases: [{ Port: CONTAINER_PORT, DnsName: name }],
+        },
+      ],
+    },
+  });
+}
+
+/** The traffic generator's service, started after the entry services it calls. */
+export function trafficService(traffic: TrafficPlan, ids: LogicalIds): Record<string, unknown> {
+  return ecsService(traffic.name, ids, {
+    dependsOn: [...new Set(traffic.generators.map((generator) => generator.service))],
+    desiredCount: { Ref: 'TrafficTasks' },
+    // A Service Connect client only: it calls the entry services by name and serves nothing.
+    serviceConnect: { Enabled: true, Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
+  });
+}
+
+interface EcsServiceParts {
+  /** Services (by name) whose ECS services must exist first. */
+  dependsOn: readonly string[];
+  desiredCount: unknown;
+  deployment?: Record<string, unknown>;
+  serviceConnect: Record<string, unknown>;
+}
+
+/** An AWS::ECS::Service on Fargate in the stack's subnets and security groups. */
+function ecsService(name: string, ids: LogicalIds, parts: EcsServiceParts): Record<string, unknown> {
+  const id = ids.get(name)!;
+  return {
+    Type: 'AWS::ECS::Service',
+    ...(parts.dependsOn.length > 0 ? { DependsOn: parts.dependsOn.map((callee) => `${ids.get(callee)}Service`) } : {}),
+    Properties: {
+      ServiceName: name,
+      Cluster: { Ref: 'Cluster' },
+      TaskDefinition: { Ref: `${id}TaskDefinition` },
+      DesiredCount: parts.desiredCount,
+      LaunchType: 'FARGATE',
+      ...(parts.deployment ? { DeploymentConfiguration: parts.deployment } : {}),
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          Subnets: { Ref: 'Subnets' },
+          SecurityGroups: { Ref: 'SecurityGroups' },
+          AssignPublicIp: { Ref: 'AssignPublicIp' },
+        },
+      },
+      ServiceConnectConfiguration: parts.serviceConnect,
+    },
+  };
+}
+
+function templateParameters(options: RenderOptions, namespace: string, withTraffic: boolean): Record<string, unknown> {
+  const withDefault = (value: string | undefined) => (value === undefined ? {} : { Default: value });
+  return {
+    Cluster: { Type: 'String', Description: 'Name of an existing ECS cluster that can run Fargate tasks' },
+    Subnets: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Subnets of the tasks (private subnets with a NAT, or public ones with AssignPublicIp=ENABLED)' },
+    SecurityGroups: { Type: 'List<AWS::EC2::SecurityGroup::Id>', Description: `Security groups of the tasks; they must allow TCP ${CONTAINER_PORT} between the tasks` },
+    AssignPublicIp: { Type: 'String', AllowedValues: ['ENABLED', 'DISABLED'], Default: 'DISABLED', Description: 'ENABLED when the subnets have no NAT and the image comes from outside the VPC' },
+    Image: { Type: 'String', ...withDefault(options.image), Description: 'The Thespian image, e.g. ACCOUNT.dkr.ecr.REGION.amazonaws.com/thespian:0.1.0' },
+    CpuArchitecture: { Type: 'String', AllowedValues: ['X86_64', 'ARM64'], Default: 'X86_64', Description: 'The architecture the image was built for' },
+    OtlpEndpoint: { Type: 'String', ...withDefault(options.otlpEndpoint), Description: 'OTLP/gRPC endpoint for traces, e.g. http://otel-collector.internal:4317' },
+    LokiAddress: { Type: 'String', Default: options.lokiAddress ?? '', Description: 'Loki push address for logs, e.g. http://loki.internal:3100; empty for CloudWatch Logs only' },
+    NamespaceName: { Type: 'String', Default: namespace, Description: 'Name of the Cloud Map namespace created for Service Connect (unique in the account and region)' },
+    ...(withTraffic
+      ? { TrafficTasks: { Type: 'Number', Default: 1, MinValue: 0, Description: 'Copies of the traffic generator that calls the entry points at their rates; 0 for none' } }
+      : {}),
+  };
+}
