@@ -23,7 +23,7 @@ export function formatPrediction(prediction: EndpointPrediction): string[] {
   lines.push(`  spans by service (success): ${[...byService].map(([service, count]) => `${service} ${count}`).join(', ')}`);
   lines.push('  ∥ marks steps that run together; a call makes one CLIENT span per attempt sent.');
   const notes = [
-    ...prediction.notes.map((note) => `${note.kind === 'estimate' ? 'estimated' : 'assumed'}: ${note.text}`),
+    ...prediction.notes.map((note) => `${note.category === 'estimate' ? 'estimated' : 'assumed'}: ${note.text}`),
     'assumed: network and processing time are left out (about a millisecond per call on one machine)',
   ];
   lines.push('');

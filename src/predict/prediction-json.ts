@@ -21,6 +21,7 @@ interface PredictionJson {
   latency_ms: { success: Record<string, unknown> | null; all: Record<string, unknown>; samples: number; seed: number };
   tree: unknown;
   notes: { kind: string; text: string }[];
+  /** `kind` is the note's category (estimate, assumption): the key is part of the version-1 shape. */
 }
 
 /** A prediction as plain JSON for scripts (`thespian predict --json`). */
@@ -46,7 +47,7 @@ export function predictionJson(prediction: EndpointPrediction): PredictionJson {
       seed: prediction.seed,
     },
     tree: shapeJson(prediction.shape),
-    notes: prediction.notes.map((note) => ({ ...note })),
+    notes: prediction.notes.map((note) => ({ kind: note.category, text: note.text })),
   };
 }
 

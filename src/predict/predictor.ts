@@ -1,4 +1,4 @@
-import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type PredictContext } from '../engine';
+import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type NoteCategory, type PredictContext } from '../engine';
 import {
   certain,
   codeProbabilities,
@@ -44,7 +44,7 @@ export interface LatencySummary {
 }
 
 interface PredictionNote {
-  readonly kind: 'estimate' | 'assumption';
+  readonly category: NoteCategory;
   readonly text: string;
 }
 
@@ -129,7 +129,7 @@ export class Predictor {
       failure: {
         probability: 1 - (byCode.get('OK') ?? 0),
         byCode: Object.fromEntries([...byCode].filter(([code]) => code !== 'OK')),
-        exact: !notes.some((note) => note.kind === 'estimate'),
+        exact: !notes.some((note) => note.category === 'estimate'),
       },
       logLines: { mean: meanLines(outcome), ...(ok ? { success: ok.lines } : {}) },
       latencyMs: { ...(ok ? { success: summarise(ok.duration, this.samples, sampler) } : {}), all: summarise(all, this.samples, sampler) },
@@ -192,7 +192,7 @@ export class Predictor {
         for (const [key, note] of predicted.notes) notes.set(key, note);
         return { name: `${callee}/${target.method}`, shape: predicted.shape, outcome: predicted.outcome };
       },
-      note: (kind, text) => notes.set(`${kind} ${text}`, { kind, text }),
+      note: (category, text) => notes.set(`${category} ${text}`, { category, text }),
     };
     return context;
   }
