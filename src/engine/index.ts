@@ -23,3 +23,4 @@ export type { NoteCategory } from './predict-context';
 export { actionKind, findActionKind } from './actions/registry';
 export { functionAction } from './actions/function';
 export { grpcSpanName, hopMark } from './actions/call-service';
+export { callServiceAction } from './actions/call-service';
