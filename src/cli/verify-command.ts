@@ -1,4 +1,4 @@
-import { LINE_LEVELS, type LineLevel } from '../common';
+import { endpointName, LINE_LEVELS, type LineLevel } from '../common';
 import { writeFileSync } from 'node:fs';
 import { localTargets, parseTargetAddress, type TargetAddress } from '../traffic';
 import { checkWritable } from './check-writable';
@@ -90,7 +90,7 @@ See docs/verify.md.`,
     const predictor = new predict.Predictor(predict.worldOfTopology(topology));
     const predictions = new Map<string, import('../predict').EndpointPrediction>();
     for (const entry of topology.entryPoints) {
-      const endpoint = `${entry.service}/${entry.method}`;
+      const endpoint = endpointName(entry.service, entry.method);
       try {
         if (!predictions.has(endpoint)) predictions.set(endpoint, predictor.predict(entry.service, entry.method));
       } catch (error) {
@@ -115,7 +115,7 @@ See docs/verify.md.`,
 
     const targets = localTargets(topology, parsed.rate).map((target) => ({
       ...target,
-      endpoint: `${target.label}/${target.method}`,
+      endpoint: endpointName(target.label, target.method),
       address: parsed.targets.get(target.label) ?? target.address,
     }));
 

@@ -1,4 +1,4 @@
-import { formatMs, formatPercent, LINE_LEVELS } from '../common';
+import { endpointName, formatMs, formatPercent, LINE_LEVELS } from '../common';
 import { totalLines, type LineCounts, type SpanShape } from '../probability';
 import type { EndpointPrediction, LatencySummary } from './predictor';
 
@@ -8,7 +8,8 @@ import type { EndpointPrediction, LatencySummary } from './predictor';
  */
 export function formatPrediction(prediction: EndpointPrediction): string[] {
   const lines: string[] = [];
-  const title = prediction.functionName ? `${prediction.service}/${prediction.method}  "${prediction.functionName}"` : `${prediction.service}/${prediction.method}  (no behaviour: answers OK at once)`;
+  const endpoint = endpointName(prediction.service, prediction.method);
+  const title = prediction.functionName ? `${endpoint}  "${prediction.functionName}"` : `${endpoint}  (no behaviour: answers OK at once)`;
   lines.push(title);
   lines.push(`  fails       ${failureLine(prediction)}`);
   const known = prediction.spansKnown ? '' : ' (plus the spans of calls outside the services predicted)';

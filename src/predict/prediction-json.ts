@@ -1,5 +1,6 @@
 import type { EndpointPrediction } from './predictor';
 import type { SpanShape } from '../probability';
+import { endpointName } from '../common';
 
 /** Version of the --json shape; raised when a field changes meaning. */
 const PREDICTION_JSON_VERSION = 1;
@@ -20,15 +21,15 @@ interface PredictionJson {
   log_lines: { mean: Record<string, number>; success: Record<string, number> | null; assumes_log_level: 'info' };
   latency_ms: { success: Record<string, unknown> | null; all: Record<string, unknown>; samples: number; seed: number };
   tree: unknown;
-  notes: { kind: string; text: string }[];
   /** `kind` is the note's category (estimate, assumption): the key is part of the version-1 shape. */
+  notes: { kind: string; text: string }[];
 }
 
 /** A prediction as plain JSON for scripts (`thespian predict --json`). */
 export function predictionJson(prediction: EndpointPrediction): PredictionJson {
   return {
     version: PREDICTION_JSON_VERSION,
-    endpoint: `${prediction.service}/${prediction.method}`,
+    endpoint: endpointName(prediction.service, prediction.method),
     service: prediction.service,
     method: prediction.method,
     function: prediction.functionName ?? null,

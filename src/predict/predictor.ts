@@ -21,7 +21,7 @@ import {
   type Random,
   type SpanShape,
 } from '../probability';
-import type { StatusName } from '../common';
+import { endpointName, type StatusName } from '../common';
 import { PredictError } from './predict-error';
 import type { PredictionWorld } from './prediction-world';
 
@@ -141,7 +141,7 @@ export class Predictor {
 
   /** The SERVER span of a call of `method` and everything under it, and how the call ends. */
   private endpoint(service: string, method: GrpcMethod): Predicted {
-    const name = `${service}/${method}`;
+    const name = endpointName(service, method);
     const cached = this.done.get(name);
     if (cached) return cached;
     if (this.active.includes(name)) {
@@ -190,7 +190,7 @@ export class Predictor {
         }
         const predicted = this.endpoint(callee, target.method);
         for (const [key, note] of predicted.notes) notes.set(key, note);
-        return { name: `${callee}/${target.method}`, shape: predicted.shape, outcome: predicted.outcome };
+        return { name: endpointName(callee, target.method), shape: predicted.shape, outcome: predicted.outcome };
       },
       note: (category, text) => notes.set(`${category} ${text}`, { category, text }),
     };
