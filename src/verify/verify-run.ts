@@ -3,7 +3,7 @@ import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
 import { BackendError, type LogSource, type ObservedLine, type TraceSource } from './observed-span';
 import { checkTrace, type TraceCheck } from './trace-check';
-import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
+import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 import { wilsonInterval } from './wilson';
 
 interface VerifyTarget extends LoadTarget {
@@ -299,10 +299,6 @@ function expectedAt(check: TraceCheck, level: LineLevel): number {
 
 function severity(report: TraceReport): number {
   return report.verdict === 'missing' ? 2 : report.verdict === 'partial' ? 1 : linesLost(report) > 0 ? 0.5 : 0;
-}
-
-function linesLost(report: TraceReport): number {
-  return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
 }
 
 function describeCodes(records: readonly RequestRecord[]): string {
