@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineCommand } from './command';
 import { MAX_SEED } from '../config/setting-values';
+import { endpointName } from '../common';
 import { readFlags, type FlagTable } from './flag-table';
 import { mustBe, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
@@ -115,7 +116,7 @@ function loadInput(args: PredictArgs): LoadedInput {
         (['A', 'B', 'C'] as const).filter((method) => hasMethod(service.behaviour, method)).map((method) => ({ service: service.name, method })),
       );
     }
-    const unique = [...new Map(endpoints.map((endpoint) => [`${endpoint.service}/${endpoint.method}`, endpoint])).values()];
+    const unique = [...new Map(endpoints.map((endpoint) => [endpointName(endpoint.service, endpoint.method), endpoint])).values()];
     return { endpoints: unique, world: predict.worldOfTopology(topology), label: `topology ${topology.name} (${args.source})` };
   }
 

@@ -1,4 +1,4 @@
-import { LINE_LEVELS, type LineLevel } from '../common';
+import { endpointName, LINE_LEVELS, type LineLevel } from '../common';
 import { writeFileSync } from 'node:fs';
 import { localTargets, parseTargetAddress, type TargetAddress } from '../traffic';
 import { checkWritable } from './check-writable';
@@ -7,6 +7,8 @@ import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
+import type { Topology } from '../topology';
+import type { LogSource, TraceSource } from '../verify';
 
 const VERIFY_FLAGS = {
   tempo: { value: 'URL', help: "Tempo's HTTP API, e.g. http://localhost:3200 (GET /api/traces/<id>)", read: backendAddress },
@@ -77,58 +79,20 @@ See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
-    const predict = require('../predict') as typeof import('../predict');
-    const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
     const topology = loadCommandTopology(parsed.topology, { printWarnings: true });
-    if (topology.entryPoints.length === 0) throw new UsageError(`${parsed.topology} has no entry_points to send requests to`);
-    for (const service of parsed.targets.keys()) {
-      if (!topology.entryPoints.some((entry) => entry.service === service)) {
-        throw new UsageError(`--target ${service}=…: ${service} is not an entry point of ${topology.name} (entry points: ${[...new Set(topology.entryPoints.map((entry) => entry.service))].join(', ')})`);
-      }
-    }
-
-    const predictor = new predict.Predictor(predict.worldOfTopology(topology));
-    const predictions = new Map<string, import('../predict').EndpointPrediction>();
-    for (const entry of topology.entryPoints) {
-      const endpoint = `${entry.service}/${entry.method}`;
-      try {
-        if (!predictions.has(endpoint)) predictions.set(endpoint, predictor.predict(entry.service, entry.method));
-      } catch (error) {
-        if (error instanceof predict.PredictError) throw new ConfigError(topology.sourcePath, [error.message]);
-        throw error;
-      }
-    }
-
-    const collector = require('../collector') as typeof import('../collector');
+    checkEntryPoints(topology, parsed);
+    const predictions = predictEntryPoints(topology);
+    const sources = readBackSources(topology, parsed);
     const verify = require('../verify') as typeof import('../verify');
-    const embeddedUrl =
-      parsed.backend.kind === 'embedded'
-        ? `http://127.0.0.1:${parsed.backend.queryPort ?? collector.defaultQueryPort(topology.basePort, topology.services.map((service) => service.port))}`
-        : undefined;
-    const traces =
-      parsed.backend.kind === 'tempo' ? verify.tempoSource(parsed.backend.url)
-      : parsed.backend.kind === 'jaeger' ? verify.jaegerSource(parsed.backend.url)
-      : { ...verify.tempoSource(embeddedUrl!), description: `thespian up ${embeddedUrl}` };
-    const lokiUrl = parsed.loki ?? embeddedUrl;
-    const lokiReader = lokiUrl ? verify.lokiSource(lokiUrl, parsed.lokiSelector) : undefined;
-    const logs = lokiReader && lokiUrl === embeddedUrl ? { ...lokiReader, description: 'logs from the same' } : lokiReader;
-
-    const targets = localTargets(topology, parsed.rate).map((target) => ({
-      ...target,
-      endpoint: `${target.label}/${target.method}`,
-      address: parsed.targets.get(target.label) ?? target.address,
-    }));
-
     let result: import('../verify').VerifyResult;
     try {
       result = await verify.runVerify({
         topologyName: topology.name,
         predictions,
-        targets,
+        targets: verifyTargets(topology, parsed),
         requests: parsed.requests,
         timeoutMs: parsed.timeoutS * 1000,
-        traces,
-        ...(logs ? { logs } : {}),
+        ...sources,
         logLevel: parsed.logLevel,
         waitMs: parsed.waitS * 1000,
         maxLoss: parsed.maxLoss,
@@ -146,6 +110,61 @@ See docs/verify.md.`,
     return result.loss.exceeded ? 1 : 0;
   },
 });
+
+/** Requests go to the entry points, and --target may only move one of those. */
+function checkEntryPoints(topology: Topology, parsed: VerifyArgs): void {
+  if (topology.entryPoints.length === 0) throw new UsageError(`${parsed.topology} has no entry_points to send requests to`);
+  for (const service of parsed.targets.keys()) {
+    if (!topology.entryPoints.some((entry) => entry.service === service)) {
+      throw new UsageError(`--target ${service}=…: ${service} is not an entry point of ${topology.name} (entry points: ${[...new Set(topology.entryPoints.map((entry) => entry.service))].join(', ')})`);
+    }
+  }
+}
+
+/** What each entry point's requests must produce; a topology that cannot be predicted (a call cycle) is a ConfigError. */
+function predictEntryPoints(topology: Topology): Map<string, import('../predict').EndpointPrediction> {
+  const predict = require('../predict') as typeof import('../predict');
+  const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
+  const predictor = new predict.Predictor(predict.worldOfTopology(topology));
+  const predictions = new Map<string, import('../predict').EndpointPrediction>();
+  for (const entry of topology.entryPoints) {
+    const endpoint = endpointName(entry.service, entry.method);
+    try {
+      if (!predictions.has(endpoint)) predictions.set(endpoint, predictor.predict(entry.service, entry.method));
+    } catch (error) {
+      if (error instanceof predict.PredictError) throw new ConfigError(topology.sourcePath, [error.message]);
+      throw error;
+    }
+  }
+  return predictions;
+}
+
+/** Where traces and log lines are read back: the backends given, or the query API of `thespian up` itself. */
+function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: TraceSource; logs?: LogSource } {
+  const collector = require('../collector') as typeof import('../collector');
+  const verify = require('../verify') as typeof import('../verify');
+  const embeddedUrl =
+    parsed.backend.kind === 'embedded'
+      ? `http://127.0.0.1:${parsed.backend.queryPort ?? collector.defaultQueryPort(topology.basePort, topology.services.map((service) => service.port))}`
+      : undefined;
+  const traces =
+    parsed.backend.kind === 'tempo' ? verify.tempoSource(parsed.backend.url)
+    : parsed.backend.kind === 'jaeger' ? verify.jaegerSource(parsed.backend.url)
+    : { ...verify.tempoSource(embeddedUrl!), description: `thespian up ${embeddedUrl}` };
+  const lokiUrl = parsed.loki ?? embeddedUrl;
+  const lokiReader = lokiUrl ? verify.lokiSource(lokiUrl, parsed.lokiSelector) : undefined;
+  const logs = lokiReader && lokiUrl === embeddedUrl ? { ...lokiReader, description: 'logs from the same' } : lokiReader;
+  return { traces, ...(logs ? { logs } : {}) };
+}
+
+/** The entry points at their share of --rate, each labelled with its endpoint, moved where --target says. */
+function verifyTargets(topology: Topology, parsed: VerifyArgs) {
+  return localTargets(topology, parsed.rate).map((target) => ({
+    ...target,
+    endpoint: endpointName(target.label, target.method),
+    address: parsed.targets.get(target.label) ?? target.address,
+  }));
+}
 
 function parseVerifyArgs(args: string[]): VerifyArgs {
   const { values, given, positionals, problems } = readFlags(args, VERIFY_FLAGS);

@@ -3,8 +3,9 @@
  * another for them: gRPC status names (status-name.ts), the well-formed config string schema
  * and its limits (config-string.ts), the externally tagged unions of the original's configs
  * (tagged-union.ts), "did you mean" hints (closest-name.ts), how a bad value, a JSON path and a
- * user's string are shown in an error line (describe-value.ts, json-path.ts), deepFreeze, and
- * how a duration is printed (format-ms.ts). It imports nothing of ours: everything may import it.
+ * user's string are shown in an error line (describe-value.ts, json-path.ts), deepFreeze, how a
+ * duration is printed (format-ms.ts) and how an endpoint is named (endpoint-name.ts). It
+ * imports nothing of ours: everything may import it.
  */
 export * from './status-name';
 export * from './config-string';
@@ -17,3 +18,4 @@ export * from './format-ms';
 export * from './percent';
 export * from './line-level';
 export * from './span-kind-name';
+export * from './endpoint-name';

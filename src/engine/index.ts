@@ -19,6 +19,8 @@ export { prepareSystemClock, eventLoopTurns, TurnQueue, type TimerPriority } fro
 export { systemRandom, seededRandom } from './random';
 export { functionSchema } from './schema';
 export type { PredictContext, CalleePrediction } from './predict-context';
+export type { NoteCategory } from './predict-context';
 export { actionKind, findActionKind } from './actions/registry';
 export { functionAction } from './actions/function';
 export { grpcSpanName, hopMark } from './actions/call-service';
+export { callServiceAction } from './actions/call-service';

@@ -4,6 +4,7 @@ import type { Action, Behaviour, GrpcMethod } from './model';
 import { performFunction } from './perform-function';
 import type { Caller, Clock, StepLogger } from './ports';
 import type { Random } from '../probability';
+import { endpointName } from '../common';
 import type { StepContext } from './step-context';
 
 interface PerformerDependencies {
@@ -48,7 +49,7 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
       signal: request.signal,
       deadline: request.deadline,
       hops: request.hops,
-      trail: [`${dependencies.serviceName}/${method}`],
+      trail: [endpointName(dependencies.serviceName, method)],
       performAction,
     };
     await performFunction(fn, context);

@@ -18,6 +18,12 @@ export interface CalleePrediction {
 }
 
 /**
+ * What a note to the user is: `estimate` for a figure that is not exact (and why), `assumption`
+ * for something the prediction takes for granted.
+ */
+export type NoteCategory = 'estimate' | 'assumption';
+
+/**
  * Everything an action kind's `predict` gets (the counterpart of StepContext for `perform`):
  * the service it runs in, a way to predict nested actions and called methods, a seeded random
  * source for the rare estimates that need sampling, and a place for notes the user should read.
@@ -32,9 +38,6 @@ export interface PredictContext {
   readonly random: Random;
   /** How many draws a Monte Carlo estimate takes. */
   readonly samples: number;
-  /**
-   * A sentence for the user: `estimate` for a figure that is not exact (and why), `assumption`
-   * for something the prediction takes for granted.
-   */
-  note(kind: 'estimate' | 'assumption', text: string): void;
+  /** A sentence for the user, of the category it names. */
+  note(category: NoteCategory, text: string): void;
 }

@@ -60,6 +60,7 @@ export class RunSummary {
     return [
       `${seconds.toFixed(1)}s`,
       `${facts.sent} req ${rate.toFixed(1)}/s`,
+      // Always one decimal, not formatPercent's precision: the redrawn line keeps its width.
       `err ${(this.errorRate * 100).toFixed(1)}%`,
       `p50 ${p50 === undefined ? '-' : formatMs(p50)}`,
       `p99 ${p99 === undefined ? '-' : formatMs(p99)}`,

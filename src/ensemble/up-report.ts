@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { formatMs, formatPercent } from '../common';
+import { endpointName, formatMs, formatPercent } from '../common';
 import type { LocalTarget } from '../traffic';
 import { ownCpuSeconds } from './process-cpu';
 import type { RunSummary } from './run-summary';
@@ -131,7 +131,7 @@ export function printHeader(options: UpOptions, targets: readonly LocalTarget[],
     say(`  ${service.name.padEnd(width)}  127.0.0.1:${service.port}${replicas}`);
   }
   for (const warning of topology.warnings) say(`  warning: ${warning}`);
-  const traffic = targets.map((target) => `${target.label}/${target.method} ${formatRate(target.rate)}/s`).join(', ');
+  const traffic = targets.map((target) => `${endpointName(target.label, target.method)} ${formatRate(target.rate)}/s`).join(', ');
   say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}`);
   const bounds = [
     options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',

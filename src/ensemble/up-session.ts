@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../config/config-error';
+import { ConfigError, type LogLevel } from '../config';
 import type { Topology } from '../topology';
 import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../traffic';
 import { Ensemble, EnsembleStartError } from './ensemble';
@@ -35,7 +35,7 @@ export interface UpOptions {
   /** THESPIAN_SEED of every service. */
   readonly seed?: number;
   /** The services' log level (default info). */
-  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  readonly logLevel?: LogLevel;
   /** The final summary as JSON, for scripts and the benchmark. */
   readonly summaryJsonFile?: string;
   /** Port of the Tempo/Loki-style query API (`verify --embedded` reads it); default just below base_port (any free one with freePorts); null: none. */

@@ -1,4 +1,5 @@
 import type { GrpcMethod } from '../engine';
+import { endpointName } from '../common';
 import { successSpans, type SpanShape } from '../probability';
 import type { Topology } from '../topology';
 import { PredictError } from './predict-error';
@@ -23,7 +24,7 @@ export function predictedShape(topology: Topology, service: string, method: Grpc
   let known = knownShapes.get(topology);
   // One sample: only the span tree is wanted here, not latency figures.
   if (!known) knownShapes.set(topology, (known = { predictor: new Predictor(worldOfTopology(topology), { samples: 1 }), shapes: new Map() }));
-  const key = `${service}/${method}`;
+  const key = endpointName(service, method);
   if (!known.shapes.has(key)) known.shapes.set(key, knowableShape(known.predictor, service, method));
   return known.shapes.get(key);
 }

@@ -1,4 +1,4 @@
-import { formatMs, formatPercent, LINE_LEVELS } from '../common';
+import { endpointName, formatMs, formatPercent, LINE_LEVELS } from '../common';
 import { totalLines, type LineCounts, type SpanShape } from '../probability';
 import type { EndpointPrediction, LatencySummary } from './predictor';
 
@@ -8,7 +8,8 @@ import type { EndpointPrediction, LatencySummary } from './predictor';
  */
 export function formatPrediction(prediction: EndpointPrediction): string[] {
   const lines: string[] = [];
-  const title = prediction.functionName ? `${prediction.service}/${prediction.method}  "${prediction.functionName}"` : `${prediction.service}/${prediction.method}  (no behaviour: answers OK at once)`;
+  const endpoint = endpointName(prediction.service, prediction.method);
+  const title = prediction.functionName ? `${endpoint}  "${prediction.functionName}"` : `${endpoint}  (no behaviour: answers OK at once)`;
   lines.push(title);
   lines.push(`  fails       ${failureLine(prediction)}`);
   const known = prediction.spansKnown ? '' : ' (plus the spans of calls outside the services predicted)';
@@ -23,7 +24,7 @@ export function formatPrediction(prediction: EndpointPrediction): string[] {
   lines.push(`  spans by service (success): ${[...byService].map(([service, count]) => `${service} ${count}`).join(', ')}`);
   lines.push('  ∥ marks steps that run together; a call makes one CLIENT span per attempt sent.');
   const notes = [
-    ...prediction.notes.map((note) => `${note.kind === 'estimate' ? 'estimated' : 'assumed'}: ${note.text}`),
+    ...prediction.notes.map((note) => `${note.category === 'estimate' ? 'estimated' : 'assumed'}: ${note.text}`),
     'assumed: network and processing time are left out (about a millisecond per call on one machine)',
   ];
   lines.push('');

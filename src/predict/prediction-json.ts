@@ -1,5 +1,6 @@
 import type { EndpointPrediction } from './predictor';
 import type { SpanShape } from '../probability';
+import { endpointName } from '../common';
 
 /** Version of the --json shape; raised when a field changes meaning. */
 const PREDICTION_JSON_VERSION = 1;
@@ -20,6 +21,7 @@ interface PredictionJson {
   log_lines: { mean: Record<string, number>; success: Record<string, number> | null; assumes_log_level: 'info' };
   latency_ms: { success: Record<string, unknown> | null; all: Record<string, unknown>; samples: number; seed: number };
   tree: unknown;
+  /** `kind` is the note's category (estimate, assumption): the key is part of the version-1 shape. */
   notes: { kind: string; text: string }[];
 }
 
@@ -27,7 +29,7 @@ interface PredictionJson {
 export function predictionJson(prediction: EndpointPrediction): PredictionJson {
   return {
     version: PREDICTION_JSON_VERSION,
-    endpoint: `${prediction.service}/${prediction.method}`,
+    endpoint: endpointName(prediction.service, prediction.method),
     service: prediction.service,
     method: prediction.method,
     function: prediction.functionName ?? null,
@@ -46,7 +48,7 @@ export function predictionJson(prediction: EndpointPrediction): PredictionJson {
       seed: prediction.seed,
     },
     tree: shapeJson(prediction.shape),
-    notes: prediction.notes.map((note) => ({ ...note })),
+    notes: prediction.notes.map((note) => ({ kind: note.category, text: note.text })),
   };
 }
 

@@ -1,4 +1,4 @@
-import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type PredictContext } from '../engine';
+import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type NoteCategory, type PredictContext } from '../engine';
 import {
   certain,
   codeProbabilities,
@@ -21,7 +21,7 @@ import {
   type Random,
   type SpanShape,
 } from '../probability';
-import type { StatusName } from '../common';
+import { endpointName, type StatusName } from '../common';
 import { PredictError } from './predict-error';
 import type { PredictionWorld } from './prediction-world';
 
@@ -44,7 +44,7 @@ export interface LatencySummary {
 }
 
 interface PredictionNote {
-  readonly kind: 'estimate' | 'assumption';
+  readonly category: NoteCategory;
   readonly text: string;
 }
 
@@ -129,7 +129,7 @@ export class Predictor {
       failure: {
         probability: 1 - (byCode.get('OK') ?? 0),
         byCode: Object.fromEntries([...byCode].filter(([code]) => code !== 'OK')),
-        exact: !notes.some((note) => note.kind === 'estimate'),
+        exact: !notes.some((note) => note.category === 'estimate'),
       },
       logLines: { mean: meanLines(outcome), ...(ok ? { success: ok.lines } : {}) },
       latencyMs: { ...(ok ? { success: summarise(ok.duration, this.samples, sampler) } : {}), all: summarise(all, this.samples, sampler) },
@@ -141,7 +141,7 @@ export class Predictor {
 
   /** The SERVER span of a call of `method` and everything under it, and how the call ends. */
   private endpoint(service: string, method: GrpcMethod): Predicted {
-    const name = `${service}/${method}`;
+    const name = endpointName(service, method);
     const cached = this.done.get(name);
     if (cached) return cached;
     if (this.active.includes(name)) {
@@ -190,9 +190,9 @@ export class Predictor {
         }
         const predicted = this.endpoint(callee, target.method);
         for (const [key, note] of predicted.notes) notes.set(key, note);
-        return { name: `${callee}/${target.method}`, shape: predicted.shape, outcome: predicted.outcome };
+        return { name: endpointName(callee, target.method), shape: predicted.shape, outcome: predicted.outcome };
       },
-      note: (kind, text) => notes.set(`${kind} ${text}`, { kind, text }),
+      note: (category, text) => notes.set(`${category} ${text}`, { category, text }),
     };
     return context;
   }

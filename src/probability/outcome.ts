@@ -1,12 +1,8 @@
-import type { StatusName } from '../common';
+import type { LineLevel, StatusName } from '../common';
 import { addDurations, maxOfDurations, mixDurations, ZERO, type Duration } from './duration';
 
 /** Mean log lines by level. */
-export interface LineCounts {
-  readonly info: number;
-  readonly warn: number;
-  readonly error: number;
-}
+export type LineCounts = Readonly<Record<LineLevel, number>>;
 
 export const NO_LINES: LineCounts = { info: 0, warn: 0, error: 0 };
 

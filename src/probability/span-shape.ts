@@ -3,12 +3,10 @@
  * against. Generic on purpose, so that a new action kind describes its spans in these terms and
  * neither the drawing nor the checking needs to know the kind.
  */
-import type { LineCounts } from './outcome';
+import type { LineLevel, SpanKindName } from '../common';
 
-type PredictedSpanKind = 'SERVER' | 'CLIENT' | 'INTERNAL';
-
-/** A log level, as the line counts name them. */
-type LineLevel = keyof LineCounts;
+/** The span kinds a prediction draws: the SERVER and CLIENT spans of gRPC, INTERNAL for steps. */
+type PredictedSpanKind = Extract<SpanKindName, 'SERVER' | 'CLIENT' | 'INTERNAL'>;
 
 /**
  * The log lines a step's own span stands for (not those of the spans below it), so that a reader

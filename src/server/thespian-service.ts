@@ -28,11 +28,7 @@ export function thespianHandlers(options: ServiceOptions): Record<GrpcMethod, Un
 
 function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
   return (call, callback) => {
-    const traceId = trace.getActiveSpan()?.spanContext().traceId;
-    const idMetadata = new grpc.Metadata();
-    if (traceId) idMetadata.set(TRACE_ID_HEADER, traceId);
-    call.sendMetadata(idMetadata);
-
+    const idMetadata = sendTraceId(call);
     if (options.inFlight.draining) {
       answerWithError(callback, grpc.status.UNAVAILABLE, DRAINING_MESSAGE, idMetadata);
       return;
@@ -40,12 +36,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
 
     const hops = readHops(call.metadata);
     if (hops > options.maxHops) {
-      answerWithError(
-        callback,
-        grpc.status.FAILED_PRECONDITION,
-        `refused: this request has passed through ${hops} Thespians (limit ${options.maxHops}, THESPIAN_MAX_HOPS); the behaviours probably call each other in a cycle`,
-        idMetadata,
-      );
+      answerWithError(callback, grpc.status.FAILED_PRECONDITION, hopLimitMessage(hops, options.maxHops), idMetadata);
       return;
     }
 
@@ -54,24 +45,13 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     let answered = false;
     // grpc-js emits 'cancelled' after every call, answered or not; only an unanswered one matters.
     call.on('cancelled', () => {
-      if (answered) return;
-      // The caller gives up at its own deadline and resets the stream; that reset can be read
-      // before this side's deadline, which was reckoned from when the request was read and so
-      // falls later by the transit and queueing time. A reset that close to the deadline is the
-      // deadline, not a cancel.
-      const expired = deadline !== undefined && Date.now() >= deadline - DEADLINE_RESET_SLACK_MS;
-      cancellation.abort(
-        expired
-          ? new StepFailure('DEADLINE_EXCEEDED', "the caller's deadline passed before the behaviour finished")
-          : new StepFailure('CANCELLED', 'the caller cancelled the request'),
-      );
+      if (!answered) cancellation.abort(whyCallerReset(deadline));
     });
 
     const randomKey = readRandomKey(call.metadata);
     const arrivedAt = performance.now();
     const answer = () => {
-      // How long this request waited for its turn: the instance's own overload, on the SERVER span.
-      trace.getActiveSpan()?.setAttribute(QUEUED_MS_ATTRIBUTE, Math.round((performance.now() - arrivedAt) * 1000) / 1000);
+      recordQueuedTime(arrivedAt);
       return options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
         () => {
           answered = true;
@@ -90,6 +70,36 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));
     options.inFlight.track(cancellation, finished);
   };
+}
+
+/** The trace id goes back in the headers, sent first, so that every answer carries it (a refusal too). */
+function sendTraceId(call: grpc.ServerUnaryCall<object, object>): grpc.Metadata {
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
+  const idMetadata = new grpc.Metadata();
+  if (traceId) idMetadata.set(TRACE_ID_HEADER, traceId);
+  call.sendMetadata(idMetadata);
+  return idMetadata;
+}
+
+function hopLimitMessage(hops: number, maxHops: number): string {
+  return `refused: this request has passed through ${hops} Thespians (limit ${maxHops}, THESPIAN_MAX_HOPS); the behaviours probably call each other in a cycle`;
+}
+
+/**
+ * The caller gives up at its own deadline and resets the stream; that reset can be read before
+ * this side's deadline, which was reckoned from when the request was read and so falls later by
+ * the transit and queueing time. A reset that close to the deadline is the deadline, not a cancel.
+ */
+function whyCallerReset(deadline: number | undefined): StepFailure {
+  const expired = deadline !== undefined && Date.now() >= deadline - DEADLINE_RESET_SLACK_MS;
+  return expired
+    ? new StepFailure('DEADLINE_EXCEEDED', "the caller's deadline passed before the behaviour finished")
+    : new StepFailure('CANCELLED', 'the caller cancelled the request');
+}
+
+/** How long this request waited for its turn: the instance's own overload, on the SERVER span. */
+function recordQueuedTime(arrivedAt: number): void {
+  trace.getActiveSpan()?.setAttribute(QUEUED_MS_ATTRIBUTE, Math.round((performance.now() - arrivedAt) * 1000) / 1000);
 }
 
 /**

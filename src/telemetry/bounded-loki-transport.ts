@@ -28,7 +28,7 @@ const MAX_PUSH_MS = 3_000;
  */
 const RETRY_AFTER_FAILED_PUSH_MS = 5_000;
 
-interface LokiDeliveryCounts {
+export interface LokiDeliveryCounts {
   readonly sent: number;
   readonly queueFull: number;
   /** Loki refused the push (4xx/5xx), could not be reached, or did not answer in time. */

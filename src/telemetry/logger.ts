@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { InstanceSettings } from '../config';
-import { BoundedLokiTransport } from './bounded-loki-transport';
+import { BoundedLokiTransport, type LokiDeliveryCounts } from './bounded-loki-transport';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
 const MAX_PENDING_LOKI_LINES = 10_000;
@@ -79,29 +79,8 @@ function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
  */
 export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress'>): Logger {
   const stdout = new winston.transports.Console();
-  const transports: winston.transport[] = [stdout];
-  let loki: BoundedLokiTransport | undefined;
-  if (settings.lokiAddress) {
-    loki = new BoundedLokiTransport(
-      {
-        host: settings.lokiAddress,
-        labels: { service_name: settings.serviceName },
-        json: true,
-        format: winston.format.json(),
-        batching: true,
-        interval: 1,
-        timeout: 3000,
-        // Its own SIGTERM hook calls process.exit; our shutdown flushes it instead.
-        gracefulShutdown: false,
-        // A batch Loki refused is dropped, not retried forever in memory.
-        clearOnError: true,
-        // Each push's outcome is reported by the transport itself (a DeliveryReporter).
-        onConnectionError: () => undefined,
-      },
-      MAX_PENDING_LOKI_LINES,
-    );
-    transports.push(loki);
-  }
+  const loki = settings.lokiAddress ? lokiTransport(settings.lokiAddress, settings.serviceName) : undefined;
+  const transports: winston.transport[] = loki ? [stdout, loki] : [stdout];
   const logger = winston.createLogger({
     level: settings.logLevel,
     defaultMeta: { service_name: settings.serviceName },
@@ -124,14 +103,7 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
     },
     async stop(deadlineMs, fields) {
       const started = Date.now();
-      const lokiFields: Record<string, number> = {};
-      if (loki) {
-        const counts = await loki.stop(deadlineMs);
-        lokiFields.loki_lines_sent = counts.sent;
-        lokiFields.loki_lines_dropped_queue_full = counts.queueFull;
-        lokiFields.loki_lines_dropped_push_failed = counts.pushFailed;
-        lokiFields.loki_lines_dropped_at_shutdown = counts.notDeliveredAtShutdown;
-      }
+      const lokiFields = loki ? lokiDeliveryFields(await loki.stop(deadlineMs)) : {};
       // The counts are final: a push still on its way is counted as undelivered at shutdown.
       loki?.reporter.quiet();
       batchWrites();
@@ -143,4 +115,35 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
   // when Loki shows nothing.
   loki?.reporter.connect(instanceLogger);
   return instanceLogger;
+}
+
+function lokiTransport(host: string, serviceName: string): BoundedLokiTransport {
+  return new BoundedLokiTransport(
+    {
+      host,
+      labels: { service_name: serviceName },
+      json: true,
+      format: winston.format.json(),
+      batching: true,
+      interval: 1,
+      timeout: 3000,
+      // Its own SIGTERM hook calls process.exit; our shutdown flushes it instead.
+      gracefulShutdown: false,
+      // A batch Loki refused is dropped, not retried forever in memory.
+      clearOnError: true,
+      // Each push's outcome is reported by the transport itself (a DeliveryReporter).
+      onConnectionError: () => undefined,
+    },
+    MAX_PENDING_LOKI_LINES,
+  );
+}
+
+/** What became of the lines meant for Loki, as the `stopped` line gives it. */
+function lokiDeliveryFields(counts: LokiDeliveryCounts): Record<string, number> {
+  return {
+    loki_lines_sent: counts.sent,
+    loki_lines_dropped_queue_full: counts.queueFull,
+    loki_lines_dropped_push_failed: counts.pushFailed,
+    loki_lines_dropped_at_shutdown: counts.notDeliveredAtShutdown,
+  };
 }

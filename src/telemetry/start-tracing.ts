@@ -1,4 +1,4 @@
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -33,28 +33,8 @@ type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' |
  * Metrics and OTLP logs are off: Thespian's logs go to stdout and Loki (see logger.ts).
  */
 export function startTracing(settings: TracingSettings): Tracing {
-  const base = {
-    serviceName: settings.serviceName,
-    instrumentations: [new GrpcInstrumentation()],
-    metricReaders: [],
-    logRecordProcessors: [],
-    // OTEL_PROPAGATORS naming only unknown propagators would leave the SDK with none at all, and
-    // traces would stop at each hop; the spec says to use the default instead.
-    ...(settings.defaultPropagators
-      ? { textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) }
-      : {}),
-  };
-  if (settings.tracesExporter === 'none') {
-    // Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported.
-    const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
-    sdk.start();
-    return {
-      shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
-      connectLog: () => undefined,
-      deliveryFields: () => ({}),
-    };
-  }
-
+  const base = sdkOptions(settings);
+  if (settings.tracesExporter === 'none') return startWithoutExport(base);
   const target = settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : 'console';
   const reporter = new DeliveryReporter({
     delivery: 'span export',
@@ -62,19 +42,7 @@ export function startTracing(settings: TracingSettings): Tracing {
     unit: 'spans',
     queueFullHint: `raise OTEL_BSP_MAX_QUEUE_SIZE (now ${settings.spanBatching.maxQueueSize}) and OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
   });
-  const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint, timeoutMillis: settings.otlpTracesTimeoutMs }) : new ConsoleSpanExporter();
-  const exporter = new ReportingSpanExporter(inner, reporter);
-  const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
-  const processor = new CountingSpanProcessor(
-    new BatchSpanProcessor({
-      exporter,
-      maxQueueSize,
-      maxExportBatchSize,
-      scheduledDelayMillis: scheduledDelayMs,
-      exportTimeoutMillis: exportTimeoutMs,
-      selfObsMeterProvider: queueFullMeterProvider((count) => reporter.droppedQueueFull(count)),
-    }),
-  );
+  const processor = exportingProcessor(settings, reporter);
   const sdk = new NodeSDK({ ...base, spanProcessors: [processor] });
   sdk.start();
 
@@ -85,15 +53,61 @@ export function startTracing(settings: TracingSettings): Tracing {
       reporter.quiet();
     },
     connectLog: (sink) => reporter.connect(sink),
-    deliveryFields() {
-      const { delivered, failed, queueFull } = reporter.counts();
-      return {
-        spans_exported: delivered,
-        spans_dropped_queue_full: queueFull,
-        spans_dropped_export_failed: failed,
-        // Ended but never exported, failed or dropped: still queued or on the way at the deadline.
-        spans_dropped_at_shutdown: Math.max(0, processor.endedSpans() - delivered - failed - queueFull),
-      };
-    },
+    deliveryFields: () => spanDeliveryFields(reporter, processor),
+  };
+}
+
+/** What the SDK is started with whether spans are exported or not. */
+function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
+  return {
+    serviceName: settings.serviceName,
+    instrumentations: [new GrpcInstrumentation()],
+    metricReaders: [],
+    logRecordProcessors: [],
+    // OTEL_PROPAGATORS naming only unknown propagators would leave the SDK with none at all, and
+    // traces would stop at each hop; the spec says to use the default instead.
+    ...(settings.defaultPropagators
+      ? { textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) }
+      : {}),
+  };
+}
+
+/** Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported. */
+function startWithoutExport(base: Partial<NodeSDKConfiguration>): Tracing {
+  const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
+  sdk.start();
+  return {
+    shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
+    connectLog: () => undefined,
+    deliveryFields: () => ({}),
+  };
+}
+
+/** The batch processor with our checked settings, its exports and queue-full drops told to `reporter`, its ended spans counted. */
+function exportingProcessor(settings: TracingSettings, reporter: DeliveryReporter): CountingSpanProcessor {
+  const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint, timeoutMillis: settings.otlpTracesTimeoutMs }) : new ConsoleSpanExporter();
+  const exporter = new ReportingSpanExporter(inner, reporter);
+  const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
+  return new CountingSpanProcessor(
+    new BatchSpanProcessor({
+      exporter,
+      maxQueueSize,
+      maxExportBatchSize,
+      scheduledDelayMillis: scheduledDelayMs,
+      exportTimeoutMillis: exportTimeoutMs,
+      selfObsMeterProvider: queueFullMeterProvider((count) => reporter.droppedQueueFull(count)),
+    }),
+  );
+}
+
+/** What became of the spans, for the `stopped` line. */
+function spanDeliveryFields(reporter: DeliveryReporter, processor: CountingSpanProcessor): Record<string, number> {
+  const { delivered, failed, queueFull } = reporter.counts();
+  return {
+    spans_exported: delivered,
+    spans_dropped_queue_full: queueFull,
+    spans_dropped_export_failed: failed,
+    // Ended but never exported, failed or dropped: still queued or on the way at the deadline.
+    spans_dropped_at_shutdown: Math.max(0, processor.endedSpans() - delivered - failed - queueFull),
   };
 }

@@ -1,4 +1,4 @@
-import type { GrpcMethod } from '../engine';
+import { endpointName } from '../common';
 import { findServiceReferences } from './service-references';
 
 /** "payments/B": one method of one service, a node of the call graph. */
@@ -16,18 +16,14 @@ export function buildCallGraph(services: readonly GraphService[]): Map<Endpoint,
   for (const service of services) {
     for (const reference of findServiceReferences(service.behaviour)) {
       if (!reference.inMethod || !reference.calls || typeof reference.service !== 'string' || !known.has(reference.service)) continue;
-      const from = endpoint(service.name, reference.inMethod);
-      const to = endpoint(reference.service, reference.calls);
+      const from = endpointName(service.name, reference.inMethod);
+      const to = endpointName(reference.service, reference.calls);
       const edges = graph.get(from) ?? [];
       if (!edges.includes(to)) edges.push(to);
       graph.set(from, edges);
     }
   }
   return graph;
-}
-
-function endpoint(service: string, method: GrpcMethod): Endpoint {
-  return `${service}/${method}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, EXAMPLES_DIR, readConfigFile, wrongFileTypeProblem, validateBehaviour, describeIssues } from '../config';
-import { closestName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
+import { closestName, endpointName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';
@@ -184,7 +184,7 @@ function findWarnings(services: TopologyService[], entryPoints: EntryPoint[]): s
     const behaviour = services.find((service) => service.name === entry.service)?.behaviour;
     const fn = isPlainObject(behaviour) ? behaviour[`grpc_method_${entry.method.toLowerCase()}`] : undefined;
     if (fn === null || fn === undefined) {
-      warnings.push(`entry point ${entry.service}/${entry.method}: ${entry.service} has no grpc_method_${entry.method.toLowerCase()}, so these calls only answer OK`);
+      warnings.push(`entry point ${endpointName(entry.service, entry.method)}: ${entry.service} has no grpc_method_${entry.method.toLowerCase()}, so these calls only answer OK`);
     }
   }
   return warnings;

@@ -1,3 +1,4 @@
+import { endpointName } from '../common';
 import type { ServiceLocator, Topology, TopologyService } from './topology-model';
 import { replaceServiceReferences, SERVICE_KEY, type ServiceReference } from './service-references';
 
@@ -26,7 +27,7 @@ export function resolveReference(reference: ServiceReference, target: TopologySe
   const location = locate(target);
   const method = typeof rest.grpc_method === 'string' ? rest.grpc_method : '?';
   return {
-    tracing_name: `call ${target.name}/${method}`,
+    tracing_name: `call ${endpointName(target.name, method)}`,
     ...rest,
     service_address: location.address,
     service_port: location.port,

@@ -1,4 +1,4 @@
-import { GRPC_METHODS, type GrpcMethod } from '../engine';
+import { callServiceAction, GRPC_METHODS, type GrpcMethod } from '../engine';
 
 /**
  * A CallService inside a topology may name a service instead of an address:
@@ -20,7 +20,7 @@ export interface ServiceReference {
   readonly calls: GrpcMethod | undefined;
 }
 
-const CALL_SERVICE_TAG = 'CallService';
+const CALL_SERVICE_TAG = callServiceAction.tag;
 export const SERVICE_KEY = 'service';
 
 /** Deeper than this is not a behaviour anyone wrote; the behaviour check reports the nesting. */

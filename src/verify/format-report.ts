@@ -1,5 +1,5 @@
 import { formatPercent } from '../common/percent';
-import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
+import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 
 /** How many of the worst traces the details list. */
 const WORST_SHOWN = 10;
@@ -10,17 +10,31 @@ const WORST_SHOWN = 10;
  * point and the worst traces with what they lack. A pure function of the result.
  */
 export function formatReport(result: VerifyResult): string {
-  const lines: string[] = [];
-  const backends = [result.traceBackend, result.logBackend].filter(Boolean).join(', ');
-  lines.push(`Verify: ${result.topology} via ${backends}`);
-  const targets = result.requests.targets.map((target) => `${target.endpoint} ${target.sent}`).join(', ');
-  lines.push(`  ${result.requests.sent} requests in ${seconds(result.requests.elapsedS)} (${targets}); ${result.requests.answered} answered, ${result.requests.traced} with a trace id`);
-  lines.push(`  waited ${seconds(result.waitedS)} for ingestion (limit ${seconds(result.waitLimitS)})`);
-  lines.push('');
+  const lines = [...headerLines(result), '', ...tableLines(result), '', verdictLine(result)];
+  const details = [...backendErrorLines(result), ...rateLines(result.failureRates), ...worstTraceLines(result.traceReports), ...alsoLines(result.spans)];
+  if (details.length > 0) {
+    lines.push('');
+    lines.push(...details);
+    while (lines[lines.length - 1] === '') lines.pop();
+  }
+  return lines.join('\n');
+}
 
+function headerLines(result: VerifyResult): string[] {
+  const backends = [result.traceBackend, result.logBackend].filter(Boolean).join(', ');
+  const targets = result.requests.targets.map((target) => `${target.endpoint} ${target.sent}`).join(', ');
+  return [
+    `Verify: ${result.topology} via ${backends}`,
+    `  ${result.requests.sent} requests in ${seconds(result.requests.elapsedS)} (${targets}); ${result.requests.answered} answered, ${result.requests.traced} with a trace id`,
+    `  waited ${seconds(result.waitedS)} for ingestion (limit ${seconds(result.waitLimitS)})`,
+  ];
+}
+
+/** The table: one row per thing that can be lost or wrong, each marked ✓ or ✗. */
+function tableLines(result: VerifyResult): string[] {
   const { traces, spans } = result;
   const tracesOk = traces.partial === 0 && traces.missing === 0;
-  lines.push(`    ${''.padEnd(14)}${'expected'.padStart(10)}${'found'.padStart(10)}${'lost'.padStart(10)}`);
+  const lines = [`    ${''.padEnd(14)}${'expected'.padStart(10)}${'found'.padStart(10)}${'lost'.padStart(10)}`];
   lines.push(
     row(tracesOk, 'traces', result.requests.traced, traces.complete + traces.partial, traces.missing, `${traces.complete} complete, ${traces.partial} partial, ${traces.missing} missing`),
   );
@@ -37,48 +51,47 @@ export function formatReport(result: VerifyResult): string {
   }
   const all = result.failureRates.all;
   lines.push(`  ${mark(all.consistent)} ${'failure rate'.padEnd(14)}${rateSentence(all)}`);
-  lines.push('');
-  lines.push(verdictLine(result));
+  return lines;
+}
 
-  const details: string[] = [];
-  if (result.backendErrors.count > 0) {
-    details.push(`Backend errors: ${result.backendErrors.count} queries failed (not 404); the last: ${result.backendErrors.last}`);
-    details.push('');
+// Each part of the details below ends with an empty line, and is none at all when it has nothing to say.
+
+function backendErrorLines(result: VerifyResult): string[] {
+  if (result.backendErrors.count > 0) return [`Backend errors: ${result.backendErrors.count} queries failed (not 404); the last: ${result.backendErrors.last}`, ''];
+  return [];
+}
+
+function rateLines(rates: VerifyResult['failureRates']): string[] {
+  if (rates.byEndpoint.length <= 1 && rates.all.consistent) return [];
+  const lines = ['Failure rate by entry point (95% Wilson interval of the observed rate)'];
+  const width = Math.max(8, ...rates.byEndpoint.map((rate) => rate.endpoint.length));
+  for (const rate of rates.byEndpoint) {
+    lines.push(
+      `  ${mark(rate.consistent)} ${rate.endpoint.padEnd(width)}  predicted ${formatPercent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${formatPercent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${formatPercent(rate.low)}–${formatPercent(rate.high)}`,
+    );
   }
-  if (result.failureRates.byEndpoint.length > 1 || !all.consistent) {
-    details.push('Failure rate by entry point (95% Wilson interval of the observed rate)');
-    const width = Math.max(8, ...result.failureRates.byEndpoint.map((rate) => rate.endpoint.length));
-    for (const rate of result.failureRates.byEndpoint) {
-      details.push(
-        `  ${mark(rate.consistent)} ${rate.endpoint.padEnd(width)}  predicted ${formatPercent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${formatPercent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${formatPercent(rate.low)}–${formatPercent(rate.high)}`,
-      );
-    }
-    if (!all.consistent) {
-      details.push('  The prediction lies outside the interval: the services do not fail as configured (a different');
-      details.push('  topology file, a seed, or failures that are not Thespian\'s own, e.g. a mesh refusing calls).');
-    }
-    details.push('');
+  if (!rates.all.consistent) {
+    lines.push('  The prediction lies outside the interval: the services do not fail as configured (a different');
+    lines.push('  topology file, a seed, or failures that are not Thespian\'s own, e.g. a mesh refusing calls).');
   }
-  const worst = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).slice(0, WORST_SHOWN);
-  if (worst.length > 0) {
-    const total = result.traceReports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0).length;
-    details.push(total > worst.length ? `Worst traces (the worst ${worst.length} of ${total} with a problem)` : `Traces with a problem (${total})`);
-    for (const report of worst) details.push(...traceLines(report));
-    details.push('');
-  }
-  if (spans.unplaced > 0 || spans.duplicates > 0) {
-    const parts = [];
-    if (spans.unplaced > 0) parts.push(`${spans.unplaced} spans the prediction has no place for (other services' spans in the same trace, or a config that differs from the topology file)`);
-    if (spans.duplicates > 0) parts.push(`${spans.duplicates} spans read back twice (same span id)`);
-    details.push(`Also: ${parts.join('; ')}.`);
-    details.push('');
-  }
-  if (details.length > 0) {
-    lines.push('');
-    lines.push(...details);
-    while (lines[lines.length - 1] === '') lines.pop();
-  }
-  return lines.join('\n');
+  lines.push('');
+  return lines;
+}
+
+function worstTraceLines(reports: readonly TraceReport[]): string[] {
+  const withProblem = reports.filter((report) => report.verdict !== 'complete' || linesLost(report) > 0);
+  if (withProblem.length === 0) return [];
+  const worst = withProblem.slice(0, WORST_SHOWN);
+  const total = withProblem.length;
+  const title = total > worst.length ? `Worst traces (the worst ${worst.length} of ${total} with a problem)` : `Traces with a problem (${total})`;
+  return [title, ...worst.flatMap(traceLines), ''];
+}
+
+function alsoLines(spans: VerifyResult['spans']): string[] {
+  const parts = [];
+  if (spans.unplaced > 0) parts.push(`${spans.unplaced} spans the prediction has no place for (other services' spans in the same trace, or a config that differs from the topology file)`);
+  if (spans.duplicates > 0) parts.push(`${spans.duplicates} spans read back twice (same span id)`);
+  return parts.length === 0 ? [] : [`Also: ${parts.join('; ')}.`, ''];
 }
 
 function verdictLine(result: VerifyResult): string {
@@ -127,10 +140,6 @@ function rateSentence(rate: RateComparison): string {
 
 function mark(ok: boolean): string {
   return ok ? '✓' : '✗';
-}
-
-function linesLost(report: TraceReport): number {
-  return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
 }
 
 function count(value: number): string {

@@ -1,7 +1,7 @@
 import { sentAttemptCodes } from '../engine/actions/attempt-events';
 import { lineEventLevel } from '../engine/actions/log-event';
 import { EXCEPTION_EVENT } from '../engine/span-names';
-import { STATUS_CODES, type StatusName } from '../common/status-name';
+import { LINE_LEVELS, STATUS_CODES, type StatusName } from '../common';
 import type { LineCounts } from '../probability/outcome';
 import { spanKey, type SpanShape } from '../probability/span-shape';
 import type { ObservedSpan } from './observed-span';
@@ -203,8 +203,8 @@ class EvidenceWalk {
 
   /** One line at `level`; a level that is none of the three counts nothing. */
   private addLine(level: string): void {
-    const { info, warn, error } = this.lines;
-    this.lines = { info: info + (level === 'info' ? 1 : 0), warn: warn + (level === 'warn' ? 1 : 0), error: error + (level === 'error' ? 1 : 0) };
+    const counted = LINE_LEVELS.find((known) => known === level);
+    if (counted !== undefined) this.lines = { ...this.lines, [counted]: this.lines[counted] + 1 };
   }
 }
 

@@ -27,6 +27,11 @@ export interface TraceReport extends Omit<TraceCheck, 'expectedLines'> {
   readonly logLines?: { readonly expected: number; readonly found: number };
 }
 
+/** The log lines a trace's request wrote that were not found (0 without --loki). */
+export function linesLost(report: TraceReport): number {
+  return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
+}
+
 /** Everything `verify` found; the report is formatted from it and --json writes it. */
 export interface VerifyResult {
   readonly topology: string;

@@ -1,9 +1,9 @@
-import type { LineLevel } from '../common';
+import { LINE_LEVELS, type LineLevel } from '../common';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
 import { BackendError, type LogSource, type ObservedLine, type TraceSource } from './observed-span';
 import { checkTrace, type TraceCheck } from './trace-check';
-import type { RateComparison, TraceReport, VerifyResult } from './verify-result';
+import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 import { wilsonInterval } from './wilson';
 
 interface VerifyTarget extends LoadTarget {
@@ -49,25 +49,59 @@ interface Pending {
   answeredOnce: boolean;
 }
 
+/** What sending and waiting gathered, for the summary. */
+interface Gathered {
+  readonly elapsedS: number;
+  readonly records: readonly RequestRecord[];
+  readonly answered: number;
+  readonly pending: readonly Pending[];
+  readonly waitedS: number;
+  readonly backendErrors: BackendErrors;
+}
+
+interface BackendErrors {
+  count: number;
+  last: string | undefined;
+}
+
 /**
  * `thespian verify`: send the requests, wait for the backend to have their traces (polling,
  * bounded by waitMs), hold each trace against the prediction, and add it all up.
  */
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
-  const say = options.progress ?? (() => undefined);
   const startedAtMs = Date.now();
-  say(`sending ${options.requests} requests to ${options.targets.map((target) => `${target.endpoint} (${target.address.address})`).join(', ')}…`);
+  const { elapsedS, records, answered } = await sendRequests(options);
+  const pending = pendingChecks(options, records);
+  const { waitedS, backendErrors } = await waitForIngestion(options, pending, startedAtMs);
+  if (pending.length > 0 && pending.every((item) => !item.answeredOnce)) {
+    throw new VerifyError(`${options.traces.description} did not answer a single query: ${backendErrors.last ?? 'no answer'}`);
+  }
+  return summarise(options, { elapsedS, records, answered, pending, waitedS, backendErrors });
+}
+
+/** Sends the requests; a VerifyError when not one was answered, which says where they went. */
+async function sendRequests(options: VerifyOptions): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number }> {
+  options.progress?.(`sending ${options.requests} requests to ${options.targets.map((target) => `${target.endpoint} (${target.address.address})`).join(', ')}…`);
   const sent = await sendToTargets({ targets: options.targets, requests: options.requests, keepRequests: true }, { timeoutMs: options.timeoutMs });
   const records = [...(sent.requests ?? [])];
-  const answered = records.filter((record) => record.traceId !== undefined || record.status !== 'UNAVAILABLE');
-  if (answered.length === 0) {
+  const answered = records.filter(wasAnswered).length;
+  if (answered === 0) {
     const addresses = [...new Set(options.targets.map((target) => target.address.address))].join(', ');
     throw new VerifyError(
       `no request was answered (${describeCodes(records)}): is \`thespian up\` of this topology running? It listens on ${addresses}; --target SERVICE=HOST:PORT points elsewhere`,
     );
   }
+  return { elapsedS: sent.summary.elapsedS, records, answered };
+}
 
-  const pending: Pending[] = records
+/** An instance answered it: it has a trace id, or failed otherwise than by not being reached. */
+function wasAnswered(record: RequestRecord): boolean {
+  return record.traceId !== undefined || record.status !== 'UNAVAILABLE';
+}
+
+/** A check for each request with a trace id, held against an empty trace until the backend has it. */
+function pendingChecks(options: VerifyOptions, records: readonly RequestRecord[]): Pending[] {
+  return records
     .filter((record): record is RequestRecord & { traceId: string } => record.traceId !== undefined)
     .map((record) => {
       const endpoint = options.targets[record.target].endpoint;
@@ -81,57 +115,95 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         answeredOnce: false,
       };
     });
+}
 
+/** Polls the backends in rounds until every check is done or waitMs has passed; a backend's errors are counted, not thrown. */
+async function waitForIngestion(options: VerifyOptions, pending: readonly Pending[], startedAtMs: number): Promise<{ waitedS: number; backendErrors: BackendErrors }> {
   const waitStarted = performance.now();
   const deadline = waitStarted + options.waitMs;
-  let backendErrors = 0;
-  let lastBackendError: string | undefined;
+  const backendErrors: BackendErrors = { count: 0, last: undefined };
   for (let round = 0; ; round++) {
-    const open = pending.filter((item) => !item.traceDone || !item.linesDone);
+    const open = pending.filter(isOpen);
     if (open.length === 0) break;
     await forEachLimited(open, QUERY_CONCURRENCY, async (item) => {
       try {
-        if (!item.traceDone) {
-          const spans = await options.traces.fetch(item.traceId);
-          item.answeredOnce = true;
-          item.check = checkTrace(options.predictions.get(item.endpoint)!.shape, spans, item.record.status);
-          item.traceDone = item.check.verdict === 'complete';
-          // More of the trace may mean more lines to expect than the ones already found.
-          item.linesDone = options.logs === undefined || (item.lines !== undefined && item.lines.length >= expectedAt(item.check, options.logLevel));
-        }
-        if (options.logs && !item.linesDone) {
-          item.lines = await options.logs.fetch(item.traceId, startedAtMs - LOG_WINDOW_SLACK_MS, Date.now() + LOG_WINDOW_SLACK_MS);
-          item.linesDone = item.lines.length >= expectedAt(item.check, options.logLevel);
-        }
+        await pollOnce(options, item, startedAtMs);
       } catch (error) {
         if (!(error instanceof BackendError)) throw error;
-        backendErrors++;
-        lastBackendError = error.message;
+        backendErrors.count++;
+        backendErrors.last = error.message;
       }
     });
-    const remaining = pending.filter((item) => !item.traceDone || !item.linesDone).length;
-    if (remaining === 0 || performance.now() >= deadline) break;
-    const complete = pending.filter((item) => item.traceDone).length;
-    if (round % 4 === 0) say(`waiting for ingestion: ${complete}/${pending.length} traces complete${options.logs ? `, ${pending.filter((item) => item.linesDone).length} with all log lines` : ''}…`);
+    if (!pending.some(isOpen) || performance.now() >= deadline) break;
+    if (round % 4 === 0) options.progress?.(waitingLine(options, pending));
     await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollIntervalMs ?? DEFAULT_POLL_MS, Math.max(0, deadline - performance.now()))));
   }
-  const waitedS = (performance.now() - waitStarted) / 1000;
-  if (pending.length > 0 && pending.every((item) => !item.answeredOnce)) {
-    throw new VerifyError(`${options.traces.description} did not answer a single query: ${lastBackendError ?? 'no answer'}`);
-  }
-  return summarise(options, sent.summary.elapsedS, records, answered.length, pending, waitedS, { count: backendErrors, last: lastBackendError });
+  return { waitedS: (performance.now() - waitStarted) / 1000, backendErrors };
 }
 
-function summarise(
-  options: VerifyOptions,
-  elapsedS: number,
-  records: readonly RequestRecord[],
-  answered: number,
-  pending: readonly Pending[],
-  waitedS: number,
-  backendErrors: { count: number; last?: string },
-): VerifyResult {
-  const reports: TraceReport[] = pending.map((item) => ({
+function isOpen(item: Pending): boolean {
+  return !item.traceDone || !item.linesDone;
+}
+
+/** One round for one request: its trace until it is complete, then its log lines until all are found. */
+async function pollOnce(options: VerifyOptions, item: Pending, startedAtMs: number): Promise<void> {
+  if (!item.traceDone) {
+    const spans = await options.traces.fetch(item.traceId);
+    item.answeredOnce = true;
+    item.check = checkTrace(options.predictions.get(item.endpoint)!.shape, spans, item.record.status);
+    item.traceDone = item.check.verdict === 'complete';
+    // More of the trace may mean more lines to expect than the ones already found.
+    item.linesDone = options.logs === undefined || (item.lines !== undefined && item.lines.length >= expectedAt(item.check, options.logLevel));
+  }
+  if (options.logs && !item.linesDone) {
+    item.lines = await options.logs.fetch(item.traceId, startedAtMs - LOG_WINDOW_SLACK_MS, Date.now() + LOG_WINDOW_SLACK_MS);
+    item.linesDone = item.lines.length >= expectedAt(item.check, options.logLevel);
+  }
+}
+
+function waitingLine(options: VerifyOptions, pending: readonly Pending[]): string {
+  const complete = pending.filter((item) => item.traceDone).length;
+  return `waiting for ingestion: ${complete}/${pending.length} traces complete${options.logs ? `, ${pending.filter((item) => item.linesDone).length} with all log lines` : ''}…`;
+}
+
+function summarise(options: VerifyOptions, run: Gathered): VerifyResult {
+  const reports = run.pending.map((item) => traceReport(options, item)).sort(worstFirst);
+  const spans = spanTotals(reports);
+  const logLines = options.logs ? lineTotals(reports, options.logLevel) : undefined;
+  return {
+    topology: options.topologyName,
+    traceBackend: options.traces.description,
+    ...(options.logs ? { logBackend: options.logs.description } : {}),
+    requests: {
+      sent: run.records.length,
+      answered: run.answered,
+      traced: run.pending.length,
+      elapsedS: run.elapsedS,
+      targets: options.targets.map((target, index) => ({
+        endpoint: target.endpoint,
+        address: target.address.address,
+        sent: run.records.filter((record) => record.target === index).length,
+      })),
+    },
+    waitedS: run.waitedS,
+    waitLimitS: options.waitMs / 1000,
+    traces: {
+      complete: reports.filter((report) => report.verdict === 'complete').length,
+      partial: reports.filter((report) => report.verdict === 'partial').length,
+      missing: reports.filter((report) => report.verdict === 'missing').length,
+    },
+    spans,
+    statusProblems: reports.filter((report) => report.statusProblem !== undefined).length,
+    ...(logLines ? { logLines } : {}),
+    failureRates: failureRates(options, run.records),
+    loss: lossOf(spans, logLines, options.maxLoss),
+    backendErrors: run.backendErrors,
+    traceReports: reports,
+  };
+}
+
+function traceReport(options: VerifyOptions, item: Pending): TraceReport {
+  return {
     traceId: item.traceId,
     endpoint: item.endpoint,
     status: item.record.status,
@@ -145,73 +217,60 @@ function summarise(
     duplicates: item.check.duplicates,
     ...(item.check.statusProblem ? { statusProblem: item.check.statusProblem } : {}),
     ...(options.logs ? { logLines: { expected: expectedAt(item.check, options.logLevel), found: item.lines?.length ?? 0 } } : {}),
-  }));
-  reports.sort(
-    (a, b) =>
-      severity(b) - severity(a) ||
-      b.lost - a.lost ||
-      b.brokenLinks - a.brokenLinks ||
-      linesLost(b) - linesLost(a) ||
-      (a.traceId < b.traceId ? -1 : 1),
-  );
-  const sum = (pick: (report: TraceReport) => number) => reports.reduce((total, report) => total + pick(report), 0);
-  const spans = {
-    expected: sum((report) => report.required),
-    found: sum((report) => report.found),
-    lost: sum((report) => report.lost),
-    brokenLinks: sum((report) => report.brokenLinks),
-    unplaced: sum((report) => report.unplaced),
-    duplicates: sum((report) => report.duplicates),
   };
-  const logLines = options.logs
-    ? {
-        level: options.logLevel,
-        expected: sum((report) => report.logLines!.expected),
-        found: sum((report) => report.logLines!.found),
-        lost: sum(linesLost),
-      }
-    : undefined;
+}
+
+/** The worst traces first (missing, partial, lines lost), then by what they lost; by trace id last, so the order is stable. */
+function worstFirst(a: TraceReport, b: TraceReport): number {
+  return (
+    severity(b) - severity(a) ||
+    b.lost - a.lost ||
+    b.brokenLinks - a.brokenLinks ||
+    linesLost(b) - linesLost(a) ||
+    (a.traceId < b.traceId ? -1 : 1)
+  );
+}
+
+function total(reports: readonly TraceReport[], pick: (report: TraceReport) => number): number {
+  return reports.reduce((sum, report) => sum + pick(report), 0);
+}
+
+function spanTotals(reports: readonly TraceReport[]): VerifyResult['spans'] {
+  return {
+    expected: total(reports, (report) => report.required),
+    found: total(reports, (report) => report.found),
+    lost: total(reports, (report) => report.lost),
+    brokenLinks: total(reports, (report) => report.brokenLinks),
+    unplaced: total(reports, (report) => report.unplaced),
+    duplicates: total(reports, (report) => report.duplicates),
+  };
+}
+
+function lineTotals(reports: readonly TraceReport[], level: LineLevel): NonNullable<VerifyResult['logLines']> {
+  return {
+    level,
+    expected: total(reports, (report) => report.logLines!.expected),
+    found: total(reports, (report) => report.logLines!.found),
+    lost: total(reports, linesLost),
+  };
+}
+
+function lossOf(spans: VerifyResult['spans'], logLines: VerifyResult['logLines'], maxLoss: number): VerifyResult['loss'] {
   const spanLoss = spans.expected > 0 ? spans.lost / spans.expected : 0;
   const lineLoss = logLines && logLines.expected > 0 ? logLines.lost / logLines.expected : undefined;
-  const exceeded = spanLoss > options.maxLoss || (lineLoss !== undefined && lineLoss > options.maxLoss);
+  const exceeded = spanLoss > maxLoss || (lineLoss !== undefined && lineLoss > maxLoss);
+  return { spans: spanLoss, ...(lineLoss !== undefined ? { logLines: lineLoss } : {}), max: maxLoss, exceeded };
+}
 
-  const answeredRecords = records.filter((record) => record.traceId !== undefined || record.status !== 'UNAVAILABLE');
+/** The observed failure rates of the answered requests against the predicted, per endpoint and for all. */
+function failureRates(options: VerifyOptions, records: readonly RequestRecord[]): VerifyResult['failureRates'] {
+  const answeredRecords = records.filter(wasAnswered);
   const endpoints = [...new Set(options.targets.map((target) => target.endpoint))];
   const byEndpoint = endpoints.map((endpoint) =>
     compareRate(endpoint, answeredRecords.filter((record) => options.targets[record.target].endpoint === endpoint), () => options.predictions.get(endpoint)!),
   );
   const all = compareRate('all', answeredRecords, (record) => options.predictions.get(options.targets[record.target].endpoint)!);
-
-  return {
-    topology: options.topologyName,
-    traceBackend: options.traces.description,
-    ...(options.logs ? { logBackend: options.logs.description } : {}),
-    requests: {
-      sent: records.length,
-      answered,
-      traced: pending.length,
-      elapsedS,
-      targets: options.targets.map((target, index) => ({
-        endpoint: target.endpoint,
-        address: target.address.address,
-        sent: records.filter((record) => record.target === index).length,
-      })),
-    },
-    waitedS,
-    waitLimitS: options.waitMs / 1000,
-    traces: {
-      complete: reports.filter((report) => report.verdict === 'complete').length,
-      partial: reports.filter((report) => report.verdict === 'partial').length,
-      missing: reports.filter((report) => report.verdict === 'missing').length,
-    },
-    spans,
-    statusProblems: reports.filter((report) => report.statusProblem !== undefined).length,
-    ...(logLines ? { logLines } : {}),
-    failureRates: { all, byEndpoint },
-    loss: { spans: spanLoss, ...(lineLoss !== undefined ? { logLines: lineLoss } : {}), max: options.maxLoss, exceeded },
-    backendErrors,
-    traceReports: reports,
-  };
+  return { all, byEndpoint };
 }
 
 function compareRate(endpoint: string, records: readonly RequestRecord[], predictionOf: (record: RequestRecord) => EndpointPrediction): RateComparison {
@@ -235,16 +294,11 @@ function compareRate(endpoint: string, records: readonly RequestRecord[], predic
 
 /** Expected lines at or above the services' log level. */
 function expectedAt(check: TraceCheck, level: LineLevel): number {
-  const lines = check.expectedLines;
-  return level === 'info' ? lines.info + lines.warn + lines.error : level === 'warn' ? lines.warn + lines.error : lines.error;
+  return LINE_LEVELS.slice(LINE_LEVELS.indexOf(level)).reduce((sum, at) => sum + check.expectedLines[at], 0);
 }
 
 function severity(report: TraceReport): number {
   return report.verdict === 'missing' ? 2 : report.verdict === 'partial' ? 1 : linesLost(report) > 0 ? 0.5 : 0;
-}
-
-function linesLost(report: TraceReport): number {
-  return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
 }
 
 function describeCodes(records: readonly RequestRecord[]): string {

@@ -158,7 +158,7 @@ test('timeouts: exact from a closed-form CDF, estimated for sums of random durat
   };
   const estimated = predictionOf(sums, 'front', 'A');
   assert.equal(estimated.failure.exact, false, 'a sum of two random durations is estimated');
-  assert.ok(estimated.notes.some((note) => note.kind === 'estimate' && /timeout_ms 80/.test(note.text)));
+  assert.ok(estimated.notes.some((note) => note.category === 'estimate' && /timeout_ms 80/.test(note.text)));
   const results = await runMany(sums, 'front', 'A', 4000, 16);
   assertRates(estimated, results);
   // Latency by Monte Carlo against the virtual clock's exact durations.

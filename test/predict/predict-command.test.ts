@@ -55,6 +55,14 @@ test('retries, timeouts and distributions: a seeded Monte Carlo repeats exactly'
   assert.ok(prediction.spans.mean > prediction.spans.success, 'retries add spans on average');
 });
 
+test('--json gives each note as its kind (estimate or assumption) and its text', async () => {
+  const run = await runToExit({}, ['predict', 'deep_chain', '--json', '--samples', '2000']);
+  assert.equal(run.code, 0, run.stderr);
+  const [edge] = (JSON.parse(run.stdout) as { predictions: any[] }).predictions;
+  for (const note of edge.notes) assert.deepEqual(Object.keys(note), ['kind', 'text']);
+  assert.deepEqual([...new Set(edge.notes.map((note: any) => note.kind))].sort(), ['assumption', 'estimate']);
+});
+
 test('bad input: one line per problem, exit 2', async () => {
   const dir = tempDir();
   const cycle = writeJson(dir, 'cycle.json', {

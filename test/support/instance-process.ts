@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { TRACE_ID_HEADER } from '../../src/engine';
 import { loadProtocol } from '../../src/server/protocol';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -194,12 +195,12 @@ export function callMethod(
       callOptions,
       (error: grpc.ServiceError | null) => {
         const durationMs = performance.now() - started;
-        if (!traceId) traceId = error?.metadata?.get('x-trace-id')[0]?.toString();
+        if (!traceId) traceId = error?.metadata?.get(TRACE_ID_HEADER)[0]?.toString();
         resolve({ code: error ? error.code : grpc.status.OK, details: error?.details ?? '', traceId, durationMs });
       },
     ) as grpc.ClientUnaryCall;
     call.on('metadata', (headers: grpc.Metadata) => {
-      traceId = headers.get('x-trace-id')[0]?.toString() ?? traceId;
+      traceId = headers.get(TRACE_ID_HEADER)[0]?.toString() ?? traceId;
     });
     if (options.cancelAfterMs !== undefined) {
       const timer = setTimeout(() => call.cancel(), options.cancelAfterMs);
