@@ -78,7 +78,7 @@ See docs/verify.md.`,
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
     const predict = require('../predict') as typeof import('../predict');
-    const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
+    const { ConfigError } = require('../config') as typeof import('../config');
     const topology = loadCommandTopology(parsed.topology, { printWarnings: true });
     if (topology.entryPoints.length === 0) throw new UsageError(`${parsed.topology} has no entry_points to send requests to`);
     for (const service of parsed.targets.keys()) {

@@ -9,12 +9,13 @@ export * from './instance-settings';
 export * from './setting-values';
 export { parseBehaviour, validateBehaviour } from './parse-behaviour';
 export { bundledExampleNames } from './behaviour-source';
-export { EXAMPLES_DIR, PROTO_DIR } from './package-root';
+export { EXAMPLES_DIR, PACKAGE_ROOT, PROTO_DIR } from './package-root';
+export { behaviourJsonSchema } from './behaviour-json-schema';
 // How topology/ reads its files, so that a topology and its embedded behaviours are read, and
 // their problems said, the same way as a behaviour's.
 export { readConfigFile } from './read-config-file';
 export { readJsonText } from './read-json-text';
 export { findPrototypeKeys } from './prototype-keys';
-export { wrongFileTypeProblem } from './config-file-type';
+export { configFileType, wrongFileTypeProblem } from './config-file-type';
 export { describeIssues } from './zod-issues';
 export { objectKeysOf } from './object-keys';

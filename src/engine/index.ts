@@ -22,3 +22,5 @@ export type { PredictContext, CalleePrediction } from './predict-context';
 export { actionKind, findActionKind } from './actions/registry';
 export { functionAction } from './actions/function';
 export { grpcSpanName, hopMark } from './actions/call-service';
+export { sentAttemptCodes } from './actions/attempt-events';
+export { lineEventLevel } from './actions/log-event';

@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../config/config-error';
+import { ConfigError } from '../config';
 import type { Topology } from '../topology';
 import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../traffic';
 import { Ensemble, EnsembleStartError } from './ensemble';
