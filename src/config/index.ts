@@ -1,12 +1,14 @@
 /**
- * config/ — the one way in for configuration: reads the environment and CONFIG_JSON/CONFIG_FILE,
- * validates them with zod and returns a frozen model. Errors are ConfigErrors listing every
- * problem by JSON path; the CLI prints them and exits 2. The project's own folders
- * (EXAMPLES_DIR, PROTO_DIR) are found here too.
+ * config/ — the one way in for an instance's configuration: reads the environment and
+ * CONFIG_JSON/CONFIG_FILE, validates them with zod (the behaviour against the engine's schema and
+ * registered action kinds) and returns a frozen model, or a ConfigError listing every problem by
+ * JSON path (exit 2). Also: the behaviour's JSON Schema for editors (`thespian schema`), the
+ * bundled examples and the package's own folders (PACKAGE_ROOT, EXAMPLES_DIR, PROTO_DIR), and the
+ * file reading and problem wording that topology/ shares so a topology reads like a behaviour.
  */
 export * from './config-error';
 export * from './instance-settings';
-export * from './setting-values';
+export type { LogLevel } from './setting-values';
 export { parseBehaviour, validateBehaviour } from './parse-behaviour';
 export { bundledExampleNames } from './behaviour-source';
 export { EXAMPLES_DIR, PACKAGE_ROOT, PROTO_DIR } from './package-root';
