@@ -14,5 +14,5 @@ export { tempoSource } from './tempo-reader';
 export { jaegerSource } from './jaeger-reader';
 export { lokiSource } from './loki-reader';
 export { wilsonInterval } from './wilson';
-export type { ObservedSpan } from './observed-span';
+export type { LogSource, ObservedSpan, TraceSource } from './observed-span';
 export type { VerifyResult, TraceReport, RateComparison } from './verify-result';
