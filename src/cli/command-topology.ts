@@ -20,8 +20,7 @@ export function loadCommandTopology(given: string | undefined, options: { printW
 /** A bare name that is not a file here is looked up among the bundled examples. */
 function resolveBundledName(given: string): string {
   if (given.includes('/') || given.includes('\\') || /\.(jsonc?|ya?ml)$/i.test(given) || existsSync(given)) return given;
-  const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
-  const { bundledExampleNames } = require('../config/behaviour-source') as typeof import('../config/behaviour-source');
+  const { EXAMPLES_DIR, bundledExampleNames } = require('../config') as typeof import('../config');
   // Behaviours first: some of them are .jsonc files too, and would otherwise be read as a topology.
   if (bundledExampleNames('behaviour').includes(given)) {
     throw new UsageError(`${given} is a bundled behaviour (one instance), not a topology: \`thespian serve ${given}\` runs it (bundled topologies: ${bundledExampleNames('topology').join(', ')})`);

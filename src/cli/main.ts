@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from './commands';
-import { closestName } from '../common/closest-name';
+import { closestName } from '../common';
+// not through the index: config/index loads the engine and its zod schemas, which commands that read no behaviour (poke, health, load) should not wait for
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
+// not through the index: config/index loads the engine and its zod schemas, which commands that read no behaviour (poke, health, load) should not wait for
 import { PACKAGE_ROOT } from '../config/package-root';
 import { UsageError } from './usage-error';
 

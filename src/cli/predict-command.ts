@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineCommand } from './command';
+// not through the index: config/index loads the engine and its zod schemas, which commands that read no behaviour (poke, health, load) should not wait for
 import { MAX_SEED } from '../config/setting-values';
 import { endpointName } from '../common';
 import { readFlags, type FlagTable } from './flag-table';
@@ -52,7 +53,7 @@ bundled one (ecosystem).`,
   footer: 'Exit status: 0, or 2 for bad arguments or a config that cannot be read or predicted.',
   async run(args) {
     const parsed = parsePredictArgs(args);
-    const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
+    const { ConfigError } = require('../config') as typeof import('../config');
     const predict = require('../predict') as typeof import('../predict');
     const { endpoints, world, label } = loadInput(parsed);
     const predictor = new predict.Predictor(world, { samples: parsed.samples, seed: parsed.seed });
@@ -88,18 +89,14 @@ interface LoadedInput {
 }
 
 function loadInput(args: PredictArgs): LoadedInput {
-  const { EXAMPLES_DIR } = require('../config/package-root') as typeof import('../config/package-root');
-  const { readConfigFile } = require('../config/read-config-file') as typeof import('../config/read-config-file');
-  const { configFileType } = require('../config/config-file-type') as typeof import('../config/config-file-type');
+  const { EXAMPLES_DIR, readConfigFile, configFileType, validateBehaviour } = require('../config') as typeof import('../config');
   const topologyModule = require('../topology') as typeof import('../topology');
-  const { readTopologyText } = require('../topology/read-topology-text') as typeof import('../topology/read-topology-text');
-  const { validateBehaviour } = require('../config/parse-behaviour') as typeof import('../config/parse-behaviour');
   const predict = require('../predict') as typeof import('../predict');
 
   const path = locate(args.source, EXAMPLES_DIR);
   const text = readConfigFile(path, args.source);
   const format = topologyModule.formatOfPath(path);
-  const data = readTopologyText(text, args.source, format);
+  const data = topologyModule.readTopologyText(text, args.source, format);
   const isTopology = configFileType(data) === 'topology';
 
   if (isTopology) {

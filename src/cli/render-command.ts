@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
+// not through the index: render/index loads every renderer and yaml at each command's start; the flag table needs only the target names
 import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';

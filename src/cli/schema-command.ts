@@ -19,7 +19,7 @@ Prints the JSON Schema of CONFIG_JSON, generated from the validator Thespian its
     const { values, positionals, problems } = readFlags(args, SCHEMA_FLAGS);
     if (positionals.length > 0) problems.unshift(`unexpected argument "${positionals[0]}"`);
     if (problems.length > 0) throw new UsageError(problems.join('\n'));
-    const { behaviourJsonSchema } = require('../config/behaviour-json-schema') as typeof import('../config/behaviour-json-schema');
+    const { behaviourJsonSchema } = require('../config') as typeof import('../config');
     const text = `${JSON.stringify(behaviourJsonSchema(), null, 2)}\n`;
     if (values.output) writeFileSync(values.output, text);
     else process.stdout.write(text);

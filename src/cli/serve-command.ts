@@ -1,3 +1,4 @@
+// not through the index: config/index loads the engine and its zod schemas, which commands that read no behaviour (poke, health, load) should not wait for
 import { LOG_LEVELS, MAX_PORT, type LogLevel } from '../config/setting-values';
 import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';

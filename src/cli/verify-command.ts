@@ -124,7 +124,7 @@ function checkEntryPoints(topology: Topology, parsed: VerifyArgs): void {
 /** What each entry point's requests must produce; a topology that cannot be predicted (a call cycle) is a ConfigError. */
 function predictEntryPoints(topology: Topology): Map<string, import('../predict').EndpointPrediction> {
   const predict = require('../predict') as typeof import('../predict');
-  const { ConfigError } = require('../config/config-error') as typeof import('../config/config-error');
+  const { ConfigError } = require('../config') as typeof import('../config');
   const predictor = new predict.Predictor(predict.worldOfTopology(topology));
   const predictions = new Map<string, import('../predict').EndpointPrediction>();
   for (const entry of topology.entryPoints) {

@@ -17,7 +17,7 @@ import type { ReceivedSpan } from './received-span';
  * Failures are marked ✗; the message is printed once, under the deepest step where it began.
  */
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Total width in columns; 80 is the design width. */
   readonly width: number;
   /** ANSI colours; off for files, pipes and NO_COLOR. */

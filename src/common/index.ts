@@ -1,11 +1,11 @@
 /**
- * common/ — the small helpers several layers share, so that none of them has to reach up into
- * another for them: gRPC status names (status-name.ts), the well-formed config string schema
- * and its limits (config-string.ts), the externally tagged unions of the original's configs
- * (tagged-union.ts), "did you mean" hints (closest-name.ts), how a bad value, a JSON path and a
- * user's string are shown in an error line (describe-value.ts, json-path.ts), deepFreeze, how a
- * duration is printed (format-ms.ts) and how an endpoint is named (endpoint-name.ts). It
- * imports nothing of ours: everything may import it.
+ * common/ — the small helpers several layers share, so that none has to reach up into another
+ * for them: gRPC status names, span kind names and log line levels; the well-formed config string
+ * schema and its limits, and the externally tagged unions of the original's configs; "did you
+ * mean" hints and how a bad value, a JSON path or a user's string is shown in an error line;
+ * deepFreeze; how a duration (formatMs) and a percentage (formatPercent) are printed; and how an
+ * endpoint is named (endpointName). It imports nothing of ours (zod is its one dependency):
+ * every folder may import it.
  */
 export * from './status-name';
 export * from './config-string';

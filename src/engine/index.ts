@@ -1,18 +1,19 @@
 /**
- * engine/ — performs a behaviour tree: Functions, Sleeps, CallServices and whatever else is
- * registered in actions/registry.ts. It knows nothing of gRPC servers or the OpenTelemetry SDK:
- * it gets a Caller, a Random and a Clock, and uses only @opentelemetry/api for spans.
+ * engine/ — performs a behaviour tree: Functions and the steps registered in actions/registry.ts,
+ * each kind in its own file under actions/. It knows nothing of gRPC servers or the OpenTelemetry
+ * SDK: it gets a Caller, a Random and a Clock, and uses only @opentelemetry/api for spans.
  *
- * It offers: the behaviour model and its schema (config/ validates with it), the ports and
- * createPerformer (server/ runs requests with them), the span and attribute names it writes,
- * the real Clock (timing/) and the seedable Random, and, for predict/'s driver, the registered
- * action kinds with the context their `predict` gets. Each kind predicts itself with the
+ * It offers: the behaviour model and its schema and kinds (config/ validates with them), the
+ * ports and createPerformer, the trace-id header and the hop mark (server/ runs requests with
+ * them), the few span names read outside, the real Clock (timing/) and the seedable Random, the
+ * registered kinds with the context their `predict` gets (for predict/'s driver), and the readers
+ * of the attempt and log events the kinds write (for verify/). Each kind predicts itself with the
  * probability/ leaf, which is why that leaf sits below the engine and not in predict/.
  */
-export * from './model';
-export * from './ports';
-export * from './performer';
-export * from './span-names';
+export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
+export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock } from './ports';
+export { createPerformer, type Performer } from './performer';
+export { EXCEPTION_EVENT, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
 export { TRACE_ID_HEADER } from './trace-id-header';
 export { StepFailure } from './step-failure';
 export { prepareSystemClock, eventLoopTurns, TurnQueue, type TimerPriority } from './timing';
@@ -24,3 +25,5 @@ export { actionKind, findActionKind } from './actions/registry';
 export { functionAction } from './actions/function';
 export { grpcSpanName, hopMark } from './actions/call-service';
 export { callServiceAction } from './actions/call-service';
+export { sentAttemptCodes } from './actions/attempt-events';
+export { lineEventLevel } from './actions/log-event';

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError } from '../config/config-error';
-import type { LogLevel } from '../config/setting-values';
+import { ConfigError, type LogLevel } from '../config';
 import { localLocator, resolveBehaviour, type Topology } from '../topology';
 import { waitUntilServing } from './health-check';
 import { portProblem } from './port-check';

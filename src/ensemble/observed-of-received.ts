@@ -1,5 +1,5 @@
 import type { ReceivedSpan } from '../collector';
-import type { ObservedSpan } from '../verify/observed-span';
+import type { ObservedSpan } from '../verify';
 
 /**
  * A span as the embedded receiver decoded it, in the form verify holds against a prediction, so

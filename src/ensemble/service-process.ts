@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../config/package-root';
+import { PACKAGE_ROOT } from '../config';
 
 /** The built instance and the watchdog preloaded into it (see child-watchdog.ts). */
 const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');

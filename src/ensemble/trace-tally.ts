@@ -1,10 +1,9 @@
 import type { AssembledTrace, ReceivedSpan } from '../collector';
-import type { GrpcMethod } from '../engine/model';
+import { THESPIAN_RPC_SERVICE, type GrpcMethod } from '../engine';
 import { predictedShape } from '../predict';
 import type { Topology } from '../topology';
-import { checkTrace } from '../verify/trace-check';
+import { checkTrace } from '../verify';
 import { observedOfReceived } from './observed-of-received';
-import { THESPIAN_RPC_SERVICE } from '../engine/span-names';
 
 /**
  * Counts what arrived, to answer "was anything lost?": one root span per answered request, no

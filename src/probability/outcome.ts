@@ -41,7 +41,7 @@ export function certain(duration: Duration, spans = 0, lines: LineCounts = NO_LI
   return { branches: [{ code: 'OK', p: 1, duration, spans, lines }] };
 }
 
-export const NOTHING: Outcome = certain(ZERO);
+const NOTHING: Outcome = certain(ZERO);
 
 /** The probability of each code; OK included. */
 export function codeProbabilities(outcome: Outcome): Map<StatusName, number> {

@@ -1,13 +1,11 @@
 /**
- * render/ — turns one topology into ready-to-apply files for the places people run Thespian:
- * Docker Compose (on the observability stack's network), Kubernetes (Deployments, Services,
- * ConfigMaps, kustomization) and ECS (task definitions and a CloudFormation template with
- * Service Connect). One entry file per target (compose.ts, kubernetes.ts, ecs.ts; the last two
- * keep their parts in kubernetes-*.ts and ecs-*.ts); they share the container facts
- * (instance-runtime.ts), name sanitising (naming.ts), behaviour resolution and start order
- * (planned-service.ts), the line that sums up a service (render-context.ts) and deterministic
- * YAML (yaml-text.ts). Output depends only on the topology and the options: no
- * timestamps, no absolute paths, stable key order, so committed files can be checked for staleness.
+ * render/ — renderTopology turns one topology into ready-to-apply files: Docker Compose (on the
+ * observability stack's network), Kubernetes (Deployments, Services, ConfigMaps, kustomization)
+ * and ECS (task definitions and a CloudFormation template with Service Connect). One entry file
+ * per target (compose.ts, kubernetes.ts, ecs.ts; the last two keep their parts in kubernetes-*.ts
+ * and ecs-*.ts) over shared parts: container facts, name sanitising, behaviour resolution and
+ * start order, and deterministic YAML. Output depends only on the topology and the options (no
+ * timestamps, no absolute paths, stable key order), so committed files can be checked for staleness.
  */
 import { basename } from 'node:path';
 import type { Topology } from '../topology';
@@ -17,9 +15,8 @@ import { renderKubernetes } from './kubernetes';
 import { checkRenderOptions, type RenderOptions, type RenderTarget } from './render-options';
 import type { RenderOutput } from './rendered-file';
 
-export { RENDER_TARGETS, type RenderOptions, type RenderTarget } from './render-options';
-export type { RenderedFile, RenderOutput } from './rendered-file';
-export { CONTAINER_PORT } from './instance-runtime';
+export type { RenderOptions, RenderTarget } from './render-options';
+export type { RenderOutput } from './rendered-file';
 
 /** Thrown for options that do not fit the target; the CLI prints each line and exits 2. */
 export class RenderOptionsError extends Error {

@@ -30,7 +30,7 @@ export function entryServiceOf(topology: Topology): string | undefined {
 }
 
 /** "A at 2/s, B at 1/s" for one service's entry points. */
-export function entryPointsOf(topology: Topology, service: string): string | undefined {
+function entryPointsOf(topology: Topology, service: string): string | undefined {
   const points = topology.entryPoints.filter((entry) => entry.service === service);
   return points.length === 0 ? undefined : points.map((entry) => `${entry.method} at ${entry.rps}/s`).join(', ');
 }

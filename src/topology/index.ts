@@ -7,6 +7,6 @@
  * so other commands find a running `thespian up` from the same file.
  */
 export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topology';
-export { formatOfPath } from './read-topology-text';
+export { formatOfPath, readTopologyText } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
 export type { ServiceLocation, Topology, TopologyService } from './topology-model';

@@ -1,7 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { TargetAddress } from './target-address';
+// not through the index: engine/index loads the whole engine, which would make each `poke` and `load` start slower
 import { GRPC_METHODS, type GrpcMethod } from '../engine/model';
+// not through the index: engine/index loads the whole engine, which would make each `poke` and `load` start slower
 import { THESPIAN_RPC_SERVICE } from '../engine/span-names';
+// not through the index: engine/index loads the whole engine, which would make each `poke` and `load` start slower
 import { TRACE_ID_HEADER } from '../engine/trace-id-header';
 
 const DEADLINE_SLACK_MS = 5;

@@ -1,4 +1,4 @@
-import { formatMs } from '../common/format-ms';
+import { formatMs } from '../common';
 import type { LatencyPercentiles } from './latency-histogram';
 import type { LoadSummary, StatusCounts, TargetSummary } from './load-result';
 

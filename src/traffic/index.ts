@@ -1,16 +1,16 @@
 /**
  * traffic/ — drives traffic at Thespian instances, the same way for `load`, `verify` and `up`:
- * openTraffic pairs the one open-loop scheduler (OpenLoopRun: request i due at t0 + i/rate,
- * bounded by a duration or a count or running until stop()) with the one gRPC driving client
- * (reused channels per target, the trace id read from each answer's x-trace-id header);
- * localTargets turns a topology's entry points into targets on this machine. Around them:
- * HDR-histogram latency percentiles, the live progress line, the text summary and the --json
- * result. It never starts the OpenTelemetry SDK: the traffic generator is not itself traced.
+ * openTraffic pairs the one open-loop scheduler (request i due at t0 + i/rate, bounded by a
+ * duration or a count or running until stop()) with the one gRPC driving client (reused channels
+ * per target, the trace id read from each answer's x-trace-id header); sendToTargets runs a whole
+ * plan and gathers every request's outcome (what `load` and `verify` do); localTargets turns a
+ * topology's entry points into targets on this machine. Around them: HDR-histogram latency
+ * percentiles, the live progress line, the text summary and the --json result. It never starts the OpenTelemetry SDK: the traffic generator is not itself traced.
  *
  * Importing it loads neither @grpc/grpc-js (required when a client is made: `serve` must start
  * the SDK first) nor hdr-histogram-js (required when a histogram is made), so command modules
- * may import it at the top. It takes engine/'s leaf files directly, not engine/index, which
- * loads the whole engine.
+ * may import it at the top. Its driving client takes engine/'s leaf files, not engine/index,
+ * which would load the whole engine for `poke` and `load`.
  */
 export { parseTargetAddress, TargetAddressError, type TargetAddress } from './target-address';
 export type { DrivingClient } from './driving-client';
@@ -18,8 +18,7 @@ export { makeDrivingClient } from './make-driving-client';
 export { openTraffic, type Traffic } from './open-traffic';
 export { sendToTargets } from './send-to-targets';
 export { localTargets, type LocalTarget } from './local-targets';
-export type { OpenLoopRun, LoadPlan, LoadTarget, RequestOutcome } from './open-loop';
-export type { LoadResult, LoadSummary } from './load-result';
+export type { LoadPlan, LoadTarget, RequestOutcome } from './open-loop';
 export type { RequestRecord } from './request-log';
 export { LatencyHistogram } from './latency-histogram';
 export { formatSummary } from './format-summary';

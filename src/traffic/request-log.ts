@@ -1,4 +1,4 @@
-import { statusNameOf, type StatusName } from '../common/status-name';
+import { statusNameOf, type StatusName } from '../common';
 
 /** One request that was sent, as `verify` and `--json` see it. Times in ms from the run's start. */
 export interface RequestRecord {

@@ -1,4 +1,4 @@
-import { formatPercent } from '../common/percent';
+import { formatPercent } from '../common';
 import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 
 /** How many of the worst traces the details list. */

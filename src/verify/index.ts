@@ -1,18 +1,18 @@
 /**
- * verify/ — checks a telemetry pipeline end to end: sends requests to a running topology, reads
- * their traces (Tempo, Jaeger, or `thespian up`'s own query API) and log lines (Loki) back over
- * HTTP, and holds each trace against the prediction of what the request must have produced
- * (predict/): traces complete, partial or missing, spans lost, broken parent links, log lines
- * lost, and the observed failure rate against the predicted one.
- *
- * It sends through traffic/, which loads @grpc/grpc-js only when its client is made.
+ * verify/ — checks a telemetry pipeline end to end (runVerify): sends requests to a running
+ * topology through traffic/, reads their traces (Tempo, Jaeger, or `thespian up`'s own query API)
+ * and log lines (Loki) back over HTTP, and holds each trace against the prediction of what the
+ * request must have produced (predict/): traces complete, partial or missing, spans lost, broken
+ * parent links, log lines lost, and the observed failure rate against the predicted one, with its
+ * Wilson interval. It offers the backend readers, the report's text form, and checkTrace, which
+ * `thespian up` uses to judge each trace as it arrives.
  */
 export { runVerify, VerifyError } from './verify-run';
-export { checkTrace, type TraceCheck, type TraceVerdict } from './trace-check';
+export { checkTrace } from './trace-check';
 export { formatReport } from './format-report';
 export { tempoSource } from './tempo-reader';
 export { jaegerSource } from './jaeger-reader';
 export { lokiSource } from './loki-reader';
 export { wilsonInterval } from './wilson';
-export { BackendError, normaliseId, type ObservedSpan, type ObservedLine, type TraceSource, type LogSource } from './observed-span';
+export type { LogSource, ObservedSpan, TraceSource } from './observed-span';
 export type { VerifyResult, TraceReport, RateComparison } from './verify-result';

@@ -1,5 +1,5 @@
 import { asJsonArray, isJsonObject, traceByIdSource, type JsonObject } from './http-json';
-import type { SpanKindName } from '../common/span-kind-name';
+import type { SpanKindName } from '../common';
 import { BackendError, normaliseId, type ObservedSpan, type TraceSource } from './observed-span';
 
 /**

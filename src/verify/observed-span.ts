@@ -1,4 +1,4 @@
-import type { SpanKindName } from '../common/span-kind-name';
+import type { SpanKindName } from '../common';
 
 /**
  * A span as read back from a backend (Tempo, Jaeger or the embedded collector), reduced to what

@@ -1,9 +1,6 @@
-import { sentAttemptCodes } from '../engine/actions/attempt-events';
-import { lineEventLevel } from '../engine/actions/log-event';
-import { EXCEPTION_EVENT } from '../engine/span-names';
+import { EXCEPTION_EVENT, lineEventLevel, sentAttemptCodes } from '../engine';
 import { LINE_LEVELS, STATUS_CODES, type StatusName } from '../common';
-import type { LineCounts } from '../probability/outcome';
-import { spanKey, type SpanShape } from '../probability/span-shape';
+import { spanKey, type LineCounts, type SpanShape } from '../probability';
 import type { ObservedSpan } from './observed-span';
 
 export type TraceVerdict = 'complete' | 'partial' | 'missing';

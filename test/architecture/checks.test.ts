@@ -79,7 +79,7 @@ test('(c) a long function is named with its file, line and length', () => {
   ]);
 });
 
-test('(d) an import past an index is named unless its line says why; only the enforced folders are held to it', () => {
+test('(d) an import past an index is named unless its line says why, from any folder', () => {
   const tree = treeOf({
     'src/a/x.ts': [
       "import { y } from '../b/y';",
@@ -92,10 +92,13 @@ test('(d) an import past an index is named unless its line says why; only the en
     'src/b/y.ts': 'export const y = 1;',
     'src/b/z.ts': 'export const z = 1;',
     'src/c/x.ts': "import { y } from '../b/y';",
+    'src/b/inner.ts': "import { y } from './y';",
+    'src/main.ts': "import { x } from './a/x';",
   });
-  assert.deepEqual(pastIndexProblems(tree, ['a', 'nope']), [
-    'nope is enforced but is no folder under src/',
+  assert.deepEqual(pastIndexProblems(tree), [
     "src/a/x.ts:1 imports '../b/y', past src/b/index.ts: import the folder, or say why at the import with // not through the index: <reason>",
+    "src/c/x.ts:1 imports '../b/y', past src/b/index.ts: import the folder, or say why at the import with // not through the index: <reason>",
+    "src/main.ts:1 imports './a/x', past src/a/index.ts: import the folder, or say why at the import with // not through the index: <reason>",
   ]);
 });
 

@@ -14,7 +14,7 @@ let wakeTimer: WakeTimer | undefined;
  * own (see TurnQueue) rather than run straight from the wake-up, where it would hold back the
  * wake-ups queued behind it.
  */
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => performance.now(),
   sleep(ms, signal, from = performance.now()) {
     return new Promise<number>((resolve, reject) => {
@@ -38,9 +38,9 @@ export const systemClock: Clock = {
 export type TimerPriority = 'auto' | 'realtime' | 'normal';
 
 /** What times the sleeps, as the instance reports it at start. */
-export type SleepTimer = 'real-time thread' | 'thread' | 'main thread';
+type SleepTimer = 'real-time thread' | 'thread' | 'main thread';
 
-export interface PreparedClock {
+interface PreparedClock {
   readonly clock: Clock;
   readonly timer: SleepTimer;
   /** Why the timer is not a real-time thread, when that was asked for. */
