@@ -52,6 +52,8 @@ interface UpFacts {
   readonly sendingMs: number;
   readonly sent: number;
   readonly targetRate: number;
+  /** The traffic engine's own measure, so that `up` and `load` agree on what was achieved. */
+  readonly achievedRate: number;
   readonly timeoutMs: number;
   readonly answers: RunSummary;
   readonly tally: TraceTally;
@@ -78,7 +80,7 @@ export function upResult(facts: UpFacts): UpResult {
       pastDeadline: answers.pastDeadline,
       timeoutS: facts.timeoutMs / 1000,
       targetRps: facts.targetRate,
-      achievedRps: sendingMs > 0 ? facts.sent / (sendingMs / 1000) : 0,
+      achievedRps: facts.achievedRate,
       failuresByCode: Object.fromEntries(answers.failuresByCode),
     },
     latencyMs: answers.latencyMs(),

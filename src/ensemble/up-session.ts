@@ -296,6 +296,7 @@ class UpSession {
       sendingMs: run.sendingMs,
       sent: run.sent,
       targetRate: run.targetRate,
+      achievedRate: run.achievedRate,
       timeoutMs: this.timeoutMs,
       answers: this.answers,
       tally: this.tally,

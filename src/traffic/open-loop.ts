@@ -214,6 +214,21 @@ export class OpenLoopRun {
   }
 
   /** How long the schedule has run: until now while sending, then until sending ended. */
+  /**
+   * Requests per second sent so far, all targets together: over the span their schedule covers
+   * (one interval per request scheduled, the longest of the targets'), or longer if sending
+   * lagged. Every target sends its first request at the start, so dividing by the time elapsed
+   * instead would count each target's first request as extra when a run is cut short.
+   */
+  get achievedRate(): number {
+    let scheduleSpan = 0;
+    for (let index = 0; index < this.targets.length; index++) {
+      scheduleSpan = Math.max(scheduleSpan, this.targetScheduled[index]! * this.intervalMs[index]!);
+    }
+    const sendingSpan = this.sentCount === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / this.targetRate;
+    return rateOver(this.sentCount, scheduleSpan, sendingSpan);
+  }
+
   get sendingMs(): number {
     if (!this.started) return 0;
     return (this.sendingOver ? this.sendingEndsAt! : performance.now()) - this.t0;
@@ -421,8 +436,6 @@ export class OpenLoopRun {
       if (target.label !== undefined) summary.label = target.label;
       return summary;
     });
-    const scheduleSpan = this.scheduled === 0 ? 0 : this.lastScheduledAt - this.t0 + 1000 / targetRate;
-    const sendingSpan = this.sentCount === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / targetRate;
     const lagP99 = this.sendLag.percentileMs(99);
     const cpu = process.cpuUsage(this.cpuAtStart);
     const wallMs = performance.now() - this.t0;
@@ -436,7 +449,7 @@ export class OpenLoopRun {
       dropped: this.dropped,
       completed: this.completed,
       targetRate,
-      achievedRate: rateOver(this.sentCount, scheduleSpan, sendingSpan),
+      achievedRate: this.achievedRate,
       counts: countsOf(this.codes),
       latencyMs: { fromScheduled: this.fromScheduled.percentiles(), fromSent: this.fromSent.percentiles() },
       sendLagMs: { p50: this.sendLag.percentileMs(50), p99: lagP99, max: this.sendLag.maxMs() },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { isAlive, readyPids, startUp, survivors, tempDir, writeFrontAndBack } from './up-helpers';
+import { freePorts, isAlive, readyPids, startUp, survivors, tempDir, writeFrontAndBack, writeJson } from './up-helpers';
 import { setTimeout as delay } from 'node:timers/promises';
 
 test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary printed, exit 0, no child left', async () => {
@@ -20,6 +20,34 @@ test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary 
     assert.match(up.stdout(), /requests {2}\d+ sent/);
     assert.match(up.stdout(), /, 0 failed/, 'requests in flight at the signal were answered, not cut off');
     assert.deepEqual(await survivors(pids, 5_000), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a run cut short by a signal reports a rate no higher than the one asked for, though every entry point sends its first request at once', async () => {
+  const dir = tempDir();
+  try {
+    const [port] = await freePorts(1);
+    const behaviour = { grpc_method_a: { tracing_name: 'front', operations: [] } };
+    // Two entry points in step: counting the time to the signal would add one request per entry point.
+    const topology = writeJson(dir, 'two-entries.json', {
+      services: { front: { port, behaviour } },
+      entry_points: [
+        { service: 'front', method: 'A', rps: 4 },
+        { service: 'front', method: 'A', rps: 4 },
+      ],
+    });
+    const up = startUp([topology, '--quiet']);
+    await up.waitForOutput(/^ready: .*$/m);
+    await delay(1_200);
+    up.child.kill('SIGTERM');
+    const { code } = await up.exited;
+    assert.equal(code, 0, up.stderr());
+    const rates = /requests {2}(\d+) sent at ([\d.]+)\/s \(asked ([\d.]+)\/s\)/.exec(up.stdout());
+    assert.ok(rates, up.stdout());
+    assert.ok(Number(rates[1]) > 0, up.stdout());
+    assert.ok(Number(rates[2]) <= Number(rates[3]), `achieved ${rates[2]}/s, asked ${rates[3]}/s:\n${up.stdout()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
