@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type LogLevel } from '../config';
@@ -133,7 +133,17 @@ class UpSession {
     const json = options.jsonFile ? createWriteStream('', { fd: openForWriting(options.jsonFile, '--json') }) : undefined;
     if (options.summaryJsonFile) closeSync(openForWriting(options.summaryJsonFile, '--summary-json'));
     const logDir = options.logDir ? makeFolder(options.logDir) : mkdtempSync(join(tmpdir(), 'thespian-up-'));
-    const session = new UpSession(options, logDir);
+    try {
+      return await UpSession.startCollector(new UpSession(options, logDir), json);
+    } catch (error) {
+      // Nothing ran yet, so a folder of our own holds no evidence.
+      if (!options.logDir) rmSync(logDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async startCollector(session: UpSession, json: WriteStream | undefined): Promise<UpSession> {
+    const { options } = session;
     session.collector = await UpCollector.start({
       tally: session.tally,
       onTrace: (trace) => {
@@ -145,7 +155,7 @@ class UpSession {
     // Spans to send on came only from services that ran.
     session.stops.add('close', () => session.collector.close(session.ensemble ? STOP_LIMITS_MS.forwardFlush : 0));
     session.stops.add('close', () => session.removeLogsUnlessEvidence());
-    printHeader(options, session.targets, session.timeoutMs, logDir, session.say);
+    printHeader(options, session.targets, session.timeoutMs, session.logDir, session.say);
     await session.collector.serveQueries(options.topology, { port: options.queryPort, freePorts: options.freePorts }, session.say);
     return session;
   }

@@ -20,6 +20,9 @@ export function localTargets(topology: LocalTopology, totalRate?: number): Local
   const scale = totalRate !== undefined && configured > 0 ? totalRate / configured : 1;
   return topology.entryPoints.map((entry) => {
     const service = topology.services.find((candidate) => candidate.name === entry.service)!;
-    return { address: parseTargetAddress(`127.0.0.1:${service.port}`), method: entry.method, rate: entry.rps * scale, label: entry.service };
+    // A share too small for a double rounds to 0, which no schedule takes; the smallest rate
+    // above 0 means the same to a user (one request now, the next never).
+    const rate = Math.max(entry.rps * scale, Number.MIN_VALUE);
+    return { address: parseTargetAddress(`127.0.0.1:${service.port}`), method: entry.method, rate, label: entry.service };
   });
 }

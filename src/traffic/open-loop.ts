@@ -223,7 +223,8 @@ export class OpenLoopRun {
   get achievedRate(): number {
     let scheduleSpan = 0;
     for (let index = 0; index < this.targets.length; index++) {
-      scheduleSpan = Math.max(scheduleSpan, this.targetScheduled[index]! * this.intervalMs[index]!);
+      // (A rate so low that its interval is Infinity has scheduled one request at most: 0 × Infinity is NaN.)
+      if (this.targetScheduled[index]! > 0) scheduleSpan = Math.max(scheduleSpan, this.targetScheduled[index]! * this.intervalMs[index]!);
     }
     const sendingSpan = this.sentCount === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / this.targetRate;
     return rateOver(this.sentCount, scheduleSpan, sendingSpan);
@@ -313,7 +314,9 @@ export class OpenLoopRun {
     let best = -1;
     let bestOffset = Infinity;
     for (let target = 0; target < this.targets.length; target++) {
-      const offset = this.nextIndex[target]! * this.intervalMs[target]!;
+      const index = this.nextIndex[target]!;
+      // The first request is due at once, even at a rate so low that its interval is Infinity (0 × Infinity is NaN).
+      const offset = index === 0 ? 0 : index * this.intervalMs[target]!;
       if (this.durationMs !== undefined && offset >= this.durationMs - DUE_AT_END_MS) continue;
       if (offset < bestOffset) {
         bestOffset = offset;
