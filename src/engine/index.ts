@@ -11,7 +11,7 @@
  * probability/ leaf, which is why that leaf sits below the engine and not in predict/.
  */
 export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
-export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock } from './ports';
+export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type StepMeter } from './ports';
 export { createPerformer, type Performer } from './performer';
 export { EXCEPTION_EVENT, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
 export { TRACE_ID_HEADER } from './trace-id-header';

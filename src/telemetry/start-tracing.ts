@@ -10,6 +10,9 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingSpanExporter } from './reporting-span-exporter';
 import { withDeadline } from './with-deadline';
+import { InstanceMetrics } from './instance-metrics';
+import { startMeterProvider } from './start-metrics';
+import { observeDelivery, type DeliveryTally } from './delivery-metrics';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
@@ -18,9 +21,15 @@ export interface Tracing {
   connectLog(sink: DeliverySink): void;
   /** What became of the spans, for the `stopped` line; empty when spans are not exported. */
   deliveryFields(): Record<string, number>;
+  /** The instance's instruments; no-ops when OTEL_METRICS_EXPORTER is none. */
+  readonly metrics: InstanceMetrics;
+  /** Where the log lines' delivery counts are read from, for the self-accounting metrics. */
+  observeLogDelivery(source: () => DeliveryTally | undefined): void;
+  /** Exports the last metrics and stops; last of all at shutdown, so the final counts are in. */
+  stopMetrics(deadlineMs: number): Promise<void>;
 }
 
-type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators'>;
+type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators' | 'metrics'>;
 
 /**
  * Starts the OpenTelemetry SDK with gRPC instrumentation. Must run before any of our modules
@@ -30,11 +39,12 @@ type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' |
  * We build the BatchSpanProcessor ourselves (the SDK would build it from OTEL_BSP_*): its settings
  * come checked from config/, where a bad value is warned about and replaced by the default, and it
  * gets a reporting exporter and a queue-full counter, so no lost span goes unsaid.
- * Metrics and OTLP logs are off: Thespian's logs go to stdout and Loki (see logger.ts).
+ * NodeSDK's own metrics and OTLP logs are off: metrics have a provider of their own
+ * (start-metrics.ts), and Thespian's logs go to stdout and Loki (see logger.ts).
  */
 export function startTracing(settings: TracingSettings): Tracing {
   const base = sdkOptions(settings);
-  if (settings.tracesExporter === 'none') return startWithoutExport(base);
+  if (settings.tracesExporter === 'none') return startWithoutExport(settings, base);
   const target = settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : 'console';
   const reporter = new DeliveryReporter({
     delivery: 'span export',
@@ -45,6 +55,7 @@ export function startTracing(settings: TracingSettings): Tracing {
   const processor = exportingProcessor(settings, reporter);
   const sdk = new NodeSDK({ ...base, spanProcessors: [processor] });
   sdk.start();
+  const metering = startMetering(settings, () => ({ ...reporter.counts(), ended: processor.endedSpans() }));
 
   return {
     async shutdown(deadlineMs) {
@@ -52,8 +63,46 @@ export function startTracing(settings: TracingSettings): Tracing {
       // What is still on its way is counted as cut at shutdown in the `stopped` line, which comes next.
       reporter.quiet();
     },
-    connectLog: (sink) => reporter.connect(sink),
+    connectLog: (sink) => {
+      reporter.connect(sink);
+      metering.connectLog(sink);
+    },
     deliveryFields: () => spanDeliveryFields(reporter, processor),
+    ...metering.parts,
+  };
+}
+
+type MeteringParts = Pick<Tracing, 'metrics' | 'observeLogDelivery' | 'stopMetrics'>;
+
+/**
+ * The metrics side, started once NodeSDK has started (see startMeterProvider). A scrape endpoint
+ * that cannot listen costs the metrics, not the instance: it is said once the log exists.
+ */
+function startMetering(settings: TracingSettings, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
+  let sink: DeliverySink | undefined;
+  let unsaid: Error | undefined;
+  const say = (error: Error) => {
+    const fields = { error: error.message, port: settings.metrics.prometheusPort };
+    if (sink) sink.warn(`the Prometheus scrape endpoint cannot listen on ${settings.metrics.prometheusHost}:${settings.metrics.prometheusPort}: no metrics will be scraped`, fields);
+    else unsaid = error;
+  };
+  const provider = startMeterProvider(settings.metrics, settings.serviceName, say);
+  const metrics = new InstanceMetrics(provider?.getMeter('thespian'));
+  let logs: () => DeliveryTally | undefined = () => undefined;
+  if (provider) observeDelivery(metrics.meter, spans, () => logs());
+  return {
+    parts: {
+      metrics,
+      observeLogDelivery: (source) => (logs = source),
+      stopMetrics: async (deadlineMs) => {
+        if (provider) await withDeadline(provider.shutdown().catch(() => undefined), deadlineMs, undefined);
+      },
+    },
+    connectLog(connected) {
+      sink = connected;
+      if (unsaid) say(unsaid);
+      unsaid = undefined;
+    },
   };
 }
 
@@ -73,13 +122,15 @@ function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
 }
 
 /** Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported. */
-function startWithoutExport(base: Partial<NodeSDKConfiguration>): Tracing {
+function startWithoutExport(settings: TracingSettings, base: Partial<NodeSDKConfiguration>): Tracing {
   const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
   sdk.start();
+  const metering = startMetering(settings, () => undefined);
   return {
     shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
-    connectLog: () => undefined,
+    connectLog: (sink) => metering.connectLog(sink),
     deliveryFields: () => ({}),
+    ...metering.parts,
   };
 }
 
