@@ -4,6 +4,8 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { MetricsSettings } from '../config';
+import type { DeliveryReporter } from './delivery-reporter';
+import { ReportingMetricExporter } from './reporting-metric-exporter';
 
 /** The SDK's default deadline for one export (OTEL_METRIC_EXPORT_TIMEOUT), kept within the interval as the reader requires. */
 const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
@@ -18,8 +20,8 @@ const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
  * Built after NodeSDK.start(): the OTLP exporter loads @grpc/grpc-js, which the instrumentation
  * must see first.
  */
-export function startMeterProvider(settings: MetricsSettings, serviceName: string, onPrometheusError: (error: Error) => void): MeterProvider | undefined {
-  const reader = metricReader(settings, onPrometheusError);
+export function startMeterProvider(settings: MetricsSettings, serviceName: string, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MeterProvider | undefined {
+  const reader = metricReader(settings, reporter, onPrometheusError);
   if (!reader) return undefined;
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
@@ -27,7 +29,7 @@ export function startMeterProvider(settings: MetricsSettings, serviceName: strin
   return new MeterProvider({ resource, readers: [reader] });
 }
 
-function metricReader(settings: MetricsSettings, onPrometheusError: (error: Error) => void): MetricReader | undefined {
+function metricReader(settings: MetricsSettings, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MetricReader | undefined {
   switch (settings.exporter) {
     case 'none':
       return undefined;
@@ -37,7 +39,8 @@ function metricReader(settings: MetricsSettings, onPrometheusError: (error: Erro
       });
     case 'otlp':
     case 'console': {
-      const exporter = settings.exporter === 'otlp' ? new OTLPMetricExporter({ url: settings.otlpEndpoint }) : new ConsoleMetricExporter();
+      const inner = settings.exporter === 'otlp' ? new OTLPMetricExporter({ url: settings.otlpEndpoint }) : new ConsoleMetricExporter();
+      const exporter = new ReportingMetricExporter(inner, reporter);
       const exportIntervalMillis = settings.exportIntervalMs;
       return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis: Math.min(DEFAULT_EXPORT_TIMEOUT_MS, exportIntervalMillis) });
     }

@@ -75,18 +75,21 @@ export function startTracing(settings: TracingSettings): Tracing {
 type MeteringParts = Pick<Tracing, 'metrics' | 'observeLogDelivery' | 'stopMetrics'>;
 
 /**
- * The metrics side, started once NodeSDK has started (see startMeterProvider). A scrape endpoint
- * that cannot listen costs the metrics, not the instance: it is said once the log exists.
+ * The metrics side, started once NodeSDK has started (see startMeterProvider). Failed exports are
+ * said like failed span exports; a scrape endpoint that cannot listen costs the metrics, not the
+ * instance, and is said the same way.
  */
 function startMetering(settings: TracingSettings, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
-  let sink: DeliverySink | undefined;
-  let unsaid: Error | undefined;
-  const say = (error: Error) => {
-    const fields = { error: error.message, port: settings.metrics.prometheusPort };
-    if (sink) sink.warn(`the Prometheus scrape endpoint cannot listen on ${settings.metrics.prometheusHost}:${settings.metrics.prometheusPort}: no metrics will be scraped`, fields);
-    else unsaid = error;
-  };
-  const provider = startMeterProvider(settings.metrics, settings.serviceName, say);
+  const { prometheusHost, prometheusPort, otlpEndpoint, exporter } = settings.metrics;
+  const reporter = new DeliveryReporter({
+    delivery: 'metric export',
+    target: exporter === 'otlp' ? addressForLogs(otlpEndpoint) : exporter,
+    unit: 'data points',
+    queueFullHint: '',
+  });
+  const cannotListen = (error: Error) =>
+    reporter.failedBatch(0, new Error(`the Prometheus scrape endpoint cannot listen on ${prometheusHost}:${prometheusPort}, no metrics will be scraped: ${error.message}`));
+  const provider = startMeterProvider(settings.metrics, settings.serviceName, reporter, cannotListen);
   const metrics = new InstanceMetrics(provider?.getMeter('thespian'));
   let logs: () => DeliveryTally | undefined = () => undefined;
   if (provider) observeDelivery(metrics.meter, spans, () => logs());
@@ -95,14 +98,12 @@ function startMetering(settings: TracingSettings, spans: () => (DeliveryTally & 
       metrics,
       observeLogDelivery: (source) => (logs = source),
       stopMetrics: async (deadlineMs) => {
+        // After the `stopped` line: a last export that fails is not said (it would follow that line).
+        reporter.quiet();
         if (provider) await withDeadline(provider.shutdown().catch(() => undefined), deadlineMs, undefined);
       },
     },
-    connectLog(connected) {
-      sink = connected;
-      if (unsaid) say(unsaid);
-      unsaid = undefined;
-    },
+    connectLog: (sink) => reporter.connect(sink),
   };
 }
 
