@@ -9,7 +9,7 @@ type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
 
 /** OTEL_METRICS_EXPORTER and what each exporter needs, checked. */
 export interface MetricsSettings {
-  /** `none` unless OTEL_METRICS_EXPORTER says otherwise: the original's Tempo takes traces only (see docs/config-reference.md). */
+  /** `none` unless OTEL_METRICS_EXPORTER says otherwise: the original's Tempo takes traces only (see the README's OTEL_METRICS_EXPORTER). */
   readonly exporter: MetricsExporter;
   /** OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
   readonly otlpEndpoint: string;

@@ -15,7 +15,7 @@ const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
  * tracer, before the logger's last Loki push, and the final export would miss what that push
  * delivered; here shutdown flushes metrics last (see graceful-shutdown.ts). NodeSDK is given an
  * empty list of readers, so it never reads OTEL_METRICS_EXPORTER itself and builds no second one.
- * Undefined when metrics are off (the default: see docs/config-reference.md, "Metrics").
+ * Undefined when metrics are off (the default: see the README, OTEL_METRICS_EXPORTER).
  *
  * Built after NodeSDK.start(): the OTLP exporter loads @grpc/grpc-js, which the instrumentation
  * must see first.
