@@ -13,6 +13,9 @@ type UnaryMethod = (
 ) => grpc.ClientUnaryCall;
 type ThespianClient = grpc.Client & Record<GrpcMethod, UnaryMethod>;
 
+/** rpc.method as the conventions give it, made once rather than per call. */
+const FULL_METHOD_NAMES: Record<GrpcMethod, string> = { A: `${THESPIAN_RPC_SERVICE}/A`, B: `${THESPIAN_RPC_SERVICE}/B`, C: `${THESPIAN_RPC_SERVICE}/C` };
+
 /**
  * Calls other Thespians over gRPC. One client (one channel) per target address, reused for
  * every request. The gRPC instrumentation wraps these clients: each call gets a CLIENT span
@@ -35,7 +38,7 @@ export class GrpcCaller implements Caller {
     const deadline = callDeadline(options);
     // grpc-js sends the deadline as grpc-timeout, and on expiry cancels the stream, so the callee sees it too.
     const callOptions: grpc.CallOptions = deadline !== undefined ? { deadline: new Date(deadline) } : {};
-    const fullMethod = `${THESPIAN_RPC_SERVICE}/${target.method}`;
+    const fullMethod = FULL_METHOD_NAMES[target.method];
     return new Promise((resolve, reject) => {
       const onAbort = () => call.cancel();
       const startedAt = performance.now();

@@ -25,7 +25,9 @@ export class InstanceMetrics {
   private readonly stepDuration: Histogram;
   private readonly injectedFailures: Counter;
   private readonly inFlight: UpDownCounter;
-  private readonly attributeSets = new Map<string, Attributes>();
+  private readonly rpcSets = new PairCache();
+  private readonly stepSets = new PairCache();
+  private readonly injectedSets = new Map<string, Attributes>();
 
   constructor(readonly meter: Meter = createNoopMeter()) {
     const advice = { explicitBucketBoundaries: SECONDS_BUCKETS };
@@ -56,35 +58,40 @@ export class InstanceMetrics {
 
   /** The engine's StepMeter: a step's span ended after `durationMs`. */
   stepEnded(kind: string, name: string, durationMs: number): void {
-    this.stepDuration.record(durationMs / 1000, this.cached(`step\0${kind}\0${name}`, () => ({ 'thespian.step.name': name, 'thespian.step.kind': kind })));
+    this.stepDuration.record(durationMs / 1000, this.stepSets.get(kind, name, () => ({ 'thespian.step.name': name, 'thespian.step.kind': kind })));
   }
 
-  /** The engine's StepMeter: Thespian decided to fail `step` with `code`, for the reason `injected`. */
+  /** The engine's StepMeter: Thespian decided to fail `step` with `code`, for the reason `injected`. Only on failures, so a string key is cheap enough. */
   failureInjected(step: string, code: StatusName, injected: string): void {
-    const attributes = this.cached(`injected\0${step}\0${code}\0${injected}`, () => ({
-      'thespian.step.name': step,
-      [ATTR_RPC_STATUS_CODE]: code,
-      'thespian.injected.kind': injected,
-    }));
+    const key = `${step}\0${code}\0${injected}`;
+    let attributes = this.injectedSets.get(key);
+    if (!attributes) {
+      attributes = Object.freeze({ 'thespian.step.name': step, [ATTR_RPC_STATUS_CODE]: code, 'thespian.injected.kind': injected });
+      this.injectedSets.set(key, attributes);
+    }
     this.injectedFailures.add(1, attributes);
   }
 
   /** The conventions' attributes; a failed call carries its status as error.type too. */
   private rpcAttributes(method: string, code: StatusName): Attributes {
-    return this.cached(`rpc\0${method}\0${code}`, () => ({
+    return this.rpcSets.get(method, code, () => ({
       [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC,
       [ATTR_RPC_METHOD]: method,
       [ATTR_RPC_STATUS_CODE]: code,
       ...(code === 'OK' ? {} : { [ATTR_ERROR_TYPE]: code }),
     }));
   }
+}
 
-  private cached(key: string, make: () => Attributes): Attributes {
-    let attributes = this.attributeSets.get(key);
-    if (!attributes) {
-      attributes = Object.freeze(make());
-      this.attributeSets.set(key, attributes);
-    }
+/** Attribute sets made once per pair of values (method and status, kind and step), found without building a key. */
+class PairCache {
+  private readonly sets = new Map<string, Map<string, Attributes>>();
+
+  get(first: string, second: string, make: () => Attributes): Attributes {
+    let inner = this.sets.get(first);
+    if (!inner) this.sets.set(first, (inner = new Map()));
+    let attributes = inner.get(second);
+    if (!attributes) inner.set(second, (attributes = Object.freeze(make())));
     return attributes;
   }
 }

@@ -92,7 +92,7 @@ function startMetering(settings: TracingSettings, spans: () => (DeliveryTally & 
   const provider = startMeterProvider(settings.metrics, settings.serviceName, reporter, cannotListen);
   const metrics = new InstanceMetrics(provider?.getMeter('thespian'));
   let logs: () => DeliveryTally | undefined = () => undefined;
-  if (provider) observeDelivery(metrics.meter, spans, () => logs());
+  if (provider) observeDelivery(metrics.meter, spans, () => logs(), () => reporter.counts());
   return {
     parts: {
       metrics,

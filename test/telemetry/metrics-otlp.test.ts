@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { OtlpTraceReceiver } from '../../src/collector';
+import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, startInstance } from '../support/instance-process';
 import { callService, methodA, sleep, step } from '../support/behaviours';
 import { OtlpMetricsReceiver, type ReceivedPoint } from '../support/otlp-metrics-receiver';
@@ -20,6 +20,7 @@ function total(points: ReceivedPoint[], where: Record<string, string> = {}): num
 test('OTEL_METRICS_EXPORTER=otlp: RPC durations, steps and injected failures arrive over OTLP/gRPC with exact counts, flushed at shutdown', async () => {
   const metrics = await OtlpMetricsReceiver.start();
   const traces = await OtlpTraceReceiver.start();
+  const loki = await LokiPushReceiver.start();
   // A long interval: the only export is the one at shutdown, so the counts prove the last flush.
   const metricsEnv = { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metrics.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '60000' };
   const downstream = await startInstance({
@@ -27,7 +28,7 @@ test('OTEL_METRICS_EXPORTER=otlp: RPC durations, steps and injected failures arr
     behaviour: methodA('serve', step(sleep('work', 1, 0.5))),
   });
   const upstream = await startInstance({
-    env: { ...metricsEnv, SERVICE_NAME: 'upstream', OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: traces.endpoint },
+    env: { ...metricsEnv, SERVICE_NAME: 'upstream', OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: traces.endpoint, LOKI_ADDRESS: loki.endpoint },
     behaviour: methodA('ask', step(sleep('nap', 1, 0.3)), step(callService('call downstream', downstream.port))),
   });
   const results = [];
@@ -69,5 +70,10 @@ test('OTEL_METRICS_EXPORTER=otlp: RPC durations, steps and injected failures arr
   const exported = metrics.latest('upstream', 'otel.sdk.exporter.span.exported');
   assert.equal(total(exported.filter((point) => point.attributes['error.type'] === undefined)), traces.spans().length);
   assert.ok(traces.spans().length > 0);
-  await Promise.all([metrics.close(), traces.close()]);
+  assert.equal(total(metrics.latest('upstream', 'otel.sdk.span.ended')), traces.spans().length);
+  // The last export follows the `stopped` line's own push, so it counts every line Loki got.
+  const pushed = metrics.latest('upstream', 'otel.sdk.exporter.log.exported');
+  assert.equal(total(pushed.filter((point) => point.attributes['error.type'] === undefined)), loki.lines().length);
+  assert.ok(loki.lines().some((line) => line.line.includes('"stopped"')));
+  await Promise.all([metrics.close(), traces.close(), loki.close()]);
 });
