@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { statusNameOf } from '../common';
 import { CallFailure, THESPIAN_RPC_SERVICE, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
-import type { InstanceMetrics } from '../telemetry';
+import type { InstanceMetrics } from './instance-metrics';
 import { HEADERS } from './protocol';
 import { wellFormed } from './well-formed';
 

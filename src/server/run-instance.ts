@@ -9,6 +9,7 @@ import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
+import { InstanceMetrics } from './instance-metrics';
 import { loadProtocol } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
@@ -28,7 +29,8 @@ export class StartError extends Error {}
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
   routeGrpcJsLogs(logger);
   const { definition, ThespianClient } = loadProtocol();
-  const caller = new GrpcCaller(ThespianClient, tracing.metrics);
+  const metrics = new InstanceMetrics(tracing.meter);
+  const caller = new GrpcCaller(ThespianClient, metrics);
   const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
   if (settings.timerPriority === 'realtime' && timer !== 'real-time thread') {
     throw new StartError(`THESPIAN_TIMER_PRIORITY=realtime, but the thread that times sleeps cannot have real-time priority: ${notRealtimeBecause}`);
@@ -42,12 +44,12 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     random: settings.seed === undefined ? systemRandom : seededRandom(settings.seed),
     clock,
     log: logger,
-    meter: tracing.metrics,
+    meter: metrics,
   });
 
   const server = new grpc.Server();
   const inFlight = new InFlightCalls();
-  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight, metrics: tracing.metrics }));
+  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight, metrics }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.

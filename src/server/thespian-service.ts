@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { STATUS_CODES, statusNameOf } from '../common';
 import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, THESPIAN_RPC_SERVICE, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
-import type { InstanceMetrics } from '../telemetry';
+import type { InstanceMetrics } from './instance-metrics';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';

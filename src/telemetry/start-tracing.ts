@@ -10,9 +10,9 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingSpanExporter } from './reporting-span-exporter';
 import { withDeadline } from './with-deadline';
-import { InstanceMetrics } from './instance-metrics';
-import { startMeterProvider } from './start-metrics';
-import { observeDelivery, type DeliveryTally } from './delivery-metrics';
+import { startMetering } from './start-metrics';
+import type { DeliveryTally } from './delivery-metrics';
+import type { Meter } from '@opentelemetry/api';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
@@ -21,8 +21,8 @@ export interface Tracing {
   connectLog(sink: DeliverySink): void;
   /** What became of the spans, for the `stopped` line; empty when spans are not exported. */
   deliveryFields(): Record<string, number>;
-  /** The instance's instruments; no-ops when OTEL_METRICS_EXPORTER is none. */
-  readonly metrics: InstanceMetrics;
+  /** Where the instance's instruments are made (server/instance-metrics.ts); the API's no-op meter when OTEL_METRICS_EXPORTER is none. */
+  readonly meter: Meter;
   /** Where the log lines' delivery counts are read from, for the self-accounting metrics. */
   observeLogDelivery(source: () => DeliveryTally | undefined): void;
   /** Exports the last metrics and stops; last of all at shutdown, so the final counts are in. */
@@ -69,41 +69,6 @@ export function startTracing(settings: TracingSettings): Tracing {
     },
     deliveryFields: () => spanDeliveryFields(reporter, processor),
     ...metering.parts,
-  };
-}
-
-type MeteringParts = Pick<Tracing, 'metrics' | 'observeLogDelivery' | 'stopMetrics'>;
-
-/**
- * The metrics side, started once NodeSDK has started (see startMeterProvider). Failed exports are
- * said like failed span exports; a scrape endpoint that cannot listen costs the metrics, not the
- * instance, and is said the same way.
- */
-function startMetering(settings: TracingSettings, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
-  const { prometheusHost, prometheusPort, otlpEndpoint, exporter } = settings.metrics;
-  const reporter = new DeliveryReporter({
-    delivery: 'metric export',
-    target: exporter === 'otlp' ? addressForLogs(otlpEndpoint) : exporter,
-    unit: 'data points',
-    queueFullHint: '',
-  });
-  const cannotListen = (error: Error) =>
-    reporter.failedBatch(0, new Error(`the Prometheus scrape endpoint cannot listen on ${prometheusHost}:${prometheusPort}, no metrics will be scraped: ${error.message}`));
-  const provider = startMeterProvider(settings.metrics, settings.serviceName, reporter, cannotListen);
-  const metrics = new InstanceMetrics(provider?.getMeter('thespian'));
-  let logs: () => DeliveryTally | undefined = () => undefined;
-  if (provider) observeDelivery(metrics.meter, spans, () => logs(), () => reporter.counts());
-  return {
-    parts: {
-      metrics,
-      observeLogDelivery: (source) => (logs = source),
-      stopMetrics: async (deadlineMs) => {
-        // After the `stopped` line: a last export that fails is not said (it would follow that line).
-        reporter.quiet();
-        if (provider) await withDeadline(provider.shutdown().catch(() => undefined), deadlineMs, undefined);
-      },
-    },
-    connectLog: (sink) => reporter.connect(sink),
   };
 }
 

@@ -1,4 +1,4 @@
-import { createNoopMeter, type Attributes, type Counter, type Histogram, type Meter, type UpDownCounter } from '@opentelemetry/api';
+import { type Attributes, type Counter, type Histogram, type Meter, type UpDownCounter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RPC_METHOD,
@@ -9,6 +9,16 @@ import {
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from '@opentelemetry/semantic-conventions';
 import type { StatusName } from '../common';
+import {
+  INJECTED_FAILURES_METRIC,
+  INJECTED_KIND_ATTRIBUTE,
+  REQUESTS_IN_FLIGHT_METRIC,
+  STEP_DURATION_METRIC,
+  STEP_KIND_ATTRIBUTE,
+  STEP_NAME_ATTRIBUTE,
+  type InjectedFailure,
+  type StepMeter,
+} from '../engine';
 
 /** The buckets the RPC conventions advise for call durations in seconds (the SDK's default ones are for milliseconds). */
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -18,8 +28,9 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 
  * failures Thespian injected (the ground truth a backend's error rate is held against) and the
  * calls in flight. Attribute sets are few (method × status, step × kind) and made once each, so a
  * request costs no allocation here. With metrics off the meter is the API's no-op one.
+ * Here in server/, not telemetry/: the names are Thespian's wire format (engine/span-names.ts).
  */
-export class InstanceMetrics {
+export class InstanceMetrics implements StepMeter {
   private readonly serverDuration: Histogram;
   private readonly clientDuration: Histogram;
   private readonly stepDuration: Histogram;
@@ -29,13 +40,13 @@ export class InstanceMetrics {
   private readonly stepSets = new PairCache();
   private readonly injectedSets = new Map<string, Attributes>();
 
-  constructor(readonly meter: Meter = createNoopMeter()) {
+  constructor(meter: Meter) {
     const advice = { explicitBucketBoundaries: SECONDS_BUCKETS };
     this.serverDuration = meter.createHistogram(METRIC_RPC_SERVER_CALL_DURATION, { unit: 's', description: 'Duration of incoming RPCs', advice });
     this.clientDuration = meter.createHistogram(METRIC_RPC_CLIENT_CALL_DURATION, { unit: 's', description: 'Duration of outgoing RPCs', advice });
-    this.stepDuration = meter.createHistogram('thespian.step.duration', { unit: 's', description: 'Duration of each step Thespian acted out', advice });
-    this.injectedFailures = meter.createCounter('thespian.injected.failures', { unit: '{failure}', description: 'Failures Thespian injected (failure_chance, timeout_ms)' });
-    this.inFlight = meter.createUpDownCounter('thespian.requests.in_flight', { unit: '{request}', description: 'Requests being served' });
+    this.stepDuration = meter.createHistogram(STEP_DURATION_METRIC, { unit: 's', description: 'Duration of each step Thespian acted out', advice });
+    this.injectedFailures = meter.createCounter(INJECTED_FAILURES_METRIC, { unit: '{failure}', description: 'Failures Thespian injected (failure_chance, timeout_ms)' });
+    this.inFlight = meter.createUpDownCounter(REQUESTS_IN_FLIGHT_METRIC, { unit: '{request}', description: 'Requests being served' });
   }
 
   /** An incoming call of `method` (the full name, thespian.Thespian/A) answered with `code` after `seconds`. */
@@ -58,15 +69,15 @@ export class InstanceMetrics {
 
   /** The engine's StepMeter: a step's span ended after `durationMs`. */
   stepEnded(kind: string, name: string, durationMs: number): void {
-    this.stepDuration.record(durationMs / 1000, this.stepSets.get(kind, name, () => ({ 'thespian.step.name': name, 'thespian.step.kind': kind })));
+    this.stepDuration.record(durationMs / 1000, this.stepSets.get(kind, name, () => ({ [STEP_NAME_ATTRIBUTE]: name, [STEP_KIND_ATTRIBUTE]: kind })));
   }
 
   /** The engine's StepMeter: Thespian decided to fail `step` with `code`, for the reason `injected`. Only on failures, so a string key is cheap enough. */
-  failureInjected(step: string, code: StatusName, injected: string): void {
+  failureInjected(step: string, code: StatusName, injected: InjectedFailure): void {
     const key = `${step}\0${code}\0${injected}`;
     let attributes = this.injectedSets.get(key);
     if (!attributes) {
-      attributes = Object.freeze({ 'thespian.step.name': step, [ATTR_RPC_STATUS_CODE]: code, 'thespian.injected.kind': injected });
+      attributes = Object.freeze({ [STEP_NAME_ATTRIBUTE]: step, [ATTR_RPC_STATUS_CODE]: code, [INJECTED_KIND_ATTRIBUTE]: injected });
       this.injectedSets.set(key, attributes);
     }
     this.injectedFailures.add(1, attributes);
