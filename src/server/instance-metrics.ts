@@ -9,16 +9,8 @@ import {
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from '@opentelemetry/semantic-conventions';
 import type { StatusName } from '../common';
-import {
-  INJECTED_FAILURES_METRIC,
-  INJECTED_KIND_ATTRIBUTE,
-  REQUESTS_IN_FLIGHT_METRIC,
-  STEP_DURATION_METRIC,
-  STEP_KIND_ATTRIBUTE,
-  STEP_NAME_ATTRIBUTE,
-  type InjectedFailure,
-  type StepMeter,
-} from '../engine';
+import { INJECTED_FAILURES_METRIC, INJECTED_KIND_ATTRIBUTE, REQUESTS_IN_FLIGHT_METRIC, STEP_DURATION_METRIC, STEP_KIND_ATTRIBUTE, STEP_NAME_ATTRIBUTE } from '../engine';
+import type { InjectedFailure, StepMeter } from '../engine';
 
 /** The buckets the RPC conventions advise for call durations in seconds (the SDK's default ones are for milliseconds). */
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
