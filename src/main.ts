@@ -22,6 +22,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   const logger = createLogger(settings);
   // Tracing started first (see above), so it learns only now where to say that export fails.
   tracing.connectLog(logger);
+  tracing.observeLogDelivery(() => logger.lokiTally());
   for (const warning of settings.otelWarnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (bug)', { reason: String(reason) }));
 
@@ -33,7 +34,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
     if (!(error instanceof server.StartError)) throw error;
     logger.error(error.message);
     // The reason it could not start goes to Loki too, where a user of a cluster looks first.
-    await Promise.all([tracing.shutdown(1000), logger.flush(1000)]);
+    await Promise.all([tracing.shutdown(1000), logger.flush(1000), tracing.stopMetrics(1000)]);
     return 1;
   }
   return new Promise<number>(() => {

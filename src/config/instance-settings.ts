@@ -5,6 +5,20 @@ import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values'
 import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
+type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
+
+/** OTEL_METRICS_EXPORTER and what each exporter needs, checked. */
+export interface MetricsSettings {
+  /** `none` unless OTEL_METRICS_EXPORTER says otherwise: the original's Tempo takes traces only (see the README's OTEL_METRICS_EXPORTER). */
+  readonly exporter: MetricsExporter;
+  /** OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
+  readonly otlpEndpoint: string;
+  /** OTEL_EXPORTER_PROMETHEUS_HOST / _PORT: where the scrape endpoint listens. */
+  readonly prometheusHost: string;
+  readonly prometheusPort: number;
+  /** OTEL_METRIC_EXPORT_INTERVAL: how often the OTLP and console exporters send. */
+  readonly exportIntervalMs: number;
+}
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
 export interface InstanceSettings {
@@ -35,6 +49,7 @@ export interface InstanceSettings {
    * warn and carry on with the default, so these are logged at start, not refused.
    */
   readonly otelWarnings: readonly string[];
+  readonly metrics: MetricsSettings;
 }
 
 interface SpanBatchingSettings {
@@ -84,6 +99,8 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
   const otlpTracesTimeoutMs = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
+  const metrics = readMetricsSettings(env, endpointVariable, otlpEndpoint, fail, otelWarnings);
+
   let behaviour: Behaviour | undefined;
   try {
     behaviour = parseBehaviourText(selectBehaviourText(env));
@@ -109,7 +126,29 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     otlpTracesTimeoutMs,
     defaultPropagators,
     otelWarnings: Object.freeze(otelWarnings),
+    metrics: Object.freeze(metrics),
   });
+}
+
+/** The SDK's default export interval, and the port the Prometheus exporter's convention gives the scrape endpoint. */
+const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
+const DEFAULT_PROMETHEUS_PORT = 9464;
+
+/**
+ * An unknown exporter or a port that cannot be listened on is refused, like OTEL_TRACES_EXPORTER
+ * and PORT; an invalid interval is warned about and replaced, like the other OTEL_* numbers.
+ */
+function readMetricsSettings(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
+  const exporter = readChoice(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'prometheus', 'console', 'none'] as const, 'none', fail) ?? 'none';
+  // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
+  const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
+  return {
+    exporter,
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT),
+    prometheusHost: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || '0.0.0.0',
+    prometheusPort: readInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT, 1, MAX_PORT, fail) ?? DEFAULT_PROMETHEUS_PORT,
+    exportIntervalMs: readStandardNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 1, warnings),
+  };
 }
 
 /** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */

@@ -11,11 +11,19 @@
  * probability/ leaf, which is why that leaf sits below the engine and not in predict/.
  */
 export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
-export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock } from './ports';
+export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type StepMeter } from './ports';
 export { createPerformer, type Performer } from './performer';
 export { EXCEPTION_EVENT, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
+export {
+  INJECTED_FAILURES_METRIC,
+  INJECTED_KIND_ATTRIBUTE,
+  REQUESTS_IN_FLIGHT_METRIC,
+  STEP_DURATION_METRIC,
+  STEP_KIND_ATTRIBUTE,
+  STEP_NAME_ATTRIBUTE,
+} from './span-names';
 export { TRACE_ID_HEADER } from './trace-id-header';
-export { StepFailure } from './step-failure';
+export { StepFailure, type InjectedFailure } from './step-failure';
 export { prepareSystemClock, eventLoopTurns, TurnQueue, type TimerPriority } from './timing';
 export { systemRandom, seededRandom } from './random';
 export { functionSchema } from './schema';

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { actionKind } from './actions/registry';
 import type { Action, Behaviour, GrpcMethod } from './model';
 import { performFunction } from './perform-function';
-import type { Caller, Clock, StepLogger } from './ports';
+import type { Caller, Clock, StepLogger, StepMeter } from './ports';
 import type { Random } from '../probability';
 import { endpointName } from '../common';
 import type { StepContext } from './step-context';
@@ -15,6 +15,7 @@ interface PerformerDependencies {
   readonly random: Random;
   readonly clock: Clock;
   readonly log: StepLogger;
+  readonly meter?: StepMeter;
 }
 
 /** What the server knows about one incoming request. */
@@ -46,6 +47,7 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
       random: requestRandom(dependencies.random, method, fn.tracingName, request.randomKey, ++requestsSoFar[method]),
       clock: dependencies.clock,
       log: dependencies.log,
+      meter: dependencies.meter,
       signal: request.signal,
       deadline: request.deadline,
       hops: request.hops,

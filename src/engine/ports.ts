@@ -5,6 +5,7 @@
  */
 import type { GrpcMethod } from './model';
 import type { StatusName } from '../common';
+import type { InjectedFailure } from './step-failure';
 
 export interface CallTarget {
   /** Host name or IP, without scheme. */
@@ -59,6 +60,16 @@ export interface Clock {
    * run. Rejects with the signal's reason if aborted first.
    */
   sleep(ms: number, signal: AbortSignal, from?: number): Promise<number>;
+}
+
+/**
+ * Where the engine reports what metrics count: each step's duration, and each failure Thespian
+ * decided to inject (a failure_chance roll, a timeout_ms expiry), once per decision, whether or
+ * not a retry then recovered. server/ gives it the instance's instruments.
+ */
+export interface StepMeter {
+  stepEnded(kind: string, name: string, durationMs: number): void;
+  failureInjected(step: string, code: StatusName, injected: InjectedFailure): void;
 }
 
 /** Where the engine writes its log lines; the active span's ids are added by the implementation. */

@@ -79,3 +79,10 @@ export const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
 
 /** The gRPC service of Thespian's A, B and C (proto package and service), as rpc.service names it. */
 export const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
+
+/** The instance's own metrics (server/instance-metrics.ts), and the attributes they carry besides INJECTED_KIND_ATTRIBUTE. */
+export const STEP_DURATION_METRIC = 'thespian.step.duration';
+export const INJECTED_FAILURES_METRIC = 'thespian.injected.failures';
+export const REQUESTS_IN_FLIGHT_METRIC = 'thespian.requests.in_flight';
+export const STEP_NAME_ATTRIBUTE = 'thespian.step.name';
+export const STEP_KIND_ATTRIBUTE = 'thespian.step.kind';

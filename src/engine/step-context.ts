@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Action } from './model';
-import type { Caller, Clock, StepLogger } from './ports';
+import type { Caller, Clock, StepLogger, StepMeter } from './ports';
 import type { Random } from '../probability';
 
 /** Everything a step needs while it runs, for one request. */
@@ -10,6 +10,8 @@ export interface StepContext {
   readonly random: Random;
   readonly clock: Clock;
   readonly log: StepLogger;
+  /** Unset where nothing is measured (tests that build a context by hand). */
+  readonly meter?: StepMeter;
   /** Aborted when the caller cancels or the request's deadline passes. */
   readonly signal: AbortSignal;
   /** Absolute deadline (epoch ms) of the incoming request, if it had one. */

@@ -63,7 +63,9 @@ export async function inStepSpan(
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       throw failure;
     } finally {
-      span.end(spanTime(timing.endedAt ?? context.clock.now()));
+      const endedAt = timing.endedAt ?? context.clock.now();
+      span.end(spanTime(endedAt));
+      context.meter?.stepEnded(kind, name, endedAt - startedAt);
     }
   });
 }

@@ -17,6 +17,7 @@ interface ShutdownParts {
 /** Upper bounds for flushing, so a dead Tempo or Loki cannot hold the process forever. */
 const SPAN_FLUSH_DEADLINE_MS = 5_000;
 const LOG_FLUSH_DEADLINE_MS = 3_000;
+const METRIC_FLUSH_DEADLINE_MS = 3_000;
 /** How long calls cut at the end of the grace get to answer and end their spans. */
 const CUT_DEADLINE_MS = 1_000;
 /** How long the answers already given get to leave before the connections are closed. */
@@ -32,7 +33,7 @@ function cutMessage(graceMs: number): string {
  * report NOT_SERVING → drain: the listener stays open, health answers NOT_SERVING, new calls are
  * refused with UNAVAILABLE, calls in flight may finish (up to graceMs) → cut the calls left, which
  * answer UNAVAILABLE and end their spans → close the listener and clients → flush spans → flush
- * logs → exit 0. A second signal exits at once.
+ * logs → flush metrics → exit 0. A second signal exits at once.
  */
 export function installGracefulShutdown(parts: ShutdownParts): () => Promise<void> {
   let stopping: Promise<void> | undefined;
@@ -53,6 +54,8 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
       parts.closeClients();
       await parts.tracing.shutdown(SPAN_FLUSH_DEADLINE_MS);
       await parts.logger.stop(LOG_FLUSH_DEADLINE_MS, parts.tracing.deliveryFields()); // logs 'stopped' with what was delivered and lost
+      // Last, so the final export holds every count, the last Loki push's too.
+      await parts.tracing.stopMetrics(METRIC_FLUSH_DEADLINE_MS);
     })();
     return stopping;
   };

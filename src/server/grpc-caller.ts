@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { statusNameOf } from '../common';
-import { CallFailure, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
+import { CallFailure, THESPIAN_RPC_SERVICE, type CallOptions, type CallTarget, type Caller, type GrpcMethod } from '../engine';
+import type { InstanceMetrics } from './instance-metrics';
 import { HEADERS } from './protocol';
 import { wellFormed } from './well-formed';
 
@@ -12,6 +13,9 @@ type UnaryMethod = (
 ) => grpc.ClientUnaryCall;
 type ThespianClient = grpc.Client & Record<GrpcMethod, UnaryMethod>;
 
+/** rpc.method as the conventions give it, made once rather than per call. */
+const FULL_METHOD_NAMES: Record<GrpcMethod, string> = { A: `${THESPIAN_RPC_SERVICE}/A`, B: `${THESPIAN_RPC_SERVICE}/B`, C: `${THESPIAN_RPC_SERVICE}/C` };
+
 /**
  * Calls other Thespians over gRPC. One client (one channel) per target address, reused for
  * every request. The gRPC instrumentation wraps these clients: each call gets a CLIENT span
@@ -20,7 +24,11 @@ type ThespianClient = grpc.Client & Record<GrpcMethod, UnaryMethod>;
 export class GrpcCaller implements Caller {
   private readonly clients = new Map<string, ThespianClient>();
 
-  constructor(private readonly ClientConstructor: grpc.ServiceClientConstructor) {}
+  constructor(
+    private readonly ClientConstructor: grpc.ServiceClientConstructor,
+    /** rpc.client.call.duration is recorded here, timed like the CLIENT span: from the call to its answer. */
+    private readonly metrics: InstanceMetrics,
+  ) {}
 
   call(target: CallTarget, options: CallOptions): Promise<void> {
     const client = this.clientFor(target);
@@ -30,9 +38,12 @@ export class GrpcCaller implements Caller {
     const deadline = callDeadline(options);
     // grpc-js sends the deadline as grpc-timeout, and on expiry cancels the stream, so the callee sees it too.
     const callOptions: grpc.CallOptions = deadline !== undefined ? { deadline: new Date(deadline) } : {};
+    const fullMethod = FULL_METHOD_NAMES[target.method];
     return new Promise((resolve, reject) => {
       const onAbort = () => call.cancel();
+      const startedAt = performance.now();
       const call = client[target.method]({}, metadata, callOptions, (error) => {
+        this.metrics.clientCallEnded(fullMethod, error ? statusNameOf(error.code) : 'OK', (performance.now() - startedAt) / 1000);
         options.signal.removeEventListener('abort', onAbort);
         if (!error) return resolve();
         // Whatever the other side sent (it may not be a Thespian) is made safe here, where it enters,

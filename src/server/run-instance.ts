@@ -2,13 +2,14 @@ import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { InstanceSettings } from '../config';
+import type { InstanceSettings, MetricsSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
 import { addressForLogs, type Logger, type Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
+import { InstanceMetrics } from './instance-metrics';
 import { loadProtocol } from './protocol';
 import { thespianHandlers } from './thespian-service';
 
@@ -28,7 +29,8 @@ export class StartError extends Error {}
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
   routeGrpcJsLogs(logger);
   const { definition, ThespianClient } = loadProtocol();
-  const caller = new GrpcCaller(ThespianClient);
+  const metrics = new InstanceMetrics(tracing.meter);
+  const caller = new GrpcCaller(ThespianClient, metrics);
   const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
   if (settings.timerPriority === 'realtime' && timer !== 'real-time thread') {
     throw new StartError(`THESPIAN_TIMER_PRIORITY=realtime, but the thread that times sleeps cannot have real-time priority: ${notRealtimeBecause}`);
@@ -42,11 +44,12 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     random: settings.seed === undefined ? systemRandom : seededRandom(settings.seed),
     clock,
     log: logger,
+    meter: metrics,
   });
 
   const server = new grpc.Server();
   const inFlight = new InFlightCalls();
-  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight }));
+  server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight, metrics }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
@@ -62,6 +65,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     methods,
     traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
     loki: settings.lokiAddress ? addressForLogs(settings.lokiAddress) : 'off',
+    metrics: metricsDestination(settings.metrics),
     sleep_timer: timer,
     // Why `auto` settled for normal priority; docs/config-reference.md, "Timing under load", says how to grant it.
     ...(timer === 'thread' && notRealtimeBecause ? { sleep_timer_note: `normal priority, ${notRealtimeBecause}` } : {}),
@@ -82,4 +86,11 @@ function bind(server: grpc.Server, port: number): Promise<number> {
 function bindFailure(error: Error): string {
   const reason = /errors: \[(.+)\]$/s.exec(error.message)?.[1] ?? error.message;
   return /EADDRINUSE/.test(reason) ? `${reason} (another process has it; set PORT to a free one)` : reason;
+}
+
+/** Where metrics go, for the `listening` line. */
+function metricsDestination(metrics: MetricsSettings): string {
+  if (metrics.exporter === 'otlp') return addressForLogs(metrics.otlpEndpoint);
+  if (metrics.exporter === 'prometheus') return `prometheus scrape on ${metrics.prometheusHost}:${metrics.prometheusPort}/metrics`;
+  return metrics.exporter;
 }

@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
-import { STATUS_CODES } from '../common';
-import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
+import { STATUS_CODES, statusNameOf } from '../common';
+import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, THESPIAN_RPC_SERVICE, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
+import type { InstanceMetrics } from './instance-metrics';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';
@@ -14,6 +15,8 @@ interface ServiceOptions {
   readonly maxHops: number;
   /** Where calls are counted while they run, and refused once shutdown begins. */
   readonly inFlight: InFlightCalls;
+  /** rpc.server.call.duration and the requests in flight are recorded here. */
+  readonly metrics: InstanceMetrics;
 }
 
 type UnaryHandler = grpc.handleUnaryCall<object, object>;
@@ -27,7 +30,14 @@ export function thespianHandlers(options: ServiceOptions): Record<GrpcMethod, Un
 }
 
 function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
-  return (call, callback) => {
+  const fullMethod = `${THESPIAN_RPC_SERVICE}/${method}`;
+  return (call, reply) => {
+    const receivedAt = performance.now();
+    // Every answer, a refusal too, is timed from the handler's start to the answer.
+    const callback: grpc.sendUnaryData<object> = (error, value) => {
+      options.metrics.serverCallEnded(fullMethod, error ? statusNameOf(error.code ?? grpc.status.UNKNOWN) : 'OK', (performance.now() - receivedAt) / 1000);
+      reply(error, value);
+    };
     const idMetadata = sendTraceId(call);
     if (options.inFlight.draining) {
       answerWithError(callback, grpc.status.UNAVAILABLE, DRAINING_MESSAGE, idMetadata);
@@ -69,6 +79,8 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
     const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));
     options.inFlight.track(cancellation, finished);
+    options.metrics.requestStarted();
+    void finished.finally(() => options.metrics.requestEnded());
   };
 }
 

@@ -3,6 +3,8 @@
  * Started first, before anything loads @grpc/grpc-js; never imports grpc-js itself.
  * Says what it could not deliver: one DeliveryReporter per backend warns when delivery starts
  * failing, at most once a minute while it fails, once when it recovers, and counts for `stopped`.
+ * Metrics (OTEL_METRICS_EXPORTER): the meter the server's instruments are made with, and those
+ * counts again as the SDK's self-observability metrics.
  */
 export { startTracing, type Tracing } from './start-tracing';
 export { createLogger, type Logger } from './logger';

@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { InstanceSettings } from '../config';
 import { BoundedLokiTransport, type LokiDeliveryCounts } from './bounded-loki-transport';
+import type { DeliveryTally } from './delivery-metrics';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
 const MAX_PENDING_LOKI_LINES = 10_000;
@@ -22,6 +23,8 @@ export interface Logger {
    * and tries to get that line to Loki too in the time left.
    */
   stop(deadlineMs: number, fields: Record<string, unknown>): Promise<void>;
+  /** What became of the lines meant for Loki so far; undefined without LOKI_ADDRESS. */
+  lokiTally(): DeliveryTally | undefined;
 }
 
 /** Adds the active span's ids, so every line can be joined with its trace. */
@@ -110,6 +113,7 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
       logger.info('stopped', { ...fields, ...lokiFields });
       if (loki) await loki.sendRemaining(deadlineMs - (Date.now() - started));
     },
+    lokiTally: () => loki?.reporter.counts(),
   };
   // Loki's own failures are said in the log, which also goes to stdout: that is where a user looks
   // when Loki shows nothing.

@@ -10,6 +10,9 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingSpanExporter } from './reporting-span-exporter';
 import { withDeadline } from './with-deadline';
+import { startMetering } from './start-metrics';
+import type { DeliveryTally } from './delivery-metrics';
+import type { Meter } from '@opentelemetry/api';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
@@ -18,9 +21,15 @@ export interface Tracing {
   connectLog(sink: DeliverySink): void;
   /** What became of the spans, for the `stopped` line; empty when spans are not exported. */
   deliveryFields(): Record<string, number>;
+  /** Where the instance's instruments are made (server/instance-metrics.ts); the API's no-op meter when OTEL_METRICS_EXPORTER is none. */
+  readonly meter: Meter;
+  /** Where the log lines' delivery counts are read from, for the self-accounting metrics. */
+  observeLogDelivery(source: () => DeliveryTally | undefined): void;
+  /** Exports the last metrics and stops; last of all at shutdown, so the final counts are in. */
+  stopMetrics(deadlineMs: number): Promise<void>;
 }
 
-type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators'>;
+type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators' | 'metrics'>;
 
 /**
  * Starts the OpenTelemetry SDK with gRPC instrumentation. Must run before any of our modules
@@ -30,11 +39,12 @@ type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' |
  * We build the BatchSpanProcessor ourselves (the SDK would build it from OTEL_BSP_*): its settings
  * come checked from config/, where a bad value is warned about and replaced by the default, and it
  * gets a reporting exporter and a queue-full counter, so no lost span goes unsaid.
- * Metrics and OTLP logs are off: Thespian's logs go to stdout and Loki (see logger.ts).
+ * NodeSDK's own metrics and OTLP logs are off: metrics have a provider of their own
+ * (start-metrics.ts), and Thespian's logs go to stdout and Loki (see logger.ts).
  */
 export function startTracing(settings: TracingSettings): Tracing {
   const base = sdkOptions(settings);
-  if (settings.tracesExporter === 'none') return startWithoutExport(base);
+  if (settings.tracesExporter === 'none') return startWithoutExport(settings, base);
   const target = settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : 'console';
   const reporter = new DeliveryReporter({
     delivery: 'span export',
@@ -45,6 +55,7 @@ export function startTracing(settings: TracingSettings): Tracing {
   const processor = exportingProcessor(settings, reporter);
   const sdk = new NodeSDK({ ...base, spanProcessors: [processor] });
   sdk.start();
+  const metering = startMetering(settings, () => ({ ...reporter.counts(), ended: processor.endedSpans() }));
 
   return {
     async shutdown(deadlineMs) {
@@ -52,8 +63,12 @@ export function startTracing(settings: TracingSettings): Tracing {
       // What is still on its way is counted as cut at shutdown in the `stopped` line, which comes next.
       reporter.quiet();
     },
-    connectLog: (sink) => reporter.connect(sink),
+    connectLog: (sink) => {
+      reporter.connect(sink);
+      metering.connectLog(sink);
+    },
     deliveryFields: () => spanDeliveryFields(reporter, processor),
+    ...metering.parts,
   };
 }
 
@@ -73,13 +88,15 @@ function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
 }
 
 /** Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported. */
-function startWithoutExport(base: Partial<NodeSDKConfiguration>): Tracing {
+function startWithoutExport(settings: TracingSettings, base: Partial<NodeSDKConfiguration>): Tracing {
   const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
   sdk.start();
+  const metering = startMetering(settings, () => undefined);
   return {
     shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
-    connectLog: () => undefined,
+    connectLog: (sink) => metering.connectLog(sink),
     deliveryFields: () => ({}),
+    ...metering.parts,
   };
 }
 

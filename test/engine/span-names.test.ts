@@ -34,6 +34,11 @@ const WIRE: Record<string, string> = {
   LOG_LEVEL_ATTRIBUTE: 'thespian.log.level',
   QUEUED_MS_ATTRIBUTE: 'thespian.queued_ms',
   THESPIAN_RPC_SERVICE: 'thespian.Thespian',
+  STEP_DURATION_METRIC: 'thespian.step.duration',
+  INJECTED_FAILURES_METRIC: 'thespian.injected.failures',
+  REQUESTS_IN_FLIGHT_METRIC: 'thespian.requests.in_flight',
+  STEP_NAME_ATTRIBUTE: 'thespian.step.name',
+  STEP_KIND_ATTRIBUTE: 'thespian.step.kind',
 };
 
 // Literals that look like ours but are no span name: the proto's file name, and the labels `render compose` puts on containers.

@@ -184,7 +184,10 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
       const maxAttempts = spec.retries?.maxAttempts ?? 1;
       for (let attempt = 1; ; attempt++) {
         const outcome = await attemptCall(spec, context, attempt);
-        if (outcome.injected) markInjected(span, outcome.injected);
+        if (outcome.injected) {
+          markInjected(span, outcome.injected);
+          context.meter?.failureInjected(spec.tracingName, outcome.code, outcome.injected);
+        }
         if (outcome.roll !== undefined) span.setAttribute(ROLL_ATTRIBUTE, outcome.roll);
         const failure = outcome.code === 'OK' ? undefined : outcome;
         const retry = failure !== undefined && spec.retries !== undefined && attempt < maxAttempts && spec.retries.retryOn.includes(failure.code);

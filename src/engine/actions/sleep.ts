@@ -65,6 +65,7 @@ export const sleepAction: ActionKind<SleepSpec> = {
         const message =
           spec.failureMessage ??
           `${describeTrail(inner.trail)}: injected failure (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`;
+        context.meter?.failureInjected(spec.tracingName, spec.failureCode, 'failure_chance');
         throw new StepFailure(spec.failureCode, message, 'failure_chance');
       }
     });

@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** One data point as the receiver decoded it: its attributes as plain strings, its value or histogram count. */
+export interface ReceivedPoint {
+  /** service.name of the resource that sent it. */
+  readonly service: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** A sum's or gauge's value. */
+  readonly value?: number;
+  /** A histogram's count and sum. */
+  readonly count?: number;
+  readonly sum?: number;
+}
+
+interface KeyValue {
+  key: string;
+  value?: { value?: string; stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number };
+}
+interface NumberPoint {
+  attributes?: KeyValue[];
+  asDouble?: number;
+  asInt?: string;
+}
+interface HistogramPoint {
+  attributes?: KeyValue[];
+  count?: string;
+  sum?: number;
+}
+interface Metric {
+  name: string;
+  unit: string;
+  sum?: { dataPoints?: NumberPoint[] };
+  gauge?: { dataPoints?: NumberPoint[] };
+  histogram?: { dataPoints?: HistogramPoint[] };
+}
+interface ExportRequest {
+  resourceMetrics?: { resource?: { attributes?: KeyValue[] }; scopeMetrics?: { metrics?: Metric[] }[] }[];
+}
+
+const PROTO_DIRS = [path.join(__dirname, 'proto'), path.join(__dirname, '..', '..', 'proto', 'otlp')];
+
+/**
+ * A real OTLP/gRPC metrics receiver for tests: it decodes each MetricsService/Export from the wire
+ * protobuf and keeps every export, so a test can read the last (cumulative) one.
+ */
+export class OtlpMetricsReceiver {
+  /** Every export received, in order, flattened to data points. */
+  readonly exports: ReceivedPoint[][] = [];
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<OtlpMetricsReceiver> {
+    const definition = protoLoader.loadSync('metrics-service.proto', { includeDirs: PROTO_DIRS, longs: String, enums: String, defaults: false, oneofs: true });
+    const service = (definition['opentelemetry.proto.collector.metrics.v1.MetricsService'] as grpc.ServiceDefinition);
+    const server = new grpc.Server();
+    let receiver: OtlpMetricsReceiver | undefined;
+    server.addService(service, {
+      Export: (call: grpc.ServerUnaryCall<ExportRequest, object>, callback: grpc.sendUnaryData<object>) => {
+        receiver?.take(call.request);
+        callback(null, {});
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    receiver = new OtlpMetricsReceiver(server, port);
+    return receiver;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The data points of `metric` from `service` in the latest export that has it (exports are cumulative). */
+  latest(service: string, metric: string): ReceivedPoint[] {
+    for (let i = this.exports.length - 1; i >= 0; i--) {
+      const points = this.exports[i].filter((point) => point.metric === metric && point.service === service);
+      if (points.length > 0) return points;
+    }
+    return [];
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private take(request: ExportRequest): void {
+    const points: ReceivedPoint[] = [];
+    for (const resource of request.resourceMetrics ?? []) {
+      const service = attributesOf(resource.resource?.attributes)['service.name'] ?? '';
+      for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) points.push(...pointsOf(service, metric));
+    }
+    this.exports.push(points);
+  }
+}
+
+function pointsOf(service: string, metric: Metric): ReceivedPoint[] {
+  const base = { service, metric: metric.name, unit: metric.unit };
+  const numbers = metric.sum?.dataPoints ?? metric.gauge?.dataPoints ?? [];
+  const histograms = metric.histogram?.dataPoints ?? [];
+  return [
+    ...numbers.map((point) => ({ ...base, attributes: attributesOf(point.attributes), value: point.asDouble ?? Number(point.asInt ?? 0) })),
+    ...histograms.map((point) => ({ ...base, attributes: attributesOf(point.attributes), count: Number(point.count ?? 0), sum: point.sum })),
+  ];
+}
+
+function attributesOf(list: KeyValue[] | undefined): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const { key, value } of list ?? []) {
+    const v = value ?? {};
+    attributes[key] = String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
+  }
+  return attributes;
+}
