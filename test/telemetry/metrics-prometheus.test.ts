@@ -12,16 +12,18 @@ import { freePort } from '../support/free-port';
 
 after(() => closeClients());
 
-const PROMETHEUS = '/usr/bin/prometheus';
+const PROMETHEUS = 'prometheus';
+const INSTALL = "Install Debian's package: apt-get install -y prometheus";
+// .ci/run installs Prometheus and sets this, so there the test cannot be skipped; on a laptop
+// without Prometheus the test says it is skipped and why, instead of failing the quick start.
+const REQUIRED = process.env.THESPIAN_REQUIRE_PROMETHEUS === '1';
+const MISSING = spawnSync(PROMETHEUS, ['--version']).error !== undefined;
+const SKIP = MISSING && !REQUIRED ? `no prometheus on PATH: this test needs a real Prometheus. ${INSTALL}` : false;
 const CALLS = 30;
 
 /** A real Prometheus on a free port, scraping `target` every second; data in a temp dir. */
 async function startPrometheus(target: string): Promise<{ url: string; stop(): void }> {
-  const found = spawnSync(PROMETHEUS, ['--version']);
-  assert.ok(
-    !found.error,
-    `${PROMETHEUS} is not there: this test needs a real Prometheus. Install Debian's package: apt-get install -y prometheus`,
-  );
+  assert.ok(!MISSING, `no prometheus on PATH, and THESPIAN_REQUIRE_PROMETHEUS=1 says this test must run. ${INSTALL}`);
   const dir = mkdtempSync(join(tmpdir(), 'thespian-prometheus-'));
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: thespian\n    static_configs:\n      - targets: ['${target}']\n`);
@@ -66,7 +68,7 @@ async function eventually(url: string, promql: string, check: (sum: number) => b
   assert.fail(`${promql} stayed at ${last}`);
 }
 
-test('OTEL_METRICS_EXPORTER=prometheus: a real Prometheus scrapes the request counts by method and status, and the injected failures', async () => {
+test('OTEL_METRICS_EXPORTER=prometheus: a real Prometheus scrapes the request counts by method and status, and the injected failures', { skip: SKIP }, async () => {
   const scrapePort = await freePort();
   const instance = await startInstance({
     env: { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(scrapePort), SERVICE_NAME: 'scraped' },
