@@ -1,21 +1,14 @@
-import type { Tracer } from '@opentelemetry/api';
 import { actionKind } from './actions/registry';
 import type { Action, Behaviour, GrpcMethod } from './model';
 import { performFunction } from './perform-function';
-import type { Caller, Clock, StepLogger, StepMeter } from './ports';
 import type { Random } from '../probability';
 import { endpointName } from '../common';
 import type { StepContext } from './step-context';
 
-interface PerformerDependencies {
+/** The behaviour and who acts it out, and the ports every step gets (in its StepContext). */
+interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 'random' | 'clock' | 'log' | 'meter'> {
   readonly behaviour: Behaviour;
   readonly serviceName: string;
-  readonly tracer: Tracer;
-  readonly caller: Caller;
-  readonly random: Random;
-  readonly clock: Clock;
-  readonly log: StepLogger;
-  readonly meter?: StepMeter;
 }
 
 /** What the server knows about one incoming request. */
