@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { freePorts, runUp, tempDir, writeJson } from './up-helpers';
+import { runUp, tempDir, writeEntryPoints, writeJson } from './up-helpers';
 
 test('a bad topology is reported line by line with JSON paths, exit 2, no stack trace, nothing started', async () => {
   const dir = tempDir();
@@ -84,15 +84,7 @@ test('a port already taken is named with its service before anything starts', as
 test('an --rps so small that an entry point\'s share rounds to 0 still runs: each entry point sends its first request, exit 0, no stack trace', async () => {
   const dir = tempDir();
   try {
-    const [port] = await freePorts(1);
-    const behaviour = { grpc_method_a: { tracing_name: 'front', operations: [] } };
-    const path = writeJson(dir, 'tiny-share.json', {
-      services: { front: { port, behaviour } },
-      entry_points: [
-        { service: 'front', method: 'A', rps: 4 },
-        { service: 'front', method: 'A', rps: 1 },
-      ],
-    });
+    const path = await writeEntryPoints(dir, 'tiny-share.json', [4, 1]);
     const run = await runUp([path, '--rps', '1e-323', '--duration', '1', '--quiet']);
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /unexpected error|\n\s+at /);

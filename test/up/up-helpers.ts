@@ -52,6 +52,15 @@ export async function writeFrontAndBack(dir: string, name: string, backSleepMs: 
   });
 }
 
+/** One service whose method A does nothing, called by one entry point per rate in `rates` (all at method A). */
+export async function writeEntryPoints(dir: string, name: string, rates: readonly number[]): Promise<string> {
+  const [port] = await freePorts(1);
+  return writeJson(dir, name, {
+    services: { front: { port, behaviour: { grpc_method_a: { tracing_name: 'front', operations: [] } } } },
+    entry_points: rates.map((rps) => ({ service: 'front', method: 'A', rps })),
+  });
+}
+
 export interface UpProcess {
   readonly child: ChildProcess;
   stdout(): string;

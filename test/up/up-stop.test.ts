@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { freePorts, isAlive, readyPids, startUp, survivors, tempDir, writeFrontAndBack, writeJson } from './up-helpers';
+import { isAlive, readyPids, startUp, survivors, tempDir, writeEntryPoints, writeFrontAndBack } from './up-helpers';
 import { setTimeout as delay } from 'node:timers/promises';
 
 test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary printed, exit 0, no child left', async () => {
@@ -28,16 +28,8 @@ test('SIGTERM (like Ctrl-C) to `thespian up` stops everything in order: summary 
 test('a run cut short by a signal reports a rate no higher than the one asked for, though every entry point sends its first request at once', async () => {
   const dir = tempDir();
   try {
-    const [port] = await freePorts(1);
-    const behaviour = { grpc_method_a: { tracing_name: 'front', operations: [] } };
     // Two entry points in step: counting the time to the signal would add one request per entry point.
-    const topology = writeJson(dir, 'two-entries.json', {
-      services: { front: { port, behaviour } },
-      entry_points: [
-        { service: 'front', method: 'A', rps: 4 },
-        { service: 'front', method: 'A', rps: 4 },
-      ],
-    });
+    const topology = await writeEntryPoints(dir, 'two-entries.json', [4, 4]);
     const up = startUp([topology, '--quiet']);
     await up.waitForOutput(/^ready: .*$/m);
     await delay(1_200);
