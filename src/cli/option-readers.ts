@@ -1,6 +1,5 @@
 import type { GrpcMethod } from '../engine';
 import { parseTargetAddress, TargetAddressError, type TargetAddress } from '../traffic';
-import { numberAtLeast, wholeNumberAtLeast } from './option-values';
 
 /**
  * How the commands read their options' values: each reader gives the typed value or a Refusal
@@ -31,19 +30,42 @@ export function mustBe<T>(what: string, parse: (text: string) => T | undefined):
   return readerOf(parse, (text) => `must be ${what} (got "${text}")`);
 }
 
-/** Seconds (`30`, `30s`, `2m`, `500ms`) and requests per second (`200`, `200/s`), both above 0. */
-export { durationSeconds, ratePerSecond } from './option-values';
+/** A duration in seconds, above 0: `30`, `30s`, `1.5m`, `500ms`. */
+export function durationSeconds(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const value = Number(match[1]) * scale;
+  return value > 0 ? value : undefined;
+}
+
+/** Requests per second, above 0: `200`, `200/s`, `1.5/s`. */
+export function ratePerSecond(text: string): number | undefined {
+  const value = numberIn(text.trim().replace(/\/s$/, ''));
+  return value !== undefined && value > 0 ? value : undefined;
+}
 
 /** A whole number from `minimum` to `maximum`; a blank text is none (not 0). */
 export const wholeNumber =
   (minimum: number, maximum = Infinity) =>
   (text: string): number | undefined => {
-    const value = wholeNumberAtLeast(text, minimum);
-    return value !== undefined && value <= maximum ? value : undefined;
+    const value = numberIn(text);
+    return value !== undefined && Number.isInteger(value) && value >= minimum && value <= maximum ? value : undefined;
   };
 
-/** Any number from `minimum` up. */
-export const numberFrom = (minimum: number) => (text: string) => numberAtLeast(text, minimum);
+/** Any number from `minimum` up; a blank text is none (not 0). */
+export const numberFrom =
+  (minimum: number) =>
+  (text: string): number | undefined => {
+    const value = numberIn(text);
+    return value !== undefined && value >= minimum ? value : undefined;
+  };
+
+/** The finite number a text spells, or undefined; blank is none (Number('') would be 0). */
+function numberIn(text: string): number | undefined {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isFinite(value) ? value : undefined;
+}
 
 /** One of a few words, as given (`info`), or undefined. */
 export const oneOf =
