@@ -1,4 +1,4 @@
-import { type Attributes, type Counter, type Histogram, type Meter, type UpDownCounter } from '@opentelemetry/api';
+import { type Attributes, type Counter, type Histogram, type Meter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RPC_METHOD,
@@ -18,8 +18,8 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 
 /**
  * The instance's own instruments: the stable RPC duration histograms, the steps' durations, the
  * failures Thespian injected (the ground truth a backend's error rate is held against) and the
- * calls in flight. Attribute sets are few (method × status, step × kind) and made once each, so a
- * request costs no allocation here. With metrics off the meter is the API's no-op one.
+ * calls in flight (read from InFlightCalls). Attribute sets are few (method × status, step ×
+ * kind) and made once each, so a request costs no allocation here. With metrics off the meter is the API's no-op one.
  * Here in server/, not telemetry/: the names are Thespian's wire format (engine/span-names.ts).
  */
 export class InstanceMetrics implements StepMeter {
@@ -27,18 +27,21 @@ export class InstanceMetrics implements StepMeter {
   private readonly clientDuration: Histogram;
   private readonly stepDuration: Histogram;
   private readonly injectedFailures: Counter;
-  private readonly inFlight: UpDownCounter;
   private readonly rpcSets = new PairCache();
   private readonly stepSets = new PairCache();
   private readonly injectedSets = new Map<string, Attributes>();
 
-  constructor(meter: Meter) {
+  /** `inFlight` is the instance's own count of the calls it serves (InFlightCalls), read at each export. */
+  constructor(meter: Meter, inFlight: { readonly size: number }) {
     const advice = { explicitBucketBoundaries: SECONDS_BUCKETS };
     this.serverDuration = meter.createHistogram(METRIC_RPC_SERVER_CALL_DURATION, { unit: 's', description: 'Duration of incoming RPCs', advice });
     this.clientDuration = meter.createHistogram(METRIC_RPC_CLIENT_CALL_DURATION, { unit: 's', description: 'Duration of outgoing RPCs', advice });
     this.stepDuration = meter.createHistogram(STEP_DURATION_METRIC, { unit: 's', description: 'Duration of each step Thespian acted out', advice });
     this.injectedFailures = meter.createCounter(INJECTED_FAILURES_METRIC, { unit: '{failure}', description: 'Failures Thespian injected (failure_chance, timeout_ms)' });
-    this.inFlight = meter.createUpDownCounter(REQUESTS_IN_FLIGHT_METRIC, { unit: '{request}', description: 'Requests being served' });
+    // Read from the count shutdown already keeps, so a request costs nothing here.
+    meter
+      .createObservableUpDownCounter(REQUESTS_IN_FLIGHT_METRIC, { unit: '{request}', description: 'Requests being served' })
+      .addCallback((result) => result.observe(inFlight.size));
   }
 
   /** An incoming call of `method` (the full name, thespian.Thespian/A) answered with `code` after `seconds`. */
@@ -49,14 +52,6 @@ export class InstanceMetrics implements StepMeter {
   /** An outgoing call answered (or failed locally) with `code` after `seconds`. */
   clientCallEnded(method: string, code: StatusName, seconds: number): void {
     this.clientDuration.record(seconds, this.rpcAttributes(method, code));
-  }
-
-  requestStarted(): void {
-    this.inFlight.add(1);
-  }
-
-  requestEnded(): void {
-    this.inFlight.add(-1);
   }
 
   /** The engine's StepMeter: a step's span ended after `durationMs`. */

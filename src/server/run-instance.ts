@@ -29,7 +29,8 @@ export class StartError extends Error {}
 export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
   routeGrpcJsLogs(logger);
   const { definition, ThespianClient } = loadProtocol();
-  const metrics = new InstanceMetrics(tracing.meter);
+  const inFlight = new InFlightCalls();
+  const metrics = new InstanceMetrics(tracing.meter, inFlight);
   const caller = new GrpcCaller(ThespianClient, metrics);
   const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
   if (settings.timerPriority === 'realtime' && timer !== 'real-time thread') {
@@ -48,7 +49,6 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   });
 
   const server = new grpc.Server();
-  const inFlight = new InFlightCalls();
   server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight, metrics }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);

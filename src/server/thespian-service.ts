@@ -15,7 +15,7 @@ interface ServiceOptions {
   readonly maxHops: number;
   /** Where calls are counted while they run, and refused once shutdown begins. */
   readonly inFlight: InFlightCalls;
-  /** rpc.server.call.duration and the requests in flight are recorded here. */
+  /** rpc.server.call.duration is recorded here. */
   readonly metrics: InstanceMetrics;
 }
 
@@ -79,8 +79,6 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
     const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));
     options.inFlight.track(cancellation, finished);
-    options.metrics.requestStarted();
-    void finished.finally(() => options.metrics.requestEnded());
   };
 }
 

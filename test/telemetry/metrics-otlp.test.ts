@@ -64,7 +64,9 @@ test('OTEL_METRICS_EXPORTER=otlp: RPC durations, steps and injected failures arr
   const steps = metrics.latest('upstream', 'thespian.step.duration');
   assert.equal(total(steps, { 'thespian.step.name': 'nap', 'thespian.step.kind': 'Sleep' }), CALLS);
   assert.equal(total(steps, { 'thespian.step.name': 'call downstream', 'thespian.step.kind': 'CallService' }), reachedDownstream);
-  assert.equal(total(metrics.latest('upstream', 'thespian.requests.in_flight')), 0, 'nothing in flight after the drain');
+  const inFlight = metrics.latest('upstream', 'thespian.requests.in_flight');
+  assert.equal(inFlight.length, 1, 'the in-flight count is exported');
+  assert.equal(total(inFlight), 0, 'nothing in flight after the drain');
 
   // Self-accounting: the spans the SDK says it exported are the ones the receiver got.
   const exported = metrics.latest('upstream', 'otel.sdk.exporter.span.exported');
