@@ -29,9 +29,12 @@ test('a bad topology is reported line by line with JSON paths, exit 2, no stack 
 });
 
 test('a missing topology file, bad options and extra arguments exit 2 with a clear message', async () => {
-  const missing = await runUp(['/nonexistent/topology.jsonc']);
+  // A folder that surely does not exist (a fixed one like /nonexistent can be made by anyone with root).
+  const dir = tempDir();
+  const nowhere = join(dir, 'absent');
+  const missing = await runUp([join(nowhere, 'topology.jsonc')]);
   assert.equal(missing.code, 2);
-  assert.equal(missing.stderr, '/nonexistent/topology.jsonc: cannot read the topology: no such file\n');
+  assert.equal(missing.stderr, `${join(nowhere, 'topology.jsonc')}: cannot read the topology: no such file\n`);
 
   const badOptions = await runUp(['--duration', 'soon', '--rps', '0', '--otlp', 'ftp://x']);
   assert.equal(badOptions.code, 2);
@@ -46,9 +49,9 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   assert.equal(blank.code, 2);
   for (const option of ['--query-port', '--trees', '--requests', '--rps']) assert.match(blank.stderr, new RegExp(`^(thespian up: )?${option} must be .*\\(got ""\\)$`, 'm'));
 
-  const unwritable = await runUp(['--json', '/nonexistent/spans.jsonl']);
+  const unwritable = await runUp(['--json', join(nowhere, 'spans.jsonl')]);
   assert.equal(unwritable.code, 2);
-  assert.match(unwritable.stderr, /^--json \/nonexistent\/spans\.jsonl: cannot write the file: ENOENT/);
+  assert.ok(unwritable.stderr.startsWith(`--json ${join(nowhere, 'spans.jsonl')}: cannot write the file: ENOENT`), unwritable.stderr);
 
   const behaviourName = await runUp(['standalone']);
   assert.equal(behaviourName.code, 2);
@@ -63,6 +66,8 @@ test('a missing topology file, bad options and extra arguments exit 2 with a cle
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stderr, 'thespian up: unknown option --bogus\nsee `thespian up --help`\n');
   assert.doesNotMatch(missing.stderr + badOptions.stderr + behaviourName.stderr + unknown.stderr, /\n\s+at /, 'no stack trace');
+
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a port already taken is named with its service before anything starts', async () => {
