@@ -22,7 +22,7 @@ export interface OtlpForwarder {
   counts(): Record<OtlpSignal, ForwardedCounts>;
 }
 
-/** Queued request bytes at most: a few seconds of a busy ecosystem, and a bound on the memory a dead backend can cost. */
+/** Queued request bytes at most (by default): a few seconds of a busy ecosystem, and a bound on the memory a dead backend can cost. */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 /** Requests on the way at once: enough to keep up over a slow link, few enough that a stalled backend holds little. */
 const MAX_IN_FLIGHT = 4;
@@ -40,13 +40,13 @@ const DEFAULT_OTLP_PORT = '4317';
  * deadline, so a dead, slow or black-holed backend costs forwarded items (counted per signal),
  * never the local view, memory or the stop.
  */
-export function startOtlpForwarder(url: string, onFirstFailure?: (message: string) => void): OtlpForwarder {
+export function startOtlpForwarder(url: string, options: { onFirstFailure?: (message: string) => void; maxQueuedBytes?: number } = {}): OtlpForwarder {
   // Required here, not imported at the top, so importing collector/ does not load grpc-js.
   const grpc = require('@grpc/grpc-js') as typeof Grpc;
   const { hostname, port, protocol } = new URL(url);
   const credentials = protocol === 'https:' ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
   const client = new grpc.Client(`${hostname}:${port || DEFAULT_OTLP_PORT}`, credentials, { 'grpc.max_send_message_length': -1 });
-  return new RequestForwarder(grpc, client, url, onFirstFailure);
+  return new RequestForwarder(grpc, client, url, options.maxQueuedBytes ?? MAX_QUEUED_BYTES, options.onFirstFailure);
 }
 
 class RequestForwarder implements OtlpForwarder {
@@ -62,11 +62,12 @@ class RequestForwarder implements OtlpForwarder {
     private readonly grpc: typeof Grpc,
     private readonly client: Grpc.Client,
     private readonly url: string,
+    private readonly maxQueuedBytes: number,
     private readonly onFirstFailure: ((message: string) => void) | undefined,
   ) {}
 
   forward(request: ReceivedExport): void {
-    if (this.closed || this.queuedBytes + request.body.length > MAX_QUEUED_BYTES) {
+    if (this.closed || this.queuedBytes + request.body.length > this.maxQueuedBytes) {
       this.tally[request.signal][this.closed ? 'droppedAtShutdown' : 'droppedQueueFull'] += request.items;
       return;
     }

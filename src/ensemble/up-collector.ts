@@ -78,7 +78,7 @@ export class UpCollector {
       new TraceAssembler({ onTrace: options.onTrace, quietMs: TRACE_QUIET_MS }),
       new TraceStore(QUERY_MAX_SPANS),
       new LogStore(QUERY_MAX_LINES),
-      options.otlpUrl ? startOtlpForwarder(options.otlpUrl, options.say) : undefined,
+      options.otlpUrl ? startOtlpForwarder(options.otlpUrl, { onFirstFailure: options.say }) : undefined,
       options.json,
       new CallTable(options.services),
     );

@@ -158,6 +158,7 @@ class UpSession {
     session.stops.add('close', () => session.collector.close(session.ensemble ? STOP_LIMITS_MS.forwardFlush : 0));
     session.stops.add('close', () => session.removeLogsUnlessEvidence());
     printHeader(options, session.targets, session.timeoutMs, session.logDir, session.say);
+    session.say(`collector: OTLP/gRPC ${session.collector.otlpEndpoint} (traces, metrics, logs), Loki push ${session.collector.lokiEndpoint}`);
     await session.collector.serveQueries(options.topology, { port: options.queryPort, freePorts: options.freePorts }, session.say);
     return session;
   }
