@@ -209,7 +209,7 @@ function forwardedLines(forwarded: NonNullable<UpResult['forwarded']>): string[]
     if (lost === 0) return [];
     const why = [[droppedFailed, 'failed'], [droppedQueueFull, 'queue full'], [droppedAtShutdown, 'cut at shutdown']]
       .filter(([n]) => Number(n) > 0)
-      .map(([n, reason]) => `${n} ${reason}`);
+      .map(([n, reason]) => `${n.toLocaleString('en-US')} ${reason}`);
     return [`${lost.toLocaleString('en-US')} ${SIGNAL_UNITS[signal]} (${why.join(', ')})`];
   });
   return [
