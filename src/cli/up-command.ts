@@ -17,12 +17,12 @@ const UP_FLAGS = {
   },
   json: {
     value: 'FILE',
-    help: 'write every received span as a JSON line (trace_id, span_id, parent_span_id, service, name, kind, start, end, duration_ms, status, attributes, events)',
+    help: 'write every received span as a JSON line (trace_id, span_id, parent_span_id, service, name, kind, start, end, duration_ms, status, attributes, events), and a line with "type":"rpc_metrics" per service per metrics export (its calls, failures and duration buckets; see docs/up.md)',
     read: nonEmpty('needs a file name'),
   },
-  otlp: { value: 'URL', help: 'also send every span to this OTLP/gRPC backend (e.g. http://localhost:4317)', read: mustBe('an http:// address like http://localhost:4317', httpAddress) },
+  otlp: { value: 'URL', help: 'also send everything received over OTLP (spans, metrics, logs) on to this OTLP/gRPC backend (e.g. http://localhost:4317); what it loses is counted in the summary', read: mustBe('an http:// address like http://localhost:4317', httpAddress) },
   trees: { value: 'N', help: 'draw at most N trace trees per second, failed traces first', default: '1', read: mustBe('a number ≥ 0', numberFrom(0)) },
-  quiet: { help: 'no trees: the summary line only' },
+  quiet: { help: 'no trees and no live call table: the summary line only' },
   'log-level': {
     value: 'LEVEL',
     help: "the services' LOG_LEVEL: error, warn, info (default) or debug; warn leaves only warnings and errors (far fewer lines to write at high rates)",
@@ -55,9 +55,10 @@ export const upCommand = defineCommand(UP_FLAGS, {
   header: `Usage: thespian up [TOPOLOGY] [options]
 
 Runs a whole ecosystem on this machine, no Docker needed: every service of the topology as its
-own Thespian process (real gRPC between them), an embedded OTLP trace receiver and Loki receiver
-they report to, and traffic to the entry points at their rates. Each completed trace is drawn as
-a tree; a summary line keeps count. TOPOLOGY is a file, or the name of a bundled example
+own Thespian process (real gRPC between them), an embedded OTLP receiver (traces, metrics, logs)
+and Loki receiver they report to, and traffic to the entry points at their rates. Each completed
+trace is drawn as a tree; a live table shows each service's calls from its own metrics, and a
+summary line keeps count. TOPOLOGY is a file, or the name of a bundled example
 (search_fanout); with none it runs example_configs/ecosystem.jsonc. Services listen on
 127.0.0.1 at their topology ports (base_port + index unless set), so \`thespian load --topology\`
 and other tools can reach them.`,

@@ -1,119 +1,139 @@
-import type { HrTime, Link, SpanContext, Attributes, AttributeValue as OtelAttributeValue } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { Resource } from '@opentelemetry/resources';
-import type { InstrumentationScope } from '@opentelemetry/core';
-import type { AttrValue, ReceivedSpan } from './received-span';
+import type * as Grpc from '@grpc/grpc-js';
+import { OTLP_SERVICES, type OtlpSignal } from './otlp-service';
+import type { ReceivedExport } from './otlp-trace-receiver';
+
+/** What became of one signal's items (spans, metric data points, log records) given to the forwarder. */
+export interface ForwardedCounts {
+  sent: number;
+  /** Refused because the queue was full: the backend is slower than the services. */
+  droppedQueueFull: number;
+  /** The backend refused the request, could not be reached, or did not answer within the deadline. */
+  droppedFailed: number;
+  /** Still queued or on the way when the deadline of the shutdown passed. */
+  droppedAtShutdown: number;
+}
 
 export interface OtlpForwarder {
-  /** Queues spans for the backend; never blocks, never throws. */
-  forward(spans: readonly ReceivedSpan[]): void;
-  /** Sends what is queued, waiting at most `deadlineMs`. */
+  /** Queues one received Export request for the backend; never blocks, never throws. */
+  forward(request: ReceivedExport): void;
+  /** Sends what is queued, waiting at most `deadlineMs`; what is left then is cut and counted. */
   shutdown(deadlineMs: number): Promise<void>;
+  /** Per signal, in items. */
+  counts(): Record<OtlpSignal, ForwardedCounts>;
 }
+
+/** Queued request bytes at most (by default): a few seconds of a busy ecosystem, and a bound on the memory a dead backend can cost. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** Requests on the way at once: enough to keep up over a slow link, few enough that a stalled backend holds little. */
+const MAX_IN_FLIGHT = 4;
+/** The deadline of each forwarded request, the OTLP exporters' default timeout. */
+const CALL_DEADLINE_MS = 10_000;
+/** The OTLP/gRPC port, when the URL gives none. */
+const DEFAULT_OTLP_PORT = '4317';
 
 /**
- * Sends the spans the embedded receiver got on to a real OTLP/gRPC backend (`thespian up --otlp`).
- * The services keep one exporter each (to the embedded receiver), and this process re-exports
- * through the SDK's own BatchSpanProcessor and OTLP exporter, so batching, retries and limits are
- * the SDK's, and a dead backend costs forwarded spans, never the local view.
- *
- * The SDK is required here, not imported at the top, so importing collector/ stays light.
+ * Sends on what the embedded receiver accepted to a real OTLP/gRPC backend (`thespian up --otlp`),
+ * for all three signals: each Export request exactly as it came (its protobuf bytes, so nothing
+ * the receiver does not decode is lost: exemplars, flags, schema URLs), to the same service and
+ * method. The services' SDKs batched it already, so it goes as one request; grpc-js does the
+ * transport. The queue is bounded in bytes and a few requests are on the way at once, each with a
+ * deadline, so a dead, slow or black-holed backend costs forwarded items (counted per signal),
+ * never the local view, memory or the stop.
  */
-export function startOtlpForwarder(url: string): OtlpForwarder {
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
-  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const processor: SpanProcessor = new BatchSpanProcessor({
-    exporter: new OTLPTraceExporter({ url }),
-    maxQueueSize: 65_536,
-    maxExportBatchSize: 2_048,
-    scheduledDelayMillis: 1_000,
-  });
-  // The exporter groups spans by resource and scope object identity, so equal ones must be one object.
-  const resources = new Map<string, Resource>();
-  const scopes = new Map<string, InstrumentationScope>();
-  const resourceOf = (span: ReceivedSpan): Resource => {
-    const attributes = toOtelAttributes(span.resource);
-    const key = JSON.stringify(attributes);
-    let resource = resources.get(key);
-    if (!resource) resources.set(key, (resource = resourceFromAttributes(attributes)));
-    return resource;
-  };
-  const scopeOf = (name: string): InstrumentationScope => {
-    let scope = scopes.get(name);
-    if (!scope) scopes.set(name, (scope = { name }));
-    return scope;
-  };
-
-  return {
-    forward(spans) {
-      for (const span of spans) {
-        try {
-          processor.onEnd(toReadableSpan(span, resourceOf(span), scopeOf(span.scope)));
-        } catch {
-          // A span the SDK cannot take is lost for the backend only.
-        }
-      }
-    },
-    async shutdown(deadlineMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-      await Promise.race([processor.shutdown().catch(() => undefined), late]);
-      clearTimeout(timer);
-    },
-  };
+export function startOtlpForwarder(url: string, options: { onFirstFailure?: (message: string) => void; maxQueuedBytes?: number } = {}): OtlpForwarder {
+  // Required here, not imported at the top, so importing collector/ does not load grpc-js.
+  const grpc = require('@grpc/grpc-js') as typeof Grpc;
+  const { hostname, port, protocol } = new URL(url);
+  const credentials = protocol === 'https:' ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+  const client = new grpc.Client(`${hostname}:${port || DEFAULT_OTLP_PORT}`, credentials, { 'grpc.max_send_message_length': -1 });
+  return new RequestForwarder(grpc, client, url, options.maxQueuedBytes ?? MAX_QUEUED_BYTES, options.onFirstFailure);
 }
 
-const SPAN_KINDS: Record<string, number> = { INTERNAL: 0, UNSPECIFIED: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
-const STATUS_CODES: Record<string, number> = { UNSET: 0, OK: 1, ERROR: 2 };
-const SAMPLED = 1;
+class RequestForwarder implements OtlpForwarder {
+  private readonly queue: ReceivedExport[] = [];
+  private queuedBytes = 0;
+  private readonly inFlight = new Set<{ call: Grpc.ClientUnaryCall; request: ReceivedExport }>();
+  private readonly tally: Record<OtlpSignal, ForwardedCounts> = { traces: zero(), metrics: zero(), logs: zero() };
+  private closed = false;
+  private failureSaid = false;
+  private idle: (() => void) | undefined;
 
-function toReadableSpan(span: ReceivedSpan, resource: Resource, instrumentationScope: InstrumentationScope): ReadableSpan {
-  const context: SpanContext = { traceId: span.traceId, spanId: span.spanId, traceFlags: SAMPLED };
-  const links: Link[] = span.links.map((link) => ({ context: { traceId: link.traceId, spanId: link.spanId, traceFlags: SAMPLED } }));
-  const events: TimedEvent[] = span.events.map((event) => ({
-    name: event.name,
-    time: hrTime(event.timeUnixNano),
-    attributes: toOtelAttributes(event.attributes),
-  }));
-  return {
-    name: span.name,
-    kind: SPAN_KINDS[span.kind] ?? 0,
-    spanContext: () => context,
-    parentSpanContext: span.parentSpanId ? { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: SAMPLED, isRemote: true } : undefined,
-    startTime: hrTime(span.startTimeUnixNano),
-    endTime: hrTime(span.endTimeUnixNano),
-    duration: hrTime(span.endTimeUnixNano - span.startTimeUnixNano),
-    status: { code: STATUS_CODES[span.status.code] ?? 0, message: span.status.message || undefined },
-    attributes: toOtelAttributes(span.attributes),
-    links,
-    events,
-    ended: true,
-    resource,
-    instrumentationScope,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
-}
+  constructor(
+    private readonly grpc: typeof Grpc,
+    private readonly client: Grpc.Client,
+    private readonly url: string,
+    private readonly maxQueuedBytes: number,
+    private readonly onFirstFailure: ((message: string) => void) | undefined,
+  ) {}
 
-function hrTime(nanos: bigint): HrTime {
-  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
-}
-
-/** OTel attributes hold primitives and arrays of them; bytes become hex and maps become JSON text. */
-function toOtelAttributes(attributes: Record<string, AttrValue>): Attributes {
-  const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) out[key] = toOtelValue(value);
-  return out;
-}
-
-function toOtelValue(value: AttrValue): OtelAttributeValue {
-  if (Buffer.isBuffer(value)) return value.toString('hex');
-  if (Array.isArray(value)) {
-    const items = value.map((item) => (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' ? item : JSON.stringify(item)));
-    return items as OtelAttributeValue;
+  forward(request: ReceivedExport): void {
+    if (this.closed || this.queuedBytes + request.body.length > this.maxQueuedBytes) {
+      this.tally[request.signal][this.closed ? 'droppedAtShutdown' : 'droppedQueueFull'] += request.items;
+      return;
+    }
+    this.queue.push(request);
+    this.queuedBytes += request.body.length;
+    this.pump();
   }
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return value;
+
+  counts(): Record<OtlpSignal, ForwardedCounts> {
+    return structuredClone(this.tally);
+  }
+
+  async shutdown(deadlineMs: number): Promise<void> {
+    this.closed = true;
+    if (this.queue.length > 0 || this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+      clearTimeout(timer);
+    }
+    for (const request of this.queue.splice(0)) this.tally[request.signal].droppedAtShutdown += request.items;
+    this.queuedBytes = 0;
+    const cut = [...this.inFlight];
+    // Emptied first, so that the cancelled calls' callbacks know they were counted here.
+    this.inFlight.clear();
+    for (const { call, request } of cut) {
+      this.tally[request.signal].droppedAtShutdown += request.items;
+      call.cancel();
+    }
+    this.client.close();
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < MAX_IN_FLIGHT && this.queue.length > 0) this.send(this.queue.shift()!);
+    if (this.queue.length === 0 && this.inFlight.size === 0) this.idle?.();
+  }
+
+  private send(request: ReceivedExport): void {
+    this.queuedBytes -= request.body.length;
+    const identity = (bytes: Buffer) => bytes;
+    const entry = { request } as { call: Grpc.ClientUnaryCall; request: ReceivedExport };
+    entry.call = this.client.makeUnaryRequest(
+      OTLP_SERVICES[request.signal].exportPath,
+      identity,
+      identity,
+      request.body,
+      new this.grpc.Metadata(),
+      { deadline: Date.now() + CALL_DEADLINE_MS },
+      (error) => {
+        // Cut at shutdown: counted there already.
+        if (!this.inFlight.delete(entry)) return;
+        if (error) this.failed(request, error);
+        else this.tally[request.signal].sent += request.items;
+        this.pump();
+      },
+    );
+    this.inFlight.add(entry);
+  }
+
+  private failed(request: ReceivedExport, error: Grpc.ServiceError): void {
+    this.tally[request.signal].droppedFailed += request.items;
+    if (this.failureSaid) return;
+    this.failureSaid = true;
+    this.onFirstFailure?.(`forwarding ${request.signal} to ${this.url} failed (${error.code} ${this.grpc.status[error.code] ?? ''}: ${error.details}); what fails is counted in the summary`);
+  }
+}
+
+function zero(): ForwardedCounts {
+  return { sent: 0, droppedQueueFull: 0, droppedFailed: 0, droppedAtShutdown: 0 };
 }

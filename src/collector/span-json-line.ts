@@ -1,4 +1,6 @@
-import type { AttrValue, ReceivedEvent, ReceivedSpan } from './received-span';
+import { plainAttributes } from './otlp-values';
+import type { ReceivedEvent, ReceivedSpan } from './received-span';
+import { rfc3339Nanos } from './rfc3339-nanos';
 
 /**
  * One received span as a line of JSON, for `thespian up --json`: a flat, stable shape for jq
@@ -24,25 +26,4 @@ export function spanJsonLine(span: ReceivedSpan): string {
 
 function plainEvent(event: ReceivedEvent): Record<string, unknown> {
   return { name: event.name, time: rfc3339Nanos(event.timeUnixNano), attributes: plainAttributes(event.attributes) };
-}
-
-function plainAttributes(attributes: Record<string, AttrValue>): Record<string, unknown> {
-  const plain: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(attributes)) plain[key] = plainValue(value);
-  return plain;
-}
-
-function plainValue(value: AttrValue): unknown {
-  if (Buffer.isBuffer(value)) return value.toString('hex');
-  if (Array.isArray(value)) return value.map(plainValue);
-  if (typeof value === 'object' && value !== null) return plainAttributes(value as Record<string, AttrValue>);
-  return value;
-}
-
-/** 1700000000123456789n → "2023-11-14T22:13:20.123456789Z". */
-function rfc3339Nanos(unixNanos: bigint): string {
-  const seconds = unixNanos / 1_000_000_000n;
-  const nanos = unixNanos % 1_000_000_000n;
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  return `${base}.${nanos.toString().padStart(9, '0')}Z`;
 }

@@ -7,7 +7,7 @@ import { ServiceProcess } from './service-process';
 
 interface EnsembleOptions {
   readonly topology: Topology;
-  /** OTLP/gRPC endpoint the services export spans to. */
+  /** OTLP/gRPC endpoint the services export spans and metrics (and OTLP logs) to. */
   readonly otlpEndpoint: string;
   /** Loki push base address the services send their logs to. */
   readonly lokiEndpoint: string;
@@ -37,6 +37,31 @@ const SPAN_EXPORT_ENV = {
   OTEL_BSP_MAX_QUEUE_SIZE: '32768',
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
 };
+
+/**
+ * Metrics to the embedded collector, every second: the live call table is redrawn four times a
+ * second, and a figure that moves once a second is as fresh as anyone reads it; an export is a
+ * few dozen cumulative points (methods × status codes), so a second costs the service next to
+ * nothing, where the SDK's default minute would leave the table empty for a minute. Cumulative
+ * points make a lost export cost freshness, not counts, and the last export at SIGTERM carries them all.
+ */
+const METRIC_EXPORT_INTERVAL_MS = '1000';
+
+/** How the services send their logs: `loki` (LOKI_ADDRESS, winston-loki) or `otlp` (OTEL_LOGS_EXPORTER=otlp); the embedded collector takes both. */
+const LOGS_PATH: 'loki' | 'otlp' = 'loki';
+
+function telemetryEnv(options: EnsembleOptions): Record<string, string> {
+  const logs: Record<string, string> = LOGS_PATH === 'otlp' ? { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: options.otlpEndpoint } : { LOKI_ADDRESS: options.lokiEndpoint };
+  return {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_BACKEND_ADDRESS: options.otlpEndpoint,
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: options.otlpEndpoint,
+    OTEL_METRIC_EXPORT_INTERVAL: METRIC_EXPORT_INTERVAL_MS,
+    ...logs,
+    ...SPAN_EXPORT_ENV,
+  };
+}
 
 /**
  * A topology running as local processes: one real instance per service, on the service's
@@ -80,13 +105,10 @@ export class Ensemble {
             PORT: String(service.port),
             SERVICE_NAME: service.name,
             CONFIG_JSON: JSON.stringify(resolveBehaviour(topology, service.name, localLocator)),
-            OTEL_TRACES_EXPORTER: 'otlp',
-            OTEL_BACKEND_ADDRESS: options.otlpEndpoint,
-            LOKI_ADDRESS: options.lokiEndpoint,
             THESPIAN_SHUTDOWN_GRACE_MS: '10000',
             LOG_LEVEL: options.logLevel ?? 'info',
             ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
-            ...SPAN_EXPORT_ENV,
+            ...telemetryEnv(options),
           },
         }),
     );

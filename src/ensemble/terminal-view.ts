@@ -13,6 +13,8 @@ interface TerminalViewOptions {
   readonly serviceColours: ReadonlyMap<string, number>;
   /** The rolling summary line's text. */
   readonly status: () => string;
+  /** Lines kept above the summary line (the per-service call table); none if undefined. */
+  readonly table?: () => string[];
 }
 
 /** Failed traces waiting to be drawn; older ones are dropped for newer. */
@@ -22,7 +24,8 @@ const PLAIN_STATUS_INTERVAL_MS = 5_000;
 const TTY_STATUS_INTERVAL_MS = 250;
 
 /**
- * The live terminal: trace trees scrolling by, and one summary line kept at the bottom.
+ * The live terminal: trace trees scrolling by, and at the bottom a block redrawn in place: the
+ * call table, if any, and the summary line. Off a terminal the block is printed every few seconds.
  *
  * At 100 requests/s nobody can read every tree, so it draws a sample: at most treesPerSecond
  * trees, failed traces first (they are what people look for), but an ok one at least every third
@@ -36,7 +39,8 @@ export class TerminalView {
   private offeredCount = 0;
   private drawTimer: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
-  private statusShown = false;
+  /** Lines of the block now on the screen (0: none), so that the next redraw can clear them. */
+  private statusShown = 0;
 
   constructor(private readonly options: TerminalViewOptions) {}
 
@@ -54,7 +58,7 @@ export class TerminalView {
       this.drawTimer = setInterval(() => this.drawOne(), Math.max(10, 1000 / treesPerSecond));
     }
     if (tty) this.statusTimer = setInterval(() => this.showStatus(), TTY_STATUS_INTERVAL_MS);
-    else if (!quiet) this.statusTimer = setInterval(() => this.println(this.options.status()), PLAIN_STATUS_INTERVAL_MS);
+    else if (!quiet) this.statusTimer = setInterval(() => this.println(...this.block()), PLAIN_STATUS_INTERVAL_MS);
   }
 
   stop(): void {
@@ -101,16 +105,24 @@ export class TerminalView {
     return true;
   }
 
-  private showStatus(): void {
-    if (!this.options.tty) return;
-    this.options.out.write(`\r\u001b[2K${fitLine(this.options.status(), this.options.width)}`);
-    this.statusShown = true;
+  private block(): string[] {
+    return [...(this.options.table?.() ?? []), this.options.status()];
   }
 
+  /** Each line fitted to the width, so none wraps and the count of lines to clear stays true; the cursor stays at the end of the last. */
+  private showStatus(): void {
+    if (!this.options.tty) return;
+    this.clearStatus();
+    const lines = this.block().map((line) => fitLine(line, this.options.width));
+    this.options.out.write(lines.join('\n'));
+    this.statusShown = lines.length;
+  }
+
+  /** Back to the start of the block (up its lines but the last) and clears to the end of the screen. */
   private clearStatus(): void {
-    if (!this.statusShown) return;
-    this.options.out.write('\r\u001b[2K');
-    this.statusShown = false;
+    if (this.statusShown === 0) return;
+    this.options.out.write(`\r${this.statusShown > 1 ? `\u001b[${this.statusShown - 1}A` : ''}\u001b[J`);
+    this.statusShown = 0;
   }
 }
 

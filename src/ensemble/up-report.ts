@@ -1,10 +1,13 @@
 import { relative } from 'node:path';
 import { endpointName, formatMs, formatPercent } from '../common';
+import type { ForwardedCounts, OtlpSignal } from '../collector';
 import type { LocalTarget } from '../traffic';
+import type { CallTable, ServiceCallsJson } from './call-table';
 import { ownCpuSeconds } from './process-cpu';
 import type { RunSummary } from './run-summary';
 import type { ServiceProcess } from './service-process';
 import type { TraceTally } from './trace-tally';
+import type { ReceivedLogCounts } from './up-collector';
 import type { UpOptions } from './up-session';
 
 /** What the final summary reports; also written by --summary-json. */
@@ -35,11 +38,16 @@ export interface UpResult {
     okTracesReceived: number;
     okTracesWithMissingSpans: number;
   };
+  /** Log lines received in all, and by the way they came. */
   readonly logLines: number;
+  readonly logLinesBySource: ReceivedLogCounts;
   readonly cpuSeconds: { parent: number; services: number | null };
   /** This process's peak resident memory. */
   readonly parentMaxRssMb: number;
-  readonly services: { name: string; port: number; pid: number | null; exit: string; cpuSeconds: number | null }[];
+  /** `calls`: what the service's own rpc.server.call.duration counted (null if it exported none). */
+  readonly services: { name: string; port: number; pid: number | null; exit: string; cpuSeconds: number | null; calls: ServiceCallsJson | null }[];
+  /** With --otlp: per signal, in spans, metric data points and log records. */
+  readonly forwarded: ({ url: string } & Record<OtlpSignal, ForwardedCounts>) | null;
   readonly stoppedBy: string;
   /** Where the services' logs are, if they were kept. */
   logDir: string | null;
@@ -59,7 +67,9 @@ interface UpFacts {
   readonly tally: TraceTally;
   readonly assembled: { readonly tracesHandedOver: number; readonly lateSpans: number };
   readonly drawn: number;
-  readonly logLines: number;
+  readonly logLines: ReceivedLogCounts;
+  readonly calls: CallTable;
+  readonly forwarded: { url: string; counts: Record<OtlpSignal, ForwardedCounts> } | undefined;
   readonly services: readonly ServiceProcess[];
   /** Each service's CPU seconds, read just before it exited. */
   readonly cpuByService: readonly (number | undefined)[];
@@ -101,7 +111,8 @@ export function upResult(facts: UpFacts): UpResult {
       okTracesReceived: tally.okReceived,
       okTracesWithMissingSpans: tally.okShort,
     },
-    logLines: facts.logLines,
+    logLines: facts.logLines.loki + facts.logLines.otlp,
+    logLinesBySource: facts.logLines,
     cpuSeconds: { parent: ownCpuSeconds(), services: sumDefined(facts.cpuByService) ?? null },
     parentMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     services: facts.services.map((service, index) => ({
@@ -110,7 +121,9 @@ export function upResult(facts: UpFacts): UpResult {
       pid: service.pid ?? null,
       exit: describeExit(service.status),
       cpuSeconds: facts.cpuByService[index] ?? null,
+      calls: facts.calls.summaryJson(service.name),
     })),
+    forwarded: facts.forwarded ? { url: facts.forwarded.url, ...facts.forwarded.counts } : null,
     stoppedBy: facts.stoppedBy,
     logDir: facts.logDir,
   };
@@ -149,7 +162,7 @@ export function printHeader(options: UpOptions, targets: readonly LocalTarget[],
 }
 
 /** The final summary, under 80 columns a line where the numbers allow. */
-export function finalSummary(result: UpResult, options: UpOptions): string[] {
+export function finalSummary(result: UpResult, options: UpOptions, calls: CallTable): string[] {
   const { requests, latencyMs, traces, spans } = result;
   const ms = (value: number | undefined) => (value === undefined ? '-' : formatMs(value));
   const codes = Object.entries(requests.failuresByCode)
@@ -166,11 +179,43 @@ export function finalSummary(result: UpResult, options: UpOptions): string[] {
     `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
     `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
     `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,
-    `  logs      ${result.logLines.toLocaleString('en-US')} lines pushed to the embedded Loki receiver${result.logDir ? `; kept in ${result.logDir}` : ''}`,
+    '  calls     as each service counted the calls it served (its rpc.server.call.duration):',
+    ...calls.summaryLines(result.durationS).map((line) => `  ${line}`),
+    `  logs      ${logsLine(result.logLinesBySource)}${result.logDir ? `; kept in ${result.logDir}` : ''}`,
     `  cpu       this process ${result.cpuSeconds.parent.toFixed(1)} s (peak memory ${result.parentMaxRssMb} MB)${result.cpuSeconds.services === null ? '' : `, services ${result.cpuSeconds.services.toFixed(1)} s`}`,
   ];
-  if (options.jsonFile) lines.push(`  json      every span in ${options.jsonFile}`);
+  if (result.forwarded) lines.push(...forwardedLines(result.forwarded));
+  if (options.jsonFile) lines.push(`  json      every span, and the services' call figures at each export, in ${options.jsonFile}`);
   return lines;
+}
+
+/** How many log lines came, and how: Loki pushes (LOKI_ADDRESS), OTLP records (OTEL_LOGS_EXPORTER=otlp), or both. */
+function logsLine({ loki, otlp }: ReceivedLogCounts): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (otlp === 0) return `${count(loki)} lines pushed to the embedded Loki receiver`;
+  if (loki === 0) return `${count(otlp)} OTLP log records received`;
+  return `${count(loki + otlp)} lines received: ${count(loki)} pushed to the embedded Loki receiver, ${count(otlp)} as OTLP log records`;
+}
+
+const SIGNAL_UNITS: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'metric data points', logs: 'log records' };
+
+/** What --otlp sent on, and every loss with its reason: the backend's view is only as complete as this says. */
+function forwardedLines(forwarded: NonNullable<UpResult['forwarded']>): string[] {
+  const signals = Object.keys(SIGNAL_UNITS) as OtlpSignal[];
+  const sent = signals.map((signal) => `${forwarded[signal].sent.toLocaleString('en-US')} ${SIGNAL_UNITS[signal]}`).join(', ');
+  const losses = signals.flatMap((signal) => {
+    const { droppedQueueFull, droppedFailed, droppedAtShutdown } = forwarded[signal];
+    const lost = droppedQueueFull + droppedFailed + droppedAtShutdown;
+    if (lost === 0) return [];
+    const why = [[droppedFailed, 'failed'], [droppedQueueFull, 'queue full'], [droppedAtShutdown, 'cut at shutdown']]
+      .filter(([n]) => Number(n) > 0)
+      .map(([n, reason]) => `${n.toLocaleString('en-US')} ${reason}`);
+    return [`${lost.toLocaleString('en-US')} ${SIGNAL_UNITS[signal]} (${why.join(', ')})`];
+  });
+  return [
+    `  forward   to ${forwarded.url}: sent ${sent}`,
+    `            ${losses.length === 0 ? 'nothing lost' : `lost ${losses.join('; ')}`}`,
+  ];
 }
 
 export function formatRate(rps: number): string {

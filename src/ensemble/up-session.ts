@@ -151,11 +151,14 @@ class UpSession {
       },
       json,
       otlpUrl: options.otlpUrl,
+      say: (line) => (session.view ? session.view.println(line) : session.say(line)),
+      services: options.topology.services.map((service) => service.name),
     });
     // Spans to send on came only from services that ran.
     session.stops.add('close', () => session.collector.close(session.ensemble ? STOP_LIMITS_MS.forwardFlush : 0));
     session.stops.add('close', () => session.removeLogsUnlessEvidence());
     printHeader(options, session.targets, session.timeoutMs, session.logDir, session.say);
+    session.say(`collector: OTLP/gRPC ${session.collector.otlpEndpoint} (traces, metrics, logs), Loki push ${session.collector.lokiEndpoint}`);
     await session.collector.serveQueries(options.topology, { port: options.queryPort, freePorts: options.freePorts }, session.say);
     return session;
   }
@@ -213,6 +216,7 @@ class UpSession {
       quiet: options.quiet,
       serviceColours: new Map(options.topology.services.map((service, index) => [service.name, index])),
       status: () => this.answers.line({ elapsedMs: traffic.run.sendingMs, sent: traffic.run.sent, spans: tally.spans, inFlight: traffic.run.inFlight }),
+      table: options.quiet ? undefined : () => this.collector.calls.liveLines(),
     });
     this.view = view;
     this.collector.assembler.start();
@@ -313,12 +317,14 @@ class UpSession {
       assembled: this.collector.assembler,
       drawn: view.drawn,
       logLines: this.collector.logLines,
+      calls: this.collector.calls,
+      forwarded: this.options.otlpUrl ? { url: this.options.otlpUrl, counts: this.collector.forwarded()! } : undefined,
       services: ensemble.services,
       cpuByService: this.cpuByService,
       stoppedBy: this.stoppedBy,
       logDir: this.logsKept() ? this.logDir : null,
     });
-    for (const line of finalSummary(result, this.options)) this.say(line);
+    for (const line of finalSummary(result, this.options, this.collector.calls)) this.say(line);
     if (this.options.summaryJsonFile) writeFileSync(this.options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
     return this.serviceCrashed ? 1 : 0;
   }
