@@ -1,12 +1,12 @@
 # Thespian's task runner. `just` comes from the rust-just devDependency, so after `npm ci`:
 #   npx just            # list the recipes
-#   npx just up         # Grafana + Loki + Tempo + Prometheus, the example ecosystem, a poker
+#   npx just up         # collector + Grafana, Loki, Tempo, Prometheus, the example ecosystem, a poker
 #   npx just down       # remove all of it again
 # Docker recipes need Docker with the compose plugin; `demo`, `test` and `bench` need only Node.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# The observability stack (Grafana, Loki, Tempo, Prometheus; Jaeger with the jaeger profile).
+# The observability stack (OpenTelemetry Collector, Grafana, Loki, Tempo, Prometheus; Jaeger 2 with the jaeger profile).
 instrumentation := "instrumentation/docker-compose.yaml"
 # The example ecosystem, rendered by `thespian render compose` from the bundled topology.
 ecosystem := "deploy/compose/docker-compose.yaml"
@@ -28,7 +28,7 @@ default:
 build:
     npm run build
 
-# Start the observability stack, the example ecosystem as containers on its network, and a poker calling the entry service (COMPOSE_PROFILES=jaeger adds Jaeger)
+# Start the observability stack, the example ecosystem as containers on its network (sending to its collector), and a poker calling the entry service (COMPOSE_PROFILES=jaeger adds Jaeger)
 up:
     @test -f {{ecosystem}} || { echo "{{ecosystem}} is missing: render it with thespian render compose (see deploy/)" >&2; exit 1; }
     docker compose -f {{instrumentation}} up -d

@@ -9,9 +9,10 @@ import { toYaml, type YamlPath } from './yaml-text';
 const COMPOSE_NETWORK = 'thespian';
 /** `just up` builds and exports THESPIAN_IMAGE; without it the locally built tag. */
 const DEFAULT_IMAGE = '${THESPIAN_IMAGE:-thespian:local}';
-/** The instrumentation stack's services, by their names on that network. */
-const DEFAULT_OTLP_ENDPOINT = 'http://tempo:4317';
-const DEFAULT_LOKI_ADDRESS = 'http://loki:3100';
+/** The instrumentation stack's OpenTelemetry Collector, by its name on that network: it takes all three signals. */
+const DEFAULT_OTLP_ENDPOINT = 'http://otel-collector:4317';
+/** How often each instance pushes its metrics: Prometheus's scrape interval in instrumentation/, so rates stay smooth. */
+const METRIC_EXPORT_INTERVAL_MS = 15_000;
 const COMPOSE_FILE = 'docker-compose.yaml';
 
 /**
@@ -26,7 +27,7 @@ export function renderCompose(context: RenderContext): RenderOutput {
   const planned = planServices(topology, (target) => ({ address: target.name, port: CONTAINER_PORT }));
   const entry = entryServiceOf(topology);
   const otlp = options.otlpEndpoint ?? DEFAULT_OTLP_ENDPOINT;
-  const loki = options.lokiAddress ?? DEFAULT_LOKI_ADDRESS;
+  const loki = options.lokiAddress ?? '';
 
   const services: Record<string, unknown> = {};
   const comments: { path: YamlPath; lines: string[] }[] = [];
@@ -45,6 +46,8 @@ export function renderCompose(context: RenderContext): RenderOutput {
     `The "${topology.name}" ecosystem as Docker Compose services, one Thespian each.`,
     ...provenance('compose', context),
     '',
+    `Every service sends its traces, metrics and logs over OTLP to ${otlp}${loki === '' ? '' : `, except its logs, which go to Loki at ${loki}`}.`,
+    '',
     'The network is created by the observability stack, so start that first (`npx just up` does both):',
     '  docker compose -f instrumentation/docker-compose.yaml up -d',
     '  docker compose -f THIS_FILE up -d --wait',
@@ -60,8 +63,24 @@ export function renderCompose(context: RenderContext): RenderOutput {
 interface ServiceSettings {
   image: string;
   otlp: string;
+  /** "" unless --loki-address was given. */
   loki: string;
   entry: boolean;
+}
+
+/**
+ * Traces, metrics and logs all go to one OTLP endpoint, the stack's collector by default. Logs take
+ * one path only: OTLP, or Loki's push API when --loki-address names one, never both, or Loki would
+ * store every line twice.
+ */
+function telemetryEnvironment({ otlp, loki }: ServiceSettings): Record<string, string> {
+  return {
+    OTEL_BACKEND_ADDRESS: otlp,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_METRIC_EXPORT_INTERVAL: String(METRIC_EXPORT_INTERVAL_MS),
+    ...(loki === '' ? { OTEL_LOGS_EXPORTER: 'otlp' } : { OTEL_LOGS_EXPORTER: 'none', LOKI_ADDRESS: loki }),
+  };
 }
 
 function composeService(plan: PlannedService, settings: ServiceSettings): Record<string, unknown> {
@@ -72,8 +91,7 @@ function composeService(plan: PlannedService, settings: ServiceSettings): Record
     environment: {
       PORT: String(CONTAINER_PORT),
       SERVICE_NAME: service.name,
-      OTEL_BACKEND_ADDRESS: settings.otlp,
-      LOKI_ADDRESS: settings.loki,
+      ...telemetryEnvironment(settings),
       THESPIAN_SHUTDOWN_GRACE_MS: String(DRAIN_GRACE_MS),
       // Compose reads "$" in values as interpolation; "$$" is a literal "$".
       CONFIG_JSON: JSON.stringify(plan.behaviour).replaceAll('$', '$$$$'),

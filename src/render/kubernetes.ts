@@ -13,8 +13,7 @@ import { toYaml, yamlStream } from './yaml-text';
 /** Where a kind or minikube cluster finds an image loaded with `kind load docker-image thespian:local`. */
 const DEFAULT_IMAGE = 'thespian:local';
 /**
- * An OTLP receiver in the cluster; docs/deploy.md starts a Jaeger all-in-one there in three
- * commands. Any other backend: --otlp-endpoint, or edit the telemetry ConfigMap.
+ * An OTLP receiver in the cluster; docs/deploy.md starts a Jaeger 2 there in three commands. Any other backend: --otlp-endpoint, or edit the telemetry ConfigMap.
  */
 const DEFAULT_OTLP_ENDPOINT = 'http://jaeger.observability:4317';
 /** Logs go to stdout, where the cluster's log collector finds them; Loki push is opt-in. */

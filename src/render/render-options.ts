@@ -9,9 +9,9 @@ export interface RenderOptions {
   readonly image?: string;
   /** k8s: the namespace ("" for none); ecs: the Cloud Map namespace's default name. */
   readonly namespace?: string;
-  /** OTLP/gRPC endpoint for traces (OTEL_BACKEND_ADDRESS). */
+  /** OTLP/gRPC endpoint for traces (OTEL_BACKEND_ADDRESS); compose sends metrics and logs there too. */
   readonly otlpEndpoint?: string;
-  /** Loki push address (LOKI_ADDRESS); "" turns Loki off. */
+  /** Loki push address (LOKI_ADDRESS); "" turns Loki off. In compose it replaces OTLP logs. */
   readonly lokiAddress?: string;
   /** k8s: give callers fully qualified names NAME.NAMESPACE.svc.DOMAIN instead of NAME. */
   readonly clusterDomain?: string;

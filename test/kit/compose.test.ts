@@ -36,15 +36,17 @@ function hostPorts(service: Loose): string[] {
   });
 }
 
-test('the compose file parses and runs the four backends by default, Jaeger only with its profile', () => {
-  for (const name of ['grafana', 'loki', 'tempo', 'prometheus']) {
+test('the compose file parses and runs the collector and the four backends by default, Jaeger 2 only with its profile', () => {
+  for (const name of ['otel-collector', 'grafana', 'loki', 'tempo', 'prometheus']) {
     assert.ok(services[name], `service ${name} is missing`);
     assert.equal(services[name].profiles, undefined, `${name} must start without a profile`);
   }
+  assert.match(services['otel-collector'].image, /^otel\/opentelemetry-collector-contrib:/);
   assert.ok(services.jaeger, 'service jaeger is missing');
   assert.deepEqual(services.jaeger.profiles, ['jaeger']);
-  assert.match(services.jaeger.image, /^jaegertracing\/all-in-one:/);
-  assert.equal(String(services.jaeger.environment?.COLLECTOR_OTLP_ENABLED), 'true');
+  // Jaeger 1 (all-in-one) is no longer published; Jaeger 2 is configured by a file.
+  assert.match(services.jaeger.image, /^jaegertracing\/jaeger:2\./);
+  assert.ok((services.jaeger.command as string[]).some((c) => c.startsWith('--config=')));
 });
 
 test('every image is pinned to a full release tag (never latest, untagged or major-only)', () => {
@@ -110,7 +112,8 @@ test('host ports are unique (Jaeger can run beside Tempo) and bound to localhost
   for (const port of ['3000', '3100', '3200', '4317', '9090', '16686']) {
     assert.ok(seen.has(port), `nothing publishes ${port}`);
   }
-  assert.equal(seen.get('4317'), 'tempo');
+  // Instances on the host send to localhost:4317, which is the collector, not a backend.
+  assert.equal(seen.get('4317'), 'otel-collector');
 });
 
 test('Grafana lets anonymous users in as Admin', () => {
@@ -183,7 +186,7 @@ test('Prometheus scrapes only services that exist', () => {
 test('the README names every service and its port', () => {
   const readme = readText('instrumentation/README.md');
   for (const name of Object.keys(services)) assert.match(readme, new RegExp(name, 'i'));
-  for (const port of ['3000', '3100', '3200', '4317', '9090', '16686', '14317']) {
+  for (const port of ['3000', '3100', '3200', '4317', '4318', '8888', '9090', '16686', '14317']) {
     assert.ok(readme.includes(port), `README does not mention port ${port}`);
   }
 });

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { METRIC_RPC_SERVER_CALL_DURATION } from '@opentelemetry/semantic-conventions';
+import { INJECTED_FAILURES_METRIC } from '../../src/engine';
 import { collect, readJson, readYaml, repoPath, strings, type Loose } from './kit-files';
 
 const DATASOURCES = 'instrumentation/grafana/provisioning/datasources/datasources.yaml';
@@ -56,26 +58,48 @@ test('datasource URLs point at services and ports of the compose file', () => {
   }
 });
 
-test('a trace links to its logs: service.name -> service_name label, filtered by trace id', () => {
-  for (const uid of ['tempo', 'jaeger']) {
-    const link = byUid.get(uid)?.jsonData?.tracesToLogsV2;
-    if (uid === 'jaeger' && !byUid.has('jaeger')) continue;
-    assert.ok(link, `${uid} has no tracesToLogsV2`);
-    assert.equal(link.datasourceUid, 'loki');
-    assert.equal(link.filterByTraceID, true);
-    assert.deepEqual(link.tags, [{ key: 'service.name', value: 'service_name' }]);
-    assert.notEqual(link.customQuery, true, 'the generated query is enough, keep it');
-  }
+/** The trace-to-logs query a datasource runs in Loki, as Grafana sees it (`$$` unescaped). */
+function traceToLogsQuery(uid: string): string {
+  const link = byUid.get(uid)?.jsonData?.tracesToLogsV2;
+  assert.ok(link, `${uid} has no tracesToLogsV2`);
+  assert.equal(link.datasourceUid, 'loki');
+  // Grafana's generated query (filterByTraceID) searches the line for the trace id; an OTLP
+  // record's line is only its message, its trace id is the structured metadata trace_id.
+  assert.equal(link.customQuery, true, `${uid}: the generated query misses OTLP records`);
+  return unescapeGrafana(link.query);
+}
+
+test('a Tempo trace links to its logs: service.name -> service_name stream, filtered on the trace_id metadata', () => {
+  assert.deepEqual(byUid.get('tempo').jsonData.tracesToLogsV2.tags, [{ key: 'service.name', value: 'service_name' }]);
+  assert.equal(traceToLogsQuery('tempo'), '{${__tags}} | trace_id="${__span.traceId}"');
 });
 
-test('a log line links to its trace: the derived field finds trace_id and opens it in Tempo', () => {
-  const fields: Loose[] = byUid.get('loki').jsonData.derivedFields;
-  const field = fields.find((f) => f.datasourceUid === 'tempo');
-  assert.ok(field, 'no derived field links to tempo');
-  const match = new RegExp(unescapeGrafana(field.matcherRegex)).exec(sampleLine);
-  assert.ok(match, `${field.matcherRegex} does not match ${sampleLine}`);
+test('a Jaeger trace links to its logs by trace id alone (its process tags carry no service.name)', () => {
+  const query = traceToLogsQuery('jaeger');
+  assert.ok(!query.includes('__tags') && !query.includes('service.name'), `${query} relies on a tag Jaeger spans do not have`);
+  assert.match(query, /\| trace_id="\$\{__span\.traceId\}"$/);
+});
+
+test('a log line links to its trace: by the trace_id metadata (OTLP) or the "trace_id" in a JSON line (LOKI_ADDRESS)', () => {
+  const fields: Loose[] = byUid.get('loki').jsonData.derivedFields.filter((f: Loose) => f.datasourceUid === 'tempo');
+  const byLabel = fields.find((f) => f.matcherType === 'label');
+  assert.ok(byLabel, 'no derived field reads the trace_id structured metadata');
+  assert.equal(byLabel.matcherRegex, 'trace_id');
+  const inLine = fields.find((f) => (f.matcherType ?? 'regex') === 'regex');
+  assert.ok(inLine, 'no derived field reads the trace id from the line');
+  const match = new RegExp(unescapeGrafana(inLine.matcherRegex)).exec(sampleLine);
+  assert.ok(match, `${inLine.matcherRegex} does not match ${sampleLine}`);
   assert.equal(match[1], '4bf92f3577b34da6a3ce929d0e0e4736');
-  assert.equal(unescapeGrafana(field.url), '${__value.raw}');
+  for (const field of fields) assert.equal(unescapeGrafana(field.url), '${__value.raw}');
+});
+
+test('the Tempo datasource streams results (Tempo has stream_over_http_enabled) and has no lokiSearch', () => {
+  const tempo = readYaml('instrumentation/tempo.yaml');
+  assert.equal(tempo.stream_over_http_enabled, true);
+  const jsonData = byUid.get('tempo').jsonData;
+  assert.deepEqual(jsonData.streamingEnabled, { search: true, metrics: true });
+  // Grafana 11 no longer reads lokiSearch; tracesToLogsV2 does that job.
+  assert.equal(jsonData.lokiSearch, undefined);
 });
 
 test('the service map and exemplars use the prometheus uid', () => {
@@ -119,4 +143,34 @@ test('every dashboard parses, has a uid, and uses only provisioned datasource ui
       assert.equal(ds.type, ref.type, `${file}: uid ${ref.uid} is a ${ds.type}, not a ${ref.type}`);
     }
   }
+});
+
+/**
+ * What Prometheus 3.6 calls an OTLP metric by default (UnderscoreEscapingWithSuffixes): dots become
+ * underscores, the unit "s" becomes _seconds, a monotonic counter gets _total ({failure} and other
+ * annotations add nothing).
+ */
+const SERVER_DURATION = `${METRIC_RPC_SERVER_CALL_DURATION.replaceAll('.', '_')}_seconds`;
+const INJECTED_FAILURES = `${INJECTED_FAILURES_METRIC.replaceAll('.', '_')}_total`;
+
+test('the dashboard has an RPC metrics row: rate, error ratio, p50/p99, and injected failures beside observed failures', () => {
+  const dashboard = readJson(`${DASHBOARDS}/thespian-overview.json`);
+  const panels: Loose[] = dashboard.panels;
+  const row = panels.find((p) => p.type === 'row' && /RPC metrics/.test(p.title));
+  assert.ok(row, 'no RPC metrics row');
+  const below = panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y);
+  const exprs = (panel: Loose): string[] => panel.targets.map((t: Loose) => t.expr);
+  const uses = (panel: Loose, text: string) => exprs(panel).some((e) => e.includes(text));
+  assert.ok(below.some((p) => uses(p, `rate(${SERVER_DURATION}_count`) && !uses(p, 'rpc_status_code')), 'no call-rate panel');
+  assert.ok(below.some((p) => exprs(p).some((e) => e.includes('rpc_status_code!="OK"') && e.includes(' / '))), 'no error-ratio panel');
+  const quantiles = below.find((p) => uses(p, `${SERVER_DURATION}_bucket`));
+  assert.ok(quantiles && uses(quantiles, 'histogram_quantile(0.5,') && uses(quantiles, 'histogram_quantile(0.99,'), 'no p50/p99 panel');
+  const beside = below.find((p) => uses(p, INJECTED_FAILURES));
+  assert.ok(beside, `no panel shows ${INJECTED_FAILURES}`);
+  assert.ok(uses(beside, `${SERVER_DURATION}_count`), 'the injected failures are not beside the observed failed calls');
+  // The instances' service.name arrives as the job label.
+  for (const panel of below.filter((p) => uses(p, SERVER_DURATION) || uses(p, INJECTED_FAILURES))) {
+    for (const expr of exprs(panel)) assert.match(expr, /by \((le, )?job\)/, `${panel.title}: ${expr} is not per service (job)`);
+  }
+  assert.ok(below.some((p) => uses(p, 'otelcol_receiver_accepted_spans') && uses(p, 'otelcol_exporter_sent_spans')), 'no collector panel');
 });

@@ -57,10 +57,30 @@ test('compose: the bundled example publishes every service at its topology port,
   for (const service of topology.services) {
     assert.deepEqual(services[service.name].ports, [`127.0.0.1:${service.port}:6379`]);
     assert.equal(services[service.name].image, '${THESPIAN_IMAGE:-thespian:local}');
-    assert.equal(composeEnv(services[service.name], 'OTEL_BACKEND_ADDRESS'), 'http://tempo:4317');
-    assert.equal(composeEnv(services[service.name], 'LOKI_ADDRESS'), 'http://loki:3100');
     assert.equal(composeEnv(services[service.name], 'SERVICE_NAME'), service.name);
     assert.equal(services[service.name].read_only, true);
+  }
+});
+
+test('compose: every service sends traces, metrics and logs over OTLP to the stack\'s collector, and logs by one path only', () => {
+  const services: Record<string, Loose> = composeDocument(render('compose', bundled())).services;
+  for (const [name, service] of Object.entries(services)) {
+    assert.equal(composeEnv(service, 'OTEL_BACKEND_ADDRESS'), 'http://otel-collector:4317', name);
+    assert.equal(composeEnv(service, 'OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://otel-collector:4317', name);
+    assert.equal(composeEnv(service, 'OTEL_METRICS_EXPORTER'), 'otlp', name);
+    assert.equal(composeEnv(service, 'OTEL_LOGS_EXPORTER'), 'otlp', name);
+    assert.match(composeEnv(service, 'OTEL_METRIC_EXPORT_INTERVAL') ?? '', /^\d+$/, name);
+    // Both paths at once would store every line twice in Loki.
+    assert.equal(composeEnv(service, 'LOKI_ADDRESS'), undefined, `${name} pushes to Loki as well as over OTLP`);
+  }
+
+  const options = { otlpEndpoint: 'http://collector.example:4317', lokiAddress: 'http://loki.example:3100' };
+  const custom: Record<string, Loose> = composeDocument(render('compose', bundled(), options)).services;
+  for (const [name, service] of Object.entries(custom)) {
+    assert.equal(composeEnv(service, 'OTEL_BACKEND_ADDRESS'), 'http://collector.example:4317', name);
+    assert.equal(composeEnv(service, 'OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://collector.example:4317', name);
+    assert.equal(composeEnv(service, 'LOKI_ADDRESS'), 'http://loki.example:3100', name);
+    assert.equal(composeEnv(service, 'OTEL_LOGS_EXPORTER'), 'none', `${name}: a Loki address replaces OTLP logs`);
   }
 });
 
