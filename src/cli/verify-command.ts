@@ -8,7 +8,7 @@ import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 import type { Topology } from '../topology';
-import type { LogSource, TraceSource } from '../verify';
+import type { LogSource, MetricsSource, TraceSource } from '../verify';
 
 const VERIFY_FLAGS = {
   tempo: { value: 'URL', help: "Tempo's HTTP API, e.g. http://localhost:3200 (GET /api/traces/<id>)", read: backendAddress },
@@ -16,6 +16,11 @@ const VERIFY_FLAGS = {
   embedded: { help: 'the query API of `thespian up` itself (port below base_port, e.g. 7099); also reads its log lines unless --loki is given' },
   'query-port': { value: 'N', help: 'with --embedded: the port given to `thespian up --query-port`', read: mustBe('a port number from 1 to 65535', wholeNumber(1, 65535)) },
   loki: { value: 'URL', help: 'Loki, e.g. http://localhost:3100 (GET /loki/api/v1/query_range)', read: backendAddress },
+  prometheus: {
+    value: 'URL',
+    help: "Prometheus's HTTP API, e.g. http://localhost:9090 (GET /api/v1/query): the requests and injected failures it counted, per service and method, against what verify caused",
+    read: backendAddress,
+  },
   'loki-selector': { value: 'SEL', help: 'the stream selector of the log query (default {service_name=~".+"})' },
   topology: { value: 'T', help: 'the topology file `thespian up` runs (or a bundled name: ecosystem)' },
   requests: { value: 'N', help: 'how many requests, spread over the entry points by rps', default: '100', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },
@@ -48,6 +53,7 @@ interface VerifyArgs {
   backend: { kind: 'tempo' | 'jaeger'; url: string } | { kind: 'embedded'; queryPort?: number };
   loki?: string;
   lokiSelector?: string;
+  prometheus?: string;
   requests: number;
   rate: number;
   targets: Map<string, TargetAddress>;
@@ -70,7 +76,7 @@ request must have produced (see \`thespian predict\`). It reports, table first: 
 partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
 against the predicted one with a 95% confidence interval. Then the worst traces.`,
   sections: [
-    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector'] },
+    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector', 'prometheus'] },
     { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
   ],
   footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
@@ -140,7 +146,7 @@ function predictEntryPoints(topology: Topology): Map<string, import('../predict'
 }
 
 /** Where traces and log lines are read back: the backends given, or the query API of `thespian up` itself. */
-function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: TraceSource; logs?: LogSource } {
+function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: TraceSource; logs?: LogSource; metrics?: { source: MetricsSource; services: string[] } } {
   const collector = require('../collector') as typeof import('../collector');
   const verify = require('../verify') as typeof import('../verify');
   const embeddedUrl =
@@ -154,7 +160,8 @@ function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: Trac
   const lokiUrl = parsed.loki ?? embeddedUrl;
   const lokiReader = lokiUrl ? verify.lokiSource(lokiUrl, parsed.lokiSelector) : undefined;
   const logs = lokiReader && lokiUrl === embeddedUrl ? { ...lokiReader, description: 'logs from the same' } : lokiReader;
-  return { traces, ...(logs ? { logs } : {}) };
+  const metrics = parsed.prometheus ? { source: verify.prometheusSource(parsed.prometheus), services: topology.services.map((service) => service.name) } : undefined;
+  return { traces, ...(logs ? { logs } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** The entry points at their share of --rate, each labelled with its endpoint, moved where --target says. */
@@ -181,6 +188,7 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
     backend: tempo ? { kind: 'tempo', url: tempo } : jaeger ? { kind: 'jaeger', url: jaeger } : { kind: 'embedded', ...(values['query-port'] ? { queryPort: values['query-port'] } : {}) },
     ...(loki ? { loki } : {}),
     ...(values['loki-selector'] ? { lokiSelector: values['loki-selector'] } : {}),
+    ...(values.prometheus ? { prometheus: values.prometheus } : {}),
     requests,
     rate,
     targets: new Map(values.target),
