@@ -25,7 +25,7 @@ async function fakePrometheus(answer: (query: string) => Series): Promise<{ url:
 const at = (value: number): [number, string] => [1700000000, String(value)];
 
 test('metric series are matched to services by the service label, target_info, or an OTLP job; others are counted as unattributed', async () => {
-  const prometheus = await fakePrometheus((query) => {
+  const prometheus = await fakePrometheus((query): Series => {
     if (query === 'target_info') return [{ metric: { __name__: 'target_info', job: 'static', instance: '10.0.0.2:9464', service_name: 'back' }, value: at(1) }];
     if (query.includes('rpc_server_call_duration')) {
       assert.match(query, /rpc_server_call_duration\(_seconds\)\?_count/, 'both names: the exporter has no unit suffix, the OTLP path adds _seconds');
