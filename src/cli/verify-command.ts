@@ -28,13 +28,13 @@ const VERIFY_FLAGS = {
   target: { value: 'SVC=HOST:PORT', repeatable: true, help: "send a service's entry-point requests there instead", read: serviceTarget },
   wait: {
     value: 'S',
-    help: 'how long to wait for traces to be ingested; polling stops as soon as every trace (and its lines) is complete',
+    help: 'how long to wait for traces, lines and metric counts to arrive (from the end of sending); polling stops as soon as everything is there',
     default: '30 s',
     read: mustBe('a time > 0 such as 30, 30s or 2m', durationSeconds),
   },
   'max-loss': {
     value: 'F',
-    help: 'the share of spans or log lines that may be lost: 0.01 or 1%',
+    help: 'the share of spans, of log lines, and of metric counts that may be lost: 0.01 or 1%',
     default: '0',
     read: mustBe('a fraction from 0 to 1 or a percentage, like 0.01 or 1%', fraction),
   },
@@ -67,20 +67,31 @@ interface VerifyArgs {
 export const verifyCommand = defineCommand(VERIFY_FLAGS, {
   name: 'verify',
   summary: 'send requests to a running topology, read their traces and logs back, report what was lost',
-  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
+  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [--prometheus URL] [options]
 
-Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
-running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
-trace back from the backend (and its log lines from Loki), and holds each trace against what the
-request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
-partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
-against the predicted one with a 95% confidence interval. Then the worst traces.`,
+Checks that your telemetry pipeline lost nothing, signal by signal. It sends requests to the
+entry points of a running \`thespian up\` of the topology (127.0.0.1 at each service's port),
+reads every request's trace back from the backend, its log lines from Loki (lines pushed by
+winston-loki, found by the trace id in the line, or sent over OTLP to Loki 3, found by their
+trace_id structured metadata), and with --prometheus the requests and injected failures counted
+by Prometheus, and holds it all against what the requests must have produced (see \`thespian
+predict\`). It reports, table first: traces complete, partial and missing; spans lost; broken
+parent links; log lines lost; requests counted per service and method against those served;
+injected failures counted against those the traces show; the observed failure rate against the
+predicted one with a 95% confidence interval. Then the details and the worst traces.
+
+Metrics are checked by their increase: verify reads the counts before it sends and polls until
+they have grown by what its requests caused (an export interval and a scrape) or --wait runs
+out. Traffic from elsewhere in that time (\`up\`'s own --rps) is counted too and said as extra;
+it can hide a loss of the same size. Every service is checked when every trace came back
+complete (their SERVER spans say which calls each served), else the entry points only.`,
   sections: [
     { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector', 'prometheus'] },
     { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
   ],
-  footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
-checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
+  footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
+one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
+answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments.
 See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
