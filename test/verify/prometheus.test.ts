@@ -8,7 +8,7 @@ import type { VerifyResult } from '../../src/verify';
 import { blackHole } from '../support/black-hole';
 import { runToExit } from '../support/instance-process';
 import { eventuallySum, SKIP_WITHOUT_PROMETHEUS, startPrometheus, type PrometheusProcess } from '../support/prometheus-process';
-import { freePorts, startUp, tempDir, writeJson, type UpProcess } from '../up/up-helpers';
+import { freePorts, runUp, startUp, tempDir, writeJson, type UpProcess } from '../up/up-helpers';
 import { shopTopology } from './verify-helpers';
 
 const REQUESTS = 40;
@@ -124,4 +124,15 @@ test('verify --prometheus at something that answers 500, garbage, or never: one 
     assert.ok(!run.stderr.includes('sending '), 'nothing was sent before the backend was known to answer');
     assert.ok(!run.stderr.includes('    at '), 'no stack trace');
   }
+});
+
+test('up --prometheus-sd at a path that cannot be written: exit 2 with the path, before anything starts', async () => {
+  const [front, back] = await freePorts(2);
+  const dir = tempDir();
+  const topologyPath = writeJson(dir, 'shop.json', shopTopology({ front, back }));
+  const sdFile = join(dir, 'no-such-folder', 'targets.json');
+  const run = await runUp([topologyPath, '--duration', '5', '--quiet', '--prometheus-sd', sdFile], 30_000);
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`--prometheus-sd ${sdFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot write the file: ENOENT`));
+  assert.ok(!run.stdout.includes('ready:'), 'no service started');
 });
