@@ -30,8 +30,8 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
   const { prometheusHost, prometheusPort, otlpEndpoint, exporters } = settings.metrics;
   const reporter = new DeliveryReporter({
     delivery: 'metric export',
-    // The push exporter's target: failures of the scrape endpoint say their own (cannotListen).
-    target: exporters.includes('otlp') ? addressForLogs(otlpEndpoint) : 'console',
+    // The push exporter's target if there is one; a scrape endpoint's failure says its own address (cannotListen).
+    target: exporters.includes('otlp') ? addressForLogs(otlpEndpoint) : exporters.includes('console') ? 'console' : 'prometheus',
     unit: 'data points',
     queueFullHint: '',
   });
