@@ -44,6 +44,11 @@ const UP_FLAGS = {
     help: "serve the received traces and logs over HTTP on this port, in Tempo's and Loki's query formats (default: the port below base_port, e.g. 7099), for `thespian verify --embedded`; 0 turns it off",
     read: mustBe('a port number from 1 to 65535, or 0 for none', wholeNumber(0, 65535)),
   },
+  'prometheus-sd': {
+    value: 'FILE',
+    help: "each service also serves Prometheus's /metrics on a free port (127.0.0.1), and FILE lists them as Prometheus file_sd targets labelled service=NAME (emptied at the end), for `thespian verify --prometheus`",
+    read: nonEmpty('needs a file name'),
+  },
   'free-ports': {
     help: "run every service (and the query API) on a port the system picks instead of the topology's, e.g. beside another `up` of the same file; the ports are printed at start (`load --topology` and `verify --topology` send to the topology's ports, so give them --target instead)",
   },
@@ -104,6 +109,7 @@ interface ParsedUpArgs {
     seed?: number;
     queryPort?: number | null;
     freePorts: boolean;
+    prometheusSdFile?: string;
   };
 }
 
@@ -129,6 +135,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       seed: values.seed,
       queryPort: queryPort === 0 ? null : queryPort,
       freePorts: values['free-ports'],
+      prometheusSdFile: values['prometheus-sd'],
     },
   };
 }

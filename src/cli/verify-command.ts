@@ -8,7 +8,7 @@ import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 import type { Topology } from '../topology';
-import type { LogSource, TraceSource } from '../verify';
+import type { LogSource, MetricsSource, TraceSource } from '../verify';
 
 const VERIFY_FLAGS = {
   tempo: { value: 'URL', help: "Tempo's HTTP API, e.g. http://localhost:3200 (GET /api/traces/<id>)", read: backendAddress },
@@ -16,6 +16,11 @@ const VERIFY_FLAGS = {
   embedded: { help: 'the query API of `thespian up` itself (port below base_port, e.g. 7099); also reads its log lines unless --loki is given' },
   'query-port': { value: 'N', help: 'with --embedded: the port given to `thespian up --query-port`', read: mustBe('a port number from 1 to 65535', wholeNumber(1, 65535)) },
   loki: { value: 'URL', help: 'Loki, e.g. http://localhost:3100 (GET /loki/api/v1/query_range)', read: backendAddress },
+  prometheus: {
+    value: 'URL',
+    help: "Prometheus's HTTP API, e.g. http://localhost:9090 (GET /api/v1/query): the requests and injected failures it counted, per service and method, against what verify caused",
+    read: backendAddress,
+  },
   'loki-selector': { value: 'SEL', help: 'the stream selector of the log query (default {service_name=~".+"})' },
   topology: { value: 'T', help: 'the topology file `thespian up` runs (or a bundled name: ecosystem)' },
   requests: { value: 'N', help: 'how many requests, spread over the entry points by rps', default: '100', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },
@@ -23,13 +28,13 @@ const VERIFY_FLAGS = {
   target: { value: 'SVC=HOST:PORT', repeatable: true, help: "send a service's entry-point requests there instead", read: serviceTarget },
   wait: {
     value: 'S',
-    help: 'how long to wait for traces to be ingested; polling stops as soon as every trace (and its lines) is complete',
+    help: 'how long to wait for traces, lines and metric counts to arrive (from the end of sending); polling stops as soon as everything is there',
     default: '30 s',
     read: mustBe('a time > 0 such as 30, 30s or 2m', durationSeconds),
   },
   'max-loss': {
     value: 'F',
-    help: 'the share of spans or log lines that may be lost: 0.01 or 1%',
+    help: 'the share of spans, of log lines, and of metric counts that may be lost: 0.01 or 1%',
     default: '0',
     read: mustBe('a fraction from 0 to 1 or a percentage, like 0.01 or 1%', fraction),
   },
@@ -48,6 +53,7 @@ interface VerifyArgs {
   backend: { kind: 'tempo' | 'jaeger'; url: string } | { kind: 'embedded'; queryPort?: number };
   loki?: string;
   lokiSelector?: string;
+  prometheus?: string;
   requests: number;
   rate: number;
   targets: Map<string, TargetAddress>;
@@ -61,20 +67,31 @@ interface VerifyArgs {
 export const verifyCommand = defineCommand(VERIFY_FLAGS, {
   name: 'verify',
   summary: 'send requests to a running topology, read their traces and logs back, report what was lost',
-  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [options]
+  header: `Usage: thespian verify --topology T (--tempo URL | --jaeger URL | --embedded) [--loki URL] [--prometheus URL] [options]
 
-Checks that your telemetry pipeline lost nothing. It sends requests to the entry points of a
-running \`thespian up\` of the topology (127.0.0.1 at each service's port), reads every request's
-trace back from the backend (and its log lines from Loki), and holds each trace against what the
-request must have produced (see \`thespian predict\`). It reports, table first: traces complete,
-partial and missing; spans lost; broken parent links; log lines lost; the observed failure rate
-against the predicted one with a 95% confidence interval. Then the worst traces.`,
+Checks that your telemetry pipeline lost nothing, signal by signal. It sends requests to the
+entry points of a running \`thespian up\` of the topology (127.0.0.1 at each service's port),
+reads every request's trace back from the backend, its log lines from Loki (lines pushed by
+winston-loki, found by the trace id in the line, or sent over OTLP to Loki 3, found by their
+trace_id structured metadata), and with --prometheus the requests and injected failures counted
+by Prometheus, and holds it all against what the requests must have produced (see \`thespian
+predict\`). It reports, table first: traces complete, partial and missing; spans lost; broken
+parent links; log lines lost; requests counted per service and method against those served;
+injected failures counted against those the traces show; the observed failure rate against the
+predicted one with a 95% confidence interval. Then the details and the worst traces.
+
+Metrics are checked by their increase: verify reads the counts before it sends and polls until
+they have grown by what its requests caused (an export interval and a scrape) or --wait runs
+out. Traffic from elsewhere in that time (\`up\`'s own --rps) is counted too and said as extra;
+it can hide a loss of the same size. Every service is checked when every trace came back
+complete (their SERVER spans say which calls each served), else the entry points only.`,
   sections: [
-    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector'] },
+    { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector', 'prometheus'] },
     { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
   ],
-  footer: `Exit status: 0 when the loss is within --max-loss, 1 when it is not (or nothing could be
-checked: no \`thespian up\` answering, or a backend that never answered), 2 for bad arguments.
+  footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
+one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
+answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments.
 See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
@@ -140,7 +157,7 @@ function predictEntryPoints(topology: Topology): Map<string, import('../predict'
 }
 
 /** Where traces and log lines are read back: the backends given, or the query API of `thespian up` itself. */
-function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: TraceSource; logs?: LogSource } {
+function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: TraceSource; logs?: LogSource; metrics?: { source: MetricsSource; services: string[] } } {
   const collector = require('../collector') as typeof import('../collector');
   const verify = require('../verify') as typeof import('../verify');
   const embeddedUrl =
@@ -154,7 +171,8 @@ function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: Trac
   const lokiUrl = parsed.loki ?? embeddedUrl;
   const lokiReader = lokiUrl ? verify.lokiSource(lokiUrl, parsed.lokiSelector) : undefined;
   const logs = lokiReader && lokiUrl === embeddedUrl ? { ...lokiReader, description: 'logs from the same' } : lokiReader;
-  return { traces, ...(logs ? { logs } : {}) };
+  const metrics = parsed.prometheus ? { source: verify.prometheusSource(parsed.prometheus), services: topology.services.map((service) => service.name) } : undefined;
+  return { traces, ...(logs ? { logs } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** The entry points at their share of --rate, each labelled with its endpoint, moved where --target says. */
@@ -181,6 +199,7 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
     backend: tempo ? { kind: 'tempo', url: tempo } : jaeger ? { kind: 'jaeger', url: jaeger } : { kind: 'embedded', ...(values['query-port'] ? { queryPort: values['query-port'] } : {}) },
     ...(loki ? { loki } : {}),
     ...(values['loki-selector'] ? { lokiSelector: values['loki-selector'] } : {}),
+    ...(values.prometheus ? { prometheus: values.prometheus } : {}),
     requests,
     rate,
     targets: new Map(values.target),

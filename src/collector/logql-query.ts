@@ -2,13 +2,19 @@ import type { ReceivedLogLine } from './loki-push-receiver';
 
 /**
  * The part of LogQL that finding a trace's lines needs: a stream selector with label matchers
- * (`=`, `!=`, `=~`, `!~`) and line filters (`|=`, `!=`, `|~`, `!~`), e.g.
+ * (`=`, `!=`, `=~`, `!~`), line filters (`|=`, `!=`, `|~`, `!~`), and label filters on a stream
+ * label or structured metadata (`| trace_id="…"`, how Loki 3 finds OTLP-ingested lines), e.g.
  *   {service_name=~".+"} |= "4bf92f3577b34da6a3ce929d0e0e4736"
+ *   {service_name=~".+"} | trace_id="4bf92f3577b34da6a3ce929d0e0e4736"
  * Anything else (parsers, formatters, metric queries) is refused with a message saying so.
  */
+type LabelMatcher = { readonly label: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string };
+
 interface LogQuery {
-  readonly matchers: readonly { readonly label: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string }[];
+  readonly matchers: readonly LabelMatcher[];
   readonly filters: readonly { readonly op: '|=' | '!=' | '|~' | '!~'; readonly value: string }[];
+  /** `| name="value"` after the selector: matched against the stream's labels and the line's structured metadata. */
+  readonly labelFilters: readonly LabelMatcher[];
   /** A 32-hex-digit string that every matching line must contain, if a filter demands one: lets a store use its trace index. */
   readonly traceId?: string;
 }
@@ -33,27 +39,27 @@ export function parseLogQuery(text: string): LogQuery {
   }
   if (matchers.length === 0) throw new LogQueryError('the stream selector needs at least one label matcher');
   const filters: LogQuery['filters'][number][] = [];
+  const labelFilters: LabelMatcher[] = [];
   while (rest.length > 0) {
-    const match = /^(\|=|!=|\|~|!~)\s*/.exec(rest);
-    if (!match) throw new LogQueryError(`only line filters (|= != |~ !~) are supported after the selector here, not "${rest}"`);
-    const [value, after] = readString(rest.slice(match[0].length));
-    filters.push({ op: match[1] as '|=', value });
+    const line = /^(\|=|!=|\|~|!~)\s*/.exec(rest);
+    const label = line ? null : /^\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|==|=)\s*/.exec(rest);
+    if (!line && !label) throw new LogQueryError(`only line filters (|= != |~ !~) and label filters (| name="value") are supported after the selector here, not "${rest}"`);
+    const [value, after] = readString(rest.slice((line ?? label)![0].length));
+    if (line) filters.push({ op: line[1] as '|=', value });
+    else labelFilters.push({ label: label![1], op: (label![2] === '==' ? '=' : label![2]) as '=', value });
     rest = after.trim();
   }
-  const traceId = filters.find((filter) => filter.op === '|=' && /^[0-9a-fA-F]{32}$/.test(filter.value))?.value.toLowerCase();
-  return { matchers, filters, ...(traceId ? { traceId } : {}) };
+  const isTraceId = (value: string) => /^[0-9a-fA-F]{32}$/.test(value);
+  const traceId = (
+    filters.find((filter) => filter.op === '|=' && isTraceId(filter.value)) ??
+    labelFilters.find((filter) => filter.label === 'trace_id' && filter.op === '=' && isTraceId(filter.value))
+  )?.value.toLowerCase();
+  return { matchers, filters, labelFilters, ...(traceId ? { traceId } : {}) };
 }
 
 export function matchesLogQuery(query: LogQuery, line: ReceivedLogLine): boolean {
-  for (const matcher of query.matchers) {
-    const value = line.labels[matcher.label] ?? '';
-    const ok =
-      matcher.op === '=' ? value === matcher.value
-      : matcher.op === '!=' ? value !== matcher.value
-      : matcher.op === '=~' ? fullMatch(matcher.value, value)
-      : !fullMatch(matcher.value, value);
-    if (!ok) return false;
-  }
+  if (!query.matchers.every((matcher) => matchesLabel(matcher, line.labels[matcher.label] ?? ''))) return false;
+  if (!query.labelFilters.every((filter) => matchesLabel(filter, line.labels[filter.label] ?? line.metadata?.[filter.label] ?? ''))) return false;
   for (const filter of query.filters) {
     const ok =
       filter.op === '|=' ? line.line.includes(filter.value)
@@ -63,6 +69,13 @@ export function matchesLogQuery(query: LogQuery, line: ReceivedLogLine): boolean
     if (!ok) return false;
   }
   return true;
+}
+
+function matchesLabel(matcher: LabelMatcher, value: string): boolean {
+  return matcher.op === '=' ? value === matcher.value
+    : matcher.op === '!=' ? value !== matcher.value
+    : matcher.op === '=~' ? fullMatch(matcher.value, value)
+    : !fullMatch(matcher.value, value);
 }
 
 /** LogQL label regexes are anchored at both ends. */

@@ -5,12 +5,17 @@ import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values'
 import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
-type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
+type MetricsExporter = 'otlp' | 'prometheus' | 'console';
+const METRICS_EXPORTERS = ['otlp', 'prometheus', 'console', 'none'] as const;
 
 /** OTEL_METRICS_EXPORTER and what each exporter needs, checked. */
 export interface MetricsSettings {
-  /** `none` unless OTEL_METRICS_EXPORTER says otherwise: the original's Tempo takes traces only (see the README's OTEL_METRICS_EXPORTER). */
-  readonly exporter: MetricsExporter;
+  /**
+   * OTEL_METRICS_EXPORTER, a comma-separated list as the spec allows (`otlp,prometheus`); empty
+   * (`none`) unless it says otherwise: the original's Tempo takes traces only (see the README's
+   * OTEL_METRICS_EXPORTER).
+   */
+  readonly exporters: readonly MetricsExporter[];
   /** OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
   readonly otlpEndpoint: string;
   /** OTEL_EXPORTER_PROMETHEUS_HOST / _PORT: where the scrape endpoint listens. */
@@ -139,16 +144,33 @@ const DEFAULT_PROMETHEUS_PORT = 9464;
  * and PORT; an invalid interval is warned about and replaced, like the other OTEL_* numbers.
  */
 function readMetricsSettings(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
-  const exporter = readChoice(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'prometheus', 'console', 'none'] as const, 'none', fail) ?? 'none';
+  const exporters = readMetricsExporters(env.OTEL_METRICS_EXPORTER, fail);
   // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
   const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
   return {
-    exporter,
+    exporters,
     otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT),
     prometheusHost: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     prometheusPort: readInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT, 1, MAX_PORT, fail) ?? DEFAULT_PROMETHEUS_PORT,
     exportIntervalMs: readStandardNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 1, warnings),
   };
+}
+
+/**
+ * The spec lets an implementation take a comma-separated list and says nothing of `none` among
+ * others (sdk-node then turns metrics off altogether); since that is surely a mistake, it is
+ * refused here, like an unknown name. A name given twice counts once.
+ */
+function readMetricsExporters(raw: string | undefined, fail: (p: string) => undefined): MetricsExporter[] {
+  const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(METRICS_EXPORTERS as readonly string[]).includes(name));
+  for (const name of unknown) {
+    const got = names.length > 1 ? `${JSON.stringify(name)} in ${JSON.stringify(raw)}` : JSON.stringify(raw);
+    fail(`OTEL_METRICS_EXPORTER: must be one of ${METRICS_EXPORTERS.join(', ')}, or a comma-separated list of them (got ${got})`);
+  }
+  if (names.includes('none') && names.length > 1) fail(`OTEL_METRICS_EXPORTER: none cannot be combined with other exporters (got ${JSON.stringify(raw)})`);
+  if (unknown.length > 0) return [];
+  return [...new Set(names.filter((name): name is MetricsExporter => name !== 'none'))];
 }
 
 /** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */

@@ -3,6 +3,7 @@ import { ConfigError, type LogLevel } from '../config';
 import { localLocator, resolveBehaviour, type Topology } from '../topology';
 import { waitUntilServing } from './health-check';
 import { portProblem } from './port-check';
+import { withPrometheusScrape } from './prometheus-sd';
 import { ServiceProcess } from './service-process';
 
 interface EnsembleOptions {
@@ -19,6 +20,8 @@ interface EnsembleOptions {
   readonly seed?: number;
   /** How long all services together may take to become healthy. */
   readonly startTimeoutMs?: number;
+  /** `up --prometheus-sd`: each service's Prometheus scrape port, by name, besides its other metrics export. */
+  readonly prometheusPorts?: ReadonlyMap<string, number>;
 }
 
 /** A service could not start; the message says which and why, in lines for the terminal. */
@@ -101,7 +104,7 @@ export class Ensemble {
           name: service.name,
           port: service.port,
           logFile: join(options.logDir, `${service.name}.log`),
-          env: {
+          env: withPrometheusScrape({
             PORT: String(service.port),
             SERVICE_NAME: service.name,
             CONFIG_JSON: JSON.stringify(resolveBehaviour(topology, service.name, localLocator)),
@@ -109,7 +112,7 @@ export class Ensemble {
             LOG_LEVEL: options.logLevel ?? 'info',
             ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
             ...telemetryEnv(options),
-          },
+          }, options.prometheusPorts?.get(service.name)),
         }),
     );
     const ensemble = new Ensemble(processes);

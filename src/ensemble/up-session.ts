@@ -7,6 +7,7 @@ import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../tr
 import { Ensemble, EnsembleStartError } from './ensemble';
 import { withFreePorts } from './free-ports';
 import { cpuSecondsOf } from './process-cpu';
+import { PrometheusSdFile } from './prometheus-sd';
 import { RunSummary } from './run-summary';
 import { StopSequence } from './stop-sequence';
 import { TerminalView } from './terminal-view';
@@ -42,6 +43,8 @@ export interface UpOptions {
   readonly queryPort?: number | null;
   /** Every service on a port the system picks instead of its topology port. */
   readonly freePorts?: boolean;
+  /** `--prometheus-sd FILE`: each service also serves /metrics, and FILE lists them for Prometheus's file_sd. */
+  readonly prometheusSdFile?: string;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -95,6 +98,7 @@ class UpSession {
   private readonly traffic: Traffic;
   private readonly timeoutMs: number;
   private collector!: UpCollector;
+  private prometheusSd: PrometheusSdFile | undefined;
   private ensemble: Ensemble | undefined;
   private view: TerminalView | undefined;
   /** Why the services failed to start, if they did. */
@@ -132,9 +136,12 @@ class UpSession {
   static async open(options: UpOptions): Promise<UpSession> {
     const json = options.jsonFile ? createWriteStream('', { fd: openForWriting(options.jsonFile, '--json') }) : undefined;
     if (options.summaryJsonFile) closeSync(openForWriting(options.summaryJsonFile, '--summary-json'));
+    const prometheusSd = options.prometheusSdFile ? await PrometheusSdFile.open(options.prometheusSdFile, options.topology) : undefined;
     const logDir = options.logDir ? makeFolder(options.logDir) : mkdtempSync(join(tmpdir(), 'thespian-up-'));
     try {
-      return await UpSession.startCollector(new UpSession(options, logDir), json);
+      const session = new UpSession(options, logDir);
+      session.prometheusSd = prometheusSd;
+      return await UpSession.startCollector(session, json);
     } catch (error) {
       // Nothing ran yet, so a folder of our own holds no evidence.
       if (!options.logDir) rmSync(logDir, { recursive: true, force: true });
@@ -159,6 +166,10 @@ class UpSession {
     session.stops.add('close', () => session.removeLogsUnlessEvidence());
     printHeader(options, session.targets, session.timeoutMs, session.logDir, session.say);
     session.say(`collector: OTLP/gRPC ${session.collector.otlpEndpoint} (traces, metrics, logs), Loki push ${session.collector.lokiEndpoint}`);
+    if (session.prometheusSd) {
+      session.say(session.prometheusSd.describe());
+      session.stops.add('close', () => session.prometheusSd!.empty());
+    }
     await session.collector.serveQueries(options.topology, { port: options.queryPort, freePorts: options.freePorts }, session.say);
     return session;
   }
@@ -186,7 +197,8 @@ class UpSession {
   private async startServices(): Promise<Ensemble | undefined> {
     const { topology, logLevel, seed } = this.options;
     try {
-      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, lokiEndpoint: this.collector.lokiEndpoint, logDir: this.logDir, logLevel, seed });
+      const prometheusPorts = this.prometheusSd?.ports;
+      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, lokiEndpoint: this.collector.lokiEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts });
     } catch (error) {
       this.startError = error;
       await this.stops.stop();
@@ -199,6 +211,7 @@ class UpSession {
       this.cpuByService = ensemble.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
       await ensemble.stop(STOP_LIMITS_MS.services);
     });
+    this.prometheusSd?.writeTargets();
     this.say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
     this.say('Ctrl-C stops everything.');
     this.say();

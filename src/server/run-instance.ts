@@ -88,9 +88,12 @@ function bindFailure(error: Error): string {
   return /EADDRINUSE/.test(reason) ? `${reason} (another process has it; set PORT to a free one)` : reason;
 }
 
-/** Where metrics go, for the `listening` line. */
+/** Where metrics go, for the `listening` line: each exporter's destination, `none` when there is none. */
 function metricsDestination(metrics: MetricsSettings): string {
-  if (metrics.exporter === 'otlp') return addressForLogs(metrics.otlpEndpoint);
-  if (metrics.exporter === 'prometheus') return `prometheus scrape on ${metrics.prometheusHost}:${metrics.prometheusPort}/metrics`;
-  return metrics.exporter;
+  const destinations = metrics.exporters.map((exporter) =>
+    exporter === 'otlp' ? addressForLogs(metrics.otlpEndpoint)
+    : exporter === 'prometheus' ? `prometheus scrape on ${metrics.prometheusHost}:${metrics.prometheusPort}/metrics`
+    : exporter,
+  );
+  return destinations.length === 0 ? 'none' : destinations.join(', ');
 }

@@ -27,10 +27,11 @@ interface MeteringParts {
  * instance, and is said the same way.
  */
 export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serviceName'>, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
-  const { prometheusHost, prometheusPort, otlpEndpoint, exporter } = settings.metrics;
+  const { prometheusHost, prometheusPort, otlpEndpoint, exporters } = settings.metrics;
   const reporter = new DeliveryReporter({
     delivery: 'metric export',
-    target: exporter === 'otlp' ? addressForLogs(otlpEndpoint) : exporter,
+    // The push exporter's target if there is one; a scrape endpoint's failure says its own address (cannotListen).
+    target: exporters.includes('otlp') ? addressForLogs(otlpEndpoint) : exporters.includes('console') ? 'console' : 'prometheus',
     unit: 'data points',
     queueFullHint: '',
   });
@@ -65,28 +66,27 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
  * must see first.
  */
 function startMeterProvider(settings: MetricsSettings, serviceName: string, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MeterProvider | undefined {
-  const reader = metricReader(settings, reporter, onPrometheusError);
-  if (!reader) return undefined;
+  const readers = settings.exporters.map((exporter) => metricReader(exporter, settings, reporter, onPrometheusError));
+  if (readers.length === 0) return undefined;
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
-  return new MeterProvider({ resource, readers: [reader] });
+  return new MeterProvider({ resource, readers });
 }
 
-function metricReader(settings: MetricsSettings, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MetricReader | undefined {
-  switch (settings.exporter) {
-    case 'none':
-      return undefined;
+/** One reader per exporter named: with `otlp,prometheus` the same instruments are pushed and scraped. */
+function metricReader(exporter: MetricsSettings['exporters'][number], settings: MetricsSettings, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MetricReader {
+  switch (exporter) {
     case 'prometheus':
       return new PrometheusExporter({ host: settings.prometheusHost, port: settings.prometheusPort }, (error) => {
         if (error) onPrometheusError(error);
       });
     case 'otlp':
     case 'console': {
-      const inner = settings.exporter === 'otlp' ? new OTLPMetricExporter({ url: settings.otlpEndpoint }) : new ConsoleMetricExporter();
-      const exporter = new ReportingMetricExporter(inner, reporter);
+      const inner = exporter === 'otlp' ? new OTLPMetricExporter({ url: settings.otlpEndpoint }) : new ConsoleMetricExporter();
+      const reporting = new ReportingMetricExporter(inner, reporter);
       const exportIntervalMillis = settings.exportIntervalMs;
-      return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis, exportTimeoutMillis: Math.min(DEFAULT_EXPORT_TIMEOUT_MS, exportIntervalMillis) });
+      return new PeriodicExportingMetricReader({ exporter: reporting, exportIntervalMillis, exportTimeoutMillis: Math.min(DEFAULT_EXPORT_TIMEOUT_MS, exportIntervalMillis) });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { formatPercent } from '../common';
-import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
+import { linesLost, type MetricsReport, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 
 /** How many of the worst traces the details list. */
 const WORST_SHOWN = 10;
@@ -11,7 +11,7 @@ const WORST_SHOWN = 10;
  */
 export function formatReport(result: VerifyResult): string {
   const lines = [...headerLines(result), '', ...tableLines(result), '', verdictLine(result)];
-  const details = [...backendErrorLines(result), ...rateLines(result.failureRates), ...worstTraceLines(result.traceReports), ...alsoLines(result.spans)];
+  const details = [...backendErrorLines(result), ...metricsLines(result.metrics), ...rateLines(result.failureRates), ...worstTraceLines(result.traceReports), ...alsoLines(result.spans)];
   if (details.length > 0) {
     lines.push('');
     lines.push(...details);
@@ -21,7 +21,7 @@ export function formatReport(result: VerifyResult): string {
 }
 
 function headerLines(result: VerifyResult): string[] {
-  const backends = [result.traceBackend, result.logBackend].filter(Boolean).join(', ');
+  const backends = [result.traceBackend, result.logBackend, result.metrics?.backend].filter(Boolean).join(', ');
   const targets = result.requests.targets.map((target) => `${target.endpoint} ${target.sent}`).join(', ');
   return [
     `Verify: ${result.topology} via ${backends}`,
@@ -49,9 +49,23 @@ function tableLines(result: VerifyResult): string[] {
   } else {
     lines.push(`  - ${'log lines'.padEnd(14)}${''.padStart(30)}   not checked (give --loki URL)`);
   }
+  lines.push(...metricsRows(result.metrics));
   const all = result.failureRates.all;
   lines.push(`  ${mark(all.consistent)} ${'failure rate'.padEnd(14)}${rateSentence(all)}`);
   return lines;
+}
+
+/** The metrics rows: requests the backend counted against those served, injected failures against those the traces show. */
+function metricsRows(metrics: MetricsReport | undefined): string[] {
+  if (!metrics) return [`  - ${'metrics'.padEnd(14)}${''.padStart(30)}   not checked (give --prometheus URL)`];
+  const { requests, injected } = metrics;
+  const extra = (part: { extra: number }) => (part.extra > 0 ? `; ${count(part.extra)} more than verify caused (traffic from elsewhere?)` : '');
+  const missing = metrics.missingServices.length > 0 ? `; no series at all from ${metrics.missingServices.join(', ')}` : '';
+  const scope = metrics.everyService ? 'every service' : 'the entry points only (some traces incomplete)';
+  return [
+    row(requests.lost === 0, 'requests', requests.expected, requests.counted, requests.lost, `counted by ${scope}${missing}${extra(requests)}`),
+    row(injected.lost === 0, 'injected', injected.expected, injected.counted, injected.lost, `failures seen in the traces${injected.lowerBound ? ' (at least)' : ''}${extra(injected)}`),
+  ];
 }
 
 // Each part of the details below ends with an empty line, and is none at all when it has nothing to say.
@@ -59,6 +73,21 @@ function tableLines(result: VerifyResult): string[] {
 function backendErrorLines(result: VerifyResult): string[] {
   if (result.backendErrors.count > 0) return [`Backend errors: ${result.backendErrors.count} queries failed (not 404); the last: ${result.backendErrors.last}`, ''];
   return [];
+}
+
+function metricsLines(metrics: MetricsReport | undefined): string[] {
+  if (!metrics) return [];
+  const wrong = metrics.byEndpoint.filter((entry) => entry.counted !== entry.expected);
+  const wrongInjected = metrics.injectedByService.filter((entry) => entry.counted !== entry.expected);
+  const lines: string[] = [];
+  if (metrics.backendError) lines.push(`Metrics: the last query failed: ${metrics.backendError}`);
+  if (wrong.length > 0 || wrongInjected.length > 0) {
+    lines.push(`Metrics that differ (${metrics.backend}, after ${seconds(metrics.waitedS)}): expected → counted`);
+    for (const entry of wrong) lines.push(`  ${entry.endpoint}  requests ${count(entry.expected)} → ${count(entry.counted)}`);
+    for (const entry of wrongInjected) lines.push(`  ${entry.service}  injected failures ${count(entry.expected)} → ${count(entry.counted)}`);
+  }
+  if (metrics.unattributedSeries > 0) lines.push(`  (${metrics.unattributedSeries} series named no service of the topology: no service, service_name, target_info or job label matched)`);
+  return lines.length > 0 ? [...lines, ''] : [];
 }
 
 function rateLines(rates: VerifyResult['failureRates']): string[] {
@@ -97,14 +126,24 @@ function alsoLines(spans: VerifyResult['spans']): string[] {
 function verdictLine(result: VerifyResult): string {
   const limit = `--max-loss ${formatPercent(result.loss.max)}`;
   if (!result.loss.exceeded) {
-    const lost = result.spans.lost === 0 && (result.logLines?.lost ?? 0) === 0;
+    const lost = result.spans.lost === 0 && (result.logLines?.lost ?? 0) === 0 && (result.loss.metrics ?? 0) === 0;
     return `PASS: ${lost ? 'nothing lost' : 'losses within the limit'} (${limit})`;
   }
   const problems: string[] = [];
   if (result.spans.lost > 0) problems.push(`${count(result.spans.lost)} of ${count(result.spans.expected)} spans lost (${formatPercent(result.loss.spans)})`);
   if (result.traces.missing > 0) problems.push(`${result.traces.missing} trace${result.traces.missing === 1 ? '' : 's'} missing`);
   if (result.logLines && result.logLines.lost > 0) problems.push(`${count(result.logLines.lost)} of ${count(result.logLines.expected)} log lines lost (${formatPercent(result.loss.logLines ?? 0)})`);
+  problems.push(...metricsProblems(result.metrics));
   return `FAIL: ${problems.join(', ')}; more than ${limit}`;
+}
+
+function metricsProblems(metrics: MetricsReport | undefined): string[] {
+  if (!metrics) return [];
+  const problems: string[] = [];
+  if (metrics.missingServices.length > 0) problems.push(`metrics lost from ${metrics.missingServices.join(', ')}`);
+  if (metrics.requests.lost > 0) problems.push(`${count(metrics.requests.lost)} of ${count(metrics.requests.expected)} requests not counted`);
+  if (metrics.injected.lost > 0) problems.push(`${count(metrics.injected.lost)} of ${count(metrics.injected.expected)} injected failures not counted`);
+  return problems;
 }
 
 function traceLines(report: TraceReport): string[] {

@@ -13,6 +13,7 @@ export { formatReport } from './format-report';
 export { tempoSource } from './tempo-reader';
 export { jaegerSource } from './jaeger-reader';
 export { lokiSource } from './loki-reader';
+export { prometheusSource, type MetricsSource } from './prometheus-reader';
 export { wilsonInterval } from './wilson';
 export type { LogSource, ObservedSpan, TraceSource } from './observed-span';
-export type { VerifyResult, TraceReport, RateComparison } from './verify-result';
+export type { VerifyResult, TraceReport, RateComparison, MetricsReport } from './verify-result';

@@ -32,6 +32,34 @@ export function linesLost(report: TraceReport): number {
   return report.logLines ? Math.max(0, report.logLines.expected - report.logLines.found) : 0;
 }
 
+/** Counted, expected, and the difference both ways: less is lost, more came from traffic verify did not send. */
+interface CountComparison {
+  readonly expected: number;
+  readonly counted: number;
+  readonly lost: number;
+  readonly extra: number;
+}
+
+/** What the metrics backend counted because of verify's requests, against the ground truth. */
+export interface MetricsReport {
+  readonly backend: string;
+  /** True: every service's requests were checked (every trace came back complete); false: the entry points only. */
+  readonly everyService: boolean;
+  /** rpc.server.call.duration's count, summed over the endpoints checked. */
+  readonly requests: CountComparison;
+  /** thespian.injected.failures against the failures the traces show; `lowerBound` when some trace was incomplete. */
+  readonly injected: CountComparison & { readonly lowerBound: boolean };
+  readonly byEndpoint: readonly { readonly endpoint: string; readonly expected: number; readonly counted: number }[];
+  readonly injectedByService: readonly { readonly service: string; readonly expected: number; readonly counted: number }[];
+  /** Services that should have counted something and have no series at all: their metrics never arrived. */
+  readonly missingServices: readonly string[];
+  /** Series that named no service of the topology. */
+  readonly unattributedSeries: number;
+  readonly waitedS: number;
+  /** The last query's failure, when the last round could not be read. */
+  readonly backendError?: string;
+}
+
 /** Everything `verify` found; the report is formatted from it and --json writes it. */
 export interface VerifyResult {
   readonly topology: string;
@@ -52,7 +80,10 @@ export interface VerifyResult {
   readonly statusProblems: number;
   readonly logLines?: { readonly level: string; readonly expected: number; readonly found: number; readonly lost: number };
   readonly failureRates: { readonly all: RateComparison; readonly byEndpoint: readonly RateComparison[] };
-  readonly loss: { readonly spans: number; readonly logLines?: number; readonly max: number; readonly exceeded: boolean };
+  /** With --prometheus. */
+  readonly metrics?: MetricsReport;
+  /** Each signal's share lost; metrics: the larger of requests' and injected failures'. */
+  readonly loss: { readonly spans: number; readonly logLines?: number; readonly metrics?: number; readonly max: number; readonly exceeded: boolean };
   /** Queries that failed (not 404s), with the last message; the traces they hid count as missing. */
   readonly backendErrors: { readonly count: number; readonly last?: string };
   /** Every checked trace, worst first. */

@@ -1,9 +1,12 @@
 import { LINE_LEVELS, type LineLevel } from '../common';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
-import { BackendError, type LogSource, type ObservedLine, type TraceSource } from './observed-span';
+import { readMetricCounts, type MetricCounts } from './metric-counts';
+import { checkMetrics, expectedMetrics } from './metrics-check';
+import { BackendError, type LogSource, type ObservedLine, type ObservedSpan, type TraceSource } from './observed-span';
+import type { MetricsSource } from './prometheus-reader';
 import { checkTrace, type TraceCheck } from './trace-check';
-import { linesLost, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
+import { linesLost, type MetricsReport, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
 import { wilsonInterval } from './wilson';
 
 interface VerifyTarget extends LoadTarget {
@@ -19,6 +22,8 @@ interface VerifyOptions {
   readonly timeoutMs: number;
   readonly traces: TraceSource;
   readonly logs?: LogSource;
+  /** Where the services' metrics are counted (--prometheus), and the topology's services, whose series it looks for. */
+  readonly metrics?: { readonly source: MetricsSource; readonly services: readonly string[] };
   /** The services' LOG_LEVEL: lines below it are not expected. */
   readonly logLevel: LineLevel;
   /** How long to keep polling for traces (and lines) that are not complete yet. */
@@ -32,6 +37,8 @@ interface VerifyOptions {
 /** Thrown when nothing could be checked at all; the message says what to do. */
 export class VerifyError extends Error {}
 
+/** How often the metrics backend is asked again: a scrape or an export is seconds apart anyway. */
+const METRICS_POLL_MS = 1_000;
 /** Queries in flight at once: enough to be quick, few enough not to hammer a backend. */
 const QUERY_CONCURRENCY = 8;
 const DEFAULT_POLL_MS = 500;
@@ -43,6 +50,8 @@ interface Pending {
   readonly traceId: string;
   readonly endpoint: string;
   check: TraceCheck;
+  /** The trace as last read back. */
+  spans?: readonly ObservedSpan[];
   lines?: ObservedLine[];
   traceDone: boolean;
   linesDone: boolean;
@@ -57,6 +66,7 @@ interface Gathered {
   readonly pending: readonly Pending[];
   readonly waitedS: number;
   readonly backendErrors: BackendErrors;
+  readonly metrics?: MetricsReport;
 }
 
 interface BackendErrors {
@@ -69,14 +79,46 @@ interface BackendErrors {
  * bounded by waitMs), hold each trace against the prediction, and add it all up.
  */
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
+  const baseline = options.metrics ? await metricsBaseline(options.metrics) : undefined;
   const startedAtMs = Date.now();
   const { elapsedS, records, answered } = await sendRequests(options);
+  const metricsDeadline = performance.now() + options.waitMs;
   const pending = pendingChecks(options, records);
   const { waitedS, backendErrors } = await waitForIngestion(options, pending, startedAtMs);
   if (pending.length > 0 && pending.every((item) => !item.answeredOnce)) {
     throw new VerifyError(`${options.traces.description} did not answer a single query: ${backendErrors.last ?? 'no answer'}`);
   }
-  return summarise(options, { elapsedS, records, answered, pending, waitedS, backendErrors });
+  const metrics = options.metrics && baseline ? await metricsReport(options, options.metrics, baseline, records, pending, metricsDeadline) : undefined;
+  return summarise(options, { elapsedS, records, answered, pending, waitedS, backendErrors, ...(metrics ? { metrics } : {}) });
+}
+
+/** The counts before verify's own requests: the check is on their increase. A backend that cannot be read stops verify before it sends anything. */
+async function metricsBaseline(metrics: NonNullable<VerifyOptions['metrics']>): Promise<MetricCounts> {
+  try {
+    return await readMetricCounts(metrics.source, metrics.services);
+  } catch (error) {
+    if (error instanceof BackendError) throw new VerifyError(`${metrics.source.description} cannot be queried: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Holds the metrics backend's counts against the answers (entry points) and the traces read back (every service, when all are complete). */
+function metricsReport(
+  options: VerifyOptions,
+  metrics: NonNullable<VerifyOptions['metrics']>,
+  baseline: MetricCounts,
+  records: readonly RequestRecord[],
+  pending: readonly Pending[],
+  deadline: number,
+): Promise<MetricsReport> {
+  const entryRequests = new Map<string, number>();
+  for (const record of records.filter(wasAnswered)) {
+    const endpoint = options.targets[record.target].endpoint;
+    entryRequests.set(endpoint, (entryRequests.get(endpoint) ?? 0) + 1);
+  }
+  const allComplete = pending.length === records.filter(wasAnswered).length && pending.every((item) => item.check.verdict === 'complete');
+  const expected = expectedMetrics(entryRequests, pending.map((item) => item.spans ?? []), allComplete);
+  return checkMetrics({ ...metrics, baseline, expected, deadline, pollIntervalMs: METRICS_POLL_MS, ...(options.progress ? { progress: options.progress } : {}) });
 }
 
 /** Sends the requests; a VerifyError when not one was answered, which says where they went. */
@@ -150,6 +192,7 @@ async function pollOnce(options: VerifyOptions, item: Pending, startedAtMs: numb
   if (!item.traceDone) {
     const spans = await options.traces.fetch(item.traceId);
     item.answeredOnce = true;
+    item.spans = spans;
     item.check = checkTrace(options.predictions.get(item.endpoint)!.shape, spans, item.record.status);
     item.traceDone = item.check.verdict === 'complete';
     // More of the trace may mean more lines to expect than the ones already found.
@@ -196,7 +239,8 @@ function summarise(options: VerifyOptions, run: Gathered): VerifyResult {
     statusProblems: reports.filter((report) => report.statusProblem !== undefined).length,
     ...(logLines ? { logLines } : {}),
     failureRates: failureRates(options, run.records),
-    loss: lossOf(spans, logLines, options.maxLoss),
+    ...(run.metrics ? { metrics: run.metrics } : {}),
+    loss: lossOf(spans, logLines, run.metrics, options.maxLoss),
     backendErrors: run.backendErrors,
     traceReports: reports,
   };
@@ -255,11 +299,13 @@ function lineTotals(reports: readonly TraceReport[], level: LineLevel): NonNulla
   };
 }
 
-function lossOf(spans: VerifyResult['spans'], logLines: VerifyResult['logLines'], maxLoss: number): VerifyResult['loss'] {
-  const spanLoss = spans.expected > 0 ? spans.lost / spans.expected : 0;
-  const lineLoss = logLines && logLines.expected > 0 ? logLines.lost / logLines.expected : undefined;
-  const exceeded = spanLoss > maxLoss || (lineLoss !== undefined && lineLoss > maxLoss);
-  return { spans: spanLoss, ...(lineLoss !== undefined ? { logLines: lineLoss } : {}), max: maxLoss, exceeded };
+function lossOf(spans: VerifyResult['spans'], logLines: VerifyResult['logLines'], metrics: MetricsReport | undefined, maxLoss: number): VerifyResult['loss'] {
+  const share = (part: { lost: number; expected: number }) => (part.expected > 0 ? part.lost / part.expected : 0);
+  const spanLoss = share(spans);
+  const lineLoss = logLines ? share(logLines) : undefined;
+  const metricLoss = metrics ? Math.max(share(metrics.requests), share(metrics.injected)) : undefined;
+  const exceeded = [spanLoss, lineLoss, metricLoss].some((loss) => loss !== undefined && loss > maxLoss);
+  return { spans: spanLoss, ...(lineLoss !== undefined ? { logLines: lineLoss } : {}), ...(metricLoss !== undefined ? { metrics: metricLoss } : {}), max: maxLoss, exceeded };
 }
 
 /** The observed failure rates of the answered requests against the predicted, per endpoint and for all. */

@@ -8,6 +8,8 @@ import { OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';
+import { OtlpMetricsReceiver } from '../support/otlp-metrics-receiver';
+import { freePort } from '../support/free-port';
 
 after(() => closeClients());
 
@@ -76,7 +78,7 @@ test('a bad OTEL_METRICS_EXPORTER or OTEL_EXPORTER_PROMETHEUS_PORT is refused at
   assert.equal(stdout, '');
   assert.deepEqual(stderr.trim().split('\n').sort(), [
     'OTEL_EXPORTER_PROMETHEUS_PORT: must be from 1 to 65535 (got 99999)',
-    'OTEL_METRICS_EXPORTER: must be one of otlp, prometheus, console, none (got "graphite")',
+    'OTEL_METRICS_EXPORTER: must be one of otlp, prometheus, console, none, or a comma-separated list of them (got "graphite")',
   ]);
 });
 
@@ -88,4 +90,40 @@ test('an invalid OTEL_METRIC_EXPORT_INTERVAL is warned about and the default use
   );
   await callAFew(instance);
   assert.equal((await instance.stop()).code, 0);
+});
+
+test('OTEL_METRICS_EXPORTER=otlp,prometheus: the same counts are pushed over OTLP and served for scraping', async () => {
+  const receiver = await OtlpMetricsReceiver.start();
+  const scrapePort = await freePort();
+  const instance = await startInstance({
+    env: {
+      OTEL_METRICS_EXPORTER: 'otlp, prometheus',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.endpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(scrapePort),
+      SERVICE_NAME: 'both',
+    },
+    behaviour: BEHAVIOUR,
+  });
+  const listening = instance.logs.find((line) => line.message === `listening on port ${instance.port}`);
+  assert.equal(listening?.metrics, `${receiver.endpoint}, prometheus scrape on 127.0.0.1:${scrapePort}/metrics`);
+  await callAFew(instance);
+  const scrape = await (await fetch(`http://127.0.0.1:${scrapePort}/metrics`)).text();
+  assert.match(scrape, /^rpc_server_call_duration_count\{[^}]*rpc_status_code="OK"[^}]*\} 3( \d+)?$/m);
+  assert.equal((await instance.stop()).code, 0);
+  const pushed = receiver.latest('both', 'rpc.server.call.duration').reduce((sum, point) => sum + (point.count ?? 0), 0);
+  assert.equal(pushed, 3, 'the last export at shutdown holds the same count');
+  assert.deepEqual(problems(instance), []);
+  await receiver.close();
+});
+
+test('OTEL_METRICS_EXPORTER: an unknown member of a list is named, and none with others is refused: exit 2', async () => {
+  const run = (value: string) => runToExit({ CONFIG_JSON: JSON.stringify(BEHAVIOUR), OTEL_METRICS_EXPORTER: value });
+  const unknown = await run('otlp,graphite');
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.stderr.trim(), 'OTEL_METRICS_EXPORTER: must be one of otlp, prometheus, console, none, or a comma-separated list of them (got "graphite" in "otlp,graphite")');
+  const withNone = await run('none,prometheus');
+  assert.equal(withNone.code, 2);
+  assert.equal(withNone.stderr.trim(), 'OTEL_METRICS_EXPORTER: none cannot be combined with other exporters (got "none,prometheus")');
 });

@@ -72,6 +72,19 @@ test('an older Tempo (hex ids, instrumentationLibrarySpans, numeric enums) reads
   assertAllThere(await verify('tempo', { legacyTempo: true }));
 });
 
+test('Loki 3 holding the lines as it stores OTLP logs (the message as the line, trace_id as structured metadata): every line found', async () => {
+  const run = await verify('tempo', { lokiOtlp: true });
+  assertAllThere(run);
+  assert.ok(run.fixture.queries.logs >= 2 * REQUESTS, 'both the line filter and the trace_id label filter were asked');
+});
+
+test('Loki 3 with OTLP lines, some lost: counted as lost, exit 1', async () => {
+  const run = await verify('tempo', { lokiOtlp: true, dropLine: (line) => line.line.includes('"level":"warn"') }, ['--wait', '3']);
+  assert.equal(run.code, 1, `exit 1\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  assert.equal(run.result!.logLines!.lost, REQUESTS, 'one warn line per trace');
+  assert.equal(run.result!.spans.lost, 0);
+});
+
 test('slow ingestion: traces that are not found for the first polls are found later', async () => {
   const run = await verify('tempo', { slowPolls: 3 }, ['--wait', '20']);
   assertAllThere(run);

@@ -73,6 +73,32 @@ test('report of a lossy pipeline: ✗ rows, FAIL with the figures, worst traces 
   assert.ok(at(/✗ traces/) < at(/^FAIL/m) && at(/^FAIL/m) < at(/^Traces with a problem/m), 'the table first, the verdict, then the details');
 });
 
+test('report with metrics counted from the entry points only: lost and extra counts, each said', () => {
+  const result: VerifyResult = {
+    ...base,
+    traces: { complete: 149, partial: 1, missing: 0 },
+    metrics: {
+      backend: 'Prometheus http://localhost:9090',
+      everyService: false,
+      requests: { expected: 150, counted: 153, lost: 2, extra: 5 },
+      injected: { expected: 9, counted: 7, lost: 2, extra: 0, lowerBound: true },
+      byEndpoint: [
+        { endpoint: 'frontend/A', expected: 100, counted: 98 },
+        { endpoint: 'frontend/B', expected: 50, counted: 55 },
+      ],
+      injectedByService: [{ service: 'orders', expected: 9, counted: 7 }],
+      missingServices: [],
+      unattributedSeries: 3,
+      waitedS: 30,
+    },
+    loss: { spans: 0, logLines: 0, metrics: 2 / 9, max: 0, exceeded: true },
+  };
+  const text = formatReport(result);
+  matchesSnapshot('report-metrics', text);
+  assert.match(text, /^ {2}✗ requests +150 +153 +2 {3}counted by the entry points only \(some traces incomplete\); 5 more than verify caused/m);
+  assert.match(text, /^FAIL: 2 of 150 requests not counted, 2 of 9 injected failures not counted; more than --max-loss 0%$/m);
+});
+
 test('the Wilson interval: known values, and never outside [0, 1]', () => {
   const { low, high } = wilsonInterval(10, 100);
   assert.ok(Math.abs(low - 0.0552) < 5e-4 && Math.abs(high - 0.1744) < 5e-4, `${low} ${high}`);

@@ -100,6 +100,8 @@ export interface FixtureOptions {
   readonly slowPolls?: number;
   /** Tempo only: write ids in hex (as some versions and proxies do) and use the old instrumentationLibrarySpans key. */
   readonly legacyTempo?: boolean;
+  /** Loki answers as Loki 3 does for lines that came in over OTLP (see lokiOtlpAnswer), not as for winston-loki's. */
+  readonly lokiOtlp?: boolean;
 }
 
 export interface Fixture {
@@ -134,6 +136,10 @@ export async function startFixture(format: 'tempo' | 'jaeger', stack: Stack, opt
       if (spans.length === 0) return notFound();
       return json(200, format === 'tempo' ? tempoBody(spans, options.legacyTempo === true) : jaegerBody(id, spans));
     }
+    if (url.pathname === '/loki/api/v1/query_range' && options.lokiOtlp) {
+      queries.logs++;
+      return json(200, lokiOtlpAnswer(stack, url.searchParams.get('query') ?? '', options.dropLine));
+    }
     if (url.pathname === '/loki/api/v1/query_range') {
       queries.logs++;
       const query = url.searchParams.get('query') ?? '';
@@ -159,6 +165,27 @@ export async function startFixture(format: 'tempo' | 'jaeger', stack: Stack, opt
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * What Loki 3 answers for OTLP log records (pkg/loghttp/push/otlp.go): the line is the record's
+ * body, here the message alone; the resource's service.name is the index label service_name;
+ * trace_id and span_id (hex), severity_text, severity_number and the record's attributes are
+ * structured metadata, which the answer merges into the stream's labels (no categorize-labels
+ * flag asked), so each record is its own stream. Such a line does not hold its trace id, so only
+ * the label filter `| trace_id="<id>"` finds it; `|= "<id>"` finds nothing.
+ */
+function lokiOtlpAnswer(stack: Stack, query: string, dropLine: FixtureOptions['dropLine']): unknown {
+  const id = /\| trace_id="([0-9a-f]{32})"/.exec(query)?.[1];
+  const records = stack.loki.lines().filter((line) => id !== undefined && line.line.includes(id) && !dropLine?.(line));
+  const result = records.map((record) => {
+    const { message, level, trace_id, span_id, timestamp: _timestamp, ...attributes } = JSON.parse(record.line) as Record<string, unknown>;
+    const severityNumber = { error: 17, warn: 13, info: 9, debug: 5 }[String(level)] ?? 0;
+    const metadata = { trace_id: String(trace_id), span_id: String(span_id), severity_text: String(level), severity_number: String(severityNumber) };
+    const flat = Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key.replace(/[^A-Za-z0-9_]/g, '_'), String(value)]));
+    return { stream: { service_name: record.labels.service_name, ...flat, ...metadata }, values: [[record.timestampNs.toString(), String(message)]] };
+  });
+  return { status: 'success', data: { resultType: 'streams', result, stats: {} } };
 }
 
 /** Tempo's /api/traces/<id>: {"batches": [{resource, scopeSpans: [{scope, spans}]}]}, ids base64 (or hex for legacy). */
