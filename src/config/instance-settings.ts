@@ -1,11 +1,13 @@
 import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
+import { readExporterList } from './exporter-list';
 import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
 import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
 type MetricsExporter = 'otlp' | 'prometheus' | 'console' | 'none';
+type LogsExporter = 'otlp' | 'console';
 
 /** OTEL_METRICS_EXPORTER and what each exporter needs, checked. */
 export interface MetricsSettings {
@@ -18,6 +20,17 @@ export interface MetricsSettings {
   readonly prometheusPort: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: how often the OTLP and console exporters send. */
   readonly exportIntervalMs: number;
+}
+
+/** OTEL_LOGS_EXPORTER and where OTLP log records go, checked. */
+export interface LogsSettings {
+  /**
+   * Empty (none) unless OTEL_LOGS_EXPORTER names some: the original's Tempo takes traces only, like
+   * for metrics (see the README's OTEL_LOGS_EXPORTER). stdout and LOKI_ADDRESS are not exporters here.
+   */
+  readonly exporters: readonly LogsExporter[];
+  /** OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
+  readonly otlpEndpoint: string;
 }
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
@@ -50,6 +63,7 @@ export interface InstanceSettings {
    */
   readonly otelWarnings: readonly string[];
   readonly metrics: MetricsSettings;
+  readonly logs: LogsSettings;
 }
 
 interface SpanBatchingSettings {
@@ -99,7 +113,15 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
   const otlpTracesTimeoutMs = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
-  const metrics = readMetricsSettings(env, endpointVariable, otlpEndpoint, fail, otelWarnings);
+  // Metrics and logs go where OTEL_EXPORTER_OTLP_{METRICS,LOGS}_ENDPOINT say, else to one shared endpoint.
+  // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
+  const generalEndpoint = endpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
+  const sharedEndpoint = generalEndpoint ?? (otlpEndpoint || DEFAULT_OTLP_ENDPOINT);
+  const metrics = readMetricsSettings(env, sharedEndpoint, fail, otelWarnings);
+  const logs: LogsSettings = {
+    exporters: readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail),
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint,
+  };
 
   let behaviour: Behaviour | undefined;
   try {
@@ -127,6 +149,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     defaultPropagators,
     otelWarnings: Object.freeze(otelWarnings),
     metrics: Object.freeze(metrics),
+    logs: Object.freeze(logs),
   });
 }
 
@@ -138,13 +161,11 @@ const DEFAULT_PROMETHEUS_PORT = 9464;
  * An unknown exporter or a port that cannot be listened on is refused, like OTEL_TRACES_EXPORTER
  * and PORT; an invalid interval is warned about and replaced, like the other OTEL_* numbers.
  */
-function readMetricsSettings(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
+function readMetricsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
   const exporter = readChoice(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'prometheus', 'console', 'none'] as const, 'none', fail) ?? 'none';
-  // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
-  const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
   return {
     exporter,
-    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT),
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? sharedEndpoint,
     prometheusHost: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     prometheusPort: readInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT, 1, MAX_PORT, fail) ?? DEFAULT_PROMETHEUS_PORT,
     exportIntervalMs: readStandardNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 1, warnings),
