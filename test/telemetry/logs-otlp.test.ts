@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { OtlpTraceReceiver } from '../../src/collector';
+import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, startInstance } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { OtlpLogsReceiver, type ReceivedLogRecord } from '../support/otlp-logs-receiver';
@@ -33,13 +33,14 @@ function sum(points: ReceivedPoint[], where: (attributes: Readonly<Record<string
   return points.filter((point) => where(point.attributes)).reduce((total, point) => total + (point.value ?? 0), 0);
 }
 
-test('OTEL_LOGS_EXPORTER=otlp: one record per stdout line, at its level, with the step span as native trace context, the step attributes and service.name; all flushed at shutdown', async () => {
+test('OTEL_LOGS_EXPORTER=otlp beside LOKI_ADDRESS: one record per stdout line, at its level, with the step span as native trace context, the step attributes and service.name; all flushed at shutdown, and each path counted apart', async () => {
   const traces = await OtlpTraceReceiver.start();
   const logs = await OtlpLogsReceiver.start();
   const metrics = await OtlpMetricsReceiver.start();
+  const loki = await LokiPushReceiver.start();
   const instance = await startInstance({
     env: {
-      ...exportTo(traces),
+      ...exportTo(traces, loki),
       SERVICE_NAME: 'shop',
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: logs.endpoint,
@@ -94,5 +95,9 @@ test('OTEL_LOGS_EXPORTER=otlp: one record per stdout line, at its level, with th
   assert.equal(sum(metrics.latest('shop', 'otel.sdk.log.created'), () => true), logs.records.length);
   assert.equal(sum(metrics.latest('shop', 'otel.sdk.exporter.log.exported'), (a) => isOtlpExporter(a) && a['error.type'] === undefined), logs.records.length);
   assert.equal(sum(metrics.latest('shop', 'otel.sdk.exporter.log.exported'), (a) => isOtlpExporter(a) && a['error.type'] !== undefined), 0);
-  await Promise.all([traces.close(), logs.close(), metrics.close()]);
+  // Loki got the same lines by its own path, counted under its own component.
+  assert.equal(loki.lines().length, instance.logs.length);
+  const isLoki = (attributes: Readonly<Record<string, string>>) => attributes['otel.component.type'] === 'winston_loki';
+  assert.equal(sum(metrics.latest('shop', 'otel.sdk.exporter.log.exported'), (a) => isLoki(a) && a['error.type'] === undefined), loki.lines().length);
+  await Promise.all([traces.close(), logs.close(), metrics.close(), loki.close()]);
 });
