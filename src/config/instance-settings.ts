@@ -113,15 +113,9 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
   const otlpTracesTimeoutMs = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
-  // Metrics and logs go where OTEL_EXPORTER_OTLP_{METRICS,LOGS}_ENDPOINT say, else to one shared endpoint.
-  // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
-  const generalEndpoint = endpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
-  const sharedEndpoint = generalEndpoint ?? (otlpEndpoint || DEFAULT_OTLP_ENDPOINT);
+  const sharedEndpoint = sharedOtlpEndpoint(env, endpointVariable, otlpEndpoint, fail);
   const metrics = readMetricsSettings(env, sharedEndpoint, fail, otelWarnings);
-  const logs: LogsSettings = {
-    exporters: readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail),
-    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint,
-  };
+  const logs = readLogsSettings(env, sharedEndpoint, fail);
 
   let behaviour: Behaviour | undefined;
   try {
@@ -169,6 +163,26 @@ function readMetricsSettings(env: Env, sharedEndpoint: string, fail: (p: string)
     prometheusHost: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     prometheusPort: readInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT, 1, MAX_PORT, fail) ?? DEFAULT_PROMETHEUS_PORT,
     exportIntervalMs: readStandardNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 1, warnings),
+  };
+}
+
+/**
+ * Where metrics and logs go unless their own variable says: OTEL_EXPORTER_OTLP_ENDPOINT, else where
+ * the traces go. That variable was read (and checked) for the traces unless OTEL_BACKEND_ADDRESS won.
+ */
+function sharedOtlpEndpoint(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined): string {
+  const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
+  return generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT);
+}
+
+/**
+ * Like metrics, logs go where their own variable says, else to the endpoint the signals share
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go). Each exporter name is checked (exit 2).
+ */
+function readLogsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined): LogsSettings {
+  return {
+    exporters: readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail),
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint,
   };
 }
 

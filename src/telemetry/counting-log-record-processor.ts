@@ -1,15 +1,14 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { PassThroughProcessor } from './pass-through-processor';
 
 /**
  * Counts the log records emitted, then hands them on: like CountingSpanProcessor for spans, what
  * was emitted but neither exported, lost in a failed export nor dropped for a full queue was still
  * queued (or on its way) when the shutdown's deadline passed.
  */
-export class CountingLogRecordProcessor implements LogRecordProcessor {
+export class CountingLogRecordProcessor extends PassThroughProcessor<LogRecordProcessor> implements LogRecordProcessor {
   private emitted = 0;
-
-  constructor(private readonly inner: LogRecordProcessor) {}
 
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     this.emitted++;
@@ -19,13 +18,5 @@ export class CountingLogRecordProcessor implements LogRecordProcessor {
   /** Records emitted so far (each one is meant for export). */
   emittedRecords(): number {
     return this.emitted;
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
   }
 }
