@@ -115,7 +115,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
 
   const sharedEndpoint = sharedOtlpEndpoint(env, endpointVariable, otlpEndpoint, fail);
   const metrics = readMetricsSettings(env, sharedEndpoint, fail, otelWarnings);
-  const logs = readLogsSettings(env, sharedEndpoint, fail);
+  const logs = readLogsSettings(env, sharedEndpoint, fail, otelWarnings);
 
   let behaviour: Behaviour | undefined;
   try {
@@ -179,11 +179,22 @@ function sharedOtlpEndpoint(env: Env, tracesEndpointVariable: string, tracesEndp
  * Like metrics, logs go where their own variable says, else to the endpoint the signals share
  * (OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go). Each exporter name is checked (exit 2).
  */
-function readLogsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined): LogsSettings {
-  return {
-    exporters: readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail),
-    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint,
-  };
+function readLogsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined, warnings: string[]): LogsSettings {
+  const exporters = readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail);
+  if (exporters.includes('otlp')) checkLogsProtocol(env, warnings);
+  return { exporters, otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint };
+}
+
+/**
+ * The log records go over OTLP/gRPC only. Someone asking for http/protobuf most likely points the
+ * endpoint at Loki's own /otlp, which takes HTTP only: say so at start, rather than leave them
+ * with a failing export to puzzle over. Like other standard values, it warns and carries on.
+ */
+function checkLogsProtocol(env: Env, warnings: string[]): void {
+  const name = env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL?.trim() ? 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = env[name]?.trim();
+  if (!protocol || protocol === 'grpc') return;
+  warnings.push(`${name}: OTLP log records are sent over grpc only (got ${JSON.stringify(env[name])}); using grpc. Loki's own /otlp endpoint takes HTTP only: send the records through a collector (see docs/logs.md)`);
 }
 
 /** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */

@@ -55,3 +55,19 @@ test('a bad OTEL_LOGS_EXPORTER or OTLP logs endpoint is refused at start: exit 2
   ]);
   assert.deepEqual(await refused({ OTEL_LOGS_EXPORTER: 'none,otlp' }), ['OTEL_LOGS_EXPORTER: none cannot be combined with other exporters (got "none,otlp")']);
 });
+
+test('an OTLP logs protocol other than grpc is warned about at start (Loki /otlp takes HTTP only), and the records still go over gRPC', async () => {
+  const collector = await OtlpLogsReceiver.start();
+  const instance = await startInstance({
+    env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: collector.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    behaviour: BEHAVIOUR,
+  });
+  assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK);
+  assert.equal((await instance.stop()).code, 0);
+  const warnings = instance.logs.filter((line) => line.level === 'warn').map((line) => line.message);
+  assert.deepEqual(warnings, [
+    'OTEL_EXPORTER_OTLP_PROTOCOL: OTLP log records are sent over grpc only (got "http/protobuf"); using grpc. Loki\'s own /otlp endpoint takes HTTP only: send the records through a collector (see docs/logs.md)',
+  ]);
+  assert.equal(collector.records.length, instance.logs.length);
+  await collector.close();
+});
