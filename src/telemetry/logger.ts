@@ -30,8 +30,10 @@ export interface Logger {
 
 /**
  * Where @opentelemetry/winston-transport looks for the context a line was logged in (the key its
- * sibling, instrumentation-winston, sets). The transport may see a line a turn later, in another
- * request's context; given this, the record carries the ids the stdout line carries.
+ * sibling, instrumentation-winston, sets); without it, the SDK reads the context active when the
+ * transport emits. Today winston hands each line on in the same turn, but its stream buffers
+ * whenever a transport is slow, and then another request's context would be active: given the
+ * context read here, a record's ids are the stdout line's by construction.
  */
 const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
 
