@@ -31,6 +31,8 @@ export interface LogsSettings {
   readonly exporters: readonly LogsExporter[];
   /** OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
   readonly otlpEndpoint: string;
+  /** OTEL_EXPORTER_OTLP_LOGS_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, checked: one export's deadline. */
+  readonly otlpTimeoutMs: number;
 }
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
@@ -115,7 +117,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
 
   const sharedEndpoint = sharedOtlpEndpoint(env, endpointVariable, otlpEndpoint, fail);
   const metrics = readMetricsSettings(env, sharedEndpoint, fail, otelWarnings);
-  const logs = readLogsSettings(env, sharedEndpoint, fail, otelWarnings);
+  const logs = readLogsSettings(env, { endpoint: sharedEndpoint, timeoutMs: otlpTimeout }, fail, otelWarnings);
 
   let behaviour: Behaviour | undefined;
   try {
@@ -177,12 +179,18 @@ function sharedOtlpEndpoint(env: Env, tracesEndpointVariable: string, tracesEndp
 
 /**
  * Like metrics, logs go where their own variable says, else to the endpoint the signals share
- * (OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go). Each exporter name is checked (exit 2).
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go); their timeout is OTEL_EXPORTER_OTLP_LOGS_TIMEOUT,
+ * else the shared one. Each exporter name is checked (exit 2).
  */
-function readLogsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined, warnings: string[]): LogsSettings {
+function readLogsSettings(env: Env, shared: { endpoint: string; timeoutMs: number }, fail: (p: string) => undefined, warnings: string[]): LogsSettings {
   const exporters = readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail);
   if (exporters.includes('otlp')) checkLogsProtocol(env, warnings);
-  return { exporters, otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? sharedEndpoint };
+  return {
+    exporters,
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? shared.endpoint,
+    // Passed to the exporter, as for traces, so that the value a warning names as used is the one used.
+    otlpTimeoutMs: readStandardNumber(env, 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', shared.timeoutMs, 1, warnings),
+  };
 }
 
 /**

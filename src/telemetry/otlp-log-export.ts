@@ -52,7 +52,7 @@ export class OtlpLogExport {
 
   /** Undefined when OTEL_LOGS_EXPORTER names no exporter (the default). */
   static start(settings: Pick<InstanceSettings, 'serviceName' | 'logs'>): OtlpLogExport | undefined {
-    const { exporters, otlpEndpoint } = settings.logs;
+    const { exporters, otlpEndpoint, otlpTimeoutMs } = settings.logs;
     if (exporters.length === 0) return undefined;
     const processors: LogRecordProcessor[] = [];
     let otlp: { reporter: DeliveryReporter; counting: CountingLogRecordProcessor } | undefined;
@@ -63,7 +63,8 @@ export class OtlpLogExport {
         unit: 'log records',
         queueFullHint: `at most ${MAX_QUEUED_RECORDS} records wait for export`,
       });
-      otlp = { reporter, counting: new CountingLogRecordProcessor(otlpProcessor(otlpEndpoint, reporter)) };
+      const exporter = new OTLPLogExporter({ url: otlpEndpoint, timeoutMillis: otlpTimeoutMs });
+      otlp = { reporter, counting: new CountingLogRecordProcessor(otlpProcessor(exporter, reporter)) };
       processors.push(otlp.counting);
     }
     if (exporters.includes('console')) processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -110,9 +111,9 @@ export class OtlpLogExport {
 }
 
 /** The batch processor in front of the OTLP/gRPC exporter, its exports and queue-full drops told to `reporter`. */
-function otlpProcessor(endpoint: string, reporter: DeliveryReporter): BatchLogRecordProcessor {
+function otlpProcessor(exporter: OTLPLogExporter, reporter: DeliveryReporter): BatchLogRecordProcessor {
   return new BatchLogRecordProcessor({
-    exporter: new ReportingBatchExporter<ReadableLogRecord>(new OTLPLogExporter({ url: endpoint }), reporter),
+    exporter: new ReportingBatchExporter<ReadableLogRecord>(exporter, reporter),
     maxQueueSize: MAX_QUEUED_RECORDS,
     selfObsMeterProvider: queueFullMeterProvider(METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED, (count) => reporter.droppedQueueFull(count)),
   });

@@ -6,6 +6,7 @@ import { OtlpTraceReceiver } from '../../src/collector';
 import { callMethod, closeClients, runToExit, startInstance } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { OtlpLogsReceiver } from '../support/otlp-logs-receiver';
+import { blackHole } from '../support/black-hole';
 import { exportTo } from '../support/telemetry-env';
 
 after(() => closeClients());
@@ -56,18 +57,41 @@ test('a bad OTEL_LOGS_EXPORTER or OTLP logs endpoint is refused at start: exit 2
   assert.deepEqual(await refused({ OTEL_LOGS_EXPORTER: 'none,otlp' }), ['OTEL_LOGS_EXPORTER: none cannot be combined with other exporters (got "none,otlp")']);
 });
 
-test('an OTLP logs protocol other than grpc is warned about at start (Loki /otlp takes HTTP only), and the records still go over gRPC', async () => {
+test('an OTLP logs protocol other than grpc, or an invalid logs timeout, is warned about at start (Loki /otlp takes HTTP only), and the records still go over gRPC', async () => {
   const collector = await OtlpLogsReceiver.start();
   const instance = await startInstance({
-    env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: collector.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    env: {
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: collector.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: 'soon',
+    },
     behaviour: BEHAVIOUR,
   });
   assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK);
   assert.equal((await instance.stop()).code, 0);
   const warnings = instance.logs.filter((line) => line.level === 'warn').map((line) => line.message);
-  assert.deepEqual(warnings, [
+  assert.deepEqual(warnings.sort(), [
+    'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: must be a whole number of at least 1 (got "soon"); using the default 10000',
     'OTEL_EXPORTER_OTLP_PROTOCOL: OTLP log records are sent over grpc only (got "http/protobuf"); using grpc. Loki\'s own /otlp endpoint takes HTTP only: send the records through a collector (see docs/logs.md)',
   ]);
   assert.equal(collector.records.length, instance.logs.length);
   await collector.close();
+});
+
+test('a logs export timeout refused with a warning really is replaced by the default: a black-holed endpoint is not given up on after 1.5 ms', async () => {
+  const hole = await blackHole();
+  const instance = await startInstance({
+    env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: hole.endpoint, OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '1.5' },
+    behaviour: BEHAVIOUR,
+  });
+  assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK);
+  // Past the first export (one second after the first line): with 1.5 ms it would have failed by now.
+  await delay(2500);
+  assert.equal((await instance.stop()).code, 0);
+  assert.deepEqual(instance.logs.filter((line) => String(line.message).includes('OTLP log export')), [], 'no export gave up');
+  const stopped = instance.logs.find((line) => line.message === 'stopped')!;
+  assert.equal(stopped.otlp_log_records_dropped_export_failed, 0);
+  assert.ok(Number(stopped.otlp_log_records_dropped_at_shutdown) > 0, 'still waiting for the black hole when the shutdown deadline passed');
+  await hole.close();
 });
