@@ -52,7 +52,7 @@ test('a bad OTEL_LOGS_EXPORTER or OTLP logs endpoint is refused at start: exit 2
   };
   assert.deepEqual(await refused({ OTEL_LOGS_EXPORTER: 'otlp,loki', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'ftp://collector:4317' }), [
     'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: must be an http:// or https:// address (got "ftp://collector:4317")',
-    'OTEL_LOGS_EXPORTER: unknown exporter "loki"; must be otlp, console or none, or a comma-separated list of otlp and console (got "otlp,loki")',
+    'OTEL_LOGS_EXPORTER: must be one of otlp, console, none, or a comma-separated list of them (got "loki" in "otlp,loki")',
   ]);
   assert.deepEqual(await refused({ OTEL_LOGS_EXPORTER: 'none,otlp' }), ['OTEL_LOGS_EXPORTER: none cannot be combined with other exporters (got "none,otlp")']);
 });
