@@ -22,7 +22,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   const logger = createLogger(settings);
   // Tracing started first (see above), so it learns only now where to say that export fails.
   tracing.connectLog(logger);
-  tracing.observeLogDelivery(() => logger.lokiTally());
+  tracing.observeLogDelivery(() => logger.logTallies());
   for (const warning of settings.otelWarnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (bug)', { reason: String(reason) }));
 

@@ -1,12 +1,13 @@
 import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
+import { readExporterList } from './exporter-list';
 import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
 import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
 type MetricsExporter = 'otlp' | 'prometheus' | 'console';
-const METRICS_EXPORTERS = ['otlp', 'prometheus', 'console', 'none'] as const;
+type LogsExporter = 'otlp' | 'console';
 
 /** OTEL_METRICS_EXPORTER and what each exporter needs, checked. */
 export interface MetricsSettings {
@@ -23,6 +24,19 @@ export interface MetricsSettings {
   readonly prometheusPort: number;
   /** OTEL_METRIC_EXPORT_INTERVAL: how often the OTLP and console exporters send. */
   readonly exportIntervalMs: number;
+}
+
+/** OTEL_LOGS_EXPORTER and where OTLP log records go, checked. */
+export interface LogsSettings {
+  /**
+   * Empty (none) unless OTEL_LOGS_EXPORTER names some: the original's Tempo takes traces only, like
+   * for metrics (see the README's OTEL_LOGS_EXPORTER). stdout and LOKI_ADDRESS are not exporters here.
+   */
+  readonly exporters: readonly LogsExporter[];
+  /** OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go. */
+  readonly otlpEndpoint: string;
+  /** OTEL_EXPORTER_OTLP_LOGS_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, checked: one export's deadline. */
+  readonly otlpTimeoutMs: number;
 }
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
@@ -55,6 +69,7 @@ export interface InstanceSettings {
    */
   readonly otelWarnings: readonly string[];
   readonly metrics: MetricsSettings;
+  readonly logs: LogsSettings;
 }
 
 interface SpanBatchingSettings {
@@ -104,7 +119,9 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const otlpTimeout = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, otelWarnings);
   const otlpTracesTimeoutMs = readStandardNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', otlpTimeout, 1, otelWarnings);
 
-  const metrics = readMetricsSettings(env, endpointVariable, otlpEndpoint, fail, otelWarnings);
+  const sharedEndpoint = sharedOtlpEndpoint(env, endpointVariable, otlpEndpoint, fail);
+  const metrics = readMetricsSettings(env, sharedEndpoint, fail, otelWarnings);
+  const logs = readLogsSettings(env, { endpoint: sharedEndpoint, timeoutMs: otlpTimeout }, fail, otelWarnings);
 
   let behaviour: Behaviour | undefined;
   try {
@@ -132,6 +149,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     defaultPropagators,
     otelWarnings: Object.freeze(otelWarnings),
     metrics: Object.freeze(metrics),
+    logs: Object.freeze(logs),
   });
 }
 
@@ -143,13 +161,10 @@ const DEFAULT_PROMETHEUS_PORT = 9464;
  * An unknown exporter or a port that cannot be listened on is refused, like OTEL_TRACES_EXPORTER
  * and PORT; an invalid interval is warned about and replaced, like the other OTEL_* numbers.
  */
-function readMetricsSettings(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
-  const exporters = readMetricsExporters(env.OTEL_METRICS_EXPORTER, fail);
-  // OTEL_EXPORTER_OTLP_ENDPOINT was read (and checked) above unless OTEL_BACKEND_ADDRESS won there.
-  const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
+function readMetricsSettings(env: Env, sharedEndpoint: string, fail: (p: string) => undefined, warnings: string[]): MetricsSettings {
   return {
-    exporters,
-    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT),
+    exporters: readExporterList(env, 'OTEL_METRICS_EXPORTER', ['otlp', 'prometheus', 'console'] as const, fail),
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', fail) ?? sharedEndpoint,
     prometheusHost: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     prometheusPort: readInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT, 1, MAX_PORT, fail) ?? DEFAULT_PROMETHEUS_PORT,
     exportIntervalMs: readStandardNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 1, warnings),
@@ -157,20 +172,40 @@ function readMetricsSettings(env: Env, tracesEndpointVariable: string, tracesEnd
 }
 
 /**
- * The spec lets an implementation take a comma-separated list and says nothing of `none` among
- * others (sdk-node then turns metrics off altogether); since that is surely a mistake, it is
- * refused here, like an unknown name. A name given twice counts once.
+ * Where metrics and logs go unless their own variable says: OTEL_EXPORTER_OTLP_ENDPOINT, else where
+ * the traces go. That variable was read (and checked) for the traces unless OTEL_BACKEND_ADDRESS won.
  */
-function readMetricsExporters(raw: string | undefined, fail: (p: string) => undefined): MetricsExporter[] {
-  const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !(METRICS_EXPORTERS as readonly string[]).includes(name));
-  for (const name of unknown) {
-    const got = names.length > 1 ? `${JSON.stringify(name)} in ${JSON.stringify(raw)}` : JSON.stringify(raw);
-    fail(`OTEL_METRICS_EXPORTER: must be one of ${METRICS_EXPORTERS.join(', ')}, or a comma-separated list of them (got ${got})`);
-  }
-  if (names.includes('none') && names.length > 1) fail(`OTEL_METRICS_EXPORTER: none cannot be combined with other exporters (got ${JSON.stringify(raw)})`);
-  if (unknown.length > 0) return [];
-  return [...new Set(names.filter((name): name is MetricsExporter => name !== 'none'))];
+function sharedOtlpEndpoint(env: Env, tracesEndpointVariable: string, tracesEndpoint: string, fail: (p: string) => undefined): string {
+  const generalEndpoint = tracesEndpointVariable === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? undefined : readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', fail);
+  return generalEndpoint ?? (tracesEndpoint || DEFAULT_OTLP_ENDPOINT);
+}
+
+/**
+ * Like metrics, logs go where their own variable says, else to the endpoint the signals share
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, else where traces go); their timeout is OTEL_EXPORTER_OTLP_LOGS_TIMEOUT,
+ * else the shared one. Each exporter name is checked (exit 2).
+ */
+function readLogsSettings(env: Env, shared: { endpoint: string; timeoutMs: number }, fail: (p: string) => undefined, warnings: string[]): LogsSettings {
+  const exporters = readExporterList(env, 'OTEL_LOGS_EXPORTER', ['otlp', 'console'] as const, fail);
+  if (exporters.includes('otlp')) checkLogsProtocol(env, warnings);
+  return {
+    exporters,
+    otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? shared.endpoint,
+    // Passed to the exporter, as for traces, so that the value a warning names as used is the one used.
+    otlpTimeoutMs: readStandardNumber(env, 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', shared.timeoutMs, 1, warnings),
+  };
+}
+
+/**
+ * The log records go over OTLP/gRPC only. Someone asking for http/protobuf most likely points the
+ * endpoint at Loki's own /otlp, which takes HTTP only: say so at start, rather than leave them
+ * with a failing export to puzzle over. Like other standard values, it warns and carries on.
+ */
+function checkLogsProtocol(env: Env, warnings: string[]): void {
+  const name = env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL?.trim() ? 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = env[name]?.trim();
+  if (!protocol || protocol === 'grpc') return;
+  warnings.push(`${name}: OTLP log records are sent over grpc only (got ${JSON.stringify(env[name])}); using grpc. Loki's own /otlp endpoint takes HTTP only: send the records through a collector (see docs/logs.md)`);
 }
 
 /** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { InstanceSettings, MetricsSettings } from '../config';
+import type { InstanceSettings, LogsSettings, MetricsSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
 import { addressForLogs, type Logger, type Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
@@ -66,6 +66,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
     loki: settings.lokiAddress ? addressForLogs(settings.lokiAddress) : 'off',
     metrics: metricsDestination(settings.metrics),
+    otlp_logs: logsDestination(settings.logs),
     sleep_timer: timer,
     // Why `auto` settled for normal priority; docs/config-reference.md, "Timing under load", says how to grant it.
     ...(timer === 'thread' && notRealtimeBecause ? { sleep_timer_note: `normal priority, ${notRealtimeBecause}` } : {}),
@@ -96,4 +97,10 @@ function metricsDestination(metrics: MetricsSettings): string {
     : exporter,
   );
   return destinations.length === 0 ? 'none' : destinations.join(', ');
+}
+
+/** Where the OTLP log records go (OTEL_LOGS_EXPORTER), for the `listening` line. */
+function logsDestination(logs: LogsSettings): string {
+  if (logs.exporters.length === 0) return 'none';
+  return logs.exporters.map((exporter) => (exporter === 'otlp' ? addressForLogs(logs.otlpEndpoint) : exporter)).join(', ');
 }

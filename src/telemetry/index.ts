@@ -1,5 +1,6 @@
 /**
- * telemetry/ — the OpenTelemetry SDK (spans to OTLP/gRPC) and the logger (stdout JSON and Loki).
+ * telemetry/ — the OpenTelemetry SDK (spans to OTLP/gRPC) and the logger (stdout JSON, Loki, and
+ * OTLP log records when OTEL_LOGS_EXPORTER asks).
  * Started first, before anything loads @grpc/grpc-js; never imports grpc-js itself.
  * Says what it could not deliver: one DeliveryReporter per backend warns when delivery starts
  * failing, at most once a minute while it fails, once when it recovers, and counts for `stopped`.

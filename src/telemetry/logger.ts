@@ -1,8 +1,9 @@
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { InstanceSettings } from '../config';
 import { BoundedLokiTransport, type LokiDeliveryCounts } from './bounded-loki-transport';
-import type { DeliveryTally } from './delivery-metrics';
+import type { LogTallies } from './delivery-metrics';
+import { OtlpLogExport } from './otlp-log-export';
 
 /** Lines waiting for Loki beyond this are dropped (and counted) rather than held in memory. */
 const MAX_PENDING_LOKI_LINES = 10_000;
@@ -13,27 +14,41 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   debug(message: string, fields?: Record<string, unknown>): void;
   /**
-   * Sends what is still queued for Loki and stops pushing; waits at most `deadlineMs`. For an
+   * Sends what is still queued for Loki and for OTLP and stops; waits at most `deadlineMs`. For an
    * instance that exits without having started (and so without a `stopped` line).
    */
   flush(deadlineMs: number): Promise<void>;
   /**
-   * The last thing an instance logs: flushes Loki (at most `deadlineMs` in all), then writes the
-   * `stopped` line with `fields` (the span counts) and what became of the lines meant for Loki,
-   * and tries to get that line to Loki too in the time left.
+   * The last thing an instance logs: flushes Loki and the OTLP log records (at most `deadlineMs`
+   * in all), then writes the `stopped` line with `fields` (the span counts) and what became of the
+   * lines meant for Loki and OTLP, and tries to get that line to both in the time left.
    */
   stop(deadlineMs: number, fields: Record<string, unknown>): Promise<void>;
-  /** What became of the lines meant for Loki so far; undefined without LOKI_ADDRESS. */
-  lokiTally(): DeliveryTally | undefined;
+  /** What became of the lines meant for Loki and the OTLP log records so far. */
+  logTallies(): LogTallies;
 }
 
-/** Adds the active span's ids, so every line can be joined with its trace. */
-const traceContext = winston.format((info) => {
-  const spanContext = trace.getActiveSpan()?.spanContext();
+/**
+ * Where @opentelemetry/winston-transport looks for the context a line was logged in (the key its
+ * sibling, instrumentation-winston, sets); without it, the SDK reads the context active when the
+ * transport emits. Today winston hands each line on in the same turn, but its stream buffers
+ * whenever a transport is slow, and then another request's context would be active: given the
+ * context read here, a record's ids are the stdout line's by construction.
+ */
+const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
+
+/**
+ * Adds the active span's ids, so every line can be joined with its trace; with `keepContext`, the
+ * active context too, which the OTLP log record takes its trace_id and span_id from.
+ */
+const traceContext = winston.format((info, options: unknown) => {
+  const active = context.active();
+  const spanContext = trace.getSpanContext(active);
   if (spanContext && trace.isSpanContextValid(spanContext)) {
     info.trace_id = spanContext.traceId;
     info.span_id = spanContext.spanId;
   }
+  if ((options as { keepContext?: boolean }).keepContext) (info as Record<symbol, unknown>)[OTEL_CONTEXT] = active;
   return info;
 });
 
@@ -76,18 +91,19 @@ function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
 }
 
 /**
- * JSON lines on stdout, and to Loki when LOKI_ADDRESS is set. Loki gets two low-cardinality
- * labels (service_name, level); trace ids stay in the line, where Loki can filter on them
- * without creating a stream per trace.
+ * JSON lines on stdout, to Loki when LOKI_ADDRESS is set, and as OTLP log records when
+ * OTEL_LOGS_EXPORTER says. Loki gets two low-cardinality labels (service_name, level); trace ids
+ * stay in the line, where Loki can filter on them without creating a stream per trace.
  */
-export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress'>): Logger {
+export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress' | 'logs'>): Logger {
   const stdout = new winston.transports.Console();
   const loki = settings.lokiAddress ? lokiTransport(settings.lokiAddress, settings.serviceName) : undefined;
-  const transports: winston.transport[] = loki ? [stdout, loki] : [stdout];
+  const otlp = OtlpLogExport.start(settings);
+  const transports: winston.transport[] = [stdout, ...(loki ? [loki] : []), ...(otlp ? [otlp.transport] : [])];
   const logger = winston.createLogger({
     level: settings.logLevel,
     defaultMeta: { service_name: settings.serviceName },
-    format: winston.format.combine(traceContext(), jsonLine()),
+    format: winston.format.combine(traceContext({ keepContext: otlp !== undefined }), jsonLine()),
     transports,
   });
   // Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
@@ -102,23 +118,34 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
     error: (message, fields) => (batchWrites(), logger.error(message, fields)),
     debug: (message, fields) => (batchWrites(), logger.debug(message, fields)),
     async flush(deadlineMs) {
-      if (loki) await loki.stop(deadlineMs);
+      await Promise.all([loki?.stop(deadlineMs), otlp?.shutdown(deadlineMs)]);
     },
-    async stop(deadlineMs, fields) {
-      const started = Date.now();
-      const lokiFields = loki ? lokiDeliveryFields(await loki.stop(deadlineMs)) : {};
-      // The counts are final: a push still on its way is counted as undelivered at shutdown.
-      loki?.reporter.quiet();
-      batchWrites();
-      logger.info('stopped', { ...fields, ...lokiFields });
-      if (loki) await loki.sendRemaining(deadlineMs - (Date.now() - started));
-    },
-    lokiTally: () => loki?.reporter.counts(),
+    stop: (deadlineMs, fields) => stopLogging({ loki, otlp, deadlineMs }, (stopped) => (batchWrites(), logger.info('stopped', { ...fields, ...stopped }))),
+    logTallies: () => ({ loki: loki?.reporter.counts(), otlp: otlp?.tally() }),
   };
-  // Loki's own failures are said in the log, which also goes to stdout: that is where a user looks
-  // when Loki shows nothing.
+  // Loki's and OTLP's own failures are said in the log, which also goes to stdout: that is where a
+  // user looks when the backend shows nothing.
   loki?.reporter.connect(instanceLogger);
+  otlp?.reporter?.connect(instanceLogger);
   return instanceLogger;
+}
+
+/**
+ * Flushes Loki and OTLP side by side (at most `deadlineMs` in all), writes the `stopped` line with
+ * what became of their lines, then tries to get that line to both in the time left.
+ */
+async function stopLogging(
+  { loki, otlp, deadlineMs }: { loki?: BoundedLokiTransport; otlp?: OtlpLogExport; deadlineMs: number },
+  writeStopped: (fields: Record<string, number>) => void,
+): Promise<void> {
+  const started = Date.now();
+  const [lokiCounts] = await Promise.all([loki?.stop(deadlineMs), otlp?.flush(deadlineMs)]);
+  // The counts are final: what is still on its way is counted as undelivered at shutdown.
+  loki?.reporter.quiet();
+  otlp?.reporter?.quiet();
+  writeStopped({ ...(lokiCounts ? lokiDeliveryFields(lokiCounts) : {}), ...otlp?.deliveryFields() });
+  const left = deadlineMs - (Date.now() - started);
+  await Promise.all([loki?.sendRemaining(left), otlp?.shutdown(left)]);
 }
 
 function lokiTransport(host: string, serviceName: string): BoundedLokiTransport {

@@ -1,13 +1,12 @@
 import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { InstanceSettings, MetricsSettings } from '../config';
 import { addressForLogs } from './address-for-logs';
-import { observeDelivery, type DeliveryTally } from './delivery-metrics';
+import { observeDelivery, type DeliveryTally, type LogTallies } from './delivery-metrics';
 import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
+import { instanceResource } from './instance-resource';
 import { withDeadline } from './with-deadline';
 import { ReportingMetricExporter } from './reporting-metric-exporter';
 
@@ -17,7 +16,7 @@ const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
 /** What the metrics side adds to Tracing. */
 interface MeteringParts {
   readonly meter: Meter;
-  observeLogDelivery(source: () => DeliveryTally | undefined): void;
+  observeLogDelivery(source: () => LogTallies): void;
   stopMetrics(deadlineMs: number): Promise<void>;
 }
 
@@ -39,7 +38,7 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
     reporter.failedBatch(0, new Error(`the Prometheus scrape endpoint cannot listen on ${prometheusHost}:${prometheusPort}, no metrics will be scraped: ${error.message}`));
   const provider = startMeterProvider(settings.metrics, settings.serviceName, reporter, cannotListen);
   const meter = provider?.getMeter('thespian') ?? createNoopMeter();
-  let logs: () => DeliveryTally | undefined = () => undefined;
+  let logs: () => LogTallies = () => ({});
   if (provider) observeDelivery(meter, spans, () => logs(), () => reporter.counts());
   return {
     parts: {
@@ -68,10 +67,7 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
 function startMeterProvider(settings: MetricsSettings, serviceName: string, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MeterProvider | undefined {
   const readers = settings.exporters.map((exporter) => metricReader(exporter, settings, reporter, onPrometheusError));
   if (readers.length === 0) return undefined;
-  const resource = defaultResource()
-    .merge(detectResources({ detectors: [envDetector] }))
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
-  return new MeterProvider({ resource, readers });
+  return new MeterProvider({ resource: instanceResource(serviceName), readers });
 }
 
 /** One reader per exporter named: with `otlp,prometheus` the same instruments are pushed and scraped. */

@@ -2,17 +2,18 @@ import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { InstanceSettings } from '../config';
 import { CountingSpanProcessor } from './counting-span-processor';
 import { addressForLogs } from './address-for-logs';
 import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
-import { ReportingSpanExporter } from './reporting-span-exporter';
+import { ReportingBatchExporter } from './reporting-batch-exporter';
 import { withDeadline } from './with-deadline';
 import { startMetering } from './start-metrics';
-import type { DeliveryTally } from './delivery-metrics';
+import type { LogTallies } from './delivery-metrics';
 import type { Meter } from '@opentelemetry/api';
+import { METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED } from '@opentelemetry/semantic-conventions/incubating';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
@@ -24,7 +25,7 @@ export interface Tracing {
   /** Where the instance's instruments are made (server/instance-metrics.ts); the API's no-op meter when OTEL_METRICS_EXPORTER is none. */
   readonly meter: Meter;
   /** Where the log lines' delivery counts are read from, for the self-accounting metrics. */
-  observeLogDelivery(source: () => DeliveryTally | undefined): void;
+  observeLogDelivery(source: () => LogTallies): void;
   /** Exports the last metrics and stops; last of all at shutdown, so the final counts are in. */
   stopMetrics(deadlineMs: number): Promise<void>;
 }
@@ -39,8 +40,8 @@ type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' |
  * We build the BatchSpanProcessor ourselves (the SDK would build it from OTEL_BSP_*): its settings
  * come checked from config/, where a bad value is warned about and replaced by the default, and it
  * gets a reporting exporter and a queue-full counter, so no lost span goes unsaid.
- * NodeSDK's own metrics and OTLP logs are off: metrics have a provider of their own
- * (start-metrics.ts), and Thespian's logs go to stdout and Loki (see logger.ts).
+ * NodeSDK's own metrics and OTLP logs are off: each has a provider of its own (start-metrics.ts,
+ * otlp-log-export.ts), which shutdown stops after the spans, in its own order.
  */
 export function startTracing(settings: TracingSettings): Tracing {
   const base = sdkOptions(settings);
@@ -103,7 +104,7 @@ function startWithoutExport(settings: TracingSettings, base: Partial<NodeSDKConf
 /** The batch processor with our checked settings, its exports and queue-full drops told to `reporter`, its ended spans counted. */
 function exportingProcessor(settings: TracingSettings, reporter: DeliveryReporter): CountingSpanProcessor {
   const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint, timeoutMillis: settings.otlpTracesTimeoutMs }) : new ConsoleSpanExporter();
-  const exporter = new ReportingSpanExporter(inner, reporter);
+  const exporter = new ReportingBatchExporter<ReadableSpan>(inner, reporter);
   const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
   return new CountingSpanProcessor(
     new BatchSpanProcessor({
@@ -112,7 +113,7 @@ function exportingProcessor(settings: TracingSettings, reporter: DeliveryReporte
       maxExportBatchSize,
       scheduledDelayMillis: scheduledDelayMs,
       exportTimeoutMillis: exportTimeoutMs,
-      selfObsMeterProvider: queueFullMeterProvider((count) => reporter.droppedQueueFull(count)),
+      selfObsMeterProvider: queueFullMeterProvider(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, (count) => reporter.droppedQueueFull(count)),
     }),
   );
 }

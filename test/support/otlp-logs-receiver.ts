@@ -1,0 +1,120 @@
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** One log record as the receiver decoded it from the wire. */
+export interface ReceivedLogRecord {
+  /** service.name of the resource that sent it. */
+  readonly service: string;
+  /** The instrumentation scope's name (the logger's). */
+  readonly scope: string;
+  readonly severityNumber: number;
+  readonly severityText: string;
+  /** The body, when it is a string (ours always are). */
+  readonly body: string;
+  /** Attribute values as plain strings. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Lower-case hex; '' when the record has none. */
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly timeUnixNano: bigint;
+}
+
+interface AnyValue {
+  stringValue?: string;
+  intValue?: string;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface LogRecord {
+  timeUnixNano?: string;
+  severityNumber?: number;
+  severityText?: string;
+  body?: AnyValue;
+  attributes?: KeyValue[];
+  traceId?: Buffer;
+  spanId?: Buffer;
+}
+interface ExportRequest {
+  resourceLogs?: { resource?: { attributes?: KeyValue[] }; scopeLogs?: { scope?: { name?: string }; logRecords?: LogRecord[] }[] }[];
+}
+
+const PROTO_DIRS = [path.join(__dirname, 'proto'), path.join(__dirname, '..', '..', 'proto', 'otlp')];
+
+/**
+ * A real OTLP/gRPC logs receiver for tests: it decodes each LogsService/Export from the wire
+ * protobuf (as the OpenTelemetry Collector's receiver would) and keeps every record.
+ */
+export class OtlpLogsReceiver {
+  readonly records: ReceivedLogRecord[] = [];
+  /** Export calls received. */
+  exports = 0;
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<OtlpLogsReceiver> {
+    const definition = protoLoader.loadSync('logs-service.proto', { includeDirs: PROTO_DIRS, longs: String, enums: Number, defaults: false, oneofs: true });
+    const service = definition['opentelemetry.proto.collector.logs.v1.LogsService'] as grpc.ServiceDefinition;
+    const server = new grpc.Server();
+    let receiver: OtlpLogsReceiver | undefined;
+    server.addService(service, {
+      Export: (call: grpc.ServerUnaryCall<ExportRequest, object>, callback: grpc.sendUnaryData<object>) => {
+        receiver?.take(call.request);
+        callback(null, {});
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    receiver = new OtlpLogsReceiver(server, port);
+    return receiver;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private take(request: ExportRequest): void {
+    this.exports++;
+    for (const resource of request.resourceLogs ?? []) {
+      const service = attributesOf(resource.resource?.attributes)['service.name'] ?? '';
+      for (const scope of resource.scopeLogs ?? []) {
+        for (const record of scope.logRecords ?? []) this.records.push(recordOf(service, scope.scope?.name ?? '', record));
+      }
+    }
+  }
+}
+
+function recordOf(service: string, scope: string, record: LogRecord): ReceivedLogRecord {
+  return {
+    service,
+    scope,
+    severityNumber: record.severityNumber ?? 0,
+    severityText: record.severityText ?? '',
+    body: record.body?.stringValue ?? '',
+    attributes: attributesOf(record.attributes),
+    traceId: record.traceId?.toString('hex') ?? '',
+    spanId: record.spanId?.toString('hex') ?? '',
+    timeUnixNano: BigInt(record.timeUnixNano ?? 0),
+  };
+}
+
+function attributesOf(list: KeyValue[] | undefined): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const { key, value } of list ?? []) {
+    const v = value ?? {};
+    attributes[key] = String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
+  }
+  return attributes;
+}
