@@ -8,10 +8,8 @@ import { ServiceProcess } from './service-process';
 
 interface EnsembleOptions {
   readonly topology: Topology;
-  /** OTLP/gRPC endpoint the services export spans and metrics (and OTLP logs) to. */
+  /** OTLP/gRPC endpoint the services export all three signals to. */
   readonly otlpEndpoint: string;
-  /** Loki push base address the services send their logs to. */
-  readonly lokiEndpoint: string;
   /** Where each service's stdout/stderr goes, as <service>.log. */
   readonly logDir: string;
   /** The services' LOG_LEVEL; below info the log volume (and its CPU) drops a lot at high rates. */
@@ -50,18 +48,21 @@ const SPAN_EXPORT_ENV = {
  */
 const METRIC_EXPORT_INTERVAL_MS = '1000';
 
-/** How the services send their logs: `loki` (LOKI_ADDRESS, winston-loki) or `otlp` (OTEL_LOGS_EXPORTER=otlp); the embedded collector takes both. */
-const LOGS_PATH: 'loki' | 'otlp' = 'loki';
-
+/**
+ * The services' telemetry, all three signals over OTLP to the embedded collector. Logs go by OTLP
+ * too, not LOKI_ADDRESS, so that `--otlp` can pass them on as they came; the collector stores
+ * them where its Loki-style query API (and so `verify --embedded`) finds them, as it does pushed
+ * Loki lines.
+ */
 function telemetryEnv(options: EnsembleOptions): Record<string, string> {
-  const logs: Record<string, string> = LOGS_PATH === 'otlp' ? { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: options.otlpEndpoint } : { LOKI_ADDRESS: options.lokiEndpoint };
   return {
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_BACKEND_ADDRESS: options.otlpEndpoint,
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: options.otlpEndpoint,
     OTEL_METRIC_EXPORT_INTERVAL: METRIC_EXPORT_INTERVAL_MS,
-    ...logs,
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: options.otlpEndpoint,
     ...SPAN_EXPORT_ENV,
   };
 }

@@ -198,7 +198,7 @@ class UpSession {
     const { topology, logLevel, seed } = this.options;
     try {
       const prometheusPorts = this.prometheusSd?.ports;
-      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, lokiEndpoint: this.collector.lokiEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts });
+      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts });
     } catch (error) {
       this.startError = error;
       await this.stops.stop();

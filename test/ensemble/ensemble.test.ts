@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LokiPushReceiver, OtlpTraceReceiver } from '../../src/collector';
+import { OtlpTraceReceiver } from '../../src/collector';
 import { Ensemble } from '../../src/ensemble';
 import { parseTopology } from '../../src/topology';
 import { openTraffic, parseTargetAddress, type RequestOutcome } from '../../src/traffic';
@@ -11,8 +11,7 @@ import { freePorts } from '../up/up-helpers';
 
 test('an ensemble runs each service as a process on its port, reporting to the embedded receivers; traffic is open loop', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ensemble-test-'));
-  const receiver = await OtlpTraceReceiver.start();
-  const loki = await LokiPushReceiver.start();
+  const receiver = await OtlpTraceReceiver.start({ metricsAndLogs: true });
   try {
     const [port] = await freePorts(1);
     const topology = parseTopology(
@@ -29,7 +28,7 @@ test('an ensemble runs each service as a process on its port, reporting to the e
       'json',
     );
     const exitHooksBefore = process.listenerCount('exit');
-    const ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, lokiEndpoint: loki.endpoint, logDir: dir });
+    const ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, logDir: dir });
     assert.equal(ensemble.services.length, 1, 'one process per service, whatever its replicas');
     const [service] = ensemble.services;
     assert.equal(service.port, port);
@@ -64,14 +63,16 @@ test('an ensemble runs each service as a process on its port, reporting to the e
     assert.deepEqual(service.status, { code: 0, signal: null }, 'SIGTERM: drained and exited cleanly');
     assert.equal(process.listenerCount('exit'), exitHooksBefore, 'the exit hook that kills services is removed once they are stopped');
 
-    // Stopping flushed everything: a root span for every request, and the logs reached Loki.
+    // Stopping flushed everything: a root span for every request, its logs and metrics.
     const roots = receiver.spans().filter((span) => span.parentSpanId === '' && span.attributes['rpc.service'] === 'thespian.Thespian');
     assert.deepEqual(new Set(roots.map((span) => span.traceId)), new Set(outcomes.map((outcome) => outcome.traceId)));
     assert.ok(roots.every((span) => span.service === 'slow'));
-    assert.ok(loki.lines().some((line) => line.labels.service_name === 'slow'));
+    // All three signals go over OTLP; the Loki push endpoint is there for services that use it.
+    assert.ok(receiver.logRecords().some((record) => record.service === 'slow' && record.traceId !== ''), 'the step lines reached the receiver as OTLP log records');
+    assert.ok(receiver.metricPoints().some((point) => point.service === 'slow' && point.metric === 'rpc.server.call.duration'), 'and the metrics');
     assert.match(readFileSync(service.logFile, 'utf8'), /"listening on port \d+"/, 'stdout went to the log file');
   } finally {
-    await Promise.all([receiver.close(), loki.close()]);
+    await receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
