@@ -61,7 +61,7 @@ export function countsSince(before: MetricCounts, after: MetricCounts): MetricCo
   return { requests: delta(before.requests, after.requests), injected: delta(before.injected, after.injected), services: after.services, unattributed: after.unattributed };
 }
 
-/** "thespian.Thespian/A" (the metric's rpc.method) or "grpc.thespian.Thespian/A" (the SERVER span's name) → "A". */
+/** The method name at the end of a metric's rpc.method ("<service>/A") or a SERVER span's name ("grpc.<service>/A"): "A". */
 export function methodOf(rpcMethod: string): string {
   return rpcMethod.slice(rpcMethod.lastIndexOf('/') + 1);
 }
