@@ -22,12 +22,23 @@ export interface OtlpForwarder {
   counts(): Record<OtlpSignal, ForwardedCounts>;
 }
 
-/** Queued request bytes at most (by default): a few seconds of a busy ecosystem, and a bound on the memory a dead backend can cost. */
+/**
+ * Request bytes held at most (by default), queued, on the way or waiting for a retry: a few
+ * seconds of a busy ecosystem, and the bound on the memory a dead backend can cost.
+ */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 /** Requests on the way at once: enough to keep up over a slow link, few enough that a stalled backend holds little. */
 const MAX_IN_FLIGHT = 4;
 /** The deadline of each forwarded request, the OTLP exporters' default timeout. */
 const CALL_DEADLINE_MS = 10_000;
+/**
+ * The codes the OTLP spec calls retryable that a backend sends when it is briefly overloaded or
+ * restarting: a collector's memory_limiter refuses with RESOURCE_EXHAUSTED and expects the sender
+ * to try again. A request gets RETRIES more tries, after RETRY_BASE_MS, then twice that.
+ */
+const RETRYABLE_CODES = new Set([14 /* UNAVAILABLE */, 8 /* RESOURCE_EXHAUSTED */]);
+const RETRIES = 2;
+const RETRY_BASE_MS = 500;
 /** The OTLP/gRPC port, when the URL gives none. */
 const DEFAULT_OTLP_PORT = '4317';
 
@@ -51,8 +62,11 @@ export function startOtlpForwarder(url: string, options: { onFirstFailure?: (mes
 
 class RequestForwarder implements OtlpForwarder {
   private readonly queue: ReceivedExport[] = [];
-  private queuedBytes = 0;
+  /** Bytes of the requests queued, on the way and waiting for a retry: all that the bound covers. */
+  private heldBytes = 0;
   private readonly inFlight = new Set<{ call: Grpc.ClientUnaryCall; request: ReceivedExport }>();
+  private readonly retrying = new Map<NodeJS.Timeout, ReceivedExport>();
+  private readonly triesOf = new WeakMap<ReceivedExport, number>();
   private readonly tally: Record<OtlpSignal, ForwardedCounts> = { traces: zero(), metrics: zero(), logs: zero() };
   private closed = false;
   private failureSaid = false;
@@ -67,12 +81,12 @@ class RequestForwarder implements OtlpForwarder {
   ) {}
 
   forward(request: ReceivedExport): void {
-    if (this.closed || this.queuedBytes + request.body.length > this.maxQueuedBytes) {
+    if (this.closed || this.heldBytes + request.body.length > this.maxQueuedBytes) {
       this.tally[request.signal][this.closed ? 'droppedAtShutdown' : 'droppedQueueFull'] += request.items;
       return;
     }
     this.queue.push(request);
-    this.queuedBytes += request.body.length;
+    this.heldBytes += request.body.length;
     this.pump();
   }
 
@@ -82,13 +96,18 @@ class RequestForwarder implements OtlpForwarder {
 
   async shutdown(deadlineMs: number): Promise<void> {
     this.closed = true;
-    if (this.queue.length > 0 || this.inFlight.size > 0) {
+    if (!this.isIdle()) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
       clearTimeout(timer);
     }
     for (const request of this.queue.splice(0)) this.tally[request.signal].droppedAtShutdown += request.items;
-    this.queuedBytes = 0;
+    for (const [timer, request] of this.retrying) {
+      clearTimeout(timer);
+      this.tally[request.signal].droppedAtShutdown += request.items;
+    }
+    this.retrying.clear();
+    this.heldBytes = 0;
     const cut = [...this.inFlight];
     // Emptied first, so that the cancelled calls' callbacks know they were counted here.
     this.inFlight.clear();
@@ -101,11 +120,14 @@ class RequestForwarder implements OtlpForwarder {
 
   private pump(): void {
     while (this.inFlight.size < MAX_IN_FLIGHT && this.queue.length > 0) this.send(this.queue.shift()!);
-    if (this.queue.length === 0 && this.inFlight.size === 0) this.idle?.();
+    if (this.isIdle()) this.idle?.();
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlight.size === 0 && this.retrying.size === 0;
   }
 
   private send(request: ReceivedExport): void {
-    this.queuedBytes -= request.body.length;
     const identity = (bytes: Buffer) => bytes;
     const entry = { request } as { call: Grpc.ClientUnaryCall; request: ReceivedExport };
     entry.call = this.client.makeUnaryRequest(
@@ -118,12 +140,31 @@ class RequestForwarder implements OtlpForwarder {
       (error) => {
         // Cut at shutdown: counted there already.
         if (!this.inFlight.delete(entry)) return;
+        if (error && this.retryLater(request, error)) return this.pump();
+        this.heldBytes -= request.body.length;
         if (error) this.failed(request, error);
         else this.tally[request.signal].sent += request.items;
         this.pump();
       },
     );
     this.inFlight.add(entry);
+  }
+
+  /**
+   * Whether `request` will be tried again (its bytes stay held until then). During the stop too:
+   * its deadline cuts a retry still waiting, and counts it with the rest.
+   */
+  private retryLater(request: ReceivedExport, error: Grpc.ServiceError): boolean {
+    const tries = this.triesOf.get(request) ?? 0;
+    if (tries >= RETRIES || !RETRYABLE_CODES.has(error.code)) return false;
+    this.triesOf.set(request, tries + 1);
+    const timer = setTimeout(() => {
+      this.retrying.delete(timer);
+      this.queue.unshift(request);
+      this.pump();
+    }, RETRY_BASE_MS * 2 ** tries);
+    this.retrying.set(timer, request);
+    return true;
   }
 
   private failed(request: ReceivedExport, error: Grpc.ServiceError): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -101,23 +101,80 @@ test('a backend that accepts the connection and never answers: shutdown ends at 
 
 test('a queue full of requests a stalled backend has not taken: what does not fit is refused and counted, memory stays bounded', async () => {
   const hole = await blackHole();
-  // Room for about one request: the first goes on its way, the next one waits, the rest are refused.
-  const forwarder = startOtlpForwarder(hole.endpoint, { maxQueuedBytes: 1 });
+  // Room for four one-byte requests in all: the bound covers the requests on the way too, which a
+  // black hole never answers, so four of them use it up and everything after is refused.
+  const forwarder = startOtlpForwarder(hole.endpoint, { maxQueuedBytes: 4 });
   try {
     const request = (signal: 'traces' | 'logs', items: number) => ({ signal, body: Buffer.alloc(1), items });
     for (let i = 0; i < 4; i++) forwarder.forward(request('traces', 10));
     for (let i = 0; i < 3; i++) forwarder.forward(request('logs', 1));
     const counts = forwarder.counts();
-    // Four requests are on the way at once, each taken from the queue as it goes: the fifth waits, the rest are refused.
     assert.equal(counts.traces.droppedQueueFull, 0);
-    assert.equal(counts.logs.droppedQueueFull, 2);
+    assert.equal(counts.logs.droppedQueueFull, 3, 'requests on the way count against the bound');
     await forwarder.shutdown(200);
     const after = forwarder.counts();
     assert.equal(after.traces.droppedAtShutdown, 40);
-    assert.equal(after.logs.droppedAtShutdown, 1);
+    assert.equal(after.logs.droppedAtShutdown, 0);
     forwarder.forward(request('traces', 5));
     assert.equal(forwarder.counts().traces.droppedAtShutdown, 45, 'what comes after the shutdown is counted too');
   } finally {
     await hole.close();
+  }
+});
+
+/** An OTLP TraceService that refuses the first `refusals` requests with `code`, then takes them all; counts the calls. */
+async function busyBackend(code: status, refusals: number): Promise<{ endpoint: string; calls: () => number; close: () => Promise<void> }> {
+  const server = new Server();
+  let calls = 0;
+  const identity = (bytes: Buffer) => bytes;
+  server.register(
+    '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    (_call: unknown, callback: (error: { code: status; details: string } | null, value?: Buffer) => void) => {
+      calls++;
+      if (calls <= refusals) callback({ code, details: 'data refused due to high memory usage' });
+      else callback(null, Buffer.alloc(0));
+    },
+    identity,
+    identity,
+    'unary',
+  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  return { endpoint: `http://127.0.0.1:${port}`, calls: () => calls, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+// A collector's memory_limiter refuses with RESOURCE_EXHAUSTED and expects the sender to retry.
+test('a backend that is briefly overloaded (RESOURCE_EXHAUSTED, UNAVAILABLE): the request is tried again and arrives; a lasting refusal is counted once tries run out', async () => {
+  for (const code of [status.RESOURCE_EXHAUSTED, status.UNAVAILABLE]) {
+    const backend = await busyBackend(code, 2);
+    const forwarder = startOtlpForwarder(backend.endpoint);
+    try {
+      forwarder.forward({ signal: 'traces', body: Buffer.alloc(0), items: 7 });
+      await forwarder.shutdown(10_000);
+      assert.equal(backend.calls(), 3, `${status[code]}: two refusals, then the third try`);
+      assert.deepEqual(forwarder.counts().traces, { sent: 7, droppedQueueFull: 0, droppedFailed: 0, droppedAtShutdown: 0 });
+    } finally {
+      await backend.close();
+    }
+  }
+  const refusing = await busyBackend(status.RESOURCE_EXHAUSTED, Infinity);
+  const forwarder = startOtlpForwarder(refusing.endpoint);
+  try {
+    forwarder.forward({ signal: 'traces', body: Buffer.alloc(0), items: 7 });
+    await forwarder.shutdown(10_000);
+    assert.equal(refusing.calls(), 3, 'three tries in all');
+    assert.equal(forwarder.counts().traces.droppedFailed, 7);
+  } finally {
+    await refusing.close();
+  }
+  // A refusal that is not about load is not tried again.
+  const invalid = await busyBackend(status.INVALID_ARGUMENT, Infinity);
+  const once = startOtlpForwarder(invalid.endpoint);
+  try {
+    once.forward({ signal: 'traces', body: Buffer.alloc(0), items: 7 });
+    await once.shutdown(10_000);
+    assert.equal(invalid.calls(), 1);
+    assert.equal(once.counts().traces.droppedFailed, 7);
+  } finally {
+    await invalid.close();
   }
 });
