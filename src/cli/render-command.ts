@@ -18,7 +18,7 @@ const RENDER_FLAGS = {
     read: nonEmpty('needs a directory'),
   },
   image: { value: 'IMAGE', help: "the Thespian image (compose: ${THESPIAN_IMAGE:-thespian:local}; k8s: thespian:local; ecs: the Image parameter's default, none)" },
-  'otlp-endpoint': { value: 'URL', help: "where traces go (compose: http://otel-collector:4317, with metrics and logs; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)" },
+  'otlp-endpoint': { value: 'URL', help: "where traces go (compose: traces, metrics and logs all go there, so name a collector, not a traces-only backend; default http://otel-collector:4317; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)" },
   'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s and ecs: none, logs go to stdout / CloudWatch)' },
   namespace: { value: 'NAME', help: "k8s: the namespace, \"\" to render none (default: the topology's name); ecs: the Cloud Map namespace's default name" },
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },

@@ -28,13 +28,27 @@ export async function withFreePorts(topology: Topology): Promise<Topology> {
   return Object.freeze({ ...topology, services: Object.freeze(topology.services.map((service, index) => Object.freeze({ ...service, port: ports[index] }))) });
 }
 
-/** `count` distinct ports, free a moment ago, chosen as above; for anything that must name a port before its server starts. */
-export async function freePorts(count: number): Promise<number[]> {
+/**
+ * Ports this process handed out already. They were free when chosen, and are most likely taken by
+ * now by what they were chosen for, or about to be: a later call (the scrape ports of
+ * `--prometheus-sd` after the services' `--free-ports`) must not choose one again.
+ */
+const handedOut = new Set<number>();
+
+/**
+ * `count` distinct ports, free a moment ago, chosen as above, none of them handed out before by
+ * this process nor in `avoid` (ports the caller will use, not yet bound); for anything that must
+ * name a port before its server starts.
+ */
+export async function freePorts(count: number, avoid: Iterable<number> = []): Promise<number[]> {
+  const taken = new Set([...handedOut, ...avoid]);
   const held: Server[] = [];
   try {
     const range = rangeOutsideEphemeral();
-    for (let index = 0; index < count; index++) held.push(await holdFreePort(range));
-    return held.map((server) => (server.address() as AddressInfo).port);
+    for (let index = 0; index < count; index++) held.push(await holdFreePort(range, taken));
+    const ports = held.map((server) => (server.address() as AddressInfo).port);
+    for (const port of ports) handedOut.add(port);
+    return ports;
   } finally {
     await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   }
@@ -66,11 +80,13 @@ function ephemeralRange(): PortRange {
   }
 }
 
-/** A listening server on a free port of `range` (all interfaces, as the services listen), or on port 0 without one. */
-async function holdFreePort(range: PortRange | undefined): Promise<Server> {
+/** A listening server on a free port of `range` not in `taken` (all interfaces, as the services listen), or on port 0 without a range. */
+async function holdFreePort(range: PortRange | undefined, taken: ReadonlySet<number>): Promise<Server> {
   if (range) {
     for (let attempt = 0; attempt < TRIES_PER_PORT; attempt++) {
-      const server = await listenOn(randomInt(range.low, range.high + 1)).catch(() => undefined);
+      const port = randomInt(range.low, range.high + 1);
+      if (taken.has(port)) continue;
+      const server = await listenOn(port).catch(() => undefined);
       if (server) return server;
     }
   }

@@ -22,7 +22,7 @@ export class PrometheusSdFile {
 
   /** Chooses the scrape ports and writes an empty list, so a path that cannot be written is refused (exit 2) before anything runs. */
   static async open(path: string, topology: Topology): Promise<PrometheusSdFile> {
-    const ports = await freePorts(topology.services.length);
+    const ports = await freePorts(topology.services.length, topology.services.map((service) => service.port));
     const file = new PrometheusSdFile(path, topology, new Map(topology.services.map((service, index) => [service.name, ports[index]])));
     try {
       file.write([]);
