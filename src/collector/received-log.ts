@@ -74,7 +74,10 @@ export function levelOfRecord(record: Pick<ReceivedLogRecord, 'severityNumber' |
  * The record as the line Thespian would have pushed to Loki: labels service_name and level, and a
  * JSON line with level, message, service_name, trace_id and span_id and the record's attributes,
  * so the embedded query API (and `verify --embedded`, which filters lines by trace id and reads
- * their `level`) finds OTLP records as it finds Loki-pushed lines.
+ * their `level`) finds OTLP records as it finds Loki-pushed lines. Its structured metadata holds
+ * what Loki 3's OTLP endpoint stores there (trace_id, span_id, severity_text, severity_number),
+ * so a query written for that Loki, `{service_name="x"} | trace_id="…"` (Grafana's trace→logs
+ * link), finds them here too.
  */
 export function logLineOfRecord(record: ReceivedLogRecord): ReceivedLogLine {
   const level = levelOfRecord(record);
@@ -85,5 +88,18 @@ export function logLineOfRecord(record: ReceivedLogRecord): ReceivedLogLine {
     service_name: record.service,
     ...(record.traceId ? { trace_id: record.traceId, span_id: record.spanId } : {}),
   };
-  return { labels: { service_name: record.service, level }, timestampNs: record.timeUnixNano, line: JSON.stringify(json), json };
+  const line: ReceivedLogLine = { labels: { service_name: record.service, level }, timestampNs: record.timeUnixNano, line: JSON.stringify(json), json };
+  const metadata = lokiOtlpMetadata(record);
+  if (Object.keys(metadata).length > 0) line.metadata = metadata;
+  return line;
+}
+
+/** As Loki's OTLP push (pkg/loghttp/push/otlp.go) names them: each only when the record has it. */
+function lokiOtlpMetadata(record: ReceivedLogRecord): Record<string, string> {
+  return {
+    ...(record.severityNumber !== 0 ? { severity_number: String(record.severityNumber) } : {}),
+    ...(record.severityText ? { severity_text: record.severityText } : {}),
+    ...(record.traceId ? { trace_id: record.traceId } : {}),
+    ...(record.spanId ? { span_id: record.spanId } : {}),
+  };
 }

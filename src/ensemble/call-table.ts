@@ -42,7 +42,10 @@ export class CallTable {
     const byService = new Map<string, ReceivedMetricPoint[]>();
     for (const point of points) {
       // Only the topology's services: the table has a row for each, and nothing else can grow it.
-      if (this.services.has(point.service)) byService.set(point.service, [...(byService.get(point.service) ?? []), point]);
+      if (!this.services.has(point.service)) continue;
+      const ofService = byService.get(point.service);
+      if (ofService) ofService.push(point);
+      else byService.set(point.service, [point]);
     }
     const lines: string[] = [];
     for (const [service, ofService] of byService) {

@@ -189,9 +189,14 @@ export function finalSummary(result: UpResult, options: UpOptions, calls: CallTa
   return lines;
 }
 
-/** How many log lines came, and how: Loki pushes (LOKI_ADDRESS), OTLP records (OTEL_LOGS_EXPORTER=otlp), or both. */
-function logsLine({ loki, otlp }: ReceivedLogCounts): string {
+/**
+ * How many log lines came, and how: OTLP records (OTEL_LOGS_EXPORTER=otlp, how up's services send
+ * theirs), Loki pushes (anything with LOKI_ADDRESS), or both; and, when none came, that neither
+ * path brought any, so that nobody takes it for a Loki-only count.
+ */
+export function logsLine({ loki, otlp }: ReceivedLogCounts): string {
   const count = (n: number) => n.toLocaleString('en-US');
+  if (loki === 0 && otlp === 0) return 'no log lines arrived (neither OTLP log records nor Loki pushes)';
   if (otlp === 0) return `${count(loki)} lines pushed to the embedded Loki receiver`;
   if (loki === 0) return `${count(otlp)} OTLP log records received`;
   return `${count(loki + otlp)} lines received: ${count(loki)} pushed to the embedded Loki receiver, ${count(otlp)} as OTLP log records`;

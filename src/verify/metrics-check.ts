@@ -1,5 +1,5 @@
 import { ATTEMPT_EVENT, INJECTED_ATTRIBUTE, INJECTED_KIND_ATTRIBUTE } from '../engine';
-import { countsSince, methodOf, readMetricCounts, type MetricCounts } from './metric-counts';
+import { NO_METRIC_COUNTS, countsSince, methodOf, readMetricCounts, type MetricCounts } from './metric-counts';
 import { BackendError, type ObservedSpan } from './observed-span';
 import type { MetricsSource } from './prometheus-reader';
 import type { MetricsReport } from './verify-result';
@@ -75,7 +75,7 @@ export async function checkMetrics(poll: MetricsPoll): Promise<MetricsReport> {
     if (round % 4 === 3) poll.progress?.(`waiting for ${poll.source.description} to count the requests: ${report ? `${report.requests.counted}/${report.requests.expected}` : lastError}…`);
     await new Promise((resolve) => setTimeout(resolve, Math.min(poll.pollIntervalMs, Math.max(0, poll.deadline - performance.now()))));
   }
-  const final = report ?? compare(poll, { requests: new Map(), injected: new Map(), services: new Set(), unattributed: 0 });
+  const final = report ?? compare(poll, NO_METRIC_COUNTS);
   return { ...final, waitedS: (performance.now() - started) / 1000, ...(lastError ? { backendError: lastError } : {}) };
 }
 

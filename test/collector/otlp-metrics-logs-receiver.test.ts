@@ -57,6 +57,9 @@ test('LogsService: records from the real OTLP log exporter decode with severity,
     const line = logLineOfRecord(failure);
     assert.deepEqual(line.labels, { service_name: 'payments', level: 'error' });
     assert.deepEqual(JSON.parse(line.line), { 'thespian.step.name': 'call card network', attempt: 2, level: 'error', message: 'call card network failed', service_name: 'payments', trace_id: TRACE_ID, span_id: SPAN_ID });
+    // Loki 3's OTLP endpoint keeps these as structured metadata, named so; only those a record has.
+    assert.deepEqual(line.metadata, { severity_number: String(SeverityNumber.ERROR), severity_text: 'error', trace_id: TRACE_ID, span_id: SPAN_ID });
+    assert.deepEqual(logLineOfRecord(plain).metadata, { severity_number: String(SeverityNumber.WARN) });
 
     // The request itself, for forwarding: what came, counted in records.
     assert.equal(exports.length, 1);
@@ -86,6 +89,33 @@ test('OTLP log records in the log store are found by verify\'s Loki reader throu
     const lines = await lokiSource(query.url).fetch(TRACE_ID, from, Date.now() + 1000);
     assert.deepEqual(lines.map((line) => line.level), ['info', 'error']);
     assert.deepEqual(lines.map((line) => JSON.parse(line.line).message), ['step started', 'step failed']);
+  } finally {
+    await Promise.all([receiver.close(), query.close()]);
+  }
+});
+
+test('OTLP log records are found through the query API by the label filter that Loki 3 and Grafana\'s trace→logs link use, | trace_id="…"', async () => {
+  const receiver = await OtlpTraceReceiver.start({ metricsAndLogs: true });
+  const logs = new LogStore(1000);
+  receiver.onLogs((records) => logs.add(records.map(logLineOfRecord)));
+  const query = await QueryApiServer.start({ traces: new TraceStore(10), logs, port: 0 });
+  try {
+    const inSpan = trace.setSpan(context.active(), trace.wrapSpanContext({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 }));
+    await logThroughSdk(receiver.endpoint, (provider) => {
+      const logger = provider.getLogger('thespian');
+      logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'info', body: 'step started', context: inSpan });
+      logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'info', body: 'another trace' });
+    });
+    await receiver.waitForLogs((all) => all.length >= 2, 10_000);
+    const ask = async (logql: string) => {
+      const response = await fetch(`${query.url}/loki/api/v1/query_range?${new URLSearchParams({ query: logql, direction: 'forward' })}`);
+      assert.equal(response.status, 200, await response.clone().text());
+      const body = (await response.json()) as { data: { result: { stream: Record<string, string>; values: [string, string][] }[] } };
+      return body.data.result.flatMap((stream) => stream.values.map(([, line]) => JSON.parse(line).message as string));
+    };
+    assert.deepEqual(await ask(`{service_name="payments"} | trace_id="${TRACE_ID}"`), ['step started']);
+    assert.deepEqual(await ask(`{service_name="payments"} | span_id="${SPAN_ID}" | severity_text="info"`), ['step started']);
+    assert.deepEqual(await ask(`{service_name="payments"} | severity_text="info"`), ['step started', 'another trace']);
   } finally {
     await Promise.all([receiver.close(), query.close()]);
   }

@@ -113,6 +113,7 @@ test('the services\' own call counts, after their last export at shutdown, equal
       logs: { sent: records.length, ...none },
     });
     assert.deepEqual(summary.logLinesBySource.otlp, records.length);
+    assert.match(up.stdout(), new RegExp(`^ {2}logs {6}${records.length.toLocaleString('en-US')} OTLP log records received`, 'm'), 'the services\' lines came over OTLP, and the summary says so');
     assert.match(up.stdout(), new RegExp(`^ {2}forward {3}to \\S+: sent [\\d,]+ spans, [\\d,]+ metric data points, ${records.length.toLocaleString('en-US')} log records\n {12}nothing lost$`, 'm'));
   } finally {
     await backend.close();
