@@ -10,6 +10,7 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingBatchExporter } from './reporting-batch-exporter';
 import { withDeadline } from './with-deadline';
+import { instanceResource } from './instance-resource';
 import { startMetering } from './start-metrics';
 import type { LogTallies } from './delivery-metrics';
 import type { Meter } from '@opentelemetry/api';
@@ -76,6 +77,9 @@ export function startTracing(settings: TracingSettings): Tracing {
 /** What the SDK is started with whether spans are exported or not. */
 function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
   return {
+    // The resource the metrics and logs have too, so the spans carry the same service.instance.id;
+    // NodeSDK still adds its detectors' attributes (process, host) on top.
+    resource: instanceResource(settings.serviceName),
     serviceName: settings.serviceName,
     instrumentations: [new GrpcInstrumentation()],
     metricReaders: [],

@@ -6,6 +6,8 @@ import * as protoLoader from '@grpc/proto-loader';
 export interface ReceivedLogRecord {
   /** service.name of the resource that sent it. */
   readonly service: string;
+  /** All the attributes of that resource, as plain strings. */
+  readonly resource: Readonly<Record<string, string>>;
   /** The instrumentation scope's name (the logger's). */
   readonly scope: string;
   readonly severityNumber: number;
@@ -88,17 +90,18 @@ export class OtlpLogsReceiver {
   private take(request: ExportRequest): void {
     this.exports++;
     for (const resource of request.resourceLogs ?? []) {
-      const service = attributesOf(resource.resource?.attributes)['service.name'] ?? '';
+      const resourceAttributes = attributesOf(resource.resource?.attributes);
       for (const scope of resource.scopeLogs ?? []) {
-        for (const record of scope.logRecords ?? []) this.records.push(recordOf(service, scope.scope?.name ?? '', record));
+        for (const record of scope.logRecords ?? []) this.records.push(recordOf(resourceAttributes, scope.scope?.name ?? '', record));
       }
     }
   }
 }
 
-function recordOf(service: string, scope: string, record: LogRecord): ReceivedLogRecord {
+function recordOf(resource: Record<string, string>, scope: string, record: LogRecord): ReceivedLogRecord {
   return {
-    service,
+    service: resource['service.name'] ?? '',
+    resource,
     scope,
     severityNumber: record.severityNumber ?? 0,
     severityText: record.severityText ?? '',
