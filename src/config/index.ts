@@ -8,6 +8,7 @@
  */
 export * from './config-error';
 export * from './instance-settings';
+export type { BatchSettings } from './batch-settings';
 export type { LogLevel } from './setting-values';
 export { parseBehaviour, validateBehaviour } from './parse-behaviour';
 export { bundledExampleNames } from './behaviour-source';

@@ -3,6 +3,8 @@ import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
 import { readExporterList } from './exporter-list';
 import { LOG_LEVELS, MAX_PORT, MAX_SEED, type LogLevel } from './setting-values';
+import { LOG_BATCHING, readBatchSettings, SPAN_BATCHING, type BatchSettings } from './batch-settings';
+import { readStandardNumber, type Env } from './standard-number';
 import type { Behaviour, TimerPriority } from '../engine';
 
 type TracesExporter = 'otlp' | 'console' | 'none';
@@ -37,6 +39,8 @@ export interface LogsSettings {
   readonly otlpEndpoint: string;
   /** OTEL_EXPORTER_OTLP_LOGS_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, checked: one export's deadline. */
   readonly otlpTimeoutMs: number;
+  /** OTEL_BLRP_*, checked as OTEL_BSP_* are: the batch processor in front of the OTLP exporter. */
+  readonly batching: BatchSettings;
 }
 
 /** Everything one instance needs, read from the environment once at start and then frozen. */
@@ -58,7 +62,7 @@ export interface InstanceSettings {
   /** THESPIAN_TIMER_PRIORITY: whether the thread that times sleeps asks for real-time priority. */
   readonly timerPriority: TimerPriority;
   /** OTEL_BSP_*, checked: an invalid value is replaced by the SDK's default (and warned about). */
-  readonly spanBatching: SpanBatchingSettings;
+  readonly spanBatching: BatchSettings;
   /** OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, checked: one export's deadline. */
   readonly otlpTracesTimeoutMs: number;
   /** OTEL_PROPAGATORS named no propagator the SDK knows: use the default ones, not none. */
@@ -72,17 +76,8 @@ export interface InstanceSettings {
   readonly logs: LogsSettings;
 }
 
-interface SpanBatchingSettings {
-  readonly maxQueueSize: number;
-  readonly maxExportBatchSize: number;
-  readonly scheduledDelayMs: number;
-  readonly exportTimeoutMs: number;
-}
-
 export const DEFAULT_PORT = 6379;
 const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4317';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads and validates the instance's environment. Collects every problem before failing, so one
@@ -111,7 +106,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const otlpEndpoint = tracesOff ? '' : (readUrl(env, endpointVariable, fail) ?? DEFAULT_OTLP_ENDPOINT);
 
   const otelWarnings: string[] = [];
-  const spanBatching = readSpanBatching(env, otelWarnings);
+  const spanBatching = readBatchSettings(env, SPAN_BATCHING, otelWarnings);
   const defaultPropagators = checkPropagators(env, otelWarnings);
   checkSampler(env, otelWarnings);
   // Passed to the exporter, which would otherwise read them itself by a looser rule (any number
@@ -193,6 +188,7 @@ function readLogsSettings(env: Env, shared: { endpoint: string; timeoutMs: numbe
     otlpEndpoint: readUrl(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', fail) ?? shared.endpoint,
     // Passed to the exporter, as for traces, so that the value a warning names as used is the one used.
     otlpTimeoutMs: readStandardNumber(env, 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT', shared.timeoutMs, 1, warnings),
+    batching: readBatchSettings(env, LOG_BATCHING, warnings),
   };
 }
 
@@ -206,47 +202,6 @@ function checkLogsProtocol(env: Env, warnings: string[]): void {
   const protocol = env[name]?.trim();
   if (!protocol || protocol === 'grpc') return;
   warnings.push(`${name}: OTLP log records are sent over grpc only (got ${JSON.stringify(env[name])}); using grpc. Loki's own /otlp endpoint takes HTTP only: send the records through a collector (see docs/logs.md)`);
-}
-
-/** The SDK's defaults (BatchSpanProcessorBase, sdk-trace 3.0.0). */
-const SPAN_BATCHING_DEFAULTS: SpanBatchingSettings = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000, exportTimeoutMs: 30_000 };
-
-/**
- * Left to itself the SDK takes any number (1.5, 1e9) and falls back without a word on the rest;
- * here each value must be a whole number, and an invalid one is named and replaced by the default.
- */
-function readSpanBatching(env: Env, warnings: string[]): SpanBatchingSettings {
-  const maxQueueSize = readStandardNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', SPAN_BATCHING_DEFAULTS.maxQueueSize, 1, warnings);
-  const warningsBefore = warnings.length;
-  let maxExportBatchSize = readStandardNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', SPAN_BATCHING_DEFAULTS.maxExportBatchSize, 1, warnings);
-  const batchSizeGiven = Boolean(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE?.trim()) && warnings.length === warningsBefore;
-  if (maxExportBatchSize > maxQueueSize) {
-    // A batch cannot be larger than the queue it is taken from; the SDK clamps it the same way.
-    // Only a valid size the user gave is worth a warning (an invalid one has had its own): a small
-    // queue with the default batch size is a fine setting.
-    if (batchSizeGiven) {
-      warnings.push(
-        `OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize}) (got ${JSON.stringify(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE)}); using ${maxQueueSize}`,
-      );
-    }
-    maxExportBatchSize = maxQueueSize;
-  }
-  return {
-    maxQueueSize,
-    maxExportBatchSize,
-    scheduledDelayMs: readStandardNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', SPAN_BATCHING_DEFAULTS.scheduledDelayMs, 0, warnings),
-    exportTimeoutMs: readStandardNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', SPAN_BATCHING_DEFAULTS.exportTimeoutMs, 1, warnings),
-  };
-}
-
-/** A whole number of at least `min`; anything else is warned about and the default used. */
-function readStandardNumber(env: Env, name: string, fallback: number, min: number, warnings: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.trim());
-  if (/^\d+$/.test(raw.trim()) && value >= min && Number.isSafeInteger(value)) return value;
-  warnings.push(`${name}: must be a whole number of at least ${min} (got ${JSON.stringify(raw)}); using the default ${fallback}`);
-  return fallback;
 }
 
 const KNOWN_PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'];

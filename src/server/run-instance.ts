@@ -4,7 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings, LogsSettings, MetricsSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
-import { addressForLogs, type Logger, type Tracing } from '../telemetry';
+import { addressForLogs, serviceInstanceId, type Logger, type Tracing } from '../telemetry';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
@@ -62,6 +62,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     .map(([method]) => method);
   logger.info(`listening on port ${port}`, {
     port,
+    service_instance_id: serviceInstanceId(),
     methods,
     traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
     loki: settings.lokiAddress ? addressForLogs(settings.lokiAddress) : 'off',

@@ -11,3 +11,4 @@ export { startTracing, type Tracing } from './start-tracing';
 export { createLogger, type Logger } from './logger';
 export { withDeadline } from './with-deadline';
 export { addressForLogs } from './address-for-logs';
+export { serviceInstanceId } from './instance-resource';

@@ -1,13 +1,29 @@
-import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, serviceInstanceIdDetector, type Resource } from '@opentelemetry/resources';
+import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
- * The resource the metrics and OTLP logs providers describe the instance with: the SDK's defaults,
- * OTEL_RESOURCE_ATTRIBUTES, and the service.name the spans carry (NodeSDK sets the same for the
- * tracer), so a backend joins the three signals on one service.
+ * Who this process is, before the service name: a service.instance.id, then OTEL_RESOURCE_ATTRIBUTES
+ * over it (a user's own id wins). Replicas have the same environment, so without an id of its own
+ * each would push the same series, and a backend would mix their counters. The id is a random
+ * UUID, as the semantic conventions suggest, made once per process by the SDK's detector, which
+ * keeps it: NodeSDK's detectors (OTEL_NODE_RESOURCE_DETECTORS=serviceinstance) give the same one.
+ */
+function identity(): Resource {
+  return detectResources({ detectors: [serviceInstanceIdDetector, envDetector] });
+}
+
+/**
+ * The resource all three signals describe the instance with (NodeSDK's tracer, the metrics and
+ * the OTLP logs providers): the SDK's defaults, the identity above and the service.name the spans
+ * carry, so a backend joins the three signals on one service and one instance.
  */
 export function instanceResource(serviceName: string): Resource {
   return defaultResource()
-    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(identity())
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
+}
+
+/** The service.instance.id all three signals carry, for the `listening` line: there a user tells replicas apart. */
+export function serviceInstanceId(): string {
+  return String(identity().attributes[ATTR_SERVICE_INSTANCE_ID]);
 }

@@ -4,7 +4,8 @@ import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, Simp
 import { METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED } from '@opentelemetry/semantic-conventions/incubating';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
-import type { InstanceSettings } from '../config';
+import type { BatchSettings, InstanceSettings } from '../config';
+import { batchProcessorOptions } from './batch-processor-options';
 import { addressForLogs } from './address-for-logs';
 import { CountingLogRecordProcessor } from './counting-log-record-processor';
 import type { DeliveryTally } from './delivery-metrics';
@@ -18,9 +19,6 @@ import { withDeadline } from './with-deadline';
 export interface OtlpLogTally extends DeliveryTally {
   readonly created: number;
 }
-
-/** BatchLogRecordProcessor's queue (its default in sdk-logs 3.0.0): records beyond it are dropped and counted. */
-const MAX_QUEUED_RECORDS = 2048;
 
 /**
  * Our lines' timestamp is the stdout line's, a string; the record has its own time fields, so the
@@ -52,7 +50,7 @@ export class OtlpLogExport {
 
   /** Undefined when OTEL_LOGS_EXPORTER names no exporter (the default). */
   static start(settings: Pick<InstanceSettings, 'serviceName' | 'logs'>): OtlpLogExport | undefined {
-    const { exporters, otlpEndpoint, otlpTimeoutMs } = settings.logs;
+    const { exporters, otlpEndpoint, otlpTimeoutMs, batching } = settings.logs;
     if (exporters.length === 0) return undefined;
     const processors: LogRecordProcessor[] = [];
     let otlp: { reporter: DeliveryReporter; counting: CountingLogRecordProcessor } | undefined;
@@ -61,10 +59,10 @@ export class OtlpLogExport {
         delivery: 'OTLP log export',
         target: addressForLogs(otlpEndpoint),
         unit: 'log records',
-        queueFullHint: `at most ${MAX_QUEUED_RECORDS} records wait for export`,
+        queueFullHint: `raise OTEL_BLRP_MAX_QUEUE_SIZE (now ${batching.maxQueueSize}) and OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`,
       });
       const exporter = new OTLPLogExporter({ url: otlpEndpoint, timeoutMillis: otlpTimeoutMs });
-      otlp = { reporter, counting: new CountingLogRecordProcessor(otlpProcessor(exporter, reporter)) };
+      otlp = { reporter, counting: new CountingLogRecordProcessor(otlpProcessor(exporter, batching, reporter)) };
       processors.push(otlp.counting);
     }
     if (exporters.includes('console')) processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -110,11 +108,15 @@ export class OtlpLogExport {
   }
 }
 
-/** The batch processor in front of the OTLP/gRPC exporter, its exports and queue-full drops told to `reporter`. */
-function otlpProcessor(exporter: OTLPLogExporter, reporter: DeliveryReporter): BatchLogRecordProcessor {
+/**
+ * The batch processor in front of the OTLP/gRPC exporter, with OTEL_BLRP_* as config/ checked them
+ * (the SDK reads them only through NodeSDK, whose log processors we do not use), its exports and
+ * queue-full drops told to `reporter`.
+ */
+function otlpProcessor(exporter: OTLPLogExporter, batching: BatchSettings, reporter: DeliveryReporter): BatchLogRecordProcessor {
   return new BatchLogRecordProcessor({
     exporter: new ReportingBatchExporter<ReadableLogRecord>(exporter, reporter),
-    maxQueueSize: MAX_QUEUED_RECORDS,
+    ...batchProcessorOptions(batching),
     selfObsMeterProvider: queueFullMeterProvider(METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED, (count) => reporter.droppedQueueFull(count)),
   });
 }

@@ -10,6 +10,8 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingBatchExporter } from './reporting-batch-exporter';
 import { withDeadline } from './with-deadline';
+import { instanceResource } from './instance-resource';
+import { batchProcessorOptions } from './batch-processor-options';
 import { startMetering } from './start-metrics';
 import type { LogTallies } from './delivery-metrics';
 import type { Meter } from '@opentelemetry/api';
@@ -76,6 +78,9 @@ export function startTracing(settings: TracingSettings): Tracing {
 /** What the SDK is started with whether spans are exported or not. */
 function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
   return {
+    // The resource the metrics and logs have too, so the spans carry the same service.instance.id;
+    // NodeSDK still adds its detectors' attributes (process, host) on top.
+    resource: instanceResource(settings.serviceName),
     serviceName: settings.serviceName,
     instrumentations: [new GrpcInstrumentation()],
     metricReaders: [],
@@ -105,14 +110,10 @@ function startWithoutExport(settings: TracingSettings, base: Partial<NodeSDKConf
 function exportingProcessor(settings: TracingSettings, reporter: DeliveryReporter): CountingSpanProcessor {
   const inner: SpanExporter = settings.tracesExporter === 'otlp' ? new OTLPTraceExporter({ url: settings.otlpEndpoint, timeoutMillis: settings.otlpTracesTimeoutMs }) : new ConsoleSpanExporter();
   const exporter = new ReportingBatchExporter<ReadableSpan>(inner, reporter);
-  const { maxQueueSize, maxExportBatchSize, scheduledDelayMs, exportTimeoutMs } = settings.spanBatching;
   return new CountingSpanProcessor(
     new BatchSpanProcessor({
       exporter,
-      maxQueueSize,
-      maxExportBatchSize,
-      scheduledDelayMillis: scheduledDelayMs,
-      exportTimeoutMillis: exportTimeoutMs,
+      ...batchProcessorOptions(settings.spanBatching),
       selfObsMeterProvider: queueFullMeterProvider(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, (count) => reporter.droppedQueueFull(count)),
     }),
   );

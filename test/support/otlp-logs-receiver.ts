@@ -6,6 +6,8 @@ import * as protoLoader from '@grpc/proto-loader';
 export interface ReceivedLogRecord {
   /** service.name of the resource that sent it. */
   readonly service: string;
+  /** All the attributes of that resource, as plain strings. */
+  readonly resource: Readonly<Record<string, string>>;
   /** The instrumentation scope's name (the logger's). */
   readonly scope: string;
   readonly severityNumber: number;
@@ -53,6 +55,10 @@ export class OtlpLogsReceiver {
   readonly records: ReceivedLogRecord[] = [];
   /** Export calls received. */
   exports = 0;
+  /** The number of records in each Export call, in order. */
+  readonly exportSizes: number[] = [];
+  /** Answers held back while stalled (see stall()). */
+  private held: (() => void)[] | undefined;
 
   private constructor(
     private readonly server: grpc.Server,
@@ -67,7 +73,9 @@ export class OtlpLogsReceiver {
     server.addService(service, {
       Export: (call: grpc.ServerUnaryCall<ExportRequest, object>, callback: grpc.sendUnaryData<object>) => {
         receiver?.take(call.request);
-        callback(null, {});
+        const answer = () => callback(null, {});
+        if (receiver?.held) receiver.held.push(answer);
+        else answer();
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
@@ -81,24 +89,40 @@ export class OtlpLogsReceiver {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * A slow backend: from now on, each Export is taken but not answered until the returned release
+   * is called, so the exporter waits (and sends no other batch) as it would on a stalled collector.
+   */
+  stall(): () => void {
+    this.held = [];
+    return () => {
+      const answers = this.held ?? [];
+      this.held = undefined;
+      for (const answer of answers) answer();
+    };
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
   }
 
   private take(request: ExportRequest): void {
     this.exports++;
+    const before = this.records.length;
     for (const resource of request.resourceLogs ?? []) {
-      const service = attributesOf(resource.resource?.attributes)['service.name'] ?? '';
+      const resourceAttributes = attributesOf(resource.resource?.attributes);
       for (const scope of resource.scopeLogs ?? []) {
-        for (const record of scope.logRecords ?? []) this.records.push(recordOf(service, scope.scope?.name ?? '', record));
+        for (const record of scope.logRecords ?? []) this.records.push(recordOf(resourceAttributes, scope.scope?.name ?? '', record));
       }
     }
+    this.exportSizes.push(this.records.length - before);
   }
 }
 
-function recordOf(service: string, scope: string, record: LogRecord): ReceivedLogRecord {
+function recordOf(resource: Record<string, string>, scope: string, record: LogRecord): ReceivedLogRecord {
   return {
-    service,
+    service: resource['service.name'] ?? '',
+    resource,
     scope,
     severityNumber: record.severityNumber ?? 0,
     severityText: record.severityText ?? '',

@@ -6,6 +6,8 @@ import * as protoLoader from '@grpc/proto-loader';
 export interface ReceivedPoint {
   /** service.name of the resource that sent it. */
   readonly service: string;
+  /** All the attributes of that resource, as plain strings. */
+  readonly resource: Readonly<Record<string, string>>;
   readonly metric: string;
   readonly unit: string;
   readonly attributes: Readonly<Record<string, string>>;
@@ -94,15 +96,15 @@ export class OtlpMetricsReceiver {
   private take(request: ExportRequest): void {
     const points: ReceivedPoint[] = [];
     for (const resource of request.resourceMetrics ?? []) {
-      const service = attributesOf(resource.resource?.attributes)['service.name'] ?? '';
-      for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) points.push(...pointsOf(service, metric));
+      const resourceAttributes = attributesOf(resource.resource?.attributes);
+      for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) points.push(...pointsOf(resourceAttributes, metric));
     }
     this.exports.push(points);
   }
 }
 
-function pointsOf(service: string, metric: Metric): ReceivedPoint[] {
-  const base = { service, metric: metric.name, unit: metric.unit };
+function pointsOf(resource: Record<string, string>, metric: Metric): ReceivedPoint[] {
+  const base = { service: resource['service.name'] ?? '', resource, metric: metric.name, unit: metric.unit };
   const numbers = metric.sum?.dataPoints ?? metric.gauge?.dataPoints ?? [];
   const histograms = metric.histogram?.dataPoints ?? [];
   return [

@@ -88,7 +88,7 @@ test('more lines than the OTLP queue holds while the endpoint never answers: the
   const instance = await startInstance({ env: { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: hole.endpoint }, behaviour: chatty });
   await callAll(instance);
   const [warning] = await instance.waitForLines((line) => String(line.message).includes('cannot keep up'));
-  assert.match(String(warning.message), new RegExp(`^OTLP log export to ${hole.endpoint} cannot keep up: \\d+ log records dropped because the queue is full; at most 2048 records wait`));
+  assert.match(String(warning.message), new RegExp(`^OTLP log export to ${hole.endpoint} cannot keep up: \\d+ log records dropped because the queue is full; raise OTEL_BLRP_MAX_QUEUE_SIZE \\(now 2048\\) and OTEL_BLRP_MAX_EXPORT_BATCH_SIZE$`));
   const stopped = await stopWithin(instance);
   assert.ok(Number(stopped.otlp_log_records_dropped_queue_full) > 0);
   assertAllAccounted(instance, stopped);

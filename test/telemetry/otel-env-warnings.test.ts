@@ -21,6 +21,7 @@ test('invalid standard OTEL_* values are each named in one warning at start, and
     OTEL_TRACES_SAMPLER_ARG: '2',
     OTEL_PROPAGATORS: 'bogus',
     OTEL_BSP_SCHEDULE_DELAY: '-5',
+    OTEL_BLRP_SCHEDULE_DELAY: '-5',
   };
   const downstream = await startInstance({
     env: { ...exportTo(receiver), SERVICE_NAME: 'downstream', ...downstreamBad },
@@ -31,6 +32,10 @@ test('invalid standard OTEL_* values are each named in one warning at start, and
     OTEL_BSP_SCHEDULE_DELAY: 'abc',
     OTEL_BSP_EXPORT_TIMEOUT: '0',
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5000',
+    OTEL_BLRP_MAX_QUEUE_SIZE: '-1',
+    OTEL_BLRP_SCHEDULE_DELAY: 'abc',
+    OTEL_BLRP_EXPORT_TIMEOUT: '0',
+    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '5000',
     OTEL_TRACES_SAMPLER: 'bogus',
     OTEL_PROPAGATORS: 'bogus',
     OTEL_EXPORTER_OTLP_TIMEOUT: 'soon',
@@ -52,6 +57,7 @@ test('invalid standard OTEL_* values are each named in one warning at start, and
   }
   // A batch larger than the queue (the default 2048 here, since -1 was refused) is cut to the queue's size, as the SDK does.
   assert.ok(startupWarnings(upstream).some((line) => /OTEL_BSP_MAX_EXPORT_BATCH_SIZE: .*using 2048/.test(String(line.message))));
+  assert.ok(startupWarnings(upstream).some((line) => /^OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BLRP_MAX_QUEUE_SIZE \(2048\) .*using 2048/.test(String(line.message))));
 
   const result = await callMethod(upstream.address, 'A', { deadlineMs: 5_000 });
   assert.equal(result.code, 0, result.details);
@@ -67,7 +73,7 @@ test('invalid standard OTEL_* values are each named in one warning at start, and
 });
 
 test('valid OTEL_* values give no warning', async () => {
-  const small = await startInstance({ env: { OTEL_BSP_MAX_QUEUE_SIZE: '30' }, behaviour: methodA('serve', step(sleep('work', 1))) });
+  const small = await startInstance({ env: { OTEL_BSP_MAX_QUEUE_SIZE: '30', OTEL_BLRP_MAX_QUEUE_SIZE: '30' }, behaviour: methodA('serve', step(sleep('work', 1))) });
   assert.deepEqual(startupWarnings(small), [], 'a queue smaller than the default batch size is fine (the batch follows it)');
   await small.stop();
   const instance = await startInstance({
@@ -75,6 +81,10 @@ test('valid OTEL_* values give no warning', async () => {
       OTEL_BSP_MAX_QUEUE_SIZE: '4096',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1024',
       OTEL_BSP_SCHEDULE_DELAY: '0',
+      OTEL_BLRP_MAX_QUEUE_SIZE: '32768',
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '2048',
+      OTEL_BLRP_SCHEDULE_DELAY: '200',
+      OTEL_BLRP_EXPORT_TIMEOUT: '30000',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
       OTEL_PROPAGATORS: 'tracecontext,baggage,b3',
