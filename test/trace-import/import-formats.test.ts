@@ -60,6 +60,8 @@ test("Jaeger's JSON: services, the concurrent calls, a LogNormal fitted by momen
     const query = JSON.parse(run.stdout.replace(/^\/\/.*\n/gm, '')).services.payments.behaviour.grpc_method_a.operations.find((op: any) => op.Action?.Sleep?.tracing_name === 'SELECT accounts').Action.Sleep;
     // It failed in one trace of two, and nothing below it did: the failure began there.
     assert.equal(query.failure_chance, 0.5);
+    // The call above it failed only because the query did: no failure of its own.
+    assert.equal(calls.ConcurrentActions[0].CallService.failure_chance, undefined);
     // 20 and 40 ms: mean 30, so the fitted LogNormal's mean is 30.
     // (docs/config-reference.md: mean median × e^(σ²/2), σ = ln(p99/median)/2.3263)
     const { median_ms: median, p99_ms: p99 } = query.duration.LogNormal;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UpResult } from '../../src/ensemble';
 import type { GrpcMethod } from '../../src/engine/model';
 import { predictedShape } from '../../src/predict';
 import type { SpanShape } from '../../src/probability';
@@ -56,6 +57,14 @@ test('a trace recorded by thespian up, imported, predicts the span trees that we
       compared.push(text);
     }
     assert.ok(compared.some((text) => text.includes('∥ search INTERNAL query shard-4')), 'the concurrent fan-out was among the traces compared');
+    // The copy runs: every request of it answered, every trace whole.
+    const summaryPath = join(dir, 'summary.json');
+    const copy = await runUp([imported, '--free-ports', '--requests', '3', '--rps', '3', '--quiet', '--summary-json', summaryPath], 60_000);
+    assert.equal(copy.code, 0, `up on the import: ${copy.stderr}`);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as UpResult;
+    assert.equal(summary.requests.unanswered, 0);
+    assert.equal(summary.traces.complete, 3, 'every trace of the copy arrived whole');
+    assert.equal(summary.traces.withOrphans, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
