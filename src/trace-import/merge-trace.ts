@@ -55,13 +55,21 @@ function mergeStep(model: ObservedModel, step: StepNode, node: SpanNode, parentS
 }
 
 function mergeChildren(model: ObservedModel, step: StepNode, node: SpanNode): void {
+  // The steps seen before under this one, by type and name, in order: the n-th span of a kind matches the n-th step.
+  const known = new Map<string, StepNode[]>();
+  for (const existing of step.children) {
+    const key = `${existing.type} ${existing.name}`;
+    const list = known.get(key);
+    if (list) list.push(existing);
+    else known.set(key, [existing]);
+  }
   const seen = new Map<string, number>();
   for (const child of node.children) {
     const type = stepType(child);
     const key = `${type} ${child.span.name}`;
     const index = seen.get(key) ?? 0;
     seen.set(key, index + 1);
-    let match = step.children.filter((existing) => `${existing.type} ${existing.name}` === key)[index];
+    let match = known.get(key)?.[index];
     if (!match) step.children.push((match = newStep(type, child.span.name)));
     mergeStep(model, match, child, node.span.startMs);
   }
