@@ -10,8 +10,8 @@
 export { runVerify, VerifyError } from './verify-run';
 export { checkTrace } from './trace-check';
 export { formatReport } from './format-report';
-export { tempoSource } from './tempo-reader';
-export { jaegerSource } from './jaeger-reader';
+export { readTempoTrace, tempoSource } from './tempo-reader';
+export { jaegerSource, readJaegerTrace } from './jaeger-reader';
 export { lokiSource } from './loki-reader';
 export { prometheusSource, type MetricsSource } from './prometheus-reader';
 export { wilsonInterval } from './wilson';

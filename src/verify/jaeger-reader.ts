@@ -13,7 +13,8 @@ export function jaegerSource(url: string): TraceSource {
   return traceByIdSource('Jaeger', url, readJaegerTrace);
 }
 
-function readJaegerTrace(body: unknown): ObservedSpan[] {
+/** Jaeger's JSON (the query API's answer, or the UI's download of it) as spans; `thespian import` reads files with it. */
+export function readJaegerTrace(body: unknown): ObservedSpan[] {
   if (!isJsonObject(body)) throw new BackendError('Jaeger answered JSON that is not an object');
   const traces = asJsonArray(body.data);
   const spans: ObservedSpan[] = [];
@@ -44,6 +45,7 @@ function readJaegerTrace(body: unknown): ObservedSpan[] {
           return { name: typeof event === 'string' ? event : '', attributes: rest };
         }),
         startMs: Number(span.startTime ?? 0) / 1000,
+        durationMs: Number(span.duration ?? 0) / 1000,
       });
     }
   }

@@ -20,6 +20,8 @@ export interface ObservedSpan {
   readonly events: readonly { readonly name: string; readonly attributes: Readonly<Record<string, unknown>> }[];
   /** Epoch milliseconds; orders attempts of a call. */
   readonly startMs: number;
+  /** How long the span lasted, in ms, when the backend says (Jaeger's and OTLP's JSON do); `thespian import` fits latencies from it. */
+  readonly durationMs?: number;
 }
 
 /** A log line as read back: its level and text. */

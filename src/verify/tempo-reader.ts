@@ -12,7 +12,8 @@ export function tempoSource(url: string): TraceSource {
   return traceByIdSource('Tempo', url, readTempoTrace);
 }
 
-function readTempoTrace(body: unknown): ObservedSpan[] {
+/** OTLP's JSON mapping (Tempo's answer, or an OTLP JSON file) as spans; `thespian import` reads files with it. */
+export function readTempoTrace(body: unknown): ObservedSpan[] {
   if (!isJsonObject(body)) throw new BackendError('Tempo answered JSON that is not an object');
   const trace = isJsonObject(body.trace) ? body.trace : body;
   const batches = asJsonArray(trace.batches ?? trace.resourceSpans);
@@ -43,6 +44,7 @@ function readSpan(span: JsonObject, service: string): ObservedSpan {
     attributes: attributesOf(span.attributes),
     events: asJsonArray(span.events).filter(isJsonObject).map((event) => ({ name: typeof event.name === 'string' ? event.name : '', attributes: attributesOf(event.attributes) })),
     startMs: Number(span.startTimeUnixNano ?? 0) / 1e6,
+    durationMs: (Number(span.endTimeUnixNano ?? 0) - Number(span.startTimeUnixNano ?? 0)) / 1e6,
   };
 }
 
