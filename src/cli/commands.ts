@@ -8,9 +8,10 @@ import { renderCommand } from './render-command';
 import { schemaCommand } from './schema-command';
 import { predictCommand } from './predict-command';
 import { verifyCommand } from './verify-command';
+import { generateCommand } from './generate-command';
 
 /**
  * Every `thespian` subcommand, one line each. Command modules load their heavy dependencies
  * inside run(), so that `serve` can start telemetry before anything loads @grpc/grpc-js.
  */
-export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, predictCommand, verifyCommand, schemaCommand, healthCommand, renderCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, pokeCommand, loadCommand, upCommand, predictCommand, verifyCommand, schemaCommand, healthCommand, renderCommand, generateCommand];
