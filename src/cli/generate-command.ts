@@ -18,7 +18,7 @@ const GENERATE_FLAGS = {
   seed: { value: 'S', default: '1', help: 'the seed of every choice: the same seed and options give the same file', read: mustBe(`a whole number from 0 to ${MAX_SEED}`, wholeNumber(0, MAX_SEED)) },
   depth: {
     value: 'D',
-    help: `tiered: tiers (default 4); fan-out: levels (default 2); scale-free: the longest call path (default 8); at most ${MAX_DEPTH}, the instances' hop limit. A chain is as deep as it has services`,
+    help: `tiered: tiers (default 4); fan-out: levels (default 2, at least 2); scale-free: the longest call path (default 8); at most ${MAX_DEPTH}, the instances' hop limit. A chain is as deep as it has services`,
     read: mustBe(`a whole number from 1 to ${MAX_DEPTH}`, wholeNumber(1, MAX_DEPTH)),
   },
   'entry-rps': {
@@ -44,7 +44,7 @@ distributions, concurrent calls, retries and rare failures at the data stores, a
 header that gives the command that made it. Shapes:
   tiered      edge → API tier → domain services → data stores (--depth tiers)
   scale-free  preferential attachment: a few hubs called by many
-  fan-out     one entry calling many services at once, level by level
+  fan-out     one entry calling many services at once, level by level (at most 100 at once)
   chain       each service calls the next (at most ${MAX_DEPTH} services: the hop limit)`,
   footer: 'See docs/scale.md. Exit status: 0 when written, 2 for bad options or a file that cannot be written.',
   async run(args) {

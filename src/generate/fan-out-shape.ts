@@ -1,12 +1,17 @@
 import { CallPlan } from './call-plan';
+import { MAX_FAN_OUT } from './generate-options';
 
 /**
  * One entry and `levels - 1` levels below it, each service calling all of its children at once.
  * The branching is the smallest that fits every service within the levels, so the levels fill
- * from the top and the last one holds the leaves.
+ * from the top and the last one holds the leaves. No service calls more than MAX_FAN_OUT at once:
+ * where the levels asked for cannot hold every service within that, there are more levels.
  */
 export function fanOutShape(count: number, levels: number): CallPlan {
-  const parents = parentsByLevel(count, Math.min(levels, count));
+  // At least the entry and its leaves, whatever --depth says: a fan-out of one level is no fan-out.
+  let depth = Math.min(Math.max(levels, 2), count);
+  while (smallestBranching(count - 1, depth - 1) > MAX_FAN_OUT) depth += 1;
+  const parents = parentsByLevel(count, depth);
   const plan = new CallPlan(Infinity);
   parents.forEach((parent, index) => plan.add(index === 0 ? 'edge' : 'domain', parent.level));
   // Bottom up, as the plan requires: a service's callees before its own caller.

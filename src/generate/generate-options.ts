@@ -24,6 +24,12 @@ export const MAX_DEPTH = 32;
  */
 export const MAX_VISITS_PER_REQUEST = 32;
 
+/**
+ * Calls one fan-out service makes at once, at most. Wider is rare in real systems, and
+ * `predict` (which `thespian up` uses to check traces) runs out of stack on some 1,500 calls at once.
+ */
+export const MAX_FAN_OUT = 100;
+
 export const DEFAULT_DEPTH: Readonly<Record<Shape, number | undefined>> = { tiered: 4, 'scale-free': 8, 'fan-out': 2, chain: undefined };
 
 export const SHAPE_DESCRIPTIONS: Readonly<Record<Shape, string>> = {
@@ -38,7 +44,8 @@ export const SHAPE_DESCRIPTIONS: Readonly<Record<Shape, string>> = {
     `the entry points; a call path is at most --depth long and a request reaches at most ${MAX_VISITS_PER_REQUEST} services.`,
   'fan-out':
     'one entry service calls many services at once (ConcurrentActions) and waits for all of them, level by level ' +
-    '(--depth levels, 2 by default: the entry and its leaves), as a search front end asks its shards; ' +
+    `(--depth levels, 2 by default: the entry and its leaves; more where a service would call over ${MAX_FAN_OUT} at once), ` +
+    'as a search front end asks its shards; ' +
     "a request's latency is that of its slowest branch.",
   chain: 'each service calls the next, one after the other: a call path as deep as there are services.',
 };

@@ -27,6 +27,8 @@ function roleOfTier(tier: number, tiers: number): Role {
 }
 
 function tierSizes(count: number, tiers: number): number[] {
+  // One tier: every service is an edge that calls nothing.
+  if (tiers === 1) return [count];
   const edges = Math.min(Math.max(1, Math.round(count / SERVICES_PER_EDGE)), count - (tiers - 1));
   const roles = Array.from({ length: tiers - 1 }, (_, index) => roleOfTier(index + 1, tiers));
   const total = roles.reduce((sum, role) => sum + TIER_WEIGHT[role], 0);
