@@ -4,7 +4,7 @@ import { parseTopology, type Topology } from '../topology';
 import type { CallPlan } from './call-plan';
 import { behaviourOf } from './behaviour-mix';
 import { chainShape } from './chain-shape';
-import { compactJson } from './compact-json';
+import { compactJson } from '../common';
 import { Dice } from './dice';
 import { fanOutShape } from './fan-out-shape';
 import { DEFAULT_DEPTH, type GenerateOptions } from './generate-options';
