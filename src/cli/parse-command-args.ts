@@ -34,7 +34,8 @@ function firstProblem(args: string[], options: Options): string | undefined {
     if (option.type === 'boolean' && token.inlineValue) return `${shown} takes no value (got "${token.value}")`;
     if (option.type === 'string') {
       if (token.value === undefined) return `${shown} needs a value`;
-      if (!token.inlineValue && token.value.startsWith('-')) {
+      // A lone "-" is a value (stdout, as in `generate -o -`), as parseArgs itself takes it.
+      if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-') {
         return `${shown} needs a value, but is followed by "${token.value}"; for a value that starts with "-", write --${token.name}=${token.value}`;
       }
     }

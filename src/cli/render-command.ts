@@ -14,7 +14,7 @@ const RENDER_FLAGS = {
   output: {
     short: 'o',
     value: 'DIR',
-    help: 'write the files into DIR (made if missing) and list them. Without it, print one stream: the compose file, every Kubernetes object (for `kubectl apply -f -`), or the CloudFormation template',
+    help: 'write the files into DIR (made if missing) and list them. Without it (or with -o -), print one stream: the compose file, every Kubernetes object (for `kubectl apply -f -`), or the CloudFormation template',
     read: nonEmpty('needs a directory'),
   },
   image: { value: 'IMAGE', help: "the Thespian image (compose: ${THESPIAN_IMAGE:-thespian:local}; k8s: thespian:local; ecs: the Image parameter's default, none)" },
@@ -92,7 +92,8 @@ function parseRenderArgs(args: string[]): RenderArgs {
   return {
     target: target as RenderTarget,
     topologyPath,
-    outputDir: values.output,
+    // `-o -` is the stream, as for generate and import: a folder named "-" is surely not meant.
+    outputDir: values.output === '-' ? undefined : values.output,
     options: {
       image: values.image,
       namespace: values.namespace,

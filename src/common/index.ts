@@ -4,7 +4,8 @@
  * schema and its limits, and the externally tagged unions of the original's configs; "did you
  * mean" hints and how a bad value, a JSON path or a user's string is shown in an error line;
  * deepFreeze; how a duration (formatMs) and a percentage (formatPercent) are printed; and how an
- * endpoint is named (endpointName). It imports nothing of ours (zod is its one dependency):
+ * endpoint is named (endpointName); and JSON written as people write it by hand (compactJson), for
+ * the topology files that commands write. It imports nothing of ours (zod is its one dependency):
  * every folder may import it.
  */
 export * from './status-name';
@@ -19,3 +20,4 @@ export * from './percent';
 export * from './line-level';
 export * from './span-kind-name';
 export * from './endpoint-name';
+export * from './compact-json';

@@ -1,4 +1,4 @@
-import { compactJson } from './compact-json';
+import { compactJson } from '../common';
 import { ImportError } from './import-error';
 import { addTrace } from './merge-trace';
 import { emptyModel } from './observed-model';

@@ -1,7 +1,7 @@
 // `thespian render` as a user runs it: the built CLI, real files, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToExit } from '../support/instance-process';
@@ -28,6 +28,11 @@ test('with -o it writes every file into DIR and lists them; without, it prints t
 
   const compose = await thespian('render', 'compose');
   assert.equal(compose.stdout, render('compose', bundled()).files[0].content);
+  // -o - is the stream too (as for generate and import), not a folder called "-".
+  const dashDir = mkdtempSync(join(tmpdir(), 'render-dash-'));
+  const dashed = await runToExit({}, ['render', 'compose', '-o', '-'], 30_000, { cwd: dashDir });
+  assert.equal(dashed.stdout, compose.stdout, dashed.stderr);
+  assert.deepEqual(readdirSync(dashDir), [], 'nothing written');
   const ecs = await thespian('render', 'ecs', '--namespace', 'shop2');
   assert.equal(parseYamlDocuments(ecs.stdout, 'ecs')[0].Parameters.NamespaceName.Default, 'shop2');
 

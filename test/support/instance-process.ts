@@ -137,8 +137,10 @@ export async function runToExit(
   env: Record<string, string>,
   args?: string[],
   timeoutMs = 15_000,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, args ? [CLI, ...args] : [MAIN], {
+    cwd: options.cwd,
     env: { ...stripOtelEnv(process.env), ...QUIET_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UpResult } from '../../src/ensemble';
+import { loadTopology } from '../../src/topology';
+import { runToExit } from '../support/instance-process';
+import { runUp, survivors, tempDir } from '../up/up-helpers';
+
+/** `thespian generate` as a user runs it, and what the other commands make of its files. */
+
+async function generate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runToExit({}, ['generate', ...args], 60_000);
+}
+
+test('-o FILE and -o - give the same bytes, run after run; the file says how it was made', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'twenty.jsonc');
+    const written = await generate(['--services', '20', '--shape', 'scale-free', '--seed', '9', '-o', path]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stdout, /twenty\.jsonc: 20 services \(scale-free\), \d+ entry points?, 5 requests\/s in all/);
+    const printed = await generate(['--shape', 'scale-free', '--services', '20', '--seed', '9', '-o', '-']);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(printed.stdout, readFileSync(path, 'utf8'));
+    assert.match(printed.stdout, /^\/\/ Made by: thespian generate --services 20 --shape scale-free --seed 9 --depth 8 --entry-rps 5\n/);
+    const again = await generate(['--services', '20', '--shape', 'scale-free', '--seed', '10', '-o', '-']);
+    assert.notEqual(again.stdout, printed.stdout, 'another seed, another file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad options: exit 2, one line saying what is wrong', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--services', '0', '-o', '-'], /^thespian generate: --services must be a whole number from 1 to 2000 \(got "0"\)$/m],
+    [['--services', '2001', '-o', '-'], /--services must be a whole number from 1 to 2000 \(got "2001"\)/],
+    [['--services', '5', '--shape', 'ring', '-o', '-'], /--shape must be one of tiered, scale-free, fan-out, chain \(got "ring"\)/],
+    [['--services', '5', '--depth', '0', '-o', '-'], /--depth must be a whole number from 1 to 32 \(got "0"\)/],
+    [['--services', '40', '--shape', 'chain', '-o', '-'], /--services must be at most 32 for --shape chain/],
+    [['--services', '5', '-o', '/nonexistent-dir/x.jsonc'], /-o \/nonexistent-dir\/x\.jsonc: cannot write there \(ENOENT\)/],
+    [['--services', '5'], /-o FILE is required/],
+    [['-o', '-'], /--services N is required/],
+  ];
+  for (const [args, expected] of cases) {
+    const run = await generate(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, expected, args.join(' '));
+    assert.equal(run.stdout, '', 'nothing written');
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('predict and render (k8s, compose) take a generated topology', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'tiered.jsonc');
+    assert.equal((await generate(['--services', '30', '-o', path])).code, 0);
+    const names = loadTopology(path).services.map((service) => service.name);
+    const predicted = await runToExit({}, ['predict', path, '--json', '--samples', '500'], 60_000);
+    assert.equal(predicted.code, 0, predicted.stderr);
+    const { predictions } = JSON.parse(predicted.stdout) as { predictions: { endpoint: string; spans: { success: number } }[] };
+    assert.ok(predictions.length > 0 && predictions.every((p) => p.spans.success > 1), predicted.stdout.slice(0, 500));
+    for (const target of ['k8s', 'compose']) {
+      const rendered = await runToExit({}, ['render', target, path], 60_000);
+      assert.equal(rendered.code, 0, `${target}: ${rendered.stderr}`);
+      assert.equal(rendered.stderr, '', `${target}: no warnings`);
+      for (const name of names) assert.ok(rendered.stdout.includes(name), `${target} renders ${name}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('thespian up runs a generated 20-service topology: every request answered, every trace whole', async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'twenty.jsonc');
+    assert.equal((await generate(['--services', '20', '--seed', '2', '-o', path])).code, 0);
+    const summaryPath = join(dir, 'summary.json');
+    const run = await runUp([path, '--free-ports', '--requests', '10', '--quiet', '--summary-json', summaryPath], 180_000);
+    assert.equal(run.code, 0, `stderr:\n${run.stderr}\nstdout:\n${run.stdout}`);
+    const { requests, traces, spans, services } = JSON.parse(readFileSync(summaryPath, 'utf8')) as UpResult;
+    assert.equal(services.length, 20);
+    assert.equal(requests.sent, 10);
+    assert.equal(requests.unanswered, 0, 'every request answered');
+    assert.equal(traces.complete, 10, 'every trace arrived with its root');
+    assert.equal(traces.withOrphans, 0, 'no span is missing its parent');
+    assert.notEqual(spans.okTracesExpected, null);
+    assert.equal(spans.okTracesWithMissingSpans, 0, 'no successful trace lost a span');
+    assert.equal(spans.okTracesReceived, spans.okTracesExpected, 'no excess spans in a successful trace');
+    assert.deepEqual(await survivors(services.map((service) => service.pid!), 5_000), [], 'every service process has gone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
