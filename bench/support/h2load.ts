@@ -16,7 +16,7 @@ export function h2loadAvailable(): Promise<boolean> {
  * far less than a Node client, so that the rate shows the server's own cost. `clients` connections
  * with `streams` calls in flight on each. Resolves to the rate of successful calls per second.
  */
-export async function h2loadRate(address: string, options: { seconds: number; clients?: number; streams?: number; method?: string }): Promise<{ rate: number; failed: number }> {
+export async function h2loadRate(address: string, options: { seconds: number; clients?: number; streams?: number; method?: string }): Promise<{ rate: number; failed: number; succeeded: number }> {
   const body = join(tmpdir(), 'thespian-bench-empty.grpc');
   writeFileSync(body, EMPTY_GRPC_MESSAGE);
   const args = [
@@ -39,8 +39,8 @@ export async function h2loadRate(address: string, options: { seconds: number; cl
  * "succeeded" is by HTTP status, which gRPC sends as 200 even for a failed call; the benchmarks
  * here call behaviours that do not fail, and the servers' own counts check that.
  */
-function parseH2load(output: string, seconds: number): { rate: number; failed: number } {
+function parseH2load(output: string, seconds: number): { rate: number; failed: number; succeeded: number } {
   const line = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(output);
   if (!line) throw new Error(`h2load printed no summary:\n${output}`);
-  return { rate: Number(line[4]) / seconds, failed: Number(line[5]) + Number(line[6]) };
+  return { rate: Number(line[4]) / seconds, failed: Number(line[5]) + Number(line[6]), succeeded: Number(line[4]) };
 }

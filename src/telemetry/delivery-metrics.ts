@@ -11,7 +11,7 @@ import {
   METRIC_OTEL_SDK_SPAN_ENDED,
   OTEL_COMPONENT_TYPE_VALUE_BATCHING_LOG_PROCESSOR,
   OTEL_COMPONENT_TYPE_VALUE_OTLP_GRPC_LOG_EXPORTER,
-} from '@opentelemetry/semantic-conventions/incubating';
+} from './sdk-self-metric-names';
 
 /** What became of a signal's items so far: the counts the `stopped` line gives, read live. */
 export interface DeliveryTally {

@@ -1,7 +1,7 @@
 import { logs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED } from '@opentelemetry/semantic-conventions/incubating';
+import { METRIC_OTEL_SDK_PROCESSOR_LOG_PROCESSED } from './sdk-self-metric-names';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
 import type { BatchSettings, InstanceSettings } from '../config';

@@ -15,7 +15,7 @@ import { batchProcessorOptions } from './batch-processor-options';
 import { startMetering } from './start-metrics';
 import type { LogTallies } from './delivery-metrics';
 import type { Meter } from '@opentelemetry/api';
-import { METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED } from '@opentelemetry/semantic-conventions/incubating';
+import { METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED } from './sdk-self-metric-names';
 
 export interface Tracing {
   /** Flushes queued spans and stops; gives up after `deadlineMs` so shutdown cannot hang on a dead backend. */
