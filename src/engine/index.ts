@@ -13,7 +13,7 @@
 export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
 export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type StepMeter } from './ports';
 export { createPerformer, type Performer } from './performer';
-export { ATTEMPT_EVENT, EXCEPTION_EVENT, INJECTED_ATTRIBUTE, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
+export { ATTEMPT_EVENT, EXCEPTION_EVENT, INJECTED_ATTRIBUTE, KIND_ATTRIBUTE, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
 export {
   INJECTED_FAILURES_METRIC,
   INJECTED_KIND_ATTRIBUTE,

@@ -36,22 +36,37 @@ function failureChance(step: StepNode): { failure_chance?: number } {
 }
 
 /**
- * Siblings in start order, grouped: one joins the group before it when it started before the
- * group's latest end by more than the smaller of 1 ms and half its own length. The slack is for
- * spans dated to the millisecond (the SDK's gRPC spans are), which can seem to overlap a little.
+ * Siblings in start order, grouped: one joins the group before it when, in the traces where it and
+ * a member of the group both appear, it mostly started before that member ended, by more than the
+ * smaller of 1 ms and half its own length. Compared within each trace, not by averages: a failed
+ * trace that lacks the later sibling would otherwise stretch the earlier one's average end past
+ * the later one's average start, and two steps that ran one after the other would look
+ * concurrent. The slack is for spans dated to the millisecond (the SDK's gRPC spans are). Siblings
+ * never seen in one trace together are compared by their averages.
  */
 function concurrentGroups(steps: readonly StepNode[]): StepNode[][] {
   const groups: StepNode[][] = [];
-  let groupEnd = -Infinity;
   for (const step of steps) {
-    const start = mean(step.starts);
-    const end = mean(step.ends);
-    const slack = Math.min(1, (end - start) / 2);
-    if (groups.length > 0 && groupEnd - start > slack) groups[groups.length - 1].push(step);
+    const group = groups.at(-1);
+    if (group && group.some((member) => ranTogether(member, step))) group.push(step);
     else groups.push([step]);
-    groupEnd = Math.max(groupEnd, end);
   }
   return groups;
+}
+
+/** Whether `later` (which starts no earlier on average) overlapped `earlier`, in most traces where both appear. */
+function ranTogether(earlier: StepNode, later: StepNode): boolean {
+  const overlaps = (start: number, end: number, earlierEnd: number) => earlierEnd - start > Math.min(1, (end - start) / 2);
+  let shared = 0;
+  let together = 0;
+  later.traceNumbers.forEach((trace, index) => {
+    const other = earlier.traceNumbers.indexOf(trace);
+    if (other < 0) return;
+    shared += 1;
+    if (overlaps(later.starts[index], later.ends[index], earlier.ends[other])) together += 1;
+  });
+  if (shared === 0) return overlaps(mean(later.starts), mean(later.ends), mean(earlier.ends));
+  return together * 2 > shared;
 }
 
 function mean(values: readonly number[]): number {

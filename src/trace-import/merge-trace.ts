@@ -1,9 +1,6 @@
-import { INJECTED_KIND_ATTRIBUTE } from '../engine';
+import { INJECTED_KIND_ATTRIBUTE, KIND_ATTRIBUTE, THESPIAN_RPC_SERVICE } from '../engine';
 import { newStep, type ObservedModel, type Operation, type StepNode, type StepType } from './observed-model';
 import type { SpanNode } from './span-tree';
-
-const KIND_ATTRIBUTE = 'thespian.kind';
-const THESPIAN_SERVICE = 'thespian.Thespian';
 
 /**
  * Adds one trace to the model: its entry operation (the root, or the SERVER span a root CLIENT
@@ -34,7 +31,7 @@ function visitOperation(model: ObservedModel, server: SpanNode): Operation {
 
 function thespianMethod(server: SpanNode): 'A' | 'B' | 'C' | undefined {
   const method = server.span.attributes['rpc.method'];
-  if (server.span.attributes['rpc.service'] !== THESPIAN_SERVICE) return undefined;
+  if (server.span.attributes['rpc.service'] !== THESPIAN_RPC_SERVICE) return undefined;
   return method === 'A' || method === 'B' || method === 'C' ? method : undefined;
 }
 
@@ -43,6 +40,7 @@ function mergeStep(model: ObservedModel, step: StepNode, node: SpanNode, parentS
   const start = span.startMs - parentStartMs;
   step.starts.push(start);
   step.ends.push(start + span.durationMs);
+  step.traceNumbers.push(model.traces);
   if (span.attributes[KIND_ATTRIBUTE] !== undefined) step.madeByThespian = true;
   if (failureBeganAt(node)) step.failures += 1;
   if (step.type === 'function') {

@@ -16,10 +16,12 @@ export interface StepNode {
   /** Per appearance: start and end in ms from the parent's start, for telling what ran together. */
   readonly starts: number[];
   readonly ends: number[];
+  /** Per appearance: which trace it was in (1, 2, …), so siblings are compared within a trace. */
+  readonly traceNumbers: number[];
   /** Appearances where a failure began at this step (its span failed, and nothing below it did). */
   failures: number;
   readonly children: StepNode[];
-  /** Made by a Thespian (`thespian.kind`): its own time is the engine's, which a copy makes again. */
+  /** Made by a Thespian (its span carries Thespian's kind attribute): its own time is the engine's, which a copy makes again. */
   madeByThespian: boolean;
   /** For a call: the operation it reached (the last appearance that showed one). */
   target?: Operation;
@@ -47,5 +49,5 @@ export function emptyModel(): ObservedModel {
 }
 
 export function newStep(type: StepType, name: string): StepNode {
-  return { type, name, durations: [], starts: [], ends: [], failures: 0, children: [], madeByThespian: false };
+  return { type, name, durations: [], starts: [], ends: [], traceNumbers: [], failures: 0, children: [], madeByThespian: false };
 }

@@ -109,3 +109,34 @@ test('OTLP JSON: a service with more than three operations is split, and the hea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A step that ran long in a trace where the step after it never came (the request failed) made
+// the first step's average end pass the second's average start, and two steps that ran one after
+// the other were written as concurrent. Siblings are compared within the traces they share.
+test('steps that ran one after the other stay in order, though a trace without the later one makes the averages overlap', async () => {
+  const dir = tempDir();
+  try {
+    const tag = (key: string, value: unknown, type = 'string') => ({ key, type, value });
+    const trace = (traceID: string, lookUpUs: number, withScore: boolean) => ({
+      traceID,
+      processes: { p1: { serviceName: 'shard', tags: [] } },
+      spans: [
+        { traceID, spanID: 'b1', operationName: 'search shard', processID: 'p1', startTime: T0, duration: 200_000, references: [], tags: [tag('span.kind', 'server')], logs: [] },
+        { traceID, spanID: 'b2', operationName: 'look up terms', processID: 'p1', startTime: T0, duration: lookUpUs, references: [{ refType: 'CHILD_OF', traceID, spanID: 'b1' }], tags: [tag('span.kind', 'internal')], logs: [] },
+        ...(withScore
+          ? [{ traceID, spanID: 'b3', operationName: 'score documents', processID: 'p1', startTime: T0 + lookUpUs, duration: 10_000, references: [{ refType: 'CHILD_OF', traceID, spanID: 'b1' }], tags: [tag('span.kind', 'internal')], logs: [] }]
+          : []),
+      ],
+    });
+    // Look-up ends at 10 ms where scoring follows, at 150 ms where it never came: on average it ends at 80 ms, after scoring's average start (10 ms).
+    const download = { data: [trace('1', 10_000, true), trace('2', 150_000, false)] };
+    const run = await importText(dir, 'jaeger.json', JSON.stringify(download));
+    assert.equal(run.code, 0, run.stderr);
+    const shard = JSON.parse(run.stdout.replace(/^\/\/.*\n/gm, '')).services.shard.behaviour.grpc_method_a;
+    const names = shard.operations.map((op: any) => (op.ConcurrentActions ? 'concurrent' : op.Action.Sleep?.tracing_name ?? Object.keys(op.Action)[0]));
+    assert.ok(!names.includes('concurrent'), `one after the other: ${JSON.stringify(shard.operations)}`);
+    assert.deepEqual(names.filter((name: string) => name === 'look up terms' || name === 'score documents'), ['look up terms', 'score documents']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
