@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts as chooseFreePorts } from '../../src/ensemble/free-ports';
 import { CLI } from '../support/instance-process';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -15,17 +15,13 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'thespian-up-test-'));
 }
 
-/** Ports free right now (all held open together, so they are distinct). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = createServer();
-      return new Promise<typeof server>((resolve) => server.listen(0, '0.0.0.0', () => resolve(server)));
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+/**
+ * Ports free right now, distinct, chosen as `thespian up --free-ports` chooses them: outside the
+ * ephemeral range, where another test's outgoing connection or `--query-port 0` could take one
+ * before the service binds it (a verify test once read another run's query API so).
+ */
+export function freePorts(count: number): Promise<number[]> {
+  return chooseFreePorts(count);
 }
 
 export function writeJson(dir: string, name: string, data: unknown): string {
