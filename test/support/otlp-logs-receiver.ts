@@ -1,6 +1,5 @@
-import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { attributesOf, serveOtlpExport, type AnyValue, type KeyValue } from './otlp-export-server';
 
 /** One log record as the receiver decoded it from the wire. */
 export interface ReceivedLogRecord {
@@ -22,16 +21,6 @@ export interface ReceivedLogRecord {
   readonly timeUnixNano: bigint;
 }
 
-interface AnyValue {
-  stringValue?: string;
-  intValue?: string;
-  boolValue?: boolean;
-  doubleValue?: number;
-}
-interface KeyValue {
-  key: string;
-  value?: AnyValue;
-}
 interface LogRecord {
   timeUnixNano?: string;
   severityNumber?: number;
@@ -44,8 +33,6 @@ interface LogRecord {
 interface ExportRequest {
   resourceLogs?: { resource?: { attributes?: KeyValue[] }; scopeLogs?: { scope?: { name?: string }; logRecords?: LogRecord[] }[] }[];
 }
-
-const PROTO_DIRS = [path.join(__dirname, 'proto'), path.join(__dirname, '..', '..', 'proto', 'otlp')];
 
 /**
  * A real OTLP/gRPC logs receiver for tests: it decodes each LogsService/Export from the wire
@@ -66,21 +53,12 @@ export class OtlpLogsReceiver {
   ) {}
 
   static async start(): Promise<OtlpLogsReceiver> {
-    const definition = protoLoader.loadSync('logs-service.proto', { includeDirs: PROTO_DIRS, longs: String, enums: Number, defaults: false, oneofs: true });
-    const service = definition['opentelemetry.proto.collector.logs.v1.LogsService'] as grpc.ServiceDefinition;
-    const server = new grpc.Server();
     let receiver: OtlpLogsReceiver | undefined;
-    server.addService(service, {
-      Export: (call: grpc.ServerUnaryCall<ExportRequest, object>, callback: grpc.sendUnaryData<object>) => {
-        receiver?.take(call.request);
-        const answer = () => callback(null, {});
-        if (receiver?.held) receiver.held.push(answer);
-        else answer();
-      },
+    const { server, port } = await serveOtlpExport<ExportRequest>('logs-service.proto', 'opentelemetry.proto.collector.logs.v1.LogsService', Number, (request, answer) => {
+      receiver?.take(request);
+      if (receiver?.held) receiver.held.push(answer);
+      else answer();
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-    );
     receiver = new OtlpLogsReceiver(server, port);
     return receiver;
   }
@@ -132,13 +110,4 @@ function recordOf(resource: Record<string, string>, scope: string, record: LogRe
     spanId: record.spanId?.toString('hex') ?? '',
     timeUnixNano: BigInt(record.timeUnixNano ?? 0),
   };
-}
-
-function attributesOf(list: KeyValue[] | undefined): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const { key, value } of list ?? []) {
-    const v = value ?? {};
-    attributes[key] = String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
-  }
-  return attributes;
 }

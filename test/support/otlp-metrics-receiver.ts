@@ -1,6 +1,5 @@
-import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { attributesOf, serveOtlpExport, type KeyValue } from './otlp-export-server';
 
 /** One data point as the receiver decoded it: its attributes as plain strings, its value or histogram count. */
 export interface ReceivedPoint {
@@ -18,10 +17,6 @@ export interface ReceivedPoint {
   readonly sum?: number;
 }
 
-interface KeyValue {
-  key: string;
-  value?: { value?: string; stringValue?: string; intValue?: string; boolValue?: boolean; doubleValue?: number };
-}
 interface NumberPoint {
   attributes?: KeyValue[];
   asDouble?: number;
@@ -43,8 +38,6 @@ interface ExportRequest {
   resourceMetrics?: { resource?: { attributes?: KeyValue[] }; scopeMetrics?: { metrics?: Metric[] }[] }[];
 }
 
-const PROTO_DIRS = [path.join(__dirname, 'proto'), path.join(__dirname, '..', '..', 'proto', 'otlp')];
-
 /**
  * A real OTLP/gRPC metrics receiver for tests: it decodes each MetricsService/Export from the wire
  * protobuf and keeps every export, so a test can read the last (cumulative) one.
@@ -59,19 +52,11 @@ export class OtlpMetricsReceiver {
   ) {}
 
   static async start(): Promise<OtlpMetricsReceiver> {
-    const definition = protoLoader.loadSync('metrics-service.proto', { includeDirs: PROTO_DIRS, longs: String, enums: String, defaults: false, oneofs: true });
-    const service = (definition['opentelemetry.proto.collector.metrics.v1.MetricsService'] as grpc.ServiceDefinition);
-    const server = new grpc.Server();
     let receiver: OtlpMetricsReceiver | undefined;
-    server.addService(service, {
-      Export: (call: grpc.ServerUnaryCall<ExportRequest, object>, callback: grpc.sendUnaryData<object>) => {
-        receiver?.take(call.request);
-        callback(null, {});
-      },
+    const { server, port } = await serveOtlpExport<ExportRequest>('metrics-service.proto', 'opentelemetry.proto.collector.metrics.v1.MetricsService', String, (request, answer) => {
+      receiver?.take(request);
+      answer();
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-    );
     receiver = new OtlpMetricsReceiver(server, port);
     return receiver;
   }
@@ -111,13 +96,4 @@ function pointsOf(resource: Record<string, string>, metric: Metric): ReceivedPoi
     ...numbers.map((point) => ({ ...base, attributes: attributesOf(point.attributes), value: point.asDouble ?? Number(point.asInt ?? 0) })),
     ...histograms.map((point) => ({ ...base, attributes: attributesOf(point.attributes), count: Number(point.count ?? 0), sum: point.sum })),
   ];
-}
-
-function attributesOf(list: KeyValue[] | undefined): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const { key, value } of list ?? []) {
-    const v = value ?? {};
-    attributes[key] = String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
-  }
-  return attributes;
 }
