@@ -32,6 +32,7 @@ import { closedLoop, keepInFlight, sequentialLatencies } from './support/closed-
 import { startChild } from './support/child-server';
 import { h2loadAvailable, h2loadRate } from './support/h2load';
 import { startChain, stopChain } from './support/call-chain';
+import { median, quantile } from './support/stats';
 
 const ROOT = join(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -188,15 +189,6 @@ function latencySummary(result: { latencies: number[]; errors: number }): string
 
 function describe(errors: number[]): string {
   return `n ${String(errors.length).padStart(5)}   p50 ${quantile(errors, 0.5).toFixed(2)}   p90 ${quantile(errors, 0.9).toFixed(2)}   p99 ${quantile(errors, 0.99).toFixed(2)}   max ${quantile(errors, 1).toFixed(2)} ms`;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
-function median(values: number[]): number {
-  return quantile(values, 0.5);
 }
 
 async function main() {

@@ -20,6 +20,7 @@ import { startChild, type ChildServer } from './support/child-server';
 import { closedLoop } from './support/closed-loop';
 import { h2loadAvailable, h2loadRate } from './support/h2load';
 import { startReceiverProcess } from './support/receiver-client';
+import { median } from './support/stats';
 
 const ROOT = join(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
@@ -84,11 +85,6 @@ async function measure(client: Client, port: number): Promise<number> {
   }
   await closedLoop(address, concurrency, 1); // warm-up
   return (await closedLoop(address, concurrency, seconds)).rate;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 main().catch((error) => {

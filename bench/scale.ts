@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { startChild, type ChildServer } from './support/child-server';
 import { sequentialLatencies } from './support/closed-loop';
 import { startReceiverProcess } from './support/receiver-client';
+import { median } from './support/stats';
 
 const ROOT = join(__dirname, '..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -150,11 +151,6 @@ function printBreakdown(name: string, sample: Sample) {
 
 function medianRun(runs: Sample[]): Sample {
   return [...runs].sort((a, b) => a.rssMb - b.rssMb)[Math.floor(runs.length / 2)];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 main().catch((error) => {
