@@ -9,6 +9,8 @@ import { createLogger, startTracing } from './telemetry';
 
 /** Resolves with an exit code if the instance could not start; otherwise runs until a signal stops it. */
 export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Several services in this one process (`thespian up` on a large topology): see src/pack/.
+  if (env.THESPIAN_PACK_FILE) return (require('./pack') as typeof import('./pack')).servePack(env.THESPIAN_PACK_FILE, env);
   let settings: InstanceSettings;
   try {
     settings = readInstanceSettings(env);

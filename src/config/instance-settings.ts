@@ -74,6 +74,11 @@ export interface InstanceSettings {
   readonly otelWarnings: readonly string[];
   readonly metrics: MetricsSettings;
   readonly logs: LogsSettings;
+  /**
+   * The service.instance.id of a service packed with others into one process (src/pack/), which
+   * sets it: each has its own. Absent for a process of one, which takes the SDK detector's.
+   */
+  readonly serviceInstanceId?: string;
 }
 
 export const DEFAULT_PORT = 6379;

@@ -33,9 +33,10 @@ function cutMessage(graceMs: number): string {
  * report NOT_SERVING → drain: the listener stays open, health answers NOT_SERVING, new calls are
  * refused with UNAVAILABLE, calls in flight may finish (up to graceMs) → cut the calls left, which
  * answer UNAVAILABLE and end their spans → close the listener and clients → flush spans → flush
- * logs → flush metrics → exit 0. A second signal exits at once.
+ * logs → flush metrics → exit 0. A second signal exits at once. With `onSignals` false (a
+ * service packed with others), signals are left to the pack, which calls the returned stop.
  */
-export function installGracefulShutdown(parts: ShutdownParts): () => Promise<void> {
+export function installGracefulShutdown(parts: ShutdownParts, onSignals: boolean): () => Promise<void> {
   let stopping: Promise<void> | undefined;
 
   const shutdown = (reason: string): Promise<void> => {
@@ -60,7 +61,7 @@ export function installGracefulShutdown(parts: ShutdownParts): () => Promise<voi
     return stopping;
   };
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of onSignals ? (['SIGTERM', 'SIGINT'] as const) : []) {
     process.on(signal, () => {
       if (stopping) {
         parts.logger.warn(`second ${signal}: exiting without waiting`);

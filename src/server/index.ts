@@ -5,3 +5,4 @@
  * Loaded only after telemetry has started, so the gRPC instrumentation sees grpc-js.
  */
 export { runInstance, StartError } from './run-instance';
+export { routeGrpcJsLogs } from './grpc-js-logging';

@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { trace } from '@opentelemetry/api';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings, LogsSettings, MetricsSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
-import { addressForLogs, serviceInstanceId, type Logger, type Tracing } from '../telemetry';
+import { addressForLogs, type Logger, type Tracing } from '../telemetry';
+import { enterHandlersAs } from './enter-handlers-as';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
@@ -19,6 +19,15 @@ interface RunningInstance {
   stop(): Promise<void>;
 }
 
+interface InstanceOptions {
+  /**
+   * Whether this instance has the process to itself (the default): then SIGTERM and SIGINT stop
+   * it and exit, and grpc-js's diagnostics go to its log. A service packed with others leaves
+   * both to the pack (src/pack/), which stops them all.
+   */
+  readonly ownsProcess: boolean;
+}
+
 /** Thrown when the instance cannot start (port taken, real-time timer refused); reported without a stack trace. */
 export class StartError extends Error {}
 
@@ -26,8 +35,8 @@ export class StartError extends Error {}
  * Serves A, B and C with the configured behaviour, plus gRPC health and reflection, on all
  * interfaces. Resolves once listening.
  */
-export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger): Promise<RunningInstance> {
-  routeGrpcJsLogs(logger);
+export async function runInstance(settings: InstanceSettings, tracing: Tracing, logger: Logger, options: InstanceOptions = { ownsProcess: true }): Promise<RunningInstance> {
+  if (options.ownsProcess) routeGrpcJsLogs(logger);
   const { definition, ThespianClient } = loadProtocol();
   const inFlight = new InFlightCalls();
   const metrics = new InstanceMetrics(tracing.meter, inFlight);
@@ -40,7 +49,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   const perform = createPerformer({
     behaviour: settings.behaviour,
     serviceName: settings.serviceName,
-    tracer: trace.getTracer('thespian'),
+    tracer: tracing.tracer,
     caller,
     random: settings.seed === undefined ? systemRandom : seededRandom(settings.seed),
     clock,
@@ -54,15 +63,16 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
   new ReflectionService(definition).addToServer(server);
+  if (tracing.enterHandler) enterHandlersAs(server, tracing.enterHandler);
 
   const port = await bind(server, settings.port);
-  const stop = installGracefulShutdown({ server, health, inFlight, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs });
+  const stop = installGracefulShutdown({ server, health, inFlight, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs }, options.ownsProcess);
   const methods = Object.entries(settings.behaviour.methods)
     .filter(([, fn]) => fn !== null)
     .map(([method]) => method);
   logger.info(`listening on port ${port}`, {
     port,
-    service_instance_id: serviceInstanceId(),
+    service_instance_id: tracing.serviceInstanceId,
     methods,
     traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
     loki: settings.lokiAddress ? addressForLogs(settings.lokiAddress) : 'off',

@@ -7,7 +7,7 @@
  * Metrics (OTEL_METRICS_EXPORTER): the meter the server's instruments are made with, and those
  * counts again as the SDK's self-observability metrics.
  */
-export { startTracing, type Tracing } from './start-tracing';
+export { startTracing, startTracingPack, type Tracing, type TracingPack } from './start-tracing';
 export { createLogger, type Logger } from './logger';
 export { withDeadline } from './with-deadline';
 export { addressForLogs } from './address-for-logs';

@@ -7,9 +7,11 @@ import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from '@opentelemetry/sema
  * each would push the same series, and a backend would mix their counters. The id is a random
  * UUID, as the semantic conventions suggest, made once per process by the SDK's detector, which
  * keeps it: NodeSDK's detectors (OTEL_NODE_RESOURCE_DETECTORS=serviceinstance) give the same one.
+ * A service packed with others into one process has an id of its own instead (`packedInstanceId`).
  */
-function identity(): Resource {
-  return detectResources({ detectors: [serviceInstanceIdDetector, envDetector] });
+function identity(packedInstanceId?: string): Resource {
+  if (packedInstanceId === undefined) return detectResources({ detectors: [serviceInstanceIdDetector, envDetector] });
+  return resourceFromAttributes({ [ATTR_SERVICE_INSTANCE_ID]: packedInstanceId }).merge(detectResources({ detectors: [envDetector] }));
 }
 
 /**
@@ -17,13 +19,13 @@ function identity(): Resource {
  * the OTLP logs providers): the SDK's defaults, the identity above and the service.name the spans
  * carry, so a backend joins the three signals on one service and one instance.
  */
-export function instanceResource(serviceName: string): Resource {
+export function instanceResource(serviceName: string, packedInstanceId?: string): Resource {
   return defaultResource()
-    .merge(identity())
+    .merge(identity(packedInstanceId))
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
 }
 
 /** The service.instance.id all three signals carry, for the `listening` line: there a user tells replicas apart. */
-export function serviceInstanceId(): string {
-  return String(identity().attributes[ATTR_SERVICE_INSTANCE_ID]);
+export function serviceInstanceId(packedInstanceId?: string): string {
+  return String(identity(packedInstanceId).attributes[ATTR_SERVICE_INSTANCE_ID]);
 }

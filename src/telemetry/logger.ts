@@ -95,7 +95,7 @@ function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
  * OTEL_LOGS_EXPORTER says. Loki gets two low-cardinality labels (service_name, level); trace ids
  * stay in the line, where Loki can filter on them without creating a stream per trace.
  */
-export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress' | 'logs'>): Logger {
+export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress' | 'logs' | 'serviceInstanceId'>): Logger {
   const stdout = new winston.transports.Console();
   const loki = settings.lokiAddress ? lokiTransport(settings.lokiAddress, settings.serviceName) : undefined;
   const otlp = OtlpLogExport.start(settings);

@@ -49,7 +49,7 @@ export class OtlpLogExport {
   ) {}
 
   /** Undefined when OTEL_LOGS_EXPORTER names no exporter (the default). */
-  static start(settings: Pick<InstanceSettings, 'serviceName' | 'logs'>): OtlpLogExport | undefined {
+  static start(settings: Pick<InstanceSettings, 'serviceName' | 'logs' | 'serviceInstanceId'>): OtlpLogExport | undefined {
     const { exporters, otlpEndpoint, otlpTimeoutMs, batching } = settings.logs;
     if (exporters.length === 0) return undefined;
     const processors: LogRecordProcessor[] = [];
@@ -66,7 +66,10 @@ export class OtlpLogExport {
       processors.push(otlp.counting);
     }
     if (exporters.includes('console')) processors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
-    const provider = new LoggerProvider({ resource: instanceResource(settings.serviceName), processors });
+    const provider = new LoggerProvider({ resource: instanceResource(settings.serviceName, settings.serviceInstanceId), processors });
+    // The global takes one provider and ignores the next; the transport keeps the logger it gets
+    // when made, so each service packed into one process (src/pack/) registers its own in turn.
+    logs.disable();
     logs.setGlobalLoggerProvider(provider);
     return new OtlpLogExport(new OpenTelemetryTransportV3({ format: withoutTimestamp() }), provider, otlp);
   }

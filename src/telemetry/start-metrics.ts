@@ -25,7 +25,7 @@ interface MeteringParts {
  * said like failed span exports; a scrape endpoint that cannot listen costs the metrics, not the
  * instance, and is said the same way.
  */
-export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serviceName'>, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
+export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serviceName' | 'serviceInstanceId'>, spans: () => (DeliveryTally & { ended: number }) | undefined): { parts: MeteringParts; connectLog(sink: DeliverySink): void } {
   const { prometheusHost, prometheusPort, otlpEndpoint, exporters } = settings.metrics;
   const reporter = new DeliveryReporter({
     delivery: 'metric export',
@@ -36,7 +36,7 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
   });
   const cannotListen = (error: Error) =>
     reporter.failedBatch(0, new Error(`the Prometheus scrape endpoint cannot listen on ${prometheusHost}:${prometheusPort}, no metrics will be scraped: ${error.message}`));
-  const provider = startMeterProvider(settings.metrics, settings.serviceName, reporter, cannotListen);
+  const provider = startMeterProvider(settings, reporter, cannotListen);
   const meter = provider?.getMeter('thespian') ?? createNoopMeter();
   let logs: () => LogTallies = () => ({});
   if (provider) observeDelivery(meter, spans, () => logs(), () => reporter.counts());
@@ -64,10 +64,14 @@ export function startMetering(settings: Pick<InstanceSettings, 'metrics' | 'serv
  * Built after NodeSDK.start(): the OTLP exporter loads @grpc/grpc-js, which the instrumentation
  * must see first.
  */
-function startMeterProvider(settings: MetricsSettings, serviceName: string, reporter: DeliveryReporter, onPrometheusError: (error: Error) => void): MeterProvider | undefined {
-  const readers = settings.exporters.map((exporter) => metricReader(exporter, settings, reporter, onPrometheusError));
+function startMeterProvider(
+  settings: Pick<InstanceSettings, 'metrics' | 'serviceName' | 'serviceInstanceId'>,
+  reporter: DeliveryReporter,
+  onPrometheusError: (error: Error) => void,
+): MeterProvider | undefined {
+  const readers = settings.metrics.exporters.map((exporter) => metricReader(exporter, settings.metrics, reporter, onPrometheusError));
   if (readers.length === 0) return undefined;
-  return new MeterProvider({ resource: instanceResource(serviceName), readers });
+  return new MeterProvider({ resource: instanceResource(settings.serviceName, settings.serviceInstanceId), readers });
 }
 
 /** One reader per exporter named: with `otlp,prometheus` the same instruments are pushed and scraped. */

@@ -2,7 +2,10 @@ import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { trace, type Tracer } from '@opentelemetry/api';
 import type { InstanceSettings } from '../config';
 import { CountingSpanProcessor } from './counting-span-processor';
 import { addressForLogs } from './address-for-logs';
@@ -10,7 +13,8 @@ import { DeliveryReporter, type DeliverySink } from './delivery-reporter';
 import { queueFullMeterProvider } from './queue-full-meter';
 import { ReportingBatchExporter } from './reporting-batch-exporter';
 import { withDeadline } from './with-deadline';
-import { instanceResource } from './instance-resource';
+import { instanceResource, serviceInstanceId } from './instance-resource';
+import { PackedTracerProvider } from './packed-tracer-provider';
 import { batchProcessorOptions } from './batch-processor-options';
 import { startMetering } from './start-metrics';
 import type { LogTallies } from './delivery-metrics';
@@ -30,9 +34,22 @@ export interface Tracing {
   observeLogDelivery(source: () => LogTallies): void;
   /** Exports the last metrics and stops; last of all at shutdown, so the final counts are in. */
   stopMetrics(deadlineMs: number): Promise<void>;
+  /** What the engine starts its spans on. */
+  readonly tracer: Tracer;
+  /** The service.instance.id all three signals carry. */
+  readonly serviceInstanceId: string;
+  /**
+   * Set only for a service packed with others into one process: wrapped around each entry into
+   * its gRPC handlers, so the instrumentation's SERVER span there is this service's (see
+   * PackedTracerProvider). A process of one needs nothing there.
+   */
+  readonly enterHandler?: <T>(fn: () => T) => T;
 }
 
-type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators' | 'metrics'>;
+type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' | 'otlpEndpoint' | 'spanBatching' | 'otlpTracesTimeoutMs' | 'defaultPropagators' | 'metrics' | 'serviceInstanceId'>;
+
+/** The tracer name of the engine's own spans. */
+const ENGINE_TRACER = 'thespian';
 
 /**
  * Starts the OpenTelemetry SDK with gRPC instrumentation. Must run before any of our modules
@@ -47,7 +64,64 @@ type TracingSettings = Pick<InstanceSettings, 'serviceName' | 'tracesExporter' |
  */
 export function startTracing(settings: TracingSettings): Tracing {
   const base = sdkOptions(settings);
-  if (settings.tracesExporter === 'none') return startWithoutExport(settings, base);
+  const exporting = settings.tracesExporter === 'none' ? undefined : exportingParts(settings);
+  const sdk = new NodeSDK({ ...base, spanProcessors: [exporting?.processor ?? new NoopSpanProcessor()] });
+  sdk.start();
+  return tracingOf(settings, exporting, { tracer: trace.getTracer(ENGINE_TRACER), serviceInstanceId: serviceInstanceId(), shutdown: () => sdk.shutdown() });
+}
+
+/** The process-wide half of tracing for services packed into one process (src/pack/): one per process. */
+export interface TracingPack {
+  /** Tracing for one of the pack's services, with its own provider, resource and export. */
+  startService(settings: TracingSettings): Tracing;
+}
+
+/**
+ * What NodeSDK registers once per process (the context manager, the propagators, the gRPC
+ * instrumentation), with a PackedTracerProvider as the global provider, which hands each span to
+ * its service's own TracerProvider. Each service's provider is made as NodeSDK makes its own for a
+ * process of one: the same resource (the process and host attributes are the pack's, as they
+ * would be), the default sampler and span limits. A pack is started by `thespian up`, which sets
+ * its whole environment: no OTEL_TRACES_SAMPLER, span limits or resource detectors to honour.
+ */
+export function startTracingPack(settings: TracingSettings): TracingPack {
+  const sdk = new NodeSDK({ ...sdkOptions(settings), autoDetectResources: false, spanProcessors: [] });
+  sdk.start();
+  const routing = new PackedTracerProvider();
+  trace.setGlobalTracerProvider(routing);
+  const processAndHost = detectResources({ detectors: [envDetector, processDetector, hostDetector] });
+  return {
+    startService(serviceSettings) {
+      const exporting = serviceSettings.tracesExporter === 'none' ? undefined : exportingParts(serviceSettings);
+      const provider = new TracerProvider({
+        resource: packedServiceResource(serviceSettings, processAndHost),
+        spanProcessors: [exporting?.processor ?? new NoopSpanProcessor()],
+      });
+      const member = routing.member(serviceSettings.serviceName, provider);
+      return tracingOf(serviceSettings, exporting, {
+        tracer: member.tracer(ENGINE_TRACER),
+        serviceInstanceId: serviceInstanceId(serviceSettings.serviceInstanceId),
+        shutdown: () => provider.shutdown(),
+        enterHandler: member.enter,
+      });
+    },
+  };
+}
+
+/** As NodeSDK makes it: ours (defaults, identity, name), then the detectors' attributes, then the name again. */
+function packedServiceResource(settings: TracingSettings, processAndHost: Resource): Resource {
+  return instanceResource(settings.serviceName, settings.serviceInstanceId)
+    .merge(processAndHost)
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }));
+}
+
+/** The exporting processor and the reporter of its deliveries; absent when spans are not exported. */
+interface ExportingParts {
+  readonly reporter: DeliveryReporter;
+  readonly processor: CountingSpanProcessor;
+}
+
+function exportingParts(settings: TracingSettings): ExportingParts {
   const target = settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : 'console';
   const reporter = new DeliveryReporter({
     delivery: 'span export',
@@ -55,22 +129,34 @@ export function startTracing(settings: TracingSettings): Tracing {
     unit: 'spans',
     queueFullHint: `raise OTEL_BSP_MAX_QUEUE_SIZE (now ${settings.spanBatching.maxQueueSize}) and OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
   });
-  const processor = exportingProcessor(settings, reporter);
-  const sdk = new NodeSDK({ ...base, spanProcessors: [processor] });
-  sdk.start();
-  const metering = startMetering(settings, () => ({ ...reporter.counts(), ended: processor.endedSpans() }));
+  return { reporter, processor: exportingProcessor(settings, reporter) };
+}
 
+interface ProviderParts {
+  readonly tracer: Tracer;
+  readonly serviceInstanceId: string;
+  /** Flushes and stops the span export. */
+  shutdown(): Promise<void>;
+  readonly enterHandler?: <T>(fn: () => T) => T;
+}
+
+/** The Tracing of one service, whether its provider is NodeSDK's or a pack's. */
+function tracingOf(settings: TracingSettings, exporting: ExportingParts | undefined, provider: ProviderParts): Tracing {
+  const metering = startMetering(settings, () => (exporting ? { ...exporting.reporter.counts(), ended: exporting.processor.endedSpans() } : undefined));
   return {
     async shutdown(deadlineMs) {
-      await withDeadline(sdk.shutdown(), deadlineMs, undefined);
+      await withDeadline(provider.shutdown(), deadlineMs, undefined);
       // What is still on its way is counted as cut at shutdown in the `stopped` line, which comes next.
-      reporter.quiet();
+      exporting?.reporter.quiet();
     },
     connectLog: (sink) => {
-      reporter.connect(sink);
+      exporting?.reporter.connect(sink);
       metering.connectLog(sink);
     },
-    deliveryFields: () => spanDeliveryFields(reporter, processor),
+    deliveryFields: () => (exporting ? spanDeliveryFields(exporting.reporter, exporting.processor) : {}),
+    tracer: provider.tracer,
+    serviceInstanceId: provider.serviceInstanceId,
+    ...(provider.enterHandler ? { enterHandler: provider.enterHandler } : {}),
     ...metering.parts,
   };
 }
@@ -90,19 +176,6 @@ function sdkOptions(settings: TracingSettings): Partial<NodeSDKConfiguration> {
     ...(settings.defaultPropagators
       ? { textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }) }
       : {}),
-  };
-}
-
-/** Still a real tracer provider, so trace ids exist for logs and answers, but nothing is exported. */
-function startWithoutExport(settings: TracingSettings, base: Partial<NodeSDKConfiguration>): Tracing {
-  const sdk = new NodeSDK({ ...base, spanProcessors: [new NoopSpanProcessor()] });
-  sdk.start();
-  const metering = startMetering(settings, () => undefined);
-  return {
-    shutdown: (deadlineMs) => withDeadline(sdk.shutdown(), deadlineMs, undefined),
-    connectLog: (sink) => metering.connectLog(sink),
-    deliveryFields: () => ({}),
-    ...metering.parts,
   };
 }
 
