@@ -5,6 +5,9 @@ import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, httpAddress, mustBe, nonEmpty, numberFrom, oneOf, ratePerSecond, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
+// not through the indexes: they load grpc-js and the instance, which parsing the options does not need
+import { PACK_ABOVE_SERVICES } from '../ensemble/process-plan';
+import { MAX_PACKED_SERVICES } from '../pack/pack-file';
 
 const UP_FLAGS = {
   duration: { value: 'S', help: 'stop after S seconds (also 30s, 2m); default: until Ctrl-C', read: mustBe('a positive number of seconds, like 30, 30s or 2m', durationSeconds) },
@@ -35,7 +38,7 @@ const UP_FLAGS = {
   },
   logs: {
     value: 'DIR',
-    help: "keep the services' log files (<service>.log) in DIR; by default they go to a temporary folder that is removed after a clean stop",
+    help: "keep the services' log files (<service>.log, or pack-N.log for services packed into one process) in DIR; by default they go to a temporary folder that is removed after a clean stop",
     read: nonEmpty('needs a file name'),
   },
   'summary-json': { value: 'FILE', help: 'write the final summary as JSON (for scripts)', read: nonEmpty('needs a file name') },
@@ -52,6 +55,14 @@ const UP_FLAGS = {
   'free-ports': {
     help: "run every service (and the query API) on a port the system picks instead of the topology's, e.g. beside another `up` of the same file; the ports are printed at start (`load --topology` and `verify --topology` send to the topology's ports, so give them --target instead)",
   },
+  'process-per-service': {
+    help: `give every service a process of its own, however many there are; by default a topology of more than ${PACK_ABOVE_SERVICES} services is packed, several services to a process (each still its own instance, port and telemetry), which costs far less memory; see docs/scale.md`,
+  },
+  'services-per-process': {
+    value: 'N',
+    help: 'pack N services into each process (1: one process each); default: one each up to 16 services, else at most 25 to a process and at least as many processes as cores',
+    read: mustBe(`a whole number from 1 to ${MAX_PACKED_SERVICES}`, wholeNumber(1, MAX_PACKED_SERVICES)),
+  },
 } satisfies FlagTable;
 
 export const upCommand = defineCommand(UP_FLAGS, {
@@ -59,8 +70,9 @@ export const upCommand = defineCommand(UP_FLAGS, {
   summary: 'run a topology as local processes with an embedded collector; draw its traces in the terminal',
   header: `Usage: thespian up [TOPOLOGY] [options]
 
-Runs a whole ecosystem on this machine, no Docker needed: every service of the topology as its
-own Thespian process (real gRPC between them), an embedded OTLP receiver (traces, metrics, logs)
+Runs a whole ecosystem on this machine, no Docker needed: every service of the topology as a
+real Thespian instance (its own process, or packed with others into one in a large topology;
+real gRPC between them), an embedded OTLP receiver (traces, metrics, logs)
 and Loki receiver they report to, and traffic to the entry points at their rates. Each completed
 trace is drawn as a tree; a live table shows each service's calls from its own metrics, and a
 summary line keeps count. TOPOLOGY is a file, or the name of a bundled example
@@ -110,12 +122,14 @@ interface ParsedUpArgs {
     queryPort?: number | null;
     freePorts: boolean;
     prometheusSdFile?: string;
+    servicesPerProcess?: number;
   };
 }
 
 function parseUpArgs(args: string[]): ParsedUpArgs {
   const { values, positionals, problems } = readFlags(args, UP_FLAGS);
   if (positionals.length > 1) problems.unshift(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
+  if (values['process-per-service'] && values['services-per-process'] !== undefined) problems.push('--process-per-service and --services-per-process say the same thing: give one');
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const { duration, timeout, 'query-port': queryPort } = values;
   return {
@@ -136,6 +150,7 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       queryPort: queryPort === 0 ? null : queryPort,
       freePorts: values['free-ports'],
       prometheusSdFile: values['prometheus-sd'],
+      servicesPerProcess: values['process-per-service'] ? 1 : values['services-per-process'],
     },
   };
 }

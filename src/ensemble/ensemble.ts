@@ -1,10 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type LogLevel } from '../config';
 import { localLocator, resolveBehaviour, type Topology } from '../topology';
 import { waitUntilServing } from './health-check';
 import { portProblem } from './port-check';
 import { withPrometheusScrape } from './prometheus-sd';
-import { ServiceProcess } from './service-process';
+import { planProcesses, type ProcessPlanOptions } from './process-plan';
+import { ServiceProcess, type ProcessService } from './service-process';
 
 interface EnsembleOptions {
   readonly topology: Topology;
@@ -20,6 +22,8 @@ interface EnsembleOptions {
   readonly startTimeoutMs?: number;
   /** `up --prometheus-sd`: each service's Prometheus scrape port, by name, besides its other metrics export. */
   readonly prometheusPorts?: ReadonlyMap<string, number>;
+  /** How many services share a process (`up --services-per-process`, `--process-per-service`); default by size. */
+  readonly plan?: ProcessPlanOptions;
 }
 
 /** A service could not start; the message says which and why, in lines for the terminal. */
@@ -85,9 +89,10 @@ function telemetryEnv(options: EnsembleOptions): Record<string, string> {
 
 /**
  * A topology running as local processes: one real instance per service, on the service's
- * topology port, with every `service` reference resolved to 127.0.0.1 and that port. One process
+ * topology port, with every `service` reference resolved to 127.0.0.1 and that port. One instance
  * per service even if the topology asks for replicas: locally a second copy could not share the
- * port, and callers here have no load balancer to spread over copies.
+ * port, and callers here have no load balancer to spread over copies. Each instance has a process
+ * of its own, or, in a large topology, shares one with others (process-plan.ts, src/pack/).
  *
  * Once started, no service outlives this process: they are stopped in order by stop(), killed
  * by an exit hook if this process exits otherwise, and exit on their own (child-watchdog.ts) if
@@ -97,7 +102,7 @@ export class Ensemble {
   private readonly killOnExit = (): void => this.killNow();
   private stopping: Promise<void> | undefined;
 
-  private constructor(readonly services: readonly ServiceProcess[]) {
+  private constructor(readonly processes: readonly ServiceProcess[]) {
     process.on('exit', this.killOnExit);
   }
 
@@ -115,34 +120,24 @@ export class Ensemble {
       ]);
     }
 
-    const processes = topology.services.map(
-      (service) =>
-        new ServiceProcess({
-          name: service.name,
-          port: service.port,
-          logFile: join(options.logDir, `${service.name}.log`),
-          env: withPrometheusScrape({
-            PORT: String(service.port),
-            SERVICE_NAME: service.name,
-            CONFIG_JSON: JSON.stringify(resolveBehaviour(topology, service.name, localLocator)),
-            THESPIAN_SHUTDOWN_GRACE_MS: '10000',
-            LOG_LEVEL: options.logLevel ?? 'info',
-            ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
-            ...telemetryEnv(options),
-          }, options.prometheusPorts?.get(service.name)),
-        }),
+    const groups = planProcesses(topology.services, options.plan);
+    const processes = groups.map((group, index) =>
+      group.length === 1 ? new ServiceProcess({ services: group, logFile: join(options.logDir, `${group[0].name}.log`), env: serviceEnv(options, group[0]) }) : packProcess(options, group, index + 1),
     );
     const ensemble = new Ensemble(processes);
     const timeoutMs = options.startTimeoutMs ?? 30_000;
     const failures = await Promise.all(
-      processes.map((child) =>
-        waitUntilServing(`127.0.0.1:${child.port}`, timeoutMs, () => (child.running ? undefined : 'exited')).then(
-          () => undefined,
-          (error: Error) => describeStartFailure(child, error.message),
+      processes.flatMap((child) =>
+        child.services.map((service) =>
+          waitUntilServing(`127.0.0.1:${service.port}`, timeoutMs, () => (child.running ? undefined : 'exited')).then(
+            () => undefined,
+            (error: Error) => describeStartFailure(child, service, error.message),
+          ),
         ),
       ),
     );
-    const failed = failures.filter((failure): failure is string => failure !== undefined);
+    // A pack that died says so once, not once per service.
+    const failed = [...new Set(failures.filter((failure): failure is string => failure !== undefined))];
     if (failed.length > 0) {
       await ensemble.stop(2_000);
       throw new EnsembleStartError(failed.join('\n'));
@@ -150,9 +145,14 @@ export class Ensemble {
     return ensemble;
   }
 
-  /** Services that have exited although stop() was not called: a crash worth reporting. */
+  /** Every service, in topology order, with the process that runs it. */
+  get services(): { readonly name: string; readonly port: number; readonly process: ServiceProcess }[] {
+    return this.processes.flatMap((process) => process.services.map((service) => ({ ...service, process })));
+  }
+
+  /** Processes that have exited although stop() was not called: a crash worth reporting. */
   get crashed(): ServiceProcess[] {
-    return this.stopping ? [] : this.services.filter((service) => !service.running);
+    return this.stopping ? [] : this.processes.filter((child) => !child.running);
   }
 
   /**
@@ -162,15 +162,15 @@ export class Ensemble {
   stop(graceMs: number): Promise<void> {
     this.stopping ??= (async () => {
       // SIGCONT too, as init systems do: a stopped service (SIGSTOP, Ctrl-Z) cannot act on SIGTERM.
-      for (const service of this.services) {
-        service.signal('SIGTERM');
-        service.signal('SIGCONT');
+      for (const child of this.processes) {
+        child.signal('SIGTERM');
+        child.signal('SIGCONT');
       }
-      const all = Promise.all(this.services.map((service) => service.exited));
+      const all = Promise.all(this.processes.map((child) => child.exited));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
       if ((await Promise.race([all, late])) === 'late') {
-        for (const service of this.services) service.signal('SIGKILL');
+        for (const child of this.processes) child.signal('SIGKILL');
         await all;
       }
       clearTimeout(timer);
@@ -181,13 +181,44 @@ export class Ensemble {
 
   /** SIGKILL to every service still running; synchronous, for exit hooks. */
   killNow(): void {
-    for (const service of this.services) service.signal('SIGKILL');
+    for (const child of this.processes) child.signal('SIGKILL');
   }
 }
 
-function describeStartFailure(child: ServiceProcess, reason: string): string {
+/** One service's own variables, over the telemetry every service shares. */
+function serviceEnv(options: EnsembleOptions, service: ProcessService): Record<string, string> {
+  return withPrometheusScrape(
+    {
+      PORT: String(service.port),
+      SERVICE_NAME: service.name,
+      CONFIG_JSON: JSON.stringify(resolveBehaviour(options.topology, service.name, localLocator)),
+      THESPIAN_SHUTDOWN_GRACE_MS: '10000',
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ...(options.seed === undefined ? {} : { THESPIAN_SEED: String(options.seed) }),
+      ...telemetryEnv(options),
+    },
+    options.prometheusPorts?.get(service.name),
+  );
+}
+
+/**
+ * Several services in one process: their variables go to a file (an environment variable holds
+ * at most 128 KiB on Linux, less than 25 behaviours can need), the telemetry's in the environment.
+ */
+function packProcess(options: EnsembleOptions, group: readonly ProcessService[], number: number): ServiceProcess {
+  const packFile = join(options.logDir, `pack-${number}.json`);
+  writeFileSync(packFile, `${JSON.stringify({ services: group.map((service) => serviceEnv(options, service)) })}\n`);
+  return new ServiceProcess({
+    services: group,
+    logFile: join(options.logDir, `pack-${number}.log`),
+    env: { ...telemetryEnv(options), THESPIAN_PACK_FILE: packFile },
+  });
+}
+
+function describeStartFailure(child: ServiceProcess, service: ProcessService, reason: string): string {
   const status = child.status;
   const how = status ? (status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`) : reason;
   const tail = child.tail(3).map((line) => `    ${line}`);
-  return [`service ${child.name} (port ${child.port}) did not start: ${how}; its log is ${child.logFile}`, ...tail].join('\n');
+  const who = status && child.services.length > 1 ? child.label : `service ${service.name} (port ${service.port})`;
+  return [`${who} did not start: ${how}; its log is ${child.logFile}`, ...tail].join('\n');
 }

@@ -7,9 +7,15 @@ import { PACKAGE_ROOT } from '../config';
 const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
 const CHILD_WATCHDOG = join(PACKAGE_ROOT, 'dist', 'ensemble', 'child-watchdog.js');
 
-interface ServiceProcessOptions {
+/** A service that a process runs, and its port. */
+export interface ProcessService {
   readonly name: string;
   readonly port: number;
+}
+
+interface ServiceProcessOptions {
+  /** One, or several packed into this process (src/pack/: the env names their file). */
+  readonly services: readonly ProcessService[];
   /** The whole environment of the child: it inherits nothing, so a stray OTEL_* cannot redirect it. */
   readonly env: Readonly<Record<string, string>>;
   /** The child's stdout and stderr (its JSON log lines) go here. */
@@ -22,7 +28,8 @@ interface ExitStatus {
 }
 
 /**
- * One service of an ensemble: a real Thespian instance in its own process.
+ * One process of an ensemble: a real Thespian instance, or several packed into one process
+ * (src/pack/) for a large topology; either way, real gRPC servers on their own ports.
  *
  * It gets its own process group (detached), so a Ctrl-C in the terminal reaches only
  * `thespian up`, which then stops the services in order instead of all at once. Its logs go to a
@@ -60,12 +67,16 @@ export class ServiceProcess {
     });
   }
 
-  get name(): string {
-    return this.options.name;
+  get services(): readonly ProcessService[] {
+    return this.options.services;
   }
 
-  get port(): number {
-    return this.options.port;
+  /** "service front", or "the process of services a, b and c" when packed; for messages. */
+  get label(): string {
+    const names = this.options.services.map((service) => service.name);
+    if (names.length === 1) return `service ${names[0]}`;
+    const shown = names.length > 6 ? [...names.slice(0, 5), `${names.length - 5} more`] : names;
+    return `the process of services ${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
   }
 
   get pid(): number | undefined {

@@ -44,8 +44,13 @@ export interface UpResult {
   readonly cpuSeconds: { parent: number; services: number | null };
   /** This process's peak resident memory. */
   readonly parentMaxRssMb: number;
-  /** `calls`: what the service's own rpc.server.call.duration counted (null if it exported none). */
+  /**
+   * `calls`: what the service's own rpc.server.call.duration counted (null if it exported none).
+   * pid, exit and cpuSeconds are its process's; cpuSeconds is null for a service packed with others.
+   */
   readonly services: { name: string; port: number; pid: number | null; exit: string; cpuSeconds: number | null; calls: ServiceCallsJson | null }[];
+  /** The processes that ran the services: one each, or several services packed into one. */
+  readonly processes: { pid: number | null; services: string[]; exit: string; cpuSeconds: number | null }[];
   /** With --otlp: per signal, in spans, metric data points and log records. */
   readonly forwarded: ({ url: string } & Record<OtlpSignal, ForwardedCounts>) | null;
   readonly stoppedBy: string;
@@ -70,9 +75,9 @@ interface UpFacts {
   readonly logLines: ReceivedLogCounts;
   readonly calls: CallTable;
   readonly forwarded: { url: string; counts: Record<OtlpSignal, ForwardedCounts> } | undefined;
-  readonly services: readonly ServiceProcess[];
-  /** Each service's CPU seconds, read just before it exited. */
-  readonly cpuByService: readonly (number | undefined)[];
+  readonly processes: readonly ServiceProcess[];
+  /** Each process's CPU seconds, read just before it exited. */
+  readonly cpuByProcess: readonly (number | undefined)[];
   readonly stoppedBy: string;
   readonly logDir: string | null;
 }
@@ -113,15 +118,23 @@ export function upResult(facts: UpFacts): UpResult {
     },
     logLines: facts.logLines.loki + facts.logLines.otlp,
     logLinesBySource: facts.logLines,
-    cpuSeconds: { parent: ownCpuSeconds(), services: sumDefined(facts.cpuByService) ?? null },
+    cpuSeconds: { parent: ownCpuSeconds(), services: sumDefined(facts.cpuByProcess) ?? null },
     parentMaxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    services: facts.services.map((service, index) => ({
-      name: service.name,
-      port: service.port,
-      pid: service.pid ?? null,
-      exit: describeExit(service.status),
-      cpuSeconds: facts.cpuByService[index] ?? null,
-      calls: facts.calls.summaryJson(service.name),
+    services: facts.processes.flatMap((child, index) =>
+      child.services.map((service) => ({
+        name: service.name,
+        port: service.port,
+        pid: child.pid ?? null,
+        exit: describeExit(child.status),
+        cpuSeconds: child.services.length === 1 ? (facts.cpuByProcess[index] ?? null) : null,
+        calls: facts.calls.summaryJson(service.name),
+      })),
+    ),
+    processes: facts.processes.map((child, index) => ({
+      pid: child.pid ?? null,
+      services: child.services.map((service) => service.name),
+      exit: describeExit(child.status),
+      cpuSeconds: facts.cpuByProcess[index] ?? null,
     })),
     forwarded: facts.forwarded ? { url: facts.forwarded.url, ...facts.forwarded.counts } : null,
     stoppedBy: facts.stoppedBy,
@@ -224,7 +237,8 @@ function forwardedLines(forwarded: NonNullable<UpResult['forwarded']>): string[]
 }
 
 export function formatRate(rps: number): string {
-  return Number.isInteger(rps) ? String(rps) : rps.toFixed(2).replace(/0+$/, '');
+  // Through Number, so a sum of rates a hair off a whole number (5.000001) reads 5, not "5.".
+  return String(Number(rps.toFixed(2)));
 }
 
 /** "10 s", "2.5 s", "500 ms". */

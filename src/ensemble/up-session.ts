@@ -45,6 +45,8 @@ export interface UpOptions {
   readonly freePorts?: boolean;
   /** `--prometheus-sd FILE`: each service also serves /metrics, and FILE lists them for Prometheus's file_sd. */
   readonly prometheusSdFile?: string;
+  /** `--services-per-process` (1 for `--process-per-service`); default: by the topology's size (process-plan.ts). */
+  readonly servicesPerProcess?: number;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -106,8 +108,8 @@ class UpSession {
   private stoppedBy = 'the end of the run';
   private serviceCrashed = false;
   private signalsSeen = 0;
-  /** Read just before the services exit: /proc forgets a process once it is reaped. */
-  private cpuByService: (number | undefined)[] = [];
+  /** Read just before the services exit (per process, as ensemble.processes): /proc forgets a process once it is reaped. */
+  private cpuByProcess: (number | undefined)[] = [];
 
   private constructor(
     private readonly options: UpOptions,
@@ -195,10 +197,10 @@ class UpSession {
 
   /** The services, healthy; undefined when one could not start (said, and the rest stopped). */
   private async startServices(): Promise<Ensemble | undefined> {
-    const { topology, logLevel, seed } = this.options;
+    const { topology, logLevel, seed, servicesPerProcess } = this.options;
     try {
       const prometheusPorts = this.prometheusSd?.ports;
-      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts });
+      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts, plan: { servicesPerProcess } });
     } catch (error) {
       this.startError = error;
       await this.stops.stop();
@@ -208,11 +210,11 @@ class UpSession {
     }
     const ensemble = this.ensemble;
     this.stops.add('stop the services', async () => {
-      this.cpuByService = ensemble.services.map((service) => (service.pid ? cpuSecondsOf(service.pid) : undefined));
+      this.cpuByProcess = ensemble.processes.map((child) => (child.pid ? cpuSecondsOf(child.pid) : undefined));
       await ensemble.stop(STOP_LIMITS_MS.services);
     });
     this.prometheusSd?.writeTargets();
-    this.say(`ready: ${ensemble.services.map((service) => `${service.name} pid ${service.pid}`).join(', ')}`);
+    this.say(`ready: ${readyLine(ensemble)}`);
     this.say('Ctrl-C stops everything.');
     this.say();
     return ensemble;
@@ -257,9 +259,9 @@ class UpSession {
       const crashed = ensemble.crashed;
       if (crashed.length === 0) return;
       clearInterval(watcher);
-      this.stoppedBy = `service ${crashed[0].name} exited unexpectedly`;
+      this.stoppedBy = `${crashed[0].label} exited unexpectedly`;
       this.serviceCrashed = true;
-      view.println(...crashed.map((service) => `service ${service.name} exited unexpectedly (${describeExit(service.status)}); its log: ${service.logFile}`));
+      view.println(...crashed.map((child) => `${child.label} exited unexpectedly (${describeExit(child.status)}); its log: ${child.logFile}`));
       run.stop();
     }, WATCH_INTERVAL_MS);
     this.stops.add('stop sending', () => clearInterval(watcher));
@@ -308,7 +310,7 @@ class UpSession {
    */
   private logsKept(): boolean {
     if (this.options.logDir) return true;
-    if (this.ensemble) return !this.ensemble.services.every((service) => service.status?.code === 0);
+    if (this.ensemble) return !this.ensemble.processes.every((child) => child.status?.code === 0);
     return this.startError instanceof EnsembleStartError;
   }
 
@@ -332,8 +334,8 @@ class UpSession {
       logLines: this.collector.logLines,
       calls: this.collector.calls,
       forwarded: this.options.otlpUrl ? { url: this.options.otlpUrl, counts: this.collector.forwarded()! } : undefined,
-      services: ensemble.services,
-      cpuByService: this.cpuByService,
+      processes: ensemble.processes,
+      cpuByProcess: this.cpuByProcess,
       stoppedBy: this.stoppedBy,
       logDir: this.logsKept() ? this.logDir : null,
     });
@@ -341,6 +343,14 @@ class UpSession {
     if (this.options.summaryJsonFile) writeFileSync(this.options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);
     return this.serviceCrashed ? 1 : 0;
   }
+}
+
+/** Each service's pid; for packed services, how many processes hold them. */
+function readyLine(ensemble: Ensemble): string {
+  const { processes } = ensemble;
+  if (processes.every((child) => child.services.length === 1)) return ensemble.services.map((service) => `${service.name} pid ${service.process.pid}`).join(', ');
+  const pids = processes.map((child) => `${child.services.length} in pid ${child.pid}`).join(', ');
+  return `${ensemble.services.length} services in ${processes.length} processes (${pids}; --process-per-service for one each)`;
 }
 
 function openForWriting(path: string, option: string): number {

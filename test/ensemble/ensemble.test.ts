@@ -30,8 +30,8 @@ test('an ensemble runs each service as a process on its port, reporting to the e
     const exitHooksBefore = process.listenerCount('exit');
     const ensemble = await Ensemble.start({ topology, otlpEndpoint: receiver.endpoint, logDir: dir });
     assert.equal(ensemble.services.length, 1, 'one process per service, whatever its replicas');
-    const [service] = ensemble.services;
-    assert.equal(service.port, port);
+    const [{ port: servicePort, process: service }] = ensemble.services;
+    assert.equal(servicePort, port);
     assert.ok(service.running);
 
     const outcomes: RequestOutcome[] = [];
