@@ -5,8 +5,9 @@ import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, httpAddress, mustBe, nonEmpty, numberFrom, oneOf, ratePerSecond, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
-// not through the indexes: they load grpc-js and the instance, which parsing the options does not need
+// not through the index: ensemble/index loads grpc-js and the collector, which reading the options does not need
 import { PACK_ABOVE_SERVICES } from '../ensemble/process-plan';
+// not through the index: pack/index loads the instance's config and telemetry, which reading the options does not need
 import { MAX_PACKED_SERVICES } from '../pack/pack-file';
 
 const UP_FLAGS = {
