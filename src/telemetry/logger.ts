@@ -72,14 +72,19 @@ const jsonLine = winston.format((info) => {
 
 /**
  * Lines logged in one event-loop turn leave in one write: a system call per line was a tenth of
- * a busy instance's CPU. Whatever is still held is written when the process exits.
+ * a busy instance's CPU. Whatever is still held is written when the process exits. One per
+ * stream, shared by every logger of the process (services packed into one share stdout), so a
+ * turn is one write however many services logged in it.
  */
+const batchersByStream = new WeakMap<NodeJS.WriteStream, () => void>();
 function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
+  let batcher = batchersByStream.get(stream);
+  if (batcher) return batcher;
   let corked = false;
   process.once('exit', () => {
     if (corked) stream.uncork();
   });
-  return () => {
+  batcher = () => {
     if (corked) return;
     corked = true;
     stream.cork();
@@ -88,6 +93,28 @@ function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
       stream.uncork();
     });
   };
+  batchersByStream.set(stream, batcher);
+  return batcher;
+}
+
+/** What each logger of the process writes to stdout with, removed from all of them by the one error listener below. */
+const stdoutWriters = new Set<{ logger: winston.Logger; transport: winston.transport }>();
+let listeningForStdoutErrors = false;
+
+/**
+ * Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
+ * down with an unhandled error: every logger stops writing there and carries on; Loki and OTLP,
+ * if set, still get every line. One listener for the process, however many loggers it has.
+ */
+function stopWritingStdoutOnError(logger: winston.Logger, transport: winston.transport): void {
+  if (!listeningForStdoutErrors) {
+    listeningForStdoutErrors = true;
+    process.stdout.on('error', () => {
+      for (const writer of stdoutWriters) writer.logger.remove(writer.transport);
+      stdoutWriters.clear();
+    });
+  }
+  stdoutWriters.add({ logger, transport });
 }
 
 /**
@@ -106,11 +133,7 @@ export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'l
     format: winston.format.combine(traceContext({ keepContext: otlp !== undefined }), jsonLine()),
     transports,
   });
-  // Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
-  // down with an unhandled error: stop writing there and carry on; Loki, if set, still gets every line.
-  process.stdout.on('error', () => {
-    if (logger.transports.includes(stdout)) logger.remove(stdout);
-  });
+  stopWritingStdoutOnError(logger, stdout);
   const batchWrites = batchWritesPerTurn(process.stdout);
   const instanceLogger: Logger = {
     info: (message, fields) => (batchWrites(), logger.info(message, fields)),
