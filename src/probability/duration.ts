@@ -182,52 +182,100 @@ export function quantileOf(duration: Duration, p: number): number | undefined {
 
 const cumulativeCache = new WeakMap<object, { values: number[]; cumulative: number[] }>();
 
-/** One random draw of the duration, using `random` as the engine would. */
+/** A sum, max or `below` being sampled: the parts drawn so far (`next`) and what they came to. */
+interface SampleFrame {
+  readonly duration: Extract<Duration, { kind: 'sum' | 'max' | 'below' }>;
+  next: number;
+  value: number;
+}
+
+/**
+ * One random draw of the duration, using `random` as the engine would. A loop over a stack of its
+ * own rather than recursion: a ConcurrentActions of 1,500 calls nests its failure branches 1,500
+ * deep, past what the call stack holds. Draws are taken in the order the parts are written.
+ */
 export function sampleDuration(duration: Duration, random: Random): number {
-  switch (duration.kind) {
-    case 'discrete': {
-      if (duration.points.size === 1) return duration.points.keys().next().value!;
-      let table = cumulativeCache.get(duration.points);
-      if (!table) {
-        const values: number[] = [];
-        const cumulative: number[] = [];
-        let sum = 0;
-        for (const [ms, p] of duration.points) {
-          sum += p;
-          values.push(ms);
-          cumulative.push(sum);
-        }
-        table = { values, cumulative };
-        cumulativeCache.set(duration.points, table);
+  const frames: SampleFrame[] = [];
+  let entering: Duration | undefined = duration;
+  let value = 0;
+  for (;;) {
+    if (entering !== undefined) {
+      if (entering.kind === 'mixture') {
+        // Only one part is drawn: it takes the mixture's place, with no frame to come back to.
+        entering = entering.parts[pick(mixtureTable(entering.parts).cumulative, random.next())].duration;
+        continue;
       }
-      return table.values[pick(table.cumulative, random.next())];
-    }
-    case 'draw': {
-      const ms = Math.min(duration.capMs, duration.model.sample(random));
-      return duration.round ? Math.round(ms) : ms;
-    }
-    case 'sum':
-      return duration.parts.reduce((sum, part) => sum + sampleDuration(part, random), 0);
-    case 'max':
-      return duration.parts.reduce((most, part) => Math.max(most, sampleDuration(part, random)), 0);
-    case 'mixture': {
-      let table = cumulativeCache.get(duration.parts);
-      if (!table) {
-        let sum = 0;
-        table = { values: [], cumulative: duration.parts.map((part) => (sum += part.weight)) };
-        cumulativeCache.set(duration.parts, table);
+      if (entering.kind === 'discrete' || entering.kind === 'draw') {
+        value = sampleSimple(entering, random);
+        entering = undefined;
+      } else {
+        const frame: SampleFrame = { duration: entering, next: 0, value: 0 };
+        entering = firstPart(frame);
+        if (entering !== undefined) frames.push(frame);
+        else value = 0;
+        continue;
       }
-      return sampleDuration(duration.parts[pick(table.cumulative, random.next())].duration, random);
     }
-    case 'below': {
-      // Rejection: callers only ask for this where the limit is usually met.
-      for (let tries = 0; tries < 1000; tries++) {
-        const ms = sampleDuration(duration.base, random);
-        if (ms <= duration.limitMs) return ms;
-      }
-      return duration.limitMs;
+    const frame = frames[frames.length - 1];
+    if (frame === undefined) return value;
+    entering = takeDraw(frame, value);
+    if (entering === undefined) {
+      frames.pop();
+      value = frame.value;
     }
   }
+}
+
+function firstPart(frame: SampleFrame): Duration | undefined {
+  return frame.duration.kind === 'below' ? frame.duration.base : frame.duration.parts[0];
+}
+
+/** Counts a part's draw into its frame; the next part to draw, or undefined when the frame's value is final. */
+function takeDraw(frame: SampleFrame, drawn: number): Duration | undefined {
+  const duration = frame.duration;
+  frame.next += 1;
+  if (duration.kind === 'below') {
+    // Rejection: callers only ask for this where the limit is usually met.
+    if (drawn <= duration.limitMs || frame.next >= 1000) {
+      frame.value = drawn <= duration.limitMs ? drawn : duration.limitMs;
+      return undefined;
+    }
+    return duration.base;
+  }
+  frame.value = duration.kind === 'sum' ? frame.value + drawn : Math.max(frame.value, drawn);
+  return frame.next < duration.parts.length ? duration.parts[frame.next] : undefined;
+}
+
+function sampleSimple(duration: Extract<Duration, { kind: 'discrete' | 'draw' }>, random: Random): number {
+  if (duration.kind === 'draw') {
+    const ms = Math.min(duration.capMs, duration.model.sample(random));
+    return duration.round ? Math.round(ms) : ms;
+  }
+  if (duration.points.size === 1) return duration.points.keys().next().value!;
+  let table = cumulativeCache.get(duration.points);
+  if (!table) {
+    const values: number[] = [];
+    const cumulative: number[] = [];
+    let sum = 0;
+    for (const [ms, p] of duration.points) {
+      sum += p;
+      values.push(ms);
+      cumulative.push(sum);
+    }
+    table = { values, cumulative };
+    cumulativeCache.set(duration.points, table);
+  }
+  return table.values[pick(table.cumulative, random.next())];
+}
+
+function mixtureTable(parts: Extract<Duration, { kind: 'mixture' }>['parts']): { values: number[]; cumulative: number[] } {
+  let table = cumulativeCache.get(parts);
+  if (!table) {
+    let sum = 0;
+    table = { values: [], cumulative: parts.map((part) => (sum += part.weight)) };
+    cumulativeCache.set(parts, table);
+  }
+  return table;
 }
 
 /** Index of the first cumulative weight above u (u scaled to the total, which may be a little off 1). */

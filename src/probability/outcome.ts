@@ -96,15 +96,23 @@ export function together(steps: readonly Outcome[]): Outcome {
   let branches: readonly Branch[] = NOTHING.branches;
   for (const step of steps) {
     const next: Branch[] = [];
+    const whatever = anyEnd(step);
     for (const so of branches) {
-      for (const branch of step.branches) {
-        const failed = so.code !== 'OK';
-        next.push(joined(so, branch, maxOfDurations(so.duration, branch.duration), failed ? so.code : branch.code, failed ? so.tag : branch.tag));
-      }
+      // Once failed, the answer is settled and only the step's time matters: joining the failure
+      // to each of the step's branches apart would put it into the merged failure once per branch,
+      // and the tree of durations would double with every step (cdfOf walked 2^n parts).
+      if (so.code !== 'OK') next.push(joined(so, whatever, maxOfDurations(so.duration, whatever.duration), so.code, so.tag));
+      else for (const branch of step.branches) next.push(joined(so, branch, maxOfDurations(so.duration, branch.duration), branch.code, branch.tag));
     }
     branches = mergeBranches(next);
   }
   return { branches };
+}
+
+/** A step's ends taken together, whatever its code: certain, with its time mixed and its mean spans and lines. */
+function anyEnd(step: Outcome): Branch {
+  const duration = mixDurations(step.branches.map((branch) => ({ weight: branch.p, duration: branch.duration })));
+  return { code: 'OK', p: 1, duration, spans: meanSpans(step), lines: meanLines(step) };
 }
 
 /** Branches of the same code and tag become one: probabilities add, the rest is their weighted mean (durations mixed). */

@@ -87,3 +87,35 @@ test('bad input: one line per problem, exit 2', async () => {
     assert.ok(!run.stderr.includes('    at '), 'no stack trace');
   }
 });
+
+/** A hub whose request calls a leaf `calls` times at once (one ConcurrentActions), after an optional wait of its own. */
+function wideHub(calls: number, prepare: boolean) {
+  const call = { CallService: { service: 'leaf', grpc_method: 'A', failure_code: 'PROPAGATE' } };
+  const prep = { Action: { Sleep: { tracing_name: 'prepare', duration: { LogNormal: { median_ms: 1, p99_ms: 5 } } } } };
+  const leafSleep = { tracing_name: 'query', duration: { LogNormal: { median_ms: 3, p99_ms: 20 } }, failure_chance: 0.001 };
+  return {
+    services: {
+      hub: { behaviour: { grpc_method_a: { tracing_name: 'hub', operations: [...(prepare ? [prep] : []), { ConcurrentActions: Array.from({ length: calls }, () => call) }] } } },
+      leaf: { behaviour: { grpc_method_a: { tracing_name: 'leaf', operations: [{ Action: { Sleep: leafSleep } }] } } },
+    },
+    entry_points: [{ service: 'hub', method: 'A', rps: 1 }],
+  };
+}
+
+// The first overflowed the stack while sampling (the failure branches of 1,500 concurrent calls
+// nest 1,500 deep); the second never finished, as its closed form walked 2^60 parts.
+test('a request with 1,500 concurrent calls, and one with 60 and a closed form: predicted, exit 0', { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  for (const [calls, prepare] of [
+    [1500, true],
+    [60, false],
+  ] as const) {
+    const run = await runToExit({}, ['predict', writeJson(dir, `wide-${calls}.json`, wideHub(calls, prepare)), '--json', '--samples', '2000']);
+    assert.equal(run.code, 0, run.stderr);
+    const [prediction] = (JSON.parse(run.stdout) as { predictions: any[] }).predictions;
+    // Every leaf call fails 0.1% of the time, and any failure fails the request.
+    assert.ok(Math.abs(prediction.failure.probability - (1 - 0.999 ** calls)) < 1e-9, `${calls}: ${prediction.failure.probability}`);
+    assert.equal(prediction.latency_ms.all.method, prepare ? 'monte-carlo' : 'exact');
+    assert.ok(prediction.latency_ms.all.p99 >= prediction.latency_ms.all.p50 && prediction.latency_ms.all.p50 > 3, JSON.stringify(prediction.latency_ms));
+  }
+});
