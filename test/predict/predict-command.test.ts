@@ -110,7 +110,7 @@ test('a request with 1,500 concurrent calls, and one with 60 and a closed form: 
     [1500, true],
     [60, false],
   ] as const) {
-    const run = await runToExit({}, ['predict', writeJson(dir, `wide-${calls}.json`, wideHub(calls, prepare)), '--json', '--samples', '2000']);
+    const run = await runToExit({}, ['predict', writeJson(dir, `wide-${calls}.json`, wideHub(calls, prepare)), '--json', '--samples', '2000'], 60_000);
     assert.equal(run.code, 0, run.stderr);
     const [prediction] = (JSON.parse(run.stdout) as { predictions: any[] }).predictions;
     // Every leaf call fails 0.1% of the time, and any failure fails the request.
