@@ -1,5 +1,6 @@
 /**
- * Scale benchmark (issue 14), the start: what one idle instance costs in memory.
+ * Scale benchmark (issue 14): what one idle instance costs in memory, and what `thespian up` costs
+ * per service on generated topologies of 20 to 200 services.
  * Run: npm run bench -- scale
  *
  * The idle RSS of one Thespian (full tracing to a live receiver, logging on at the default
@@ -15,6 +16,10 @@
  * the same rounds, for a before/after.
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_IDLE_MS (default 2000), BENCH_BEFORE_DIST.
+ *
+ * Then `thespian up` on generated topologies of 20 to 200 services (support/up-scale.ts, which
+ * lists its own options): the peak RSS and CPU of the whole run, per service, and whether every
+ * trace came whole. BENCH_PARTS picks the parts: idle, up, or idle,up (the default).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +28,7 @@ import { startChild, type ChildServer } from './support/child-server';
 import { sequentialLatencies } from './support/closed-loop';
 import { startReceiverProcess } from './support/receiver-client';
 import { median } from './support/stats';
+import { benchUpAtScale, upScaleOptions } from './support/up-scale';
 
 const ROOT = join(__dirname, '..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -111,7 +117,20 @@ function subjects(receiver: Receiver): Subject[] {
 }
 
 async function main() {
+  const parts = (process.env.BENCH_PARTS ?? 'idle,up').split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => part !== 'idle' && part !== 'up');
+  const upOptions = upScaleOptions(process.env);
+  if (unknown.length > 0 || typeof upOptions === 'string') {
+    console.error(unknown.length > 0 ? `BENCH_PARTS: unknown part ${unknown.join(', ')}; the parts are idle and up` : upOptions);
+    process.exit(2);
+  }
   console.log(`load average at start ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  if (parts.includes('idle')) await benchIdleRss();
+  if (parts.includes('up')) await benchUpAtScale(upOptions, join(ROOT, 'dist', 'cli', 'main.js'));
+  console.log(`load average at end ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+}
+
+async function benchIdleRss() {
   console.log(`idle RSS (after start-up and 20 calls where the server has A, then ${idleMs} ms idle; ${rounds} rounds alternating, median)`);
   const receiver = await startReceiverProcess();
   const list = subjects(receiver);
@@ -122,7 +141,6 @@ async function main() {
   await receiver.stop();
   printRssTable(samples);
   for (const [name, runs] of samples) if (runs[0].footprint) printBreakdown(name, medianRun(runs));
-  console.log(`load average at end ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
 }
 
 function printRssTable(samples: Map<string, Sample[]>) {
