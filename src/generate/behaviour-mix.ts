@@ -12,17 +12,21 @@ const DATABASES = [
   { system: 'mysql', operation: 'SELECT' },
 ] as const;
 
+/** What one request may fail by, end to end, drawn for each leaf: 1–4%. */
+const FAILURE_BUDGET = { low: 0.01, high: 0.04 };
+
 /**
  * A service's behaviour: method A only. Services that call others prepare (a LogNormal wait),
  * make their calls, some at once, some with retries, and finish (an Exponential or Uniform
- * wait); stores answer after a long-tailed query and fail now and then (0.5–2%), which is where
- * a generated system's failures come from.
+ * wait); stores answer after a long-tailed query and fail now and then, which is where a
+ * generated system's failures come from: a 1–4% budget shared by the `leafCalls` leaf calls of
+ * the requests that reach the store (see failure-budget.ts).
  */
-export function behaviourOf(service: PlannedService, names: readonly string[], dice: Dice): Json {
+export function behaviourOf(service: PlannedService, names: readonly string[], leafCalls: number, dice: Dice): Json {
   const name = names[service.index];
   const method =
     service.callees.length === 0
-      ? { tracing_name: service.role === 'store' ? `query ${name}` : `handle ${name}`, operations: [storeQuery(dice, service.role === 'store')] }
+      ? { tracing_name: service.role === 'store' ? `query ${name}` : `handle ${name}`, operations: [storeQuery(dice, service.role === 'store', leafCalls)] }
       : { tracing_name: entryName(service, name), operations: callerOperations(service, names, dice) };
   const attributes = service.role === 'edge' ? { attributes: { 'http.route': `/${name}`, 'http.request.method': 'GET' } } : {};
   return { grpc_method_a: { tracing_name: method.tracing_name, ...attributes, operations: method.operations } };
@@ -57,12 +61,14 @@ function callOf(callee: string, dice: Dice): Json {
   return { CallService: spec };
 }
 
-function storeQuery(dice: Dice, isStore: boolean): Json {
+function storeQuery(dice: Dice, isStore: boolean, leafCalls: number): Json {
   const database = dice.pick(DATABASES);
+  const budget = dice.between(FAILURE_BUDGET.low, FAILURE_BUDGET.high, 4);
   const sleep: Json = {
     tracing_name: isStore ? `${database.operation} rows` : 'do the work',
     duration: logNormal(dice, 1, 12),
-    failure_chance: dice.between(0.005, 0.02, 3),
+    // Two significant digits: a budget shared by 200 calls is a few in 100,000.
+    failure_chance: Number((budget / leafCalls).toPrecision(2)),
   };
   if (dice.chance(0.5)) sleep.failure_code = 'UNAVAILABLE';
   if (isStore) sleep.attributes = { 'db.system': database.system, 'db.operation.name': database.operation };

@@ -6,6 +6,7 @@ import { behaviourOf } from './behaviour-mix';
 import { chainShape } from './chain-shape';
 import { compactJson } from '../common';
 import { Dice } from './dice';
+import { leafCallsPerRequest } from './failure-budget';
 import { fanOutShape } from './fan-out-shape';
 import { DEFAULT_DEPTH, type GenerateOptions } from './generate-options';
 import { scaleFreeShape } from './scale-free-shape';
@@ -33,10 +34,11 @@ export function generateTopology(options: GenerateOptions): GeneratedTopology {
   const names = nameServices(plan.services);
   const roots = plan.roots();
   const rps = Number((options.entryRps / roots.length).toPrecision(6));
+  const leafCalls = leafCallsPerRequest(plan);
   const data = {
     name: `generated-${options.shape}-${options.services}`,
     base_port: GENERATED_BASE_PORT,
-    services: Object.fromEntries(plan.services.map((service) => [names[service.index], { behaviour: behaviourOf(service, names, dice) }])),
+    services: Object.fromEntries(plan.services.map((service) => [names[service.index], { behaviour: behaviourOf(service, names, leafCalls.get(service.index) ?? 1, dice) }])),
     entry_points: roots.map((root) => ({ service: names[root], method: 'A', rps })),
   };
   const text = `${topologyHeader(options, plan, roots.length)}${compactJson(data)}\n`;

@@ -26,7 +26,7 @@ export function topologyHeader(options: GenerateOptions, plan: CallPlan, entryPo
     ...wrap(
       `${options.services} services, ${calls} calls between them, call paths up to ${deepest} services deep; ` +
         `${entryPoints} entry point${entryPoints === 1 ? '' : 's'} sharing ${options.entryRps} requests/s. ` +
-        'Stores fail 0.5–2% of their queries; callers retry some calls and pass some failure codes on.',
+        'Stores fail now and then, each a share of a 1–4% failure budget per request (so about 1–5% of requests fail, whatever the size: thespian predict says exactly); callers retry some calls and pass some failure codes on.',
     ),
     '',
     'Run it: thespian up THIS_FILE --free-ports; predict one request: thespian predict THIS_FILE.',

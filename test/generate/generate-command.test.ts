@@ -70,3 +70,32 @@ test('predict and render (k8s, compose) take a generated topology', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// With a fixed 0.5–2% per store, failures compounded with size: the 20-service tiered system
+// failed 15% of its requests, the 200-service fan-out 86%.
+test('a generated system fails about 1–5% of its requests, whatever its size and shape (thespian predict)', { timeout: 300_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const cases: [string, number][] = [
+      ['tiered', 20],
+      ['tiered', 50],
+      ['tiered', 100],
+      ['tiered', 200],
+      ['scale-free', 200],
+      ['fan-out', 200],
+    ];
+    for (const [shape, services] of cases) {
+      const path = join(dir, `${shape}-${services}.jsonc`);
+      assert.equal((await generate(['--services', String(services), '--shape', shape, '-o', path])).code, 0);
+      const run = await runToExit({}, ['predict', path, '--json', '--samples', '200'], 120_000);
+      assert.equal(run.code, 0, run.stderr);
+      const failures = (JSON.parse(run.stdout) as { predictions: { failure: { probability: number } }[] }).predictions.map((p) => p.failure.probability);
+      // The entry points share the traffic evenly, so the plain mean is the system's failure rate.
+      const overall = failures.reduce((sum, p) => sum + p, 0) / failures.length;
+      assert.ok(overall >= 0.01 && overall <= 0.05, `${shape} ${services}: ${(overall * 100).toFixed(2)}% of requests fail`);
+      assert.ok(Math.max(...failures) <= 0.08, `${shape} ${services}: an entry point fails ${(Math.max(...failures) * 100).toFixed(2)}%`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

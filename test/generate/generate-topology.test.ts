@@ -147,6 +147,6 @@ test('behaviours mix distributions, concurrency, retries, and rare failures at t
   for (const service of topology.services) {
     const chances = [...JSON.stringify(service.behaviour).matchAll(/"failure_chance":([\d.]+)/g)].map((match) => Number(match[1]));
     if (calls.get(service.name)!.length > 0) assert.deepEqual(chances, [], `${service.name} calls others and fails only through them`);
-    else for (const chance of chances) assert.ok(chance >= 0.005 && chance <= 0.02, `${service.name}: ${chance}`);
+    else for (const chance of chances) assert.ok(chance > 0 && chance <= 0.04, `${service.name}: ${chance}`);
   }
 });
