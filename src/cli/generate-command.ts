@@ -6,7 +6,7 @@ import { MAX_DEPTH, MAX_SERVICES, SHAPES, type GenerateOptions } from '../genera
 import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
-import { mustBe, nonEmpty, oneOf, ratePerSecond, wholeNumber } from './option-readers';
+import { mustBe, nonEmpty, oneOf, ratePerSecond, STDOUT, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 
 /** The most `--entry-rps` an entry point of a topology may ask for. */
@@ -49,10 +49,10 @@ header that gives the command that made it. Shapes:
   footer: 'See docs/scale.md. Exit status: 0 when written, 2 for bad options or a file that cannot be written.',
   async run(args) {
     const { options, output } = parseGenerateArgs(args);
-    if (output !== '-') checkWritable(output, '-o');
+    if (output !== STDOUT) checkWritable(output, '-o');
     const { generateTopology } = require('../generate') as typeof import('../generate');
     const generated = generateTopology(options);
-    if (output === '-') {
+    if (output === STDOUT) {
       process.stdout.write(generated.text);
       return 0;
     }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config';
 import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
-import { nonEmpty } from './option-readers';
+import { nonEmpty, STDOUT } from './option-readers';
 import { UsageError } from './usage-error';
 
 const IMPORT_FLAGS = {
@@ -23,7 +23,7 @@ collector's file exporter writes), or the span lines of \`thespian up --json\`.`
   footer: `Then: thespian predict FILE, thespian up FILE. See docs/import.md.
 Exit status: 0 when written, 1 when FILE cannot be written, 2 for unreadable or broken traces.`,
   async run(args) {
-    const { values, positionals, problems } = readFlags(stdoutDash(args), IMPORT_FLAGS);
+    const { values, positionals, problems } = readFlags(args, IMPORT_FLAGS);
     if (positionals.length === 0) problems.unshift('which traces? Give one or more trace files');
     if (values.output === undefined) problems.push('where to? Give -o FILE (or -o - for stdout)');
     if (problems.length > 0) throw new UsageError(problems.join('\n'));
@@ -37,7 +37,7 @@ Exit status: 0 when written, 1 when FILE cannot be written, 2 for unreadable or 
       throw error;
     }
     checkTopology(result.text, values.output!);
-    if (values.output === '-') {
+    if (values.output === STDOUT) {
       process.stdout.write(result.text);
       return 0;
     }
@@ -52,16 +52,6 @@ Exit status: 0 when written, 1 when FILE cannot be written, 2 for unreadable or 
   },
 });
 
-/** `-o -` means stdout, as with other tools; the flag reader takes a lone "-" for a flag, so it is joined to its flag first. */
-function stdoutDash(args: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (let index = 0; index < args.length; index += 1) {
-    if ((args[index] === '-o' || args[index] === '--output') && args[index + 1] === '-') joined.push(`--output=${args[(index += 1)]}`);
-    else joined.push(args[index]);
-  }
-  return joined;
-}
-
 function readTraceText(name: string): { name: string; text: string } {
   try {
     return { name, text: readFileSync(name, 'utf8') };
@@ -73,5 +63,5 @@ function readTraceText(name: string): { name: string; text: string } {
 /** What import writes must be a topology the parser takes: checked before it is written. */
 function checkTopology(text: string, output: string): void {
   const { parseTopology } = require('../topology') as typeof import('../topology');
-  parseTopology(text, output === '-' ? 'imported topology' : output, 'json', process.cwd());
+  parseTopology(text, output === STDOUT ? 'imported topology' : output, 'json', process.cwd());
 }

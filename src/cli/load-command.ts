@@ -3,7 +3,7 @@ import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
-import { durationSeconds, grpcMethod, nonEmpty, ratePerSecond, readerOf, targetAddress, wholeNumber, type ValueReader } from './option-readers';
+import { besideStdout, durationSeconds, grpcMethod, ratePerSecond, readerOf, targetAddress, wholeNumber, type ValueReader } from './option-readers';
 import { UsageError } from './usage-error';
 
 /** With --target and no --rate, each target gets this many requests per second. */
@@ -33,7 +33,7 @@ const LOAD_FLAGS = {
   json: {
     value: 'FILE',
     help: 'write the result as JSON: summary, counts by status, percentiles, and every request with its status, latencies and trace id',
-    read: nonEmpty('needs a file name'),
+    read: besideStdout('file name', "load's summary"),
   },
   quiet: { help: 'no progress line and no summary (use with --json)' },
 } satisfies FlagTable;

@@ -106,6 +106,22 @@ export function nonEmpty(problem: string): ValueReader<string> {
   return (text) => (text === '' ? new Refusal(problem) : text);
 }
 
+/** How an option that writes the command's one product (generate's topology, schema's JSON Schema) spells stdout. */
+export const STDOUT = '-';
+
+/**
+ * A file (or folder) written beside what the command itself prints on stdout: up's span lines
+ * and summary, load's and verify's results. A lone `-` is refused rather than taken for stdout,
+ * which `stdoutCarries` already; and a file named "-" is never what was meant.
+ */
+export function besideStdout(what: string, stdoutCarries: string): ValueReader<string> {
+  return (text) => {
+    if (text === '') return new Refusal(`needs a ${what}`);
+    if (text === STDOUT) return new Refusal(`needs a ${what}: "-" is not stdout here, as stdout carries ${stdoutCarries}`);
+    return text;
+  };
+}
+
 /** HOST:PORT, a bare PORT, or an http(s):// address; refused with the address reader's own words. */
 export const targetAddress: ValueReader<TargetAddress> = (text) => {
   try {

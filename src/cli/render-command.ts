@@ -7,7 +7,7 @@ import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
-import { nonEmpty } from './option-readers';
+import { nonEmpty, STDOUT } from './option-readers';
 import { UsageError } from './usage-error';
 
 const RENDER_FLAGS = {
@@ -93,7 +93,7 @@ function parseRenderArgs(args: string[]): RenderArgs {
     target: target as RenderTarget,
     topologyPath,
     // `-o -` is the stream, as for generate and import: a folder named "-" is surely not meant.
-    outputDir: values.output === '-' ? undefined : values.output,
+    outputDir: values.output === STDOUT ? undefined : values.output,
     options: {
       image: values.image,
       namespace: values.namespace,

@@ -3,12 +3,15 @@ import { LOG_LEVELS, MAX_SEED, type LogLevel } from '../config/setting-values';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
-import { durationSeconds, httpAddress, mustBe, nonEmpty, numberFrom, oneOf, ratePerSecond, wholeNumber } from './option-readers';
+import { besideStdout, durationSeconds, httpAddress, mustBe, numberFrom, oneOf, ratePerSecond, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 // not through the index: ensemble/index loads grpc-js and the collector, which reading the options does not need
 import { PACK_ABOVE_SERVICES } from '../ensemble/process-plan';
 // not through the index: pack/index loads the instance's config and telemetry, which reading the options does not need
 import { MAX_PACKED_SERVICES } from '../pack/pack-file';
+
+/** What up prints on stdout, so that its file options refuse a "-" for stdout. */
+const UP_VIEW = "up's own view and summary";
 
 const UP_FLAGS = {
   duration: { value: 'S', help: 'stop after S seconds (also 30s, 2m); default: until Ctrl-C', read: mustBe('a positive number of seconds, like 30, 30s or 2m', durationSeconds) },
@@ -22,7 +25,7 @@ const UP_FLAGS = {
   json: {
     value: 'FILE',
     help: 'write every received span as a JSON line (trace_id, span_id, parent_span_id, service, name, kind, start, end, duration_ms, status, attributes, events), and a line with "type":"rpc_metrics" per service per metrics export (its calls, failures and duration buckets; see docs/up.md)',
-    read: nonEmpty('needs a file name'),
+    read: besideStdout('file name', UP_VIEW),
   },
   otlp: { value: 'URL', help: 'also send everything received over OTLP (spans, metrics, logs) on to this OTLP/gRPC backend (e.g. http://localhost:4317); what it loses is counted in the summary', read: mustBe('an http:// address like http://localhost:4317', httpAddress) },
   trees: { value: 'N', help: 'draw at most N trace trees per second, failed traces first', default: '1', read: mustBe('a number ≥ 0', numberFrom(0)) },
@@ -40,9 +43,9 @@ const UP_FLAGS = {
   logs: {
     value: 'DIR',
     help: "keep the services' log files (<service>.log, or pack-N.log for services packed into one process) in DIR; by default they go to a temporary folder that is removed after a clean stop",
-    read: nonEmpty('needs a file name'),
+    read: besideStdout('directory', UP_VIEW),
   },
-  'summary-json': { value: 'FILE', help: 'write the final summary as JSON (for scripts)', read: nonEmpty('needs a file name') },
+  'summary-json': { value: 'FILE', help: 'write the final summary as JSON (for scripts)', read: besideStdout('file name', UP_VIEW) },
   'query-port': {
     value: 'N',
     help: "serve the received traces and logs over HTTP on this port, in Tempo's and Loki's query formats (default: the port below base_port, e.g. 7099), for `thespian verify --embedded`; 0 turns it off",
@@ -51,7 +54,7 @@ const UP_FLAGS = {
   'prometheus-sd': {
     value: 'FILE',
     help: "each service also serves Prometheus's /metrics on a free port (127.0.0.1), and FILE lists them as Prometheus file_sd targets labelled service=NAME (emptied at the end), for `thespian verify --prometheus`",
-    read: nonEmpty('needs a file name'),
+    read: besideStdout('file name', UP_VIEW),
   },
   'free-ports': {
     help: "run every service (and the query API) on a port the system picks instead of the topology's, e.g. beside another `up` of the same file; the ports are printed at start (`load --topology` and `verify --topology` send to the topology's ports, so give them --target instead)",

@@ -5,7 +5,7 @@ import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
-import { durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
+import { besideStdout, durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 import type { Topology } from '../topology';
 import type { LogSource, MetricsSource, TraceSource } from '../verify';
@@ -45,7 +45,7 @@ const VERIFY_FLAGS = {
     read: mustBe('info, warn or error', oneOf(LINE_LEVELS)),
   },
   timeout: { value: 'S', help: 'deadline of each request', default: '30 s', read: mustBe('a time > 0 such as 30 or 30s', durationSeconds) },
-  json: { value: 'FILE', help: 'write the whole result as JSON, every trace included', read: nonEmpty('needs a file name') },
+  json: { value: 'FILE', help: 'write the whole result as JSON, every trace included', read: besideStdout('file name', "verify's report") },
 } satisfies FlagTable;
 
 interface VerifyArgs {
