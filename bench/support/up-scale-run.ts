@@ -144,22 +144,25 @@ function watchUp(settings: UpScaleSettings, args: string[], progress: (line: str
   const sampler = setInterval(sample, SAMPLE_MS);
   const talker = setInterval(say, PROGRESS_MS);
   const seen = new Set<number>();
-  const deadline = setTimeout(() => {
+  const timers: NodeJS.Timeout[] = [];
+  const later = (ms: number, act: () => void) => timers.push(setTimeout(act, ms));
+  later(deadlineMs(settings), () => {
     run.timedOut = true;
     for (const member of child.pid === undefined ? [] : sampleTree(child.pid).descendants) seen.add(member.pid);
     child.kill('SIGINT');
     // A second Ctrl-C quits at once; past that, the run is killed, and whatever it left behind.
-    setTimeout(() => child.kill('SIGINT'), 20_000).unref();
-    setTimeout(() => {
+    later(20_000, () => child.kill('SIGINT'));
+    later(40_000, () => {
       child.kill('SIGKILL');
       for (const pid of seen) killQuietly(pid);
-    }, 40_000).unref();
-  }, deadlineMs(settings));
+    });
+  });
   return new Promise((resolve) => {
     const finish = () => {
       clearInterval(sampler);
       clearInterval(talker);
-      clearTimeout(deadline);
+      // Pids outlive their processes: none of this run's may be killed once it is over.
+      for (const timer of timers) clearTimeout(timer);
       resolve(run);
     };
     child.on('error', (error) => {
