@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessFigures {
   readonly pid: number;
+  /** The command's name as the kernel keeps it (/proc/PID/comm: `node`, `chrt`). */
+  readonly command: string;
   /** VmRSS, in MB (1e6 bytes). */
   readonly rssMb: number;
   /** User + system CPU time so far. */
@@ -33,6 +35,7 @@ function clockTicks(): number {
 
 interface StatLine {
   readonly pid: number;
+  readonly command: string;
   readonly ppid: number;
   readonly cpuSeconds: number;
 }
@@ -47,7 +50,8 @@ function readStat(pid: number): StatLine | undefined {
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // After the name: state(0) ppid(1) … utime(11) stime(12), in clock ticks.
-  return { pid, ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  const command = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+  return { pid, command, ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
 }
 
 function readRssMb(pid: number): number | undefined {
@@ -70,7 +74,7 @@ export function sampleTree(rootPid: number): TreeSample {
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
   const figures = (stat: StatLine): ProcessFigures | undefined => {
     const rssMb = readRssMb(stat.pid);
-    return rssMb === undefined ? undefined : { pid: stat.pid, rssMb, cpuSeconds: stat.cpuSeconds };
+    return rssMb === undefined ? undefined : { pid: stat.pid, command: stat.command, rssMb, cpuSeconds: stat.cpuSeconds };
   };
   const descendants: ProcessFigures[] = [];
   const queue = [...(children.get(rootPid) ?? [])];

@@ -32,6 +32,7 @@ export interface UpScaleResult {
   /** What went wrong, in a line: up's exit and the last thing it said. */
   readonly problem?: string;
   readonly peakRssMb: number;
+  /** up and the node processes under it (the services' processes). */
   readonly peakProcesses: number;
   /** up's own CPU (from its summary, else from /proc). */
   readonly parentCpuS?: number;
@@ -127,7 +128,9 @@ function watchUp(settings: UpScaleSettings, args: string[], progress: (line: str
     if (child.pid === undefined) return;
     const tree = sampleTree(child.pid);
     run.peakRssMb = Math.max(run.peakRssMb, totalRssMb(tree));
-    run.peakProcesses = Math.max(run.peakProcesses, tree.descendants.length + 1);
+    // Node processes only: each instance starts a short-lived `chrt` for its timer thread, which
+    // counts in the RSS while it lives but is no process of the run in the sense a reader means.
+    run.peakProcesses = Math.max(run.peakProcesses, tree.descendants.filter((member) => member.command === 'node').length + 1);
     if (tree.root) run.parentCpuS = tree.root.cpuSeconds;
     for (const member of tree.descendants) cpuByChild.set(member.pid, member.cpuSeconds);
     run.childrenCpuS = [...cpuByChild.values()].reduce((sum, seconds) => sum + seconds, 0);
@@ -139,7 +142,7 @@ function watchUp(settings: UpScaleSettings, args: string[], progress: (line: str
       : run.readyAtMs === undefined
         ? `starting, ${elapsed} s in`
         : `sending, ${Math.max(0, Math.round(settings.seconds - (Date.now() - run.readyAtMs) / 1000))} s left`;
-    progress(`  [${settings.services} services] ${state}; peak ${run.peakProcesses} processes, ${(run.peakRssMb / 1000).toFixed(2)} GB`);
+    progress(`  [${settings.services} services] ${state}; peak ${run.peakProcesses} node processes, ${(run.peakRssMb / 1000).toFixed(2)} GB`);
   };
   const sampler = setInterval(sample, SAMPLE_MS);
   const talker = setInterval(say, PROGRESS_MS);

@@ -40,13 +40,13 @@ export function upScaleOptions(env: NodeJS.ProcessEnv): UpScaleOptions | string 
 export async function benchUpAtScale(options: UpScaleOptions, cli: string): Promise<UpScaleResult[]> {
   console.log(`thespian up on generated tiered topologies (seed ${options.seed}): ${options.sizes.join(', ')} services, ${options.seconds} s each at ${options.rps} req/s in all`);
   console.log(`  up flags: --free-ports --quiet --duration ${options.seconds} --rps ${options.rps} --summary-json FILE${options.extraArgs.length > 0 ? ` ${options.extraArgs.join(' ')}` : ''}  (BENCH_UP_ARGS: ${options.extraArgs.length > 0 ? options.extraArgs.join(' ') : 'none'})`);
-  console.log(`  RSS: the sum of VmRSS of up and every process under it, sampled every 500 ms; CPU: up's own, and its children's together`);
+  console.log(`  RSS: the sum of VmRSS of up and every process under it, sampled every 500 ms; CPU: up's own, and its children's together; node procs: up and its service processes, at the most`);
   const results: UpScaleResult[] = [];
   for (const services of options.sizes) {
     const dir = mkdtempSync(join(tmpdir(), `thespian-scale-up-${services}-`));
     console.log(`size ${services}: starting`);
     const result = await runUpAtScale({ ...options, services, dir, cli }, (line) => console.log(line));
-    console.log(`size ${services}: ${result.outcome}${result.problem ? ` (${result.problem})` : ''}, peak ${(result.peakRssMb / 1000).toFixed(2)} GB in ${result.peakProcesses} processes`);
+    console.log(`size ${services}: ${result.outcome}${result.problem ? ` (${result.problem})` : ''}, peak ${(result.peakRssMb / 1000).toFixed(2)} GB, ${result.peakProcesses} node processes`);
     results.push(result);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,8 +57,8 @@ export async function benchUpAtScale(options: UpScaleOptions, cli: string): Prom
 const cell = (value: number | undefined, digits: number) => (value === undefined ? '-' : value.toFixed(digits));
 
 function printUpTable(results: readonly UpScaleResult[]) {
-  const header = ['services', 'outcome', 'procs', 'peak RSS MB', 'RSS/svc MB', 'up CPU s', 'children CPU s', 'CPU/svc s', 'sent', 'failed', 'traces whole'];
-  const widths = [8, 13, 5, 11, 10, 8, 14, 9, 5, 6, 0];
+  const header = ['services', 'outcome', 'node procs', 'peak RSS MB', 'RSS/svc MB', 'up CPU s', 'children CPU s', 'CPU/svc s', 'sent', 'failed', 'traces whole'];
+  const widths = [8, 13, 10, 11, 10, 8, 14, 9, 5, 6, 0];
   const line = (cells: string[]) => `  ${cells.map((text, index) => (index === 1 || index === cells.length - 1 ? text.padEnd(widths[index]) : text.padStart(widths[index]))).join('  ')}`.trimEnd();
   console.log(line(header));
   for (const result of results) {
