@@ -56,13 +56,19 @@ export async function runUpAtScale(settings: UpScaleSettings, progress: (line: s
   return {
     services: settings.services,
     outcome,
-    problem: outcome === 'ran' ? undefined : `exit ${run.code ?? run.signal}: ${run.lastLines.slice(-2).join(' / ') || '(no output)'}`,
+    problem: problemOf(outcome, run, settings),
     peakRssMb: run.peakRssMb,
     peakProcesses: run.peakProcesses,
     parentCpuS: summary?.cpuSeconds.parent ?? run.parentCpuS,
     childrenCpuS: summary?.cpuSeconds.services ?? run.childrenCpuS,
     summary,
   };
+}
+
+function problemOf(outcome: UpScaleOutcome, run: WatchedRun, settings: UpScaleSettings): string | undefined {
+  if (outcome === 'ran') return undefined;
+  if (outcome === 'timed out') return `still running after ${Math.round(deadlineMs(settings) / 1000)} s, so stopped as Ctrl-C would (exit ${run.code ?? run.signal})`;
+  return `exit ${run.code ?? run.signal}: ${run.lastLines.slice(-2).join(' / ') || '(no output)'}`;
 }
 
 /** What keeps a run from counting as whole (empty when every trace arrived whole). */
