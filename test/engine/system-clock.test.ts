@@ -96,3 +96,11 @@ test('the turn queue runs tasks in order, one per turn, so a timer due meanwhile
   assert.ok(order.indexOf('timer') < order.indexOf('second'), `the timer did not wait for the whole queue: ${order.join(', ')}`);
   assert.equal(queue.length, 0);
 });
+
+test('services packed into one process share one timer thread, raised once: asking again prepares nothing new', async () => {
+  // Each preparation with `auto` runs chrt on the thread; a pack of 25 services ran it 25 times.
+  const first = prepareSystemClock('auto');
+  const again = prepareSystemClock('auto');
+  assert.equal(again, first, 'the same preparation');
+  assert.equal((await again).clock, (await prepareSystemClock('normal')).clock, 'and the same clock whatever the priority asked');
+});

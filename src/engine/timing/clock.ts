@@ -51,7 +51,16 @@ interface PreparedClock {
  * Starts the wake-up thread ahead of the first sleep, so that sleep does not wait for it to boot,
  * and raises its priority as asked (see realtime-priority.ts).
  */
-export async function prepareSystemClock(priority: TimerPriority = 'normal'): Promise<PreparedClock> {
+export function prepareSystemClock(priority: TimerPriority = 'normal'): Promise<PreparedClock> {
+  // One thread per process, raised once: services packed into one process share it.
+  let prepared = preparedByPriority.get(priority);
+  if (!prepared) preparedByPriority.set(priority, (prepared = prepareOnce(priority)));
+  return prepared;
+}
+
+const preparedByPriority = new Map<TimerPriority, Promise<PreparedClock>>();
+
+async function prepareOnce(priority: TimerPriority): Promise<PreparedClock> {
   const wakeTimer = startedWakeTimer();
   if (!(await wakeTimer.ready)) {
     return { clock: systemClock, timer: 'main thread', notRealtimeBecause: priority === 'normal' ? undefined : 'the timer thread could not start' };
