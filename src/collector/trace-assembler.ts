@@ -71,7 +71,10 @@ export function assembleTrace(spans: readonly ReceivedSpan[]): AssembledTrace {
 interface TraceAssemblerOptions {
   /** Called once per trace, when it is complete (or given up on). */
   readonly onTrace: (trace: AssembledTrace) => void;
-  /** A trace with its root is complete after this long without a new span. Default 1000 ms. */
+  /**
+   * A trace with its root is complete after this long without a new span. Default 1000 ms. It
+   * grows (up to MAX_QUIET_MS) when spans come later than that: see add().
+   */
   readonly quietMs?: number;
   /** A trace whose root never comes is handed over anyway after this long. Default 30 s. */
   readonly rootlessMs?: number;
@@ -90,11 +93,16 @@ interface OpenTrace {
 
 /** How many handed-over trace ids are remembered, to recognise spans that come after their trace. */
 const REMEMBERED_TRACES = 50_000;
+/** The longest the quiet period grows to: a trace is drawn and judged at most this long after its last span. */
+const MAX_QUIET_MS = 10_000;
+/** A late span sets the quiet period to its lateness times this, with room for the next one's being later still. */
+const QUIET_HEADROOM = 1.5;
 
 export class TraceAssembler {
   private readonly open = new Map<string, OpenTrace>();
-  private readonly handedOver = new Set<string>();
-  private readonly quietMs: number;
+  /** Each handed-over trace's last span's arrival, to learn from a late span how late it was. */
+  private readonly handedOver = new Map<string, number>();
+  private quiet: number;
   private readonly rootlessMs: number;
   private readonly maxOpenTraces: number;
   private readonly now: () => number;
@@ -103,7 +111,7 @@ export class TraceAssembler {
   private tracesCount = 0;
 
   constructor(private readonly options: TraceAssemblerOptions) {
-    this.quietMs = options.quietMs ?? 1000;
+    this.quiet = options.quietMs ?? 1000;
     this.rootlessMs = options.rootlessMs ?? 30_000;
     this.maxOpenTraces = options.maxOpenTraces ?? 20_000;
     this.now = options.now ?? (() => performance.now());
@@ -112,6 +120,11 @@ export class TraceAssembler {
   /** Spans that arrived after their trace was handed over (a sign the quiet period is too short). */
   get lateSpans(): number {
     return this.lateCount;
+  }
+
+  /** How long a trace with its root waits now for more spans (it grows when spans come late). */
+  get quietMs(): number {
+    return this.quiet;
   }
 
   get openTraces(): number {
@@ -125,8 +138,12 @@ export class TraceAssembler {
   add(spans: readonly ReceivedSpan[]): void {
     const now = this.now();
     for (const span of spans) {
-      if (this.handedOver.has(span.traceId)) {
+      const lastSpanAt = this.handedOver.get(span.traceId);
+      if (lastSpanAt !== undefined) {
         this.lateCount++;
+        // The services are slower to export than the quiet period allows (a busy machine, a big
+        // topology's many processes): wait longer for the traces from now on, so they come whole.
+        this.quiet = Math.min(MAX_QUIET_MS, Math.max(this.quiet, Math.ceil((now - lastSpanAt) * QUIET_HEADROOM)));
         continue;
       }
       let trace = this.open.get(span.traceId);
@@ -145,7 +162,7 @@ export class TraceAssembler {
   poll(): void {
     const now = this.now();
     for (const [traceId, trace] of this.open) {
-      const ready = trace.hasRoot ? now - trace.lastAt >= this.quietMs : now - trace.firstAt >= this.rootlessMs;
+      const ready = trace.hasRoot ? now - trace.lastAt >= this.quiet : now - trace.firstAt >= this.rootlessMs;
       if (ready) this.handOver(traceId);
     }
   }
@@ -157,7 +174,7 @@ export class TraceAssembler {
 
   /** Polls on a timer (unref'd) until stop(). */
   start(): void {
-    this.timer ??= setInterval(() => this.poll(), Math.max(20, Math.floor(this.quietMs / 4)));
+    this.timer ??= setInterval(() => this.poll(), Math.max(20, Math.floor(this.quiet / 4)));
     this.timer.unref();
   }
 
@@ -170,8 +187,8 @@ export class TraceAssembler {
     const trace = this.open.get(traceId);
     if (!trace) return;
     this.open.delete(traceId);
-    this.handedOver.add(traceId);
-    if (this.handedOver.size > REMEMBERED_TRACES) this.handedOver.delete(this.handedOver.values().next().value!);
+    this.handedOver.set(traceId, trace.lastAt);
+    if (this.handedOver.size > REMEMBERED_TRACES) this.handedOver.delete(this.handedOver.keys().next().value!);
     this.tracesCount++;
     this.options.onTrace(assembleTrace(trace.spans));
   }

@@ -33,6 +33,8 @@ export interface UpResult {
     received: number;
     rootSpans: number;
     late: number;
+    /** How long a trace waited for more spans by the end: the quiet period, grown by late spans. */
+    traceWaitS: number;
     okTraces: number;
     okTracesExpected: number | null;
     okTracesReceived: number;
@@ -70,7 +72,7 @@ interface UpFacts {
   readonly timeoutMs: number;
   readonly answers: RunSummary;
   readonly tally: TraceTally;
-  readonly assembled: { readonly tracesHandedOver: number; readonly lateSpans: number };
+  readonly assembled: { readonly tracesHandedOver: number; readonly lateSpans: number; readonly quietMs: number };
   readonly drawn: number;
   readonly logLines: ReceivedLogCounts;
   readonly calls: CallTable;
@@ -111,6 +113,7 @@ export function upResult(facts: UpFacts): UpResult {
       received: tally.spans,
       rootSpans: tally.roots,
       late: facts.assembled.lateSpans,
+      traceWaitS: facts.assembled.quietMs / 1000,
       okTraces: tally.okTraces,
       okTracesExpected: tally.okExpectedKnown ? tally.okExpected : null,
       okTracesReceived: tally.okReceived,
@@ -191,7 +194,7 @@ export function finalSummary(result: UpResult, options: UpOptions, calls: CallTa
     `  requests  ${requests.sent} sent at ${requests.achievedRps.toFixed(1)}/s (asked ${formatRate(requests.targetRps)}/s): ${requests.ok} ok, ${requests.failed} failed (${formatPercent(requests.failed / Math.max(1, requests.ok + requests.failed))})${codes ? ` [${codes}]` : ''}${requests.unanswered ? `, ${requests.unanswered} unanswered` : ''}${requests.pastDeadline ? `; ${requests.pastDeadline} passed the ${formatSeconds(requests.timeoutS * 1000)} deadline (--timeout)` : ''}`,
     `  latency   p50 ${ms(latencyMs.p50)}, p90 ${ms(latencyMs.p90)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}`,
     `  traces    ${traces.complete} with their root (${traces.failed} failed), ${traces.withoutRoot} without; ${traces.withOrphans} missing a parent span; ${traces.drawn} drawn`,
-    `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late`,
+    `  spans     ${spans.received.toLocaleString('en-US')} received, ${spans.rootSpans} roots for ${requests.ok + requests.failed} answered requests; ${expected}${spans.okTracesWithMissingSpans ? ` (${spans.okTracesWithMissingSpans} short)` : ''}; ${spans.late} late${spans.late ? ` (after their trace was judged; the wait for a trace's spans grew to ${spans.traceWaitS} s)` : ''}`,
     '  calls     as each service counted the calls it served (its rpc.server.call.duration):',
     ...calls.summaryLines(result.durationS).map((line) => `  ${line}`),
     `  logs      ${logsLine(result.logLinesBySource)}${result.logDir ? `; kept in ${result.logDir}` : ''}`,

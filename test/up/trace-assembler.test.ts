@@ -65,3 +65,32 @@ test('memory stays bounded: past maxOpenTraces the oldest open trace is handed o
   assert.equal(assembler.openTraces, 2);
   assert.deepEqual(done.map((trace) => trace.traceId), ['1'.repeat(32)]);
 });
+
+test('spans that come after their trace was judged make the assembler wait longer for the next traces', () => {
+  const { assembler, done, advance } = clockedAssembler({ quietMs: 500 });
+  const withTrace = (traceId: string) => FIXED_TRACE.map((span) => ({ ...span, traceId }));
+  const [first, second] = [withTrace('1'.repeat(32)), withTrace('2'.repeat(32))];
+  assembler.add(first.slice(1));
+  advance(500);
+  assembler.poll();
+  assert.equal(done.length, 1, 'judged after the quiet period');
+  advance(1500);
+  assembler.add(first.slice(0, 1));
+  assert.equal(assembler.lateSpans, 1);
+  assert.equal(assembler.quietMs, 3000, 'the late span came 2 s after the last: the wait is now that, with half again in hand');
+
+  // The next trace's last span comes 2.5 s after the rest: with the old 500 ms it would be judged short.
+  assembler.add(second.slice(1));
+  advance(2500);
+  assembler.poll();
+  assembler.add(second.slice(0, 1));
+  assert.equal(assembler.lateSpans, 1, 'not late this time');
+  advance(3000);
+  assembler.poll();
+  assert.equal(done.length, 2);
+  assert.equal(done[1].spans.length, second.length, 'and whole');
+
+  advance(100_000);
+  assembler.add(first.slice(0, 1));
+  assert.equal(assembler.quietMs, 10_000, 'the wait never grows past 10 s');
+});
