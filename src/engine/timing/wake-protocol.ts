@@ -1,7 +1,7 @@
 /**
  * What the main thread and the wake-up thread share: their messages and their shared memory.
  * Kept apart from wake-thread.ts, the thread's body, which runs itself when loaded inside a
- * worker: the main thread must not load that body (and heap-js with it) just for these.
+ * worker: the main thread must not load that body (and its queue with it) just for these.
  */
 import type { MessagePort } from 'node:worker_threads';
 

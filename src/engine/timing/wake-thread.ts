@@ -9,18 +9,13 @@
  * has real-time priority (realtime-priority.ts).
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Heap } from 'heap-js';
+import { DueHeap } from './due-heap';
 import { monotonicMs } from './monotonic-time';
 import { currentOsThreadId } from './os-thread-id';
 import { asMicros, type WakeNotice, type WakeRequest, type WakeThreadData } from './wake-protocol';
 
-interface Due {
-  readonly id: number;
-  readonly at: number;
-}
-
 function run({ port, signal, nextWake }: WakeThreadData): never {
-  const due = new Heap<Due>((a, b) => a.at - b.at);
+  const due = new DueHeap();
   const waiting = new Set<number>();
 
   const take = (request: WakeRequest) => {
