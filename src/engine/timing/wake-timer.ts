@@ -35,6 +35,11 @@ export class WakeTimer {
   /** The thread's id in the OS, once it runs (Linux only). */
   osThreadId: number | undefined;
 
+  /** False once the thread is gone (it could not start, or died) and this thread keeps the timers. */
+  get threadRuns(): boolean {
+    return this.thread !== undefined;
+  }
+
   constructor() {
     const { port1, port2 } = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -119,12 +124,21 @@ export class WakeTimer {
 }
 
 /**
+ * The thread's heap limit. It holds little more than its pending wake-ups (tens of bytes each),
+ * and Node's own start-up takes about 5 MB of it; 16 MB leaves room for hundreds of thousands of
+ * sleeps in flight. A worker left to V8's defaults sizes its heap like a main thread's, which
+ * cost about 0.8 MB more RSS when idle (bench/scale.ts). Should the thread still run out, it
+ * dies, and this thread takes its timers over (see takeOver), so no sleep is lost.
+ */
+const THREAD_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 16 };
+
+/**
  * Under tsx (the tests and benchmarks run the TypeScript sources), tsx's hooks do not reach a
  * worker by themselves, so the thread loads them first. Built, it is a plain .js file.
  */
 function startThread(workerData: WakeThreadData, port: MessagePort): Worker {
   const file = join(__dirname, `wake-thread${extname(__filename)}`);
-  const options = { workerData, transferList: [port] };
+  const options = { workerData, transferList: [port], resourceLimits: THREAD_RESOURCE_LIMITS };
   if (extname(file) !== '.ts') return new Worker(file, options);
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true });
 }
