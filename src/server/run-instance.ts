@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings, LogsSettings, MetricsSettings } from '../config';
 import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
@@ -11,6 +10,7 @@ import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
 import { InstanceMetrics } from './instance-metrics';
 import { loadProtocol } from './protocol';
+import { addReflectionOnDemand } from './reflection-on-demand';
 import { thespianHandlers } from './thespian-service';
 
 interface RunningInstance {
@@ -62,7 +62,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
-  new ReflectionService(definition).addToServer(server);
+  addReflectionOnDemand(server, definition);
   if (tracing.enterHandler) enterHandlersAs(server, tracing.enterHandler);
 
   const port = await bind(server, settings.port);
