@@ -12,8 +12,12 @@
  * an instance has no setting that turns that thread off). Servers run in alternating rounds; the
  * table gives the median of the rounds.
  *
+ * The instance runs twice: as `node dist/main.js`, and with the NODE_OPTIONS the image sets (read
+ * from the Dockerfile's ENV line, so the row shows what a container holds; see the comment there).
+ *
  * With BENCH_BEFORE_DIST set to another build's dist/ (say, main's), that build is measured in
- * the same rounds, for a before/after.
+ * the same rounds, for a before/after. That folder's parent must hold proto/ and node_modules/
+ * (a copy of dist/ alone in /tmp finds neither): copy it into a folder beside symlinks to them.
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_IDLE_MS (default 2000), BENCH_BEFORE_DIST.
  *
@@ -87,11 +91,17 @@ async function idleRss(start: () => Promise<ChildServer>, calls: boolean): Promi
   return rss;
 }
 
+/** The NODE_OPTIONS the image gives every instance (its Dockerfile's `ENV NODE_OPTIONS=...`), if any. */
+function imageNodeOptions(): string | undefined {
+  const line = /^\s*(?:ENV\s+)?NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return line?.[1];
+}
+
 /** An instance of the build in `dist`, with the probe preloaded; its RSS and what the probe saw. */
-async function instanceSample(receiver: Receiver, dist: string): Promise<Sample> {
+async function instanceSample(receiver: Receiver, dist: string, nodeOptions = ''): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'thespian-scale-'));
   const file = join(dir, 'footprint.json');
-  const env = { PORT: '0', CONFIG_JSON: BEHAVIOUR, OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: receiver.endpoint, BENCH_FOOTPRINT_FILE: file };
+  const env = { PORT: '0', CONFIG_JSON: BEHAVIOUR, OTEL_TRACES_EXPORTER: 'otlp', OTEL_BACKEND_ADDRESS: receiver.endpoint, BENCH_FOOTPRINT_FILE: file, NODE_OPTIONS: nodeOptions };
   const server = await startChild(['--require', PROBE, join(dist, 'main.js')], env);
   await sequentialLatencies(`127.0.0.1:${server.port}`, 20);
   await pause(idleMs);
@@ -112,6 +122,8 @@ function subjects(receiver: Receiver): Subject[] {
     { name: 'node + grpc-js server', measure: inline(BARE_GRPC, true) },
     { name: 'thespian (this build)', measure: () => instanceSample(receiver, join(ROOT, 'dist')) },
   ];
+  const nodeOptions = imageNodeOptions();
+  if (nodeOptions) list.push({ name: `thespian (this build, NODE_OPTIONS="${nodeOptions}" as in the image)`, measure: () => instanceSample(receiver, join(ROOT, 'dist'), nodeOptions) });
   if (beforeDist) list.push({ name: `thespian (${beforeDist})`, measure: () => instanceSample(receiver, beforeDist) });
   return list;
 }
@@ -146,11 +158,11 @@ async function benchIdleRss() {
 function printRssTable(samples: Map<string, Sample[]>) {
   const bare = median([...samples.values()][0].map((sample) => sample.rssMb));
   const worker = median([...samples.values()][1].map((sample) => sample.rssMb));
-  console.log(`  ${'server'.padEnd(58)} ${'RSS MB'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'− bare'.padStart(7)}`);
+  console.log(`  ${'server'.padEnd(76)} ${'RSS MB'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)} ${'− bare'.padStart(7)}`);
   for (const [name, runs] of samples) {
     const values = runs.map((sample) => sample.rssMb);
     const row = [median(values), Math.min(...values), Math.max(...values), median(values) - bare].map((value) => value.toFixed(1).padStart(7));
-    console.log(`  ${name.padEnd(58)} ${row.join(' ')}`);
+    console.log(`  ${name.padEnd(76)} ${row.join(' ')}`);
   }
   console.log(`  the sleep timer thread's share (worker − bare node): ${(worker - bare).toFixed(1)} MB;   target for thespian ≤ 60 MB`);
 }

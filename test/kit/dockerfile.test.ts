@@ -2,6 +2,7 @@
 // production dependencies and no build tools in the final one, non-root, health-checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { exists, readText } from './kit-files';
 
 interface Instruction {
@@ -81,6 +82,15 @@ test('it starts `node dist/cli/main.js serve` by default', () => {
   const entrypoint = JSON.parse(finalOf('ENTRYPOINT').at(-1)!.args) as string[];
   const cmd = JSON.parse(finalOf('CMD').at(-1)!.args) as string[];
   assert.deepEqual([...entrypoint, ...cmd], ['node', 'dist/cli/main.js', 'serve']);
+});
+
+test('the NODE_OPTIONS it sets start node: a flag node refused would stop every container at start', () => {
+  const env = finalOf('ENV').map((i) => i.args).join(' ');
+  const options = /\bNODE_OPTIONS="([^"]*)"/.exec(env)?.[1];
+  assert.ok(options, `the final stage sets NODE_OPTIONS (ENV: ${env})`);
+  const run = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.execArgv))'], { env: { ...process.env, NODE_OPTIONS: options }, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(options, /--max-semi-space-size=\d+/, 'it caps the young generation (see the comment in the Dockerfile)');
 });
 
 test('it carries OCI labels', () => {
