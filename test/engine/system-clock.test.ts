@@ -1,6 +1,6 @@
 /**
- * The real clock and the turn queue: sleeps timed off the main thread, and work taken one piece
- * per event-loop turn. These are what keep a Sleep's span at its configured length under load.
+ * The real clock and the turn queue: sleeps timed off the main thread, and work taken a short
+ * turn's worth at a time. These are what keep a Sleep's span at its configured length under load.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,7 +71,7 @@ test('a pending sleep keeps the process alive, and the timer thread never does o
   assert.ok(performance.now() - started < 15_000, 'and then exited by itself');
 });
 
-test('the turn queue runs tasks in order, one per turn, so a timer due meanwhile runs between them', async () => {
+test('the turn queue runs tasks in order, and a task that overruns its turn lets a timer due meanwhile run before the next', async () => {
   const queue = new TurnQueue();
   const order: string[] = [];
   await new Promise<void>((resolve) => {
@@ -95,4 +95,36 @@ test('the turn queue runs tasks in order, one per turn, so a timer due meanwhile
   );
   assert.ok(order.indexOf('timer') < order.indexOf('second'), `the timer did not wait for the whole queue: ${order.join(', ')}`);
   assert.equal(queue.length, 0);
+});
+
+test('the turn queue runs cheap tasks waiting together in one turn, not one turn each', async () => {
+  const queue = new TurnQueue();
+  const order: string[] = [];
+  await new Promise<void>((resolve) => {
+    queue.defer(() => order.push('first'));
+    // Queued behind the queue's own turn: with a turn per task it would run after the first.
+    setImmediate(() => order.push('next turn'));
+    queue.defer(() => order.push('second'));
+    queue.defer(() => {
+      order.push('third');
+      setImmediate(resolve);
+    });
+  });
+  assert.deepEqual(order, ['first', 'second', 'third', 'next turn']);
+});
+
+test('a task deferred by a task of the turn waits for the next turn, so a task that defers itself cannot hold the loop', async () => {
+  const queue = new TurnQueue();
+  const order: string[] = [];
+  await new Promise<void>((resolve) => {
+    queue.defer(() => {
+      order.push('first');
+      queue.defer(() => {
+        order.push('deferred by first');
+        resolve();
+      });
+    });
+    setImmediate(() => order.push('next turn'));
+  });
+  assert.deepEqual(order, ['first', 'next turn', 'deferred by first']);
 });
