@@ -41,13 +41,13 @@ async function main() {
     OTEL_BACKEND_ADDRESS: receiver.endpoint,
   });
   await h2loadRate(`127.0.0.1:${instance.port}`, { seconds: 1 });
-  const { rate } = await h2loadRate(`127.0.0.1:${instance.port}`, { seconds });
+  const { rate, failed } = await h2loadRate(`127.0.0.1:${instance.port}`, { seconds });
   await instance.stop();
   await receiver.stop();
   // The first file is the main thread's; the timer thread writes one of its own.
   const file = readdirSync(directory).filter((name) => name.endsWith('.cpuprofile')).sort()[0];
   if (!file) throw new Error(`no .cpuprofile in ${directory}`);
-  console.log(`${rate.toFixed(0)} req/s under h2load; profile ${join(directory, file)}`);
+  console.log(`${rate.toFixed(0)} req/s under h2load (${failed} failed); profile ${join(directory, file)}`);
   printShares(selfTimes(JSON.parse(readFileSync(join(directory, file), 'utf8')) as CpuProfile));
 }
 
