@@ -4,6 +4,7 @@ import { performFunction } from './perform-function';
 import type { Random } from '../probability';
 import { endpointName } from '../common';
 import type { StepContext } from './step-context';
+import type { RequestSignal } from './ports';
 
 /** The behaviour and who acts it out, and the ports every step gets (in its StepContext). */
 interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 'random' | 'clock' | 'log' | 'meter'> {
@@ -13,7 +14,7 @@ interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 
 
 /** What the server knows about one incoming request. */
 interface RequestInfo {
-  readonly signal: AbortSignal;
+  readonly signal: RequestSignal;
   readonly deadline?: number;
   readonly hops: number;
   /** The caller's random stream name (x-thespian-random-key), when another seeded Thespian called. */

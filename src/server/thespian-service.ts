@@ -3,6 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import { STATUS_CODES, statusNameOf } from '../common';
 import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, THESPIAN_RPC_SERVICE, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
 import type { InstanceMetrics } from './instance-metrics';
+import { CallCancellation } from './call-cancellation';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';
@@ -51,7 +52,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     }
 
     const deadline = finiteDeadline(call.getDeadline());
-    const cancellation = new AbortController();
+    const cancellation = new CallCancellation();
     let answered = false;
     // grpc-js emits 'cancelled' after every call, answered or not; only an unanswered one matters.
     call.on('cancelled', () => {
@@ -62,7 +63,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     const arrivedAt = performance.now();
     const answer = () => {
       recordQueuedTime(arrivedAt);
-      return options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
+      return options.perform(method, { signal: cancellation, deadline, hops, randomKey }).then(
         () => {
           answered = true;
           callback(null, {});
