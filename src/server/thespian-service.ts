@@ -75,7 +75,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
         },
       );
     };
-    // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
+    // Acted out in a later turn (see TurnQueue), inside the SERVER span's context. A request
     // that waits there shows it as the gap between its SERVER span and its Function span.
     // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
     const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));
