@@ -11,7 +11,7 @@
  * probability/ leaf, which is why that leaf sits below the engine and not in predict/.
  */
 export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
-export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type StepMeter } from './ports';
+export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type RequestSignal, type StepMeter } from './ports';
 export { createPerformer, type Performer } from './performer';
 export { ATTEMPT_EVENT, EXCEPTION_EVENT, INJECTED_ATTRIBUTE, KIND_ATTRIBUTE, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
 export {

@@ -1,4 +1,4 @@
-import type { FunctionSpec, Operation } from './model';
+import type { Action, FunctionSpec, Operation } from './model';
 import { descend, type StepContext } from './step-context';
 import { inStepSpan } from './step-span';
 import { StepFailure } from './step-failure';
@@ -6,20 +6,32 @@ import { StepFailure } from './step-failure';
 /**
  * Performs a Function: its operations in order, each operation's actions concurrently when it is
  * a ConcurrentActions. The first failing operation stops the function.
+ * The functions here are async only where they wait: every async layer costs each request
+ * promises, and the context manager's hook on each.
  */
-export async function performFunction(fn: FunctionSpec, context: StepContext): Promise<void> {
+export function performFunction(fn: FunctionSpec, context: StepContext): Promise<void> {
   const inner = descend(context, fn.tracingName);
-  await inStepSpan(inner, 'Function', fn.tracingName, fn.attributes ?? {}, async () => {
-    for (let index = 0; index < fn.operations.length; index++) await performOperation(fn.operations[index], index, inner);
-  });
+  return inStepSpan(inner, 'Function', fn.tracingName, fn.attributes ?? {}, () => performOperations(fn.operations, inner));
 }
 
-async function performOperation(operation: Operation, index: number, context: StepContext): Promise<void> {
-  if (operation.kind === 'Action') return context.performAction(operation.action, withStepRandom(context, `${index}`));
+function performOperations(operations: readonly Operation[], context: StepContext): Promise<void> {
+  // Most Functions are one operation, which needs no waiting here.
+  return operations.length === 1 ? performOperation(operations[0], 0, context) : performInOrder(operations, context);
+}
 
+async function performInOrder(operations: readonly Operation[], context: StepContext): Promise<void> {
+  for (let index = 0; index < operations.length; index++) await performOperation(operations[index], index, context);
+}
+
+function performOperation(operation: Operation, index: number, context: StepContext): Promise<void> {
+  if (operation.kind === 'Action') return context.performAction(operation.action, withStepRandom(context, `${index}`));
+  return performConcurrently(operation.actions, index, context);
+}
+
+async function performConcurrently(actions: readonly Action[], index: number, context: StepContext): Promise<void> {
   // All start together; the operation fails only once every one has finished, as in the original.
   const outcomes = await Promise.allSettled(
-    operation.actions.map((action, position) => context.performAction(action, withStepRandom(context, `${index}.${position}`))),
+    actions.map((action, position) => context.performAction(action, withStepRandom(context, `${index}.${position}`))),
   );
   const firstFailure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (firstFailure) throw StepFailure.from(firstFailure.reason);

@@ -4,6 +4,7 @@ import { performFunction } from './perform-function';
 import type { Random } from '../probability';
 import { endpointName } from '../common';
 import type { StepContext } from './step-context';
+import type { RequestSignal } from './ports';
 
 /** The behaviour and who acts it out, and the ports every step gets (in its StepContext). */
 interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 'random' | 'clock' | 'log' | 'meter'> {
@@ -13,7 +14,7 @@ interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 
 
 /** What the server knows about one incoming request. */
 interface RequestInfo {
-  readonly signal: AbortSignal;
+  readonly signal: RequestSignal;
   readonly deadline?: number;
   readonly hops: number;
   /** The caller's random stream name (x-thespian-random-key), when another seeded Thespian called. */
@@ -31,9 +32,10 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
   const performAction = (action: Action, context: StepContext) => actionKind(action.kind).perform(action.spec, context);
   const requestsSoFar: Record<GrpcMethod, number> = { A: 0, B: 0, C: 0 };
 
-  return async (method, request) => {
+  // Not async: performFunction's own promise is the answer (an async layer costs each request promises).
+  return (method, request) => {
     const fn = dependencies.behaviour.methods[method];
-    if (!fn) return;
+    if (!fn) return Promise.resolve();
     const context: StepContext = {
       tracer: dependencies.tracer,
       caller: dependencies.caller,
@@ -47,7 +49,7 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
       trail: [endpointName(dependencies.serviceName, method)],
       performAction,
     };
-    await performFunction(fn, context);
+    return performFunction(fn, context);
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Action } from './model';
-import type { Caller, Clock, StepLogger, StepMeter } from './ports';
+import type { Caller, Clock, RequestSignal, StepLogger, StepMeter } from './ports';
 import type { Random } from '../probability';
 
 /** Everything a step needs while it runs, for one request. */
@@ -13,7 +13,7 @@ export interface StepContext {
   /** Unset where nothing is measured (tests that build a context by hand). */
   readonly meter?: StepMeter;
   /** Aborted when the caller cancels or the request's deadline passes. */
-  readonly signal: AbortSignal;
+  readonly signal: RequestSignal;
   /** Absolute deadline (epoch ms) of the incoming request, if it had one. */
   readonly deadline?: number;
   /** Thespian hops so far (0 when called by a client that is not a Thespian). */

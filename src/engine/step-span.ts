@@ -35,8 +35,10 @@ interface StepTiming {
  * This is the one place that owns a step span's life: the start is logged and recorded as an
  * event, the span ends on every path, and a failure is recorded and logged only where it began
  * while every span it passes through is marked ERROR.
+ * Not itself async: each async layer costs every request promises, and the context manager's
+ * hook on each; the span's own callback is the one that catches.
  */
-export async function inStepSpan(
+export function inStepSpan(
   context: StepContext,
   kind: string,
   name: string,

@@ -1,6 +1,9 @@
 import { StepFailure } from '../engine';
 import { withDeadline } from '../telemetry';
 
+/** What cut() aborts: an AbortController, or the server's cheaper CallCancellation. */
+type Cancellable = Pick<AbortController, 'abort'>;
+
 /** Why a new call is refused while the instance drains; the caller sees it with UNAVAILABLE. */
 export const DRAINING_MESSAGE = 'the instance is shutting down and takes no new calls';
 
@@ -10,7 +13,7 @@ export const DRAINING_MESSAGE = 'the instance is shutting down and takes no new 
  * at the end of the grace with a failure that says so, their spans ended like any other.
  */
 export class InFlightCalls {
-  private readonly calls = new Map<AbortController, Promise<void>>();
+  private readonly calls = new Map<Cancellable, Promise<void>>();
   private idle: (() => void) | undefined;
   private closed = false;
 
@@ -24,7 +27,7 @@ export class InFlightCalls {
   }
 
   /** Tracks a call from its arrival until `finished` settles; `cancellation` is what cut() aborts. */
-  track(cancellation: AbortController, finished: Promise<void>): void {
+  track(cancellation: Cancellable, finished: Promise<void>): void {
     this.calls.set(cancellation, finished);
     const forget = () => {
       this.calls.delete(cancellation);

@@ -3,6 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import { STATUS_CODES, statusNameOf } from '../common';
 import { eventLoopTurns, GRPC_METHODS, QUEUED_MS_ATTRIBUTE, StepFailure, THESPIAN_RPC_SERVICE, TRACE_ID_HEADER, type GrpcMethod, type Performer } from '../engine';
 import type { InstanceMetrics } from './instance-metrics';
+import { CallCancellation } from './call-cancellation';
 import { DRAINING_MESSAGE, type InFlightCalls } from './in-flight-calls';
 import { HEADERS } from './protocol';
 import { statusDetails } from './status-details';
@@ -51,7 +52,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     }
 
     const deadline = finiteDeadline(call.getDeadline());
-    const cancellation = new AbortController();
+    const cancellation = new CallCancellation();
     let answered = false;
     // grpc-js emits 'cancelled' after every call, answered or not; only an unanswered one matters.
     call.on('cancelled', () => {
@@ -62,7 +63,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
     const arrivedAt = performance.now();
     const answer = () => {
       recordQueuedTime(arrivedAt);
-      return options.perform(method, { signal: cancellation.signal, deadline, hops, randomKey }).then(
+      return options.perform(method, { signal: cancellation, deadline, hops, randomKey }).then(
         () => {
           answered = true;
           callback(null, {});
@@ -74,7 +75,7 @@ function handlerFor(method: GrpcMethod, options: ServiceOptions): UnaryHandler {
         },
       );
     };
-    // Acted out in a turn of its own (see TurnQueue), inside the SERVER span's context. A request
+    // Acted out in a later turn (see TurnQueue), inside the SERVER span's context. A request
     // that waits there shows it as the gap between its SERVER span and its Function span.
     // Counted from arrival, so a call still waiting for its turn is drained (or cut) too.
     const finished = new Promise<void>((resolve) => eventLoopTurns.defer(context.bind(context.active(), () => resolve(answer()))));

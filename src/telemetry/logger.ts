@@ -37,44 +37,57 @@ export interface Logger {
  */
 const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
 
-/**
- * Adds the active span's ids, so every line can be joined with its trace; with `keepContext`, the
- * active context too, which the OTLP log record takes its trace_id and span_id from.
- */
-const traceContext = winston.format((info, options: unknown) => {
-  const active = context.active();
-  const spanContext = trace.getSpanContext(active);
-  if (spanContext && trace.isSpanContextValid(spanContext)) {
-    info.trace_id = spanContext.traceId;
-    info.span_id = spanContext.spanId;
-  }
-  if ((options as { keepContext?: boolean }).keepContext) (info as Record<symbol, unknown>)[OTEL_CONTEXT] = active;
-  return info;
-});
+/** npm's levels, as winston has them: a line is written when its level is at most the configured one. */
+const LEVEL_RANKS: Record<string, number> = { error: 0, warn: 1, info: 2, http: 3, verbose: 4, debug: 5, silly: 6 };
+
+type LineLevel = 'info' | 'warn' | 'error' | 'debug';
+/** A line as winston's transports take it: its fields, and under symbols the made JSON and the context. */
+type Line = winston.Logform.TransformableInfo;
 
 const MESSAGE = Symbol.for('message');
 const cycleSafeJson = winston.format.json();
 
 /**
- * The line as JSON, with a timestamp. Plain JSON.stringify: our fields are plain values, and the
- * cycle-safe stringify of winston's json format cost several times as much per line. That one
- * still takes any line plain JSON cannot write (a BigInt, a cycle), so no log call can throw.
+ * One line's fields, in the order winston gave them (service_name, the caller's fields, level,
+ * message, the span's ids, the timestamp), so that the lines read as they always have. With
+ * `keepContext`, the active context too, which the OTLP log record takes its trace_id and span_id from.
  */
-const jsonLine = winston.format((info) => {
-  info.timestamp = new Date().toISOString();
-  try {
-    info[MESSAGE] = JSON.stringify(info);
-    return info;
-  } catch {
-    return cycleSafeJson.transform(info, cycleSafeJson.options);
+function lineFields(level: LineLevel, message: string, fields: Record<string, unknown> | undefined, serviceName: string, keepContext: boolean): Line {
+  const line: Line = { service_name: serviceName, ...fields, level, message };
+  // What winston did with these field names, kept so that no line changes.
+  if (fields?.message) line.message = `${message} ${String(fields.message)}`;
+  const active = context.active();
+  const spanContext = trace.getSpanContext(active);
+  if (spanContext && trace.isSpanContextValid(spanContext)) {
+    line.trace_id = spanContext.traceId;
+    line.span_id = spanContext.spanId;
   }
-});
+  line.timestamp = new Date().toISOString();
+  if (keepContext) line[OTEL_CONTEXT] = active;
+  return line;
+}
+
+/**
+ * The line as JSON. Plain JSON.stringify: our fields are plain values, and the cycle-safe
+ * stringify of winston's json format cost several times as much per line. That one still takes
+ * any line plain JSON cannot write (a BigInt, a cycle), so no log call can throw.
+ */
+function jsonLine(line: Line): string {
+  try {
+    return JSON.stringify(line);
+  } catch {
+    const made = cycleSafeJson.transform({ ...line }, cycleSafeJson.options) as Line;
+    return String(made[MESSAGE]);
+  }
+}
 
 /**
  * Lines logged in one event-loop turn leave in one write: a system call per line was a tenth of
- * a busy instance's CPU. Whatever is still held is written when the process exits. One per
- * stream, shared by every logger of the process (services packed into one share stdout), so a
- * turn is one write however many services logged in it.
+ * a busy instance's CPU. Not held longer (a timer of a few ms would save more writes), because a
+ * line about a request must be out by the time its answer is: whoever called reads the log next.
+ * Whatever is still held is written when the process exits. One per stream, shared by every
+ * logger of the process (services packed into one share stdout), so a turn is one write however
+ * many services logged in it.
  */
 const batchersByStream = new WeakMap<NodeJS.WriteStream, () => void>();
 function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
@@ -97,24 +110,30 @@ function batchWritesPerTurn(stream: NodeJS.WriteStream): () => void {
   return batcher;
 }
 
-/** What each logger of the process writes to stdout with, removed from all of them by the one error listener below. */
-const stdoutWriters = new Set<{ logger: winston.Logger; transport: winston.transport }>();
-let listeningForStdoutErrors = false;
+/**
+ * Whether stdout still takes lines. Whoever read it may go (a closed pipe: EPIPE); that must not
+ * take the instance down with an unhandled error: every logger of the process stops writing there
+ * and carries on, and Loki and OTLP, if set, still get every line. One listener for the process,
+ * however many loggers it has.
+ */
+const stdout = { open: true, watched: false };
+function watchStdout(): void {
+  if (stdout.watched) return;
+  stdout.watched = true;
+  process.stdout.on('error', () => {
+    stdout.open = false;
+  });
+}
 
 /**
- * Whoever read our stdout has gone (a closed pipe: EPIPE). That must not take the instance
- * down with an unhandled error: every logger stops writing there and carries on; Loki and OTLP,
- * if set, still get every line. One listener for the process, however many loggers it has.
+ * Where the lines go besides stdout: Loki and the OTLP log records, through their winston
+ * transports. The line arrives made (fields, timestamp and JSON), so every destination gets the
+ * same line and it is made once; undefined when there is neither, and then winston is not on a
+ * line's way at all (its streams and the Console transport cost more than making the line).
  */
-function stopWritingStdoutOnError(logger: winston.Logger, transport: winston.transport): void {
-  if (!listeningForStdoutErrors) {
-    listeningForStdoutErrors = true;
-    process.stdout.on('error', () => {
-      for (const writer of stdoutWriters) writer.logger.remove(writer.transport);
-      stdoutWriters.clear();
-    });
-  }
-  stdoutWriters.add({ logger, transport });
+function otherDestinations(transports: winston.transport[], level: string): winston.Logger | undefined {
+  if (transports.length === 0) return undefined;
+  return winston.createLogger({ level, format: winston.format((info) => info)(), transports });
 }
 
 /**
@@ -123,27 +142,34 @@ function stopWritingStdoutOnError(logger: winston.Logger, transport: winston.tra
  * stay in the line, where Loki can filter on them without creating a stream per trace.
  */
 export function createLogger(settings: Pick<InstanceSettings, 'serviceName' | 'logLevel' | 'lokiAddress' | 'logs' | 'serviceInstanceId'>): Logger {
-  const stdout = new winston.transports.Console();
   const loki = settings.lokiAddress ? lokiTransport(settings.lokiAddress, settings.serviceName) : undefined;
   const otlp = OtlpLogExport.start(settings);
-  const transports: winston.transport[] = [stdout, ...(loki ? [loki] : []), ...(otlp ? [otlp.transport] : [])];
-  const logger = winston.createLogger({
-    level: settings.logLevel,
-    defaultMeta: { service_name: settings.serviceName },
-    format: winston.format.combine(traceContext({ keepContext: otlp !== undefined }), jsonLine()),
-    transports,
-  });
-  stopWritingStdoutOnError(logger, stdout);
-  const batchWrites = batchWritesPerTurn(process.stdout);
+  const others = otherDestinations([...(loki ? [loki] : []), ...(otlp ? [otlp.transport] : [])], settings.logLevel);
+  const threshold = LEVEL_RANKS[settings.logLevel] ?? LEVEL_RANKS.info;
+  watchStdout();
+  const holdLines = batchWritesPerTurn(process.stdout);
+  const log = (level: LineLevel, message: string, fields?: Record<string, unknown>) => {
+    if (LEVEL_RANKS[level] > threshold) return;
+    const line = lineFields(level, message, fields, settings.serviceName, otlp !== undefined);
+    const json = jsonLine(line);
+    if (stdout.open) {
+      holdLines();
+      process.stdout.write(`${json}\n`);
+    }
+    if (others) {
+      line[MESSAGE] = json;
+      others.log(line as winston.LogEntry);
+    }
+  };
   const instanceLogger: Logger = {
-    info: (message, fields) => (batchWrites(), logger.info(message, fields)),
-    warn: (message, fields) => (batchWrites(), logger.warn(message, fields)),
-    error: (message, fields) => (batchWrites(), logger.error(message, fields)),
-    debug: (message, fields) => (batchWrites(), logger.debug(message, fields)),
+    info: (message, fields) => log('info', message, fields),
+    warn: (message, fields) => log('warn', message, fields),
+    error: (message, fields) => log('error', message, fields),
+    debug: (message, fields) => log('debug', message, fields),
     async flush(deadlineMs) {
       await Promise.all([loki?.stop(deadlineMs), otlp?.shutdown(deadlineMs)]);
     },
-    stop: (deadlineMs, fields) => stopLogging({ loki, otlp, deadlineMs }, (stopped) => (batchWrites(), logger.info('stopped', { ...fields, ...stopped }))),
+    stop: (deadlineMs, fields) => stopLogging({ loki, otlp, deadlineMs }, (stopped) => log('info', 'stopped', { ...fields, ...stopped })),
     logTallies: () => ({ loki: loki?.reporter.counts(), otlp: otlp?.tally() }),
   };
   // Loki's and OTLP's own failures are said in the log, which also goes to stdout: that is where a

@@ -2,7 +2,7 @@
  * A Clock for driving the engine fast: sleeps take no real time but keep their order and length,
  * so timeouts, concurrency and backoff behave as in a real run.
  */
-import type { Clock } from '../../src/engine';
+import type { Clock, RequestSignal } from '../../src/engine';
 
 interface Timer {
   readonly at: number;
@@ -20,7 +20,7 @@ export class VirtualClock implements Clock {
     return this.time;
   }
 
-  sleep(ms: number, signal: AbortSignal): Promise<number> {
+  sleep(ms: number, signal: RequestSignal): Promise<number> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(abortReason(signal));
       const onAbort = () => {
@@ -63,7 +63,7 @@ export class VirtualClock implements Clock {
   }
 }
 
-function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: RequestSignal): Error {
   if (signal.reason instanceof Error) return signal.reason;
   const error = new Error('aborted');
   error.name = 'AbortError';

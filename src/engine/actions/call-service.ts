@@ -163,7 +163,8 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
       }),
     ),
 
-  async perform(spec, context) {
+  // Not async: the step's span callback is (see inStepSpan).
+  perform(spec, context) {
     const inner = descend(context, spec.tracingName);
     const target = `${spec.host}:${spec.port}`;
     // Chaos attributes only when configured, so spans of the original's configs look as before.
@@ -180,7 +181,7 @@ export const callServiceAction: ActionKind<CallServiceSpec> = {
     if (spec.failureChance > 0) attributes[FAILURE_CHANCE_ATTRIBUTE] = spec.failureChance;
     if (spec.retries) attributes[RETRIES_MAX_ATTEMPTS_ATTRIBUTE] = spec.retries.maxAttempts;
 
-    await inStepSpan(inner, 'CallService', spec.tracingName, attributes, async (span) => {
+    return inStepSpan(inner, 'CallService', spec.tracingName, attributes, async (span) => {
       const maxAttempts = spec.retries?.maxAttempts ?? 1;
       for (let attempt = 1; ; attempt++) {
         const outcome = await attemptCall(spec, context, attempt);

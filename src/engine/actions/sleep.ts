@@ -46,13 +46,14 @@ export const sleepAction: ActionKind<SleepSpec> = {
       }),
     ),
 
-  async perform(spec, context) {
+  // Not async: the step's span callback is (see inStepSpan).
+  perform(spec, context) {
     const inner = descend(context, spec.tracingName);
     const fixed = spec.duration.kind === 'Fixed';
     // Drawn before the span starts, so a fixed sleep (the original's only kind) pays nothing extra.
     const durationMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
     const attributes = { ...timedStepAttributes(spec, durationMs), [FAILURE_CHANCE_ATTRIBUTE]: spec.failureChance };
-    await inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
+    return inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
       // The span is the sleep itself: timed from the span's start (so logging the start, or a
       // garbage collection meanwhile, does not lengthen it), and ended when the time was up, not
       // when the turn that continues after it came round.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../ports';
+import type { Clock, RequestSignal } from '../ports';
 import { raiseToRealtime } from './realtime-priority';
 import { eventLoopTurns } from './turn-queue';
 import { WakeTimer } from './wake-timer';
@@ -75,7 +75,7 @@ function startedWakeTimer(): WakeTimer {
   return wakeTimer;
 }
 
-function abortError(signal: AbortSignal): Error {
+function abortError(signal: RequestSignal): Error {
   const reason = signal.reason;
   if (reason instanceof Error) return reason;
   const error = new Error(typeof reason === 'string' ? reason : 'aborted');
