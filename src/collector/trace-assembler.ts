@@ -100,8 +100,12 @@ const QUIET_HEADROOM = 1.5;
 
 export class TraceAssembler {
   private readonly open = new Map<string, OpenTrace>();
-  /** Each handed-over trace's last span's arrival, to learn from a late span how late it was. */
-  private readonly handedOver = new Map<string, number>();
+  /**
+   * Each handed-over trace's last span's arrival, to learn from a late span how late it was;
+   * undefined for a trace handed over otherwise (rootless, or to bound memory), whose late spans
+   * say nothing about the quiet period.
+   */
+  private readonly handedOver = new Map<string, number | undefined>();
   private quiet: number;
   private readonly rootlessMs: number;
   private readonly maxOpenTraces: number;
@@ -138,12 +142,12 @@ export class TraceAssembler {
   add(spans: readonly ReceivedSpan[]): void {
     const now = this.now();
     for (const span of spans) {
-      const lastSpanAt = this.handedOver.get(span.traceId);
-      if (lastSpanAt !== undefined) {
+      if (this.handedOver.has(span.traceId)) {
         this.lateCount++;
         // The services are slower to export than the quiet period allows (a busy machine, a big
         // topology's many processes): wait longer for the traces from now on, so they come whole.
-        this.quiet = Math.min(MAX_QUIET_MS, Math.max(this.quiet, Math.ceil((now - lastSpanAt) * QUIET_HEADROOM)));
+        const lastSpanAt = this.handedOver.get(span.traceId);
+        if (lastSpanAt !== undefined) this.quiet = Math.min(MAX_QUIET_MS, Math.max(this.quiet, Math.ceil((now - lastSpanAt) * QUIET_HEADROOM)));
         continue;
       }
       let trace = this.open.get(span.traceId);
@@ -155,21 +159,20 @@ export class TraceAssembler {
       trace.lastAt = now;
       if (!span.parentSpanId) trace.hasRoot = true;
     }
-    while (this.open.size > this.maxOpenTraces) this.handOver(this.open.keys().next().value!);
+    while (this.open.size > this.maxOpenTraces) this.handOver(this.open.keys().next().value!, false);
   }
 
   /** Hands over every trace that is complete by now. */
   poll(): void {
     const now = this.now();
     for (const [traceId, trace] of this.open) {
-      const ready = trace.hasRoot ? now - trace.lastAt >= this.quiet : now - trace.firstAt >= this.rootlessMs;
-      if (ready) this.handOver(traceId);
+      if (trace.hasRoot ? now - trace.lastAt >= this.quiet : now - trace.firstAt >= this.rootlessMs) this.handOver(traceId, trace.hasRoot);
     }
   }
 
   /** Hands over everything still open, complete or not (the end of a run). */
   flush(): void {
-    for (const traceId of [...this.open.keys()]) this.handOver(traceId);
+    for (const traceId of [...this.open.keys()]) this.handOver(traceId, false);
   }
 
   /** Polls on a timer (unref'd) until stop(). */
@@ -183,11 +186,12 @@ export class TraceAssembler {
     this.timer = undefined;
   }
 
-  private handOver(traceId: string): void {
+  /** `byQuiet`: handed over because its quiet period ran out, so a late span of it means the period was short. */
+  private handOver(traceId: string, byQuiet: boolean): void {
     const trace = this.open.get(traceId);
     if (!trace) return;
     this.open.delete(traceId);
-    this.handedOver.set(traceId, trace.lastAt);
+    this.handedOver.set(traceId, byQuiet ? trace.lastAt : undefined);
     if (this.handedOver.size > REMEMBERED_TRACES) this.handedOver.delete(this.handedOver.keys().next().value!);
     this.tracesCount++;
     this.options.onTrace(assembleTrace(trace.spans));

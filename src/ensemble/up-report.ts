@@ -240,8 +240,9 @@ function forwardedLines(forwarded: NonNullable<UpResult['forwarded']>): string[]
 }
 
 export function formatRate(rps: number): string {
-  // Through Number, so a sum of rates a hair off a whole number (5.000001) reads 5, not "5.".
-  return String(Number(rps.toFixed(2)));
+  // Through Number, so a sum of rates a hair off a whole number (5.000001) reads 5, not "5.";
+  // below 1, two significant digits, so a slow entry point (0.003/s) does not read 0.
+  return String(Number(rps >= 1 ? rps.toFixed(2) : rps.toPrecision(2)));
 }
 
 /** "10 s", "2.5 s", "500 ms". */

@@ -44,8 +44,11 @@ export async function servePack(packFile: string, env: NodeJS.ProcessEnv): Promi
   const started = await Promise.allSettled(services.map((service) => server.runInstance(service.settings, service.tracing, service.logger, { ownsProcess: false })));
   const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   if (running.length < services.length) {
-    await Promise.all(started.map((result, index) => reportStartFailure(result, services[index], server.StartError)));
-    await Promise.all(running.map((instance) => instance.stop()));
+    const failures = started.flatMap((result, index) => (result.status === 'rejected' ? [{ service: services[index], reason: result.reason as unknown }] : []));
+    // The ones that started stop as on SIGTERM (drain, then flush); the others only flush what they said.
+    await Promise.all([...failures.map((failure) => reportStartFailure(failure.service, failure.reason, server.StartError)), ...running.map((instance) => instance.stop())]);
+    // Last, on stderr: the reasons, after the other services' stop lines, where `up` shows a log's last lines.
+    for (const { service, reason } of failures) process.stderr.write(`service ${service.settings.serviceName} did not start: ${(reason as Error).message}\n`);
     return 1;
   }
   stopAllOnSignal(() => Promise.all(running.map((instance) => instance.stop())), first);
@@ -78,11 +81,10 @@ function refuse(problems: string[]): number {
   return CONFIG_ERROR_EXIT_CODE;
 }
 
-async function reportStartFailure(result: PromiseSettledResult<unknown>, service: PackedService, StartError: new (...args: never[]) => Error): Promise<void> {
-  if (result.status === 'rejected') {
-    if (!(result.reason instanceof StartError)) throw result.reason;
-    service.logger.error(result.reason.message);
-  }
+/** Logs why a service could not start, and sends that on to its backends; a reason that is not a StartError is a bug, thrown. */
+async function reportStartFailure(service: PackedService, reason: unknown, StartError: new (...args: never[]) => Error): Promise<void> {
+  if (!(reason instanceof StartError)) throw reason;
+  service.logger.error(reason.message);
   await Promise.all([service.tracing.shutdown(1000), service.logger.flush(1000), service.tracing.stopMetrics(1000)]);
 }
 

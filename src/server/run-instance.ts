@@ -41,11 +41,12 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   const inFlight = new InFlightCalls();
   const metrics = new InstanceMetrics(tracing.meter, inFlight);
   const caller = new GrpcCaller(ThespianClient, metrics);
-  const { clock, timer, notRealtimeBecause } = await prepareSystemClock(settings.timerPriority);
+  const { clock, timer, notRealtimeBecause, onTimerThreadLost } = await prepareSystemClock(settings.timerPriority);
   if (settings.timerPriority === 'realtime' && timer !== 'real-time thread') {
     throw new StartError(`THESPIAN_TIMER_PRIORITY=realtime, but the thread that times sleeps cannot have real-time priority: ${notRealtimeBecause}`);
   }
   if (timer === 'main thread') logger.warn('the timer thread could not start: sleeps are timed on the main thread, and their spans will stretch when it is busy');
+  onTimerThreadLost((why) => logger.warn(`the timer thread stopped (${why}): sleeps are timed on the main thread from now on, and their spans will stretch when it is busy`));
   const perform = createPerformer({
     behaviour: settings.behaviour,
     serviceName: settings.serviceName,

@@ -28,3 +28,27 @@ test('the wake-up thread keeps 100,000 sleeps in flight at once: all wake, none 
   assert.deepEqual(early.slice(0, 5), [], `${early.length} woke early`);
   assert.equal(timer.threadRuns, true, 'the thread ran out of heap, and the main thread took its timers over');
 });
+
+test('a wake-up thread that dies mid-run says so once, and every sleep still wakes, none early', async () => {
+  // 7 MB is too small for 100,000 pending wake-ups: the thread runs out of heap and dies.
+  const timer = new WakeTimer(7);
+  assert.equal(await timer.ready, true, 'the thread started');
+  const told: string[] = [];
+  timer.onThreadLost((why) => told.push(why));
+  const start = performance.now();
+  const early: number[] = [];
+  await Promise.all(
+    Array.from({ length: 100_000 }, (_, index) => {
+      const at = start + 300 + (index % 300);
+      return new Promise<void>((resolve) =>
+        timer.at(at, (wokeAt) => {
+          if (wokeAt < at) early.push(index);
+          resolve();
+        }),
+      );
+    }),
+  );
+  assert.equal(early.length, 0, `${early.length} woke early`);
+  assert.equal(timer.threadRuns, false, 'the thread died (else this test shows nothing)');
+  assert.equal(told.length, 1, `told once: ${told.join(' | ')}`);
+});

@@ -15,4 +15,6 @@ test('a rate is written as a person would: at most two decimals, no dangling poi
   assert.equal(formatRate(2.5), '2.5');
   assert.equal(formatRate(0.125), '0.13');
   assert.equal(formatRate(3), '3');
+  assert.equal(formatRate(0.001), '0.001', 'a slow rate is not rounded to nothing');
+  assert.equal(formatRate(0.0034), '0.0034');
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { freePorts } from '../../src/ensemble/free-ports';
 import { callMethod, closeClients, runToExit, startInstance } from '../support/instance-process';
 import { tempDir } from '../up/up-helpers';
+import { createServer } from 'node:net';
+import { OtlpLogsReceiver } from '../support/otlp-logs-receiver';
 
 after(() => closeClients());
 
@@ -65,4 +67,36 @@ test('a pack of more than ten services starts and stops without a warning (one s
   assert.equal(code, 0);
   assert.equal(pack.logs.filter((line) => line.message === 'stopped').length, ports.length, 'every service said it stopped');
   assert.equal(pack.stderr(), '', 'nothing on stderr, no MaxListenersExceededWarning');
+});
+
+test('when one packed service cannot start, the others stop in order, their last lines still exported, and the reason comes last', { timeout: 60_000 }, async () => {
+  const [good1, taken, good2] = await freePorts(3);
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(taken, '0.0.0.0', resolve));
+  const logs = await OtlpLogsReceiver.start();
+  try {
+    const result = await runToExit({
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: logs.endpoint,
+      THESPIAN_PACK_FILE: writePack({
+        services: [
+          { PORT: String(good1), SERVICE_NAME: 'good1', CONFIG_JSON: TRIVIAL },
+          { PORT: String(taken), SERVICE_NAME: 'blocked', CONFIG_JSON: TRIVIAL },
+          { PORT: String(good2), SERVICE_NAME: 'good2', CONFIG_JSON: TRIVIAL },
+        ],
+      }),
+    });
+    assert.equal(result.code, 1);
+    const lastLine = result.stderr.trim().split('\n').at(-1) ?? '';
+    assert.match(lastLine, /^service blocked did not start: cannot listen on port \d+: .*EADDRINUSE/, `stderr:\n${result.stderr}`);
+    for (const name of ['good1', 'good2']) {
+      assert.ok(
+        logs.records.some((record) => record.service === name && record.body === 'stopped'),
+        `${name}'s stopped line reached the OTLP receiver (its log export was not shut down before it stopped)`,
+      );
+    }
+  } finally {
+    blocker.close();
+    await logs.close();
+  }
 });

@@ -94,3 +94,16 @@ test('spans that come after their trace was judged make the assembler wait longe
   assembler.add(first.slice(0, 1));
   assert.equal(assembler.quietMs, 10_000, 'the wait never grows past 10 s');
 });
+
+test('a root that comes after its trace was given up on as rootless does not stretch the wait', () => {
+  const { assembler, done, advance } = clockedAssembler({ quietMs: 500, rootlessMs: 30_000 });
+  const rootIndex = FIXED_TRACE.findIndex((span) => !span.parentSpanId);
+  assembler.add(FIXED_TRACE.filter((_, index) => index !== rootIndex));
+  advance(30_000);
+  assembler.poll();
+  assert.equal(done.length, 1, 'handed over without its root');
+  advance(10_000);
+  assembler.add([FIXED_TRACE[rootIndex]]);
+  assert.equal(assembler.lateSpans, 1, 'counted late');
+  assert.equal(assembler.quietMs, 500, 'but a slow request is not export lag: the wait stays');
+});

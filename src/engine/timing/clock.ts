@@ -43,6 +43,8 @@ type SleepTimer = 'real-time thread' | 'thread' | 'main thread';
 interface PreparedClock {
   readonly clock: Clock;
   readonly timer: SleepTimer;
+  /** `listener` is told if the timer thread dies later: from then on sleeps are timed on the main thread. */
+  onTimerThreadLost(listener: (why: string) => void): void;
   /** Why the timer is not a real-time thread, when that was asked for. */
   readonly notRealtimeBecause?: string;
 }
@@ -62,12 +64,13 @@ const preparedByPriority = new Map<TimerPriority, Promise<PreparedClock>>();
 
 async function prepareOnce(priority: TimerPriority): Promise<PreparedClock> {
   const wakeTimer = startedWakeTimer();
+  const base = { clock: systemClock, onTimerThreadLost: (listener: (why: string) => void) => wakeTimer.onThreadLost(listener) };
   if (!(await wakeTimer.ready)) {
-    return { clock: systemClock, timer: 'main thread', notRealtimeBecause: priority === 'normal' ? undefined : 'the timer thread could not start' };
+    return { ...base, timer: 'main thread', notRealtimeBecause: priority === 'normal' ? undefined : 'the timer thread could not start' };
   }
-  if (priority === 'normal') return { clock: systemClock, timer: 'thread' };
+  if (priority === 'normal') return { ...base, timer: 'thread' };
   const notRealtimeBecause = await raiseToRealtime(wakeTimer.osThreadId);
-  return { clock: systemClock, timer: notRealtimeBecause ? 'thread' : 'real-time thread', notRealtimeBecause };
+  return { ...base, timer: notRealtimeBecause ? 'thread' : 'real-time thread', notRealtimeBecause };
 }
 
 function startedWakeTimer(): WakeTimer {

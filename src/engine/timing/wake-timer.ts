@@ -34,24 +34,29 @@ export class WakeTimer {
   readonly ready: Promise<boolean>;
   /** The thread's id in the OS, once it runs (Linux only). */
   osThreadId: number | undefined;
+  /** Told once if the thread dies after it ran: sleeps are timed here from then on, and stretch when this thread is busy. */
+  private readonly lostListeners: ((why: string) => void)[] = [];
+  private ran = false;
 
   /** False once the thread is gone (it could not start, or died) and this thread keeps the timers. */
   get threadRuns(): boolean {
     return this.thread !== undefined;
   }
 
-  constructor() {
+  /** `heapLimitMb`: the thread's heap limit (THREAD_HEAP_LIMIT_MB; tests give less, to see the thread die). */
+  constructor(heapLimitMb = THREAD_HEAP_LIMIT_MB) {
     const { port1, port2 } = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const nextWake = new BigInt64Array(new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT)).fill(NEVER);
     const workerData: WakeThreadData = { port: port2, signal, nextWake };
-    const worker = startThread(workerData, port2);
+    const worker = startThread(workerData, port2, heapLimitMb);
     this.thread = { worker, port: port1, signal, nextWake };
     let started: (running: boolean) => void;
     this.ready = new Promise((resolve) => (started = resolve));
     port1.on('message', (notice: WakeNotice) => {
       if ('ready' in notice) {
         this.osThreadId = notice.osThreadId;
+        this.ran = true;
         // From now on the thread never keeps the process alive; the port does, while a wake-up is pending.
         worker.unref();
         if (this.pending.size === 0) port1.unref();
@@ -60,12 +65,19 @@ export class WakeTimer {
         this.woke(notice.id, notice.woke);
       }
     });
-    const takeOver = () => {
+    const takeOver = (why: string) => {
+      const wasRunning = this.ran && this.thread !== undefined;
       this.takeOver();
       started(false);
+      if (wasRunning) for (const listener of this.lostListeners) listener(why);
     };
-    worker.on('error', takeOver);
-    worker.on('exit', takeOver);
+    worker.on('error', (error: Error) => takeOver(error.message));
+    worker.on('exit', (code: number) => takeOver(`it exited with code ${code}`));
+  }
+
+  /** `listener` is told (once) if the thread dies while the instance runs. */
+  onThreadLost(listener: (why: string) => void): void {
+    this.lostListeners.push(listener);
   }
 
   /** Calls `onWake` with the time it woke once performance.now() reaches `at`; returns a cancel function. */
@@ -130,15 +142,15 @@ export class WakeTimer {
  * cost about 0.8 MB more RSS when idle (bench/scale.ts). Should the thread still run out, it
  * dies, and this thread takes its timers over (see takeOver), so no sleep is lost.
  */
-const THREAD_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 16 };
+const THREAD_HEAP_LIMIT_MB = 16;
 
 /**
  * Under tsx (the tests and benchmarks run the TypeScript sources), tsx's hooks do not reach a
  * worker by themselves, so the thread loads them first. Built, it is a plain .js file.
  */
-function startThread(workerData: WakeThreadData, port: MessagePort): Worker {
+function startThread(workerData: WakeThreadData, port: MessagePort, heapLimitMb: number): Worker {
   const file = join(__dirname, `wake-thread${extname(__filename)}`);
-  const options = { workerData, transferList: [port], resourceLimits: THREAD_RESOURCE_LIMITS };
+  const options = { workerData, transferList: [port], resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } };
   if (extname(file) !== '.ts') return new Worker(file, options);
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true });
 }
