@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseBehaviour } from './parse-behaviour';
 import { readBehaviourFile, type BehaviourText } from './behaviour-source';
 import { ConfigError } from './config-error';
@@ -46,6 +47,8 @@ export interface LogsSettings {
 /** Everything one instance needs, read from the environment once at start and then frozen. */
 export interface InstanceSettings {
   readonly port: number;
+  /** BIND_ADDRESS: the one address to listen on; absent, every interface, IPv6 and IPv4 (see server/run-instance.ts). */
+  readonly bindAddress?: string;
   readonly serviceName: string;
   readonly behaviour: Behaviour;
   readonly tracesExporter: TracesExporter;
@@ -96,6 +99,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   };
 
   const port = readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, fail);
+  const bindAddress = readBindAddress(env, fail);
   const tracesExporter = readChoice(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, 'otlp', fail);
   const logLevel = readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info', fail);
   const maxHops = readInteger(env, 'THESPIAN_MAX_HOPS', 32, 1, 1000, fail);
@@ -134,6 +138,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   if (problems.length > 0 || !behaviour) throw new ConfigError(undefined, problems);
   return Object.freeze({
     port: port!,
+    ...(bindAddress === undefined ? {} : { bindAddress }),
     serviceName: env.SERVICE_NAME?.trim() || env.OTEL_SERVICE_NAME?.trim() || behaviour.serviceName || 'thespian',
     behaviour,
     tracesExporter: tracesOff ? 'none' : tracesExporter!,
@@ -151,6 +156,15 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     metrics: Object.freeze(metrics),
     logs: Object.freeze(logs),
   });
+}
+
+/** BIND_ADDRESS: an IP address (v4 or v6, brackets optional); unset or empty is every interface. */
+function readBindAddress(env: Env, fail: (problem: string) => undefined): string | undefined {
+  const given = env.BIND_ADDRESS?.trim();
+  if (!given) return undefined;
+  const address = given.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(address) === 0) return fail(`BIND_ADDRESS: must be an IP address to listen on, such as 0.0.0.0, ::, 127.0.0.1 or ::1 (got "${given}")`);
+  return address;
 }
 
 /** The SDK's default export interval, and the port the Prometheus exporter's convention gives the scrape endpoint. */

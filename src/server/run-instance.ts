@@ -66,13 +66,14 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   addReflectionOnDemand(server, definition);
   if (tracing.enterHandler) enterHandlersAs(server, tracing.enterHandler);
 
-  const port = await bind(server, settings.port);
+  const { port, address } = await bind(server, settings.port, settings.bindAddress);
   const stop = installGracefulShutdown({ server, health, inFlight, closeClients: () => caller.close(), tracing, logger, graceMs: settings.shutdownGraceMs }, options.ownsProcess);
   const methods = Object.entries(settings.behaviour.methods)
     .filter(([, fn]) => fn !== null)
     .map(([method]) => method);
   logger.info(`listening on port ${port}`, {
     port,
+    bind_address: address,
     service_instance_id: tracing.serviceInstanceId,
     methods,
     traces: settings.tracesExporter === 'otlp' ? addressForLogs(settings.otlpEndpoint) : settings.tracesExporter,
@@ -86,10 +87,26 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   return { port, stop };
 }
 
-function bind(server: grpc.Server, port: number): Promise<number> {
+/**
+ * Listens on `address`, or by default on `::`, every interface of both families: Node opens it
+ * dual-stack, so IPv4 clients (127.0.0.1, a Kubernetes probe on an IPv4 pod IP) reach it too, and
+ * IPv6-only clusters work. On a machine without IPv6 the default falls back to 0.0.0.0.
+ */
+async function bind(server: grpc.Server, port: number, address: string | undefined): Promise<{ port: number; address: string }> {
+  if (address !== undefined) return { port: await bindTo(server, address, port), address };
+  try {
+    return { port: await bindTo(server, '::', port), address: '::' };
+  } catch (error) {
+    if (!(error instanceof StartError) || !/EAFNOSUPPORT|EADDRNOTAVAIL/.test(error.message)) throw error;
+    return { port: await bindTo(server, '0.0.0.0', port), address: '0.0.0.0' };
+  }
+}
+
+function bindTo(server: grpc.Server, address: string, port: number): Promise<number> {
+  const host = address.includes(':') ? `[${address}]` : address;
   return new Promise((resolve, reject) => {
-    server.bindAsync(`0.0.0.0:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-      if (error) reject(new StartError(`cannot listen on port ${port}: ${bindFailure(error)}`));
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+      if (error) reject(new StartError(`cannot listen on port ${port}${address === '::' ? '' : ` of ${address}`}: ${bindFailure(error)}`));
       else resolve(boundPort);
     });
   });

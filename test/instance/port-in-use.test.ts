@@ -17,7 +17,7 @@ test('a port already in use gives our one clear line and nothing from grpc-js', 
     const lines = run.stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
     assert.deepEqual(
       lines.map((line) => [line.level, line.message]),
-      [['error', `cannot listen on port ${port}: listen EADDRINUSE: address already in use 0.0.0.0:${port} (another process has it; set PORT to a free one)`]],
+      [['error', `cannot listen on port ${port}: listen EADDRINUSE: address already in use :::${port} (another process has it; set PORT to a free one)`]],
     );
   } finally {
     holder.close();
