@@ -5,7 +5,7 @@
  * and only then the server, whose first require of @grpc/grpc-js the instrumentation must see.
  */
 import { CONFIG_ERROR_EXIT_CODE, ConfigError, readInstanceSettings, type InstanceSettings } from './config';
-import { createLogger, startTracing } from './telemetry';
+import { reportFailedStart, startLogging, startTracing } from './telemetry';
 
 /** Resolves with an exit code if the instance could not start; otherwise runs until a signal stops it. */
 export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -21,11 +21,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   }
 
   const tracing = startTracing(settings);
-  const logger = createLogger(settings);
-  // Tracing started first (see above), so it learns only now where to say that export fails.
-  tracing.connectLog(logger);
-  tracing.observeLogDelivery(() => logger.logTallies());
-  for (const warning of settings.otelWarnings) logger.warn(warning);
+  const logger = startLogging(settings, tracing);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (bug)', { reason: String(reason) }));
 
   // Required here, not imported above: see the comment at the top of this file.
@@ -34,9 +30,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
     await server.runInstance(settings, tracing, logger);
   } catch (error) {
     if (!(error instanceof server.StartError)) throw error;
-    logger.error(error.message);
-    // The reason it could not start goes to Loki too, where a user of a cluster looks first.
-    await Promise.all([tracing.shutdown(1000), logger.flush(1000), tracing.stopMetrics(1000)]);
+    await reportFailedStart(tracing, logger, error.message);
     return 1;
   }
   return new Promise<number>(() => {

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CONFIG_ERROR_EXIT_CODE, ConfigError, readInstanceSettings, type InstanceSettings } from '../config';
-import { createLogger, startTracingPack, type Logger, type Tracing } from '../telemetry';
+import { reportFailedStart, startLogging, startTracingPack, type Logger, type Tracing } from '../telemetry';
 import { readPackFile } from './pack-file';
 
 interface PackedService {
@@ -29,11 +29,7 @@ export async function servePack(packFile: string, env: NodeJS.ProcessEnv): Promi
   const pack = startTracingPack(all[0]);
   const services: PackedService[] = all.map((serviceSettings) => {
     const tracing = pack.startService(serviceSettings);
-    const logger = createLogger(serviceSettings);
-    tracing.connectLog(logger);
-    tracing.observeLogDelivery(() => logger.logTallies());
-    for (const warning of serviceSettings.otelWarnings) logger.warn(warning);
-    return { settings: serviceSettings, tracing, logger };
+    return { settings: serviceSettings, tracing, logger: startLogging(serviceSettings, tracing) };
   });
   const first = services[0].logger;
   process.on('unhandledRejection', (reason) => first.error('unhandled rejection (bug) in a process of packed services', { reason: String(reason) }));
@@ -46,14 +42,16 @@ export async function servePack(packFile: string, env: NodeJS.ProcessEnv): Promi
   if (running.length < services.length) {
     const failures = started.flatMap((result, index) => (result.status === 'rejected' ? [{ service: services[index], reason: result.reason as unknown }] : []));
     // The ones that started stop as on SIGTERM (drain, then flush); the others only flush what they said.
-    await Promise.all([...failures.map((failure) => reportStartFailure(failure.service, failure.reason, server.StartError)), ...running.map((instance) => instance.stop())]);
+    await Promise.all([...failures.map(({ service, reason }) => reportStartFailure(service, reason, server.StartError)), ...running.map((instance) => instance.stop())]);
     // Last, on stderr: the reasons, after the other services' stop lines, where `up` shows a log's last lines.
     for (const { service, reason } of failures) process.stderr.write(`service ${service.settings.serviceName} did not start: ${(reason as Error).message}\n`);
     return 1;
   }
-  stopAllOnSignal(() => Promise.all(running.map((instance) => instance.stop())), first);
+  let stoppingAll: Promise<unknown> | undefined;
+  const stopAll = () => (stoppingAll ??= Promise.all(running.map((instance) => instance.stop())));
+  server.exitOnStopSignals(stopAll, first, () => stoppingAll !== undefined);
   return new Promise<number>(() => {
-    // Runs until SIGTERM/SIGINT; stopAllOnSignal exits the process.
+    // Runs until SIGTERM/SIGINT; exitOnStopSignals exits the process.
   });
 }
 
@@ -84,20 +82,5 @@ function refuse(problems: string[]): number {
 /** Logs why a service could not start, and sends that on to its backends; a reason that is not a StartError is a bug, thrown. */
 async function reportStartFailure(service: PackedService, reason: unknown, StartError: new (...args: never[]) => Error): Promise<void> {
   if (!(reason instanceof StartError)) throw reason;
-  service.logger.error(reason.message);
-  await Promise.all([service.tracing.shutdown(1000), service.logger.flush(1000), service.tracing.stopMetrics(1000)]);
-}
-
-function stopAllOnSignal(stopAll: () => Promise<unknown>, logger: Logger): void {
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) {
-        logger.warn(`second ${signal}: exiting without waiting`);
-        process.exit(1);
-      }
-      stopping = true;
-      void stopAll().then(() => process.exit(0));
-    });
-  }
+  await reportFailedStart(service.tracing, service.logger, reason.message);
 }

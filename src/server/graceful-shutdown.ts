@@ -61,16 +61,25 @@ export function installGracefulShutdown(parts: ShutdownParts, onSignals: boolean
     return stopping;
   };
 
-  for (const signal of onSignals ? (['SIGTERM', 'SIGINT'] as const) : []) {
+  if (onSignals) exitOnStopSignals(shutdown, parts.logger, () => stopping !== undefined);
+  return () => shutdown('requested');
+}
+
+/**
+ * SIGTERM or SIGINT runs `stop` and exits 0 once it is done; a signal that comes while stopping
+ * (`stopping()`) exits 1 at once, for a user who will not wait. For a process of one instance, and
+ * for a pack of them (src/pack/), which stops them all.
+ */
+export function exitOnStopSignals(stop: (signal: string) => Promise<unknown>, logger: Logger, stopping: () => boolean): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (stopping) {
-        parts.logger.warn(`second ${signal}: exiting without waiting`);
+      if (stopping()) {
+        logger.warn(`second ${signal}: exiting without waiting`);
         process.exit(1);
       }
-      void shutdown(signal).then(() => process.exit(0));
+      void stop(signal).then(() => process.exit(0));
     });
   }
-  return () => shutdown('requested');
 }
 
 /**

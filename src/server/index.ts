@@ -6,3 +6,4 @@
  */
 export { runInstance, StartError } from './run-instance';
 export { routeGrpcJsLogs } from './grpc-js-logging';
+export { exitOnStopSignals } from './graceful-shutdown';

@@ -9,6 +9,7 @@
  */
 export { startTracing, startTracingPack, type Tracing, type TracingPack } from './start-tracing';
 export { createLogger, type Logger } from './logger';
+export { reportFailedStart, startLogging } from './instance-logging';
 export { withDeadline } from './with-deadline';
 export { addressForLogs } from './address-for-logs';
 export { serviceInstanceId } from './instance-resource';

@@ -8,11 +8,6 @@ export interface PackMember {
   enter<T>(fn: () => T): T;
 }
 
-interface Member {
-  readonly name: string;
-  readonly provider: TracerProvider;
-}
-
 /**
  * Several services in one process (`thespian up` packs large topologies), each with its own
  * TracerProvider, so each span carries its own service's resource, goes through its own batch
@@ -28,23 +23,22 @@ interface Member {
  * A span that fits neither (none is known: the exporters' own calls are not traced) is not recorded.
  */
 export class PackedTracerProvider implements TracerProvider {
-  /** Which service each live span belongs to; weak, so ended spans are not held. */
-  private readonly owners = new WeakMap<Span, Member>();
-  /** The service whose handler is being entered, while it is (synchronously). */
-  private entering: Member | undefined;
+  /** Which service's provider each live span belongs to; weak, so ended spans are not held. */
+  private readonly owners = new WeakMap<Span, TracerProvider>();
+  /** The provider of the service whose handler is being entered, while it is (synchronously). */
+  private entering: TracerProvider | undefined;
 
   getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
     return this.tracerWith(name, version, options, (parent) => (parent && this.owners.get(parent)) ?? this.entering);
   }
 
   /** A service of the pack, with the provider its spans go to. */
-  member(name: string, provider: TracerProvider): PackMember {
-    const member: Member = { name, provider };
+  member(provider: TracerProvider): PackMember {
     return {
-      tracer: (tracerName) => this.tracerWith(tracerName, undefined, undefined, () => member),
+      tracer: (tracerName) => this.tracerWith(tracerName, undefined, undefined, () => provider),
       enter: (fn) => {
         const outer = this.entering;
-        this.entering = member;
+        this.entering = provider;
         try {
           return fn();
         } finally {
@@ -54,14 +48,14 @@ export class PackedTracerProvider implements TracerProvider {
     };
   }
 
-  private tracerWith(tracerName: string, version: string | undefined, options: TracerOptions | undefined, ownerOf: (parent: Span | undefined) => Member | undefined): Tracer {
+  private tracerWith(tracerName: string, version: string | undefined, options: TracerOptions | undefined, ownerOf: (parent: Span | undefined) => TracerProvider | undefined): Tracer {
     /** One SDK tracer per member provider, made on first use. */
     const tracers = new Map<TracerProvider, Tracer>();
     const startSpan = (spanName: string, spanOptions?: SpanOptions, parentContext: Context = context.active()): Span => {
       const owner = ownerOf(trace.getSpan(parentContext));
       if (!owner) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-      let tracer = tracers.get(owner.provider);
-      if (!tracer) tracers.set(owner.provider, (tracer = owner.provider.getTracer(tracerName, version, options)));
+      let tracer = tracers.get(owner);
+      if (!tracer) tracers.set(owner, (tracer = owner.getTracer(tracerName, version, options)));
       const span = tracer.startSpan(spanName, spanOptions, parentContext);
       this.owners.set(span, owner);
       return span;

@@ -97,7 +97,7 @@ export function startTracingPack(settings: TracingSettings): TracingPack {
         resource: packedServiceResource(serviceSettings, processAndHost),
         spanProcessors: [exporting?.processor ?? new NoopSpanProcessor()],
       });
-      const member = routing.member(serviceSettings.serviceName, provider);
+      const member = routing.member(provider);
       return tracingOf(serviceSettings, exporting, {
         tracer: member.tracer(ENGINE_TRACER),
         serviceInstanceId: serviceInstanceId(serviceSettings.serviceInstanceId),
