@@ -29,7 +29,8 @@ const DEFAULT_LOKI_ADDRESS = '';
  * first, so the short name resolves on the first query, keeps working when kustomize or
  * `kubectl -n` moves everything to another namespace, and needs no cluster domain. (A dotted
  * NAME.NS.svc.cluster.local has fewer dots than ndots:5 and is tried against every search
- * domain first.) --cluster-domain asks for fully qualified names instead.
+ * domain first.) --cluster-domain asks for fully qualified names instead. --mesh adds the
+ * marks a service mesh needs (kubernetes-mesh.ts) to the Namespace, Services and pod templates.
  */
 export function renderKubernetes(context: RenderContext): RenderOutput {
   const { topology, options } = context;
