@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { RenderOptions } from '../render';
 // Light on purpose (no yaml, no zod): the list of targets, for checking arguments before loading anything.
 // not through the index: render/index loads every renderer and yaml at each command's start; the flag table needs only the target names
-import { RENDER_TARGETS, type RenderTarget } from '../render/render-options';
+import { ISTIO_MODES, MESHES, RENDER_TARGETS, type IstioMode, type Mesh, type RenderTarget } from '../render/render-options';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
@@ -22,6 +22,8 @@ const RENDER_FLAGS = {
   'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s and ecs: none, logs go to stdout / CloudWatch)' },
   namespace: { value: 'NAME', help: "k8s: the namespace, \"\" to render none (default: the topology's name); ecs: the Cloud Map namespace's default name" },
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
+  mesh: { value: 'MESH', help: `k8s: ${MESHES.join(', ')} (default none). Marks the namespace for the mesh's injection and renders what it needs to see the calls as gRPC (for Linkerd: the Service's appProtocol and its opaque-ports annotation; see docs/deploy.md)` },
+  'istio-mode': { value: 'MODE', help: `k8s with --mesh istio: ${ISTIO_MODES.join(' or ')} (default sidecar)` },
 } satisfies FlagTable;
 
 interface RenderArgs {
@@ -100,6 +102,9 @@ function parseRenderArgs(args: string[]): RenderArgs {
       otlpEndpoint: values['otlp-endpoint'],
       lokiAddress: values['loki-address'],
       clusterDomain: values['cluster-domain'],
+      // Unchecked here: checkRenderOptions refuses a value that is not in the lists, with the rest.
+      mesh: values.mesh as Mesh | undefined,
+      istioMode: values['istio-mode'] as IstioMode | undefined,
     },
   };
 }

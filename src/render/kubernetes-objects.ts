@@ -1,4 +1,5 @@
 import { IMAGE_UID } from './instance-runtime';
+import type { MeshMarks } from './kubernetes-mesh';
 
 /** What every Kubernetes object of one rendering shares. */
 export interface KubernetesSettings {
@@ -7,6 +8,8 @@ export interface KubernetesSettings {
   /** app.kubernetes.io/part-of: the topology, as a label value. */
   readonly partOf: string;
   readonly image: string;
+  /** What the chosen service mesh (or none) needs on the objects. */
+  readonly mesh: MeshMarks;
 }
 
 /** The ConfigMap with the telemetry endpoints, which every Thespian reads its environment from. */

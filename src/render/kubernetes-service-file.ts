@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Topology } from '../topology';
 import { CONTAINER_PORT, DRAIN_GRACE_MS, PORT_NAME, PRE_STOP_SLEEP_S, SERVE_ARGS, STOP_TIMEOUT_S } from './instance-runtime';
+import { annotationsOf } from './kubernetes-mesh';
 import {
   commonLabels,
   containerSecurityContext,
@@ -70,7 +71,7 @@ function deployment(plan: PlannedService, behaviourText: string, settings: Kuber
         metadata: {
           labels: labelsOf(name, settings),
           // The instance reads its behaviour once, at start: a changed behaviour must roll the pods.
-          annotations: { 'checksum/behaviour': createHash('sha256').update(behaviourText).digest('hex') },
+          annotations: { 'checksum/behaviour': createHash('sha256').update(behaviourText).digest('hex'), ...settings.mesh.podAnnotations },
         },
         spec: {
           // Preferred over the default 30 s by being computed: preStop, drain, span and log flush.
@@ -136,12 +137,12 @@ function clusterService(name: string, settings: KubernetesSettings): Record<stri
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: metadataOf(name, name, settings),
+    metadata: { ...metadataOf(name, name, settings), ...annotationsOf(settings.mesh.serviceAnnotations) },
     spec: {
       type: 'ClusterIP',
       selector: selectorOf(name, settings),
-      // Named "grpc" with appProtocol grpc, so Istio and Linkerd treat the traffic as gRPC.
-      ports: [{ name: PORT_NAME, port: CONTAINER_PORT, targetPort: PORT_NAME, protocol: 'TCP', appProtocol: 'grpc' }],
+      // Named "grpc", with the appProtocol the mesh reads as gRPC or HTTP/2 (kubernetes-mesh.ts says why they differ).
+      ports: [{ name: PORT_NAME, port: CONTAINER_PORT, targetPort: PORT_NAME, protocol: 'TCP', appProtocol: settings.mesh.appProtocol }],
     },
   };
 }

@@ -1,3 +1,4 @@
+import { annotationsOf } from './kubernetes-mesh';
 import { commonLabels, containerSecurityContext, hardenedPod, kubectlIn, selectorOf, withNamespace, type KubernetesSettings } from './kubernetes-objects';
 import type { TrafficPlan } from './traffic-plan';
 import { toYaml } from './yaml-text';
@@ -16,7 +17,8 @@ export function trafficFile(traffic: TrafficPlan, settings: KubernetesSettings, 
       replicas: 1,
       selector: { matchLabels: selectorOf(traffic.name, settings) },
       template: {
-        metadata: { labels },
+        // Meshed like the Thespians, so the mesh balances and secures the entry calls too.
+        metadata: { labels, ...annotationsOf(settings.mesh.podAnnotations) },
         spec: {
           ...hardenedPod(),
           containers: traffic.generators.map((generator) => ({

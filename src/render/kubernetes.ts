@@ -1,4 +1,5 @@
 import { CONTAINER_PORT } from './instance-runtime';
+import { annotationsOf, meshMarks } from './kubernetes-mesh';
 import { commonLabels, TELEMETRY_CONFIG, withNamespace, type KubernetesSettings } from './kubernetes-objects';
 import { serviceFile } from './kubernetes-service-file';
 import { trafficFile } from './kubernetes-traffic-file';
@@ -28,7 +29,8 @@ const DEFAULT_LOKI_ADDRESS = '';
  * first, so the short name resolves on the first query, keeps working when kustomize or
  * `kubectl -n` moves everything to another namespace, and needs no cluster domain. (A dotted
  * NAME.NS.svc.cluster.local has fewer dots than ndots:5 and is tried against every search
- * domain first.) --cluster-domain asks for fully qualified names instead.
+ * domain first.) --cluster-domain asks for fully qualified names instead. --mesh adds the
+ * marks a service mesh needs (kubernetes-mesh.ts) to the Namespace, Services and pod templates.
  */
 export function renderKubernetes(context: RenderContext): RenderOutput {
   const { topology, options } = context;
@@ -36,7 +38,7 @@ export function renderKubernetes(context: RenderContext): RenderOutput {
   const domain = options.clusterDomain;
   const hostOf = (service: string) => (domain ? `${service}.${namespace}.svc.${domain}` : service);
   const planned = planServices(topology, (target) => ({ address: hostOf(target.name), port: CONTAINER_PORT }));
-  const settings: KubernetesSettings = { namespace, partOf: toLabelValue(topology.name) || 'thespian', image: options.image ?? DEFAULT_IMAGE };
+  const settings: KubernetesSettings = { namespace, partOf: toLabelValue(topology.name) || 'thespian', image: options.image ?? DEFAULT_IMAGE, mesh: meshMarks(options) };
   const header = provenance('k8s', context);
 
   const files: RenderedFile[] = [];
@@ -51,15 +53,18 @@ export function renderKubernetes(context: RenderContext): RenderOutput {
 }
 
 function namespaceFile(settings: KubernetesSettings, header: readonly string[]): string {
+  const { mesh } = settings;
+  const metadata = { name: settings.namespace, labels: { ...commonLabels(settings.partOf), ...mesh.namespaceLabels }, ...annotationsOf(mesh.namespaceAnnotations) };
+  const marked = Object.keys(mesh.namespaceLabels).length + Object.keys(mesh.namespaceAnnotations).length > 0;
   return toYaml(
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: commonLabels(settings.partOf) } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata },
     {
       header: [
         ...header,
         '',
-        'For a service mesh, mark the namespace before the pods start:',
-        '  Linkerd: metadata.annotations: {linkerd.io/inject: enabled}',
-        '  Istio:   metadata.labels: {istio-injection: enabled}',
+        marked
+          ? `Marked for ${mesh.title}: its data plane joins the pods started here (docs/deploy.md, "With a service mesh").`
+          : 'For a service mesh, render with --mesh linkerd or --mesh istio: marking this namespace by hand is not enough for Linkerd (docs/deploy.md).',
       ],
     },
   );

@@ -3,6 +3,14 @@ import { isDnsLabel } from './naming';
 export const RENDER_TARGETS = ['compose', 'k8s', 'ecs'] as const;
 export type RenderTarget = (typeof RENDER_TARGETS)[number];
 
+/** The service meshes `render k8s --mesh` prepares the files for; "none" is the plain files. */
+export const MESHES = ['none', 'linkerd', 'istio'] as const;
+export type Mesh = (typeof MESHES)[number];
+
+/** Istio's two data planes: a sidecar in every pod, or ztunnel on every node (ambient). */
+export const ISTIO_MODES = ['sidecar', 'ambient'] as const;
+export type IstioMode = (typeof ISTIO_MODES)[number];
+
 /** The knobs of `thespian render`; anything left out takes the target's default. */
 export interface RenderOptions {
   /** The Thespian image. */
@@ -15,6 +23,10 @@ export interface RenderOptions {
   readonly lokiAddress?: string;
   /** k8s: give callers fully qualified names NAME.NAMESPACE.svc.DOMAIN instead of NAME. */
   readonly clusterDomain?: string;
+  /** k8s: mark the namespace and objects for this mesh (default none). */
+  readonly mesh?: Mesh;
+  /** k8s with mesh istio: which data plane (default sidecar). */
+  readonly istioMode?: IstioMode;
 }
 
 /** Which options mean something for which target, so a misplaced one is an error, not ignored. */
@@ -24,6 +36,8 @@ const APPLIES_TO: Record<keyof RenderOptions, readonly RenderTarget[]> = {
   otlpEndpoint: ['compose', 'k8s', 'ecs'],
   lokiAddress: ['compose', 'k8s', 'ecs'],
   clusterDomain: ['k8s'],
+  mesh: ['k8s'],
+  istioMode: ['k8s'],
 };
 
 const FLAGS: Record<keyof RenderOptions, string> = {
@@ -32,6 +46,8 @@ const FLAGS: Record<keyof RenderOptions, string> = {
   otlpEndpoint: '--otlp-endpoint',
   lokiAddress: '--loki-address',
   clusterDomain: '--cluster-domain',
+  mesh: '--mesh',
+  istioMode: '--istio-mode',
 };
 
 /** Every problem with the options for this target, one line each (empty when all is well). */
@@ -59,6 +75,24 @@ export function checkRenderOptions(target: RenderTarget, options: RenderOptions)
   }
   if (lokiAddress !== undefined && lokiAddress !== '' && !isHttpUrl(lokiAddress)) {
     problems.push(`--loki-address must be an http:// or https:// address like http://loki:3100, or "" for none (got ${JSON.stringify(lokiAddress)})`);
+  }
+  problems.push(...meshProblems(options));
+  return problems;
+}
+
+/** The values come from the command line (or a JavaScript caller) unchecked: refuse what is not in the lists. */
+function meshProblems({ mesh, istioMode, namespace }: RenderOptions): string[] {
+  const problems: string[] = [];
+  if (mesh !== undefined && !(MESHES as readonly string[]).includes(mesh)) {
+    problems.push(`--mesh must be one of ${MESHES.join(', ')} (got ${JSON.stringify(mesh)})`);
+  }
+  if (istioMode !== undefined && !(ISTIO_MODES as readonly string[]).includes(istioMode)) {
+    problems.push(`--istio-mode must be one of ${ISTIO_MODES.join(', ')} (got ${JSON.stringify(istioMode)})`);
+  }
+  if (istioMode !== undefined && mesh !== 'istio') problems.push('--istio-mode needs --mesh istio');
+  // Both meshes are switched on by a mark on the Namespace; without one there is nothing to mark.
+  if (mesh !== undefined && mesh !== 'none' && namespace === '') {
+    problems.push(`--mesh ${mesh} needs a namespace to mark: leave out --namespace "", or mark your own namespace and render with --mesh none`);
   }
   return problems;
 }

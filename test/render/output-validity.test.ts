@@ -15,6 +15,7 @@ import {
   composeDocument,
   composeEnv,
   kubernetesObjects,
+  modelFor,
   parseFiles,
   parseYamlDocuments,
   render,
@@ -26,19 +27,6 @@ const TOPOLOGIES: [string, () => Topology][] = [
   ['the bundled example', bundled],
   ['an awkward topology', () => topologyFrom(AWKWARD, 'awkward.jsonc')],
 ];
-
-/** The kubernetes-models class for each kind we render; an unknown kind fails rather than skipping validation. */
-async function modelFor(apiVersion: string, kind: string): Promise<{ new (data: Loose): { validate(): void } }> {
-  const modules: Record<string, () => Promise<Loose>> = {
-    'v1/Namespace': () => import('kubernetes-models/v1/Namespace'),
-    'v1/ConfigMap': () => import('kubernetes-models/v1/ConfigMap'),
-    'v1/Service': () => import('kubernetes-models/v1/Service'),
-    'apps/v1/Deployment': () => import('kubernetes-models/apps/v1/Deployment'),
-  };
-  const load = modules[`${apiVersion}/${kind}`];
-  assert.ok(load, `no schema loaded for ${apiVersion} ${kind}; add it to this test`);
-  return (await load())[kind];
-}
 
 for (const [label, topologyOf] of TOPOLOGIES) {
   test(`${label}: every rendered YAML and JSON file parses, for every target`, () => {

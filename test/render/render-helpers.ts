@@ -44,6 +44,19 @@ export function parseFiles(output: RenderOutput): Map<string, Loose> {
   return parsed;
 }
 
+/** The kubernetes-models class for each kind we render; an unknown kind fails rather than skipping validation. */
+export async function modelFor(apiVersion: string, kind: string): Promise<{ new (data: Loose): { validate(): void } }> {
+  const modules: Record<string, () => Promise<Loose>> = {
+    'v1/Namespace': () => import('kubernetes-models/v1/Namespace'),
+    'v1/ConfigMap': () => import('kubernetes-models/v1/ConfigMap'),
+    'v1/Service': () => import('kubernetes-models/v1/Service'),
+    'apps/v1/Deployment': () => import('kubernetes-models/apps/v1/Deployment'),
+  };
+  const load = modules[`${apiVersion}/${kind}`];
+  assert.ok(load, `no schema loaded for ${apiVersion} ${kind}; add it to this test`);
+  return (await load())[kind];
+}
+
 /** Every Kubernetes object of a k8s rendering, Kustomization excluded. */
 export function kubernetesObjects(output: RenderOutput): Loose[] {
   return [...parseFiles(output).entries()]
