@@ -4,12 +4,11 @@
 // running this test, every `node` on PATH, and those .ci/run fetched into .ci/.node/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isSupportedNode, SUPPORTED_NODE, unsupportedNodeWarning } from '../../src/config/supported-node';
-import { CLI, MAIN, ROOT } from '../support/instance-process';
+import { ROOT, runToExit } from '../support/instance-process';
 import { freePorts, tempDir, writeJson } from '../up/up-helpers';
 
 interface NodeBinary {
@@ -48,27 +47,9 @@ const skipUnless = (binary: NodeBinary | undefined, why: string) => (binary || R
 const NO_OLDER = `no Node older than ${SUPPORTED_NODE} on this machine, so no warning to see (${looked})`;
 const NO_SUPPORTED = `no Node ${SUPPORTED_NODE} or newer found, so the quiet half is not tried: put one on PATH or run .ci/run, which fetches Node 22 into .ci/.node/ (${looked})`;
 
-/** The environment of this test, minus anything that would silence the warning or send telemetry out. */
-function plainEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key !== 'THESPIAN_NODE_WARNING' && !key.startsWith('OTEL_') && !['CONFIG_JSON', 'CONFIG_FILE', 'LOKI_ADDRESS', 'PORT'].includes(key)) env[key] = value;
-  }
-  return { ...env, OTEL_TRACES_EXPORTER: 'none', ...extra };
-}
-
-async function run(node: NodeBinary, args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  const child = spawn(node.path, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  // Only a hang guard: a hang never ends, a normal run ends well inside it.
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'close');
-  clearTimeout(timer);
-  return { code: code as number | null, stdout, stderr };
-}
+// test/run.mjs sets THESPIAN_NODE_WARNING=off for every test; these processes must not inherit it.
+const WARNING_ON = { THESPIAN_NODE_WARNING: '' };
+const run = (node: NodeBinary, env: Record<string, string>, args?: string[], timeoutMs = 60_000) => runToExit({ ...WARNING_ON, ...env }, args, timeoutMs, { node: node.path });
 
 const { version: PACKAGE_VERSION, engines } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 /** CONFIG_JSON that the instance refuses at once (exit 2, one problem line), so it starts nothing. */
@@ -102,21 +83,21 @@ test('on an older Node the CLI and the instance each warn once, on stderr, and s
   const warning = `${unsupportedNodeWarning(older.version)}\n`;
   assert.match(warning, new RegExp(`^thespian: warning: Node\\.js v${older.version.replaceAll('.', '\\.')} is not supported \\(needs ${SUPPORTED_NODE} or newer[^\\n]*THESPIAN_NODE_WARNING=off hides this line\\n$`));
 
-  const version = await run(older, [CLI, '--version'], plainEnv());
+  const version = await run(older, {}, ['--version']);
   assert.deepEqual(version, { code: 0, stdout: `thespian ${PACKAGE_VERSION}\n`, stderr: warning });
   // A command's own error still comes, after the one warning line.
-  const unknown = await run(older, [CLI, 'frobnicate'], plainEnv());
+  const unknown = await run(older, {}, ['frobnicate']);
   assert.deepEqual(unknown, { code: 2, stdout: '', stderr: `${warning}thespian: unknown command "frobnicate"; see \`thespian --help\`\n` });
-  const instance = await run(older, [MAIN], plainEnv(REFUSED));
+  const instance = await run(older, REFUSED);
   assert.equal(instance.code, 2, instance.stderr);
   assert.equal(instance.stderr.split(warning).length - 1, 1, `one warning in:\n${instance.stderr}`);
   assert.ok(instance.stderr.startsWith(warning) && /CONFIG_JSON: must be a JSON object/.test(instance.stderr), instance.stderr);
   // `thespian serve` is the CLI that runs the instance: still once.
-  const serve = await run(older, [CLI, 'serve'], plainEnv(REFUSED));
+  const serve = await run(older, REFUSED, ['serve']);
   assert.equal(serve.code, 2, serve.stderr);
   assert.equal(serve.stderr.split(warning).length - 1, 1, `one warning in:\n${serve.stderr}`);
 
-  const silenced = await run(older, [CLI, '--version'], plainEnv({ THESPIAN_NODE_WARNING: 'off' }));
+  const silenced = await run(older, { THESPIAN_NODE_WARNING: 'off' }, ['--version']);
   assert.deepEqual(silenced, { code: 0, stdout: `thespian ${PACKAGE_VERSION}\n`, stderr: '' });
 });
 
@@ -130,7 +111,7 @@ test('on an older Node `thespian up` warns once, and its services (one alone, tw
     );
     const topology = writeJson(dir, 'three.json', { services, entry_points: [{ service: 'front', method: 'A', rps: 20 }] });
     const logs = join(dir, 'logs');
-    const up = await run(older, [CLI, 'up', topology, '--requests', '3', '--quiet', '--query-port', '0', '--services-per-process', '2', '--logs', logs], plainEnv(), 120_000);
+    const up = await run(older, {}, ['up', topology, '--requests', '3', '--quiet', '--query-port', '0', '--services-per-process', '2', '--logs', logs], 120_000);
     assert.equal(up.code, 0, up.stderr);
     assert.equal(up.stderr, `${unsupportedNodeWarning(older.version)}\n`);
     const files = readdirSync(logs).sort();
@@ -143,9 +124,9 @@ test('on an older Node `thespian up` warns once, and its services (one alone, tw
 
 test('on a supported Node nothing is said', { skip: skipUnless(supported, NO_SUPPORTED) }, async () => {
   assert.ok(supported, `${NO_SUPPORTED}, and THESPIAN_REQUIRE_NODE_BINARIES=1 says this test must run`);
-  const version = await run(supported, [CLI, '--version'], plainEnv());
+  const version = await run(supported, {}, ['--version']);
   assert.deepEqual(version, { code: 0, stdout: `thespian ${PACKAGE_VERSION}\n`, stderr: '' });
-  const instance = await run(supported, [MAIN], plainEnv(REFUSED));
+  const instance = await run(supported, REFUSED);
   assert.equal(instance.code, 2, instance.stderr);
   assert.match(instance.stderr, /^CONFIG_JSON: must be a JSON object[^\n]*\n$/);
 });
