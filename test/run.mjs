@@ -35,7 +35,7 @@ const shared = files.filter((file) => !solo.includes(file));
 // its file running for ever (and CI with it); the failure is reported either way.
 // THESPIAN_NODE_WARNING=off: on a Node older than the supported one every thespian the tests start
 // would print its one-line warning, and many tests assert an empty stderr. The test of the warning
-// itself (test/config/supported-node.test.ts) removes the variable for the processes it starts.
+// itself (test/config/supported-node.test.ts) sets it empty for the processes it starts.
 const env = { ...process.env, THESPIAN_NODE_WARNING: 'off' };
 const run = (group, parallel) =>
   spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${parallel}`, ...group], { cwd: root, stdio: 'inherit', env }).status ?? 1;

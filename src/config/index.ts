@@ -4,7 +4,8 @@
  * registered action kinds) and returns a frozen model, or a ConfigError listing every problem by
  * JSON path (exit 2). Also: the behaviour's JSON Schema for editors (`thespian schema`), the
  * bundled examples and the package's own folders (PACKAGE_ROOT, EXAMPLES_DIR, PROTO_DIR), the
- * warning on a Node older than the supported one (supported-node.ts), and the file reading and problem wording that topology/ shares so a topology reads like a behaviour.
+ * warning on a Node older than the supported one (supported-node.ts), and the file reading and
+ * problem wording that topology/ shares so a topology reads like a behaviour.
  */
 export * from './config-error';
 export * from './instance-settings';
