@@ -13,8 +13,9 @@
 # production dependencies, the compiled output, the proto and the example configs. No compiler
 # or build tool reaches the final image.
 
-# Node 22 LTS: the OpenTelemetry 0.300 / 3.x packages declare node >= 22.15 in their engines.
-# (Thespian itself runs and is tested on Node 20 too.)
+# Node 22 LTS: the OpenTelemetry 0.300 / 3.x packages declare node >= 22.15 in their engines, and
+# so does package.json: 22 is the supported floor, and the Node that CI tests (.ci/run pins a 22.x;
+# test/config/supported-node.test.ts fails if this image and that pin name different majors).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- build: dev dependencies + tsc -------------------------------------------------------

@@ -4,7 +4,7 @@
  * Order matters: configuration first (bad input exits 2 before anything starts), then telemetry,
  * and only then the server, whose first require of @grpc/grpc-js the instrumentation must see.
  */
-import { CONFIG_ERROR_EXIT_CODE, ConfigError, readInstanceSettings, type InstanceSettings } from './config';
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, readInstanceSettings, warnIfNodeUnsupported, type InstanceSettings } from './config';
 import { reportFailedStart, startLogging, startTracing } from './telemetry';
 
 /** Resolves with an exit code if the instance could not start; otherwise runs until a signal stops it. */
@@ -39,5 +39,7 @@ export async function serveFromEnvironment(env: NodeJS.ProcessEnv = process.env)
 }
 
 if (require.main === module) {
+  // Here, not in serveFromEnvironment: `thespian serve` runs that too, and the CLI has already warned.
+  warnIfNodeUnsupported();
   serveFromEnvironment().then((code) => process.exit(code));
 }

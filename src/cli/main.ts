@@ -10,6 +10,8 @@ import { closestName } from '../common';
 import { ConfigError, CONFIG_ERROR_EXIT_CODE } from '../config/config-error';
 // not through the index: config/index loads the engine and its zod schemas, which commands that read no behaviour (poke, health, load) should not wait for
 import { PACKAGE_ROOT } from '../config/package-root';
+// not through the index: config/index loads the engine and its zod schemas, which every command would wait for before its first line
+import { warnIfNodeUnsupported } from '../config/supported-node';
 import { UsageError } from './usage-error';
 
 const USAGE_EXIT_CODE = 2;
@@ -72,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
 
 
 if (require.main === module) {
+  // Before anything else, so that every command (and `thespian up`'s services, which it silences) says it once.
+  warnIfNodeUnsupported();
   // `thespian ... | head` closes the pipe early; that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

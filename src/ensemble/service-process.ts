@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../config';
+import { NODE_WARNING_SILENCED, PACKAGE_ROOT } from '../config';
 
 /** The built instance and the watchdog preloaded into it (see child-watchdog.ts). */
 const INSTANCE_MAIN = join(PACKAGE_ROOT, 'dist', 'main.js');
@@ -45,7 +45,9 @@ export class ServiceProcess {
     const log = openSync(options.logFile, 'a');
     try {
       this.child = spawn(process.execPath, ['--require', CHILD_WATCHDOG, INSTANCE_MAIN], {
-        env: { ...options.env },
+        // The child runs this process's Node (process.execPath): the `thespian` that started it has
+        // already warned if that Node is too old, and every service's log need not say it again.
+        env: { ...options.env, ...NODE_WARNING_SILENCED },
         // stdin is the watchdog's pipe: it closes when this process dies, however it dies.
         stdio: ['pipe', log, log],
         detached: true,

@@ -3,7 +3,7 @@
 // functions. Not a test file itself (no .test.ts suffix).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-// Version 7 on purpose: 8 is an ES module that declares Node 22.18+, and the project supports Node 20.
+// Version 7 on purpose: 8 is an ES module that declares Node 22.18+, and the project supports 22.15+.
 import { parse } from '@babel/parser';
 
 /** One relative import: `import … from`, `export … from`, `import type`, `require()`, `import()`, `typeof import()`. */

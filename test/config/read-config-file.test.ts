@@ -35,7 +35,7 @@ test('CONFIG_FILE=/proc/self/fd/0 on a pipe that is never written is refused at 
     rmSync(dir, { recursive: true, force: true });
   });
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', OTEL_TRACES_EXPORTER: 'none', PORT: '0', CONFIG_FILE: '/proc/self/fd/0' },
+    env: { PATH: process.env.PATH ?? '', THESPIAN_NODE_WARNING: process.env.THESPIAN_NODE_WARNING ?? '', OTEL_TRACES_EXPORTER: 'none', PORT: '0', CONFIG_FILE: '/proc/self/fd/0' },
     stdio: [stdin, 'pipe', 'pipe'],
   });
   let stderr = '';

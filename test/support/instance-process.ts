@@ -132,14 +132,14 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
   };
 }
 
-/** Runs dist/main.js (or the CLI with args) to completion, for start-up failures. */
+/** Runs dist/main.js (or the CLI with args) to completion, for start-up failures; on this test's Node unless `node` names another. */
 export async function runToExit(
   env: Record<string, string>,
   args?: string[],
   timeoutMs = 15_000,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; node?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args ? [CLI, ...args] : [MAIN], {
+  const child = spawn(options.node ?? process.execPath, args ? [CLI, ...args] : [MAIN], {
     cwd: options.cwd,
     env: { ...stripOtelEnv(process.env), ...QUIET_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

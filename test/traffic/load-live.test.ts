@@ -17,6 +17,7 @@ interface JsonResult {
   version: number;
   targetRate: number;
   achievedRate: number;
+  keptUp: boolean;
   scheduled: number;
   sent: number;
   completed: number;
@@ -52,15 +53,28 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test(`load holds ${RATE} requests/s within 2% against a live instance`, () => {
+test(`load schedules ${RATE} requests/s open loop against a live instance, sends them all, and reports the rate its sends achieved`, () => {
+  // Counts and the schedule are exact however busy the machine: request i is due at i × 5 ms.
+  const interval = 1000 / RATE;
   assert.equal(json.scheduled, RATE * SECONDS);
   assert.equal(json.sent, RATE * SECONDS, 'nothing dropped without a concurrency limit');
-  assert.ok(Math.abs(json.achievedRate / RATE - 1) <= 0.02, `achieved ${json.achievedRate}/s`);
+  json.requests.forEach((request, i) => assert.ok(Math.abs(request.scheduledMs - i * interval) < 0.01, `request ${i} due at ${request.scheduledMs} ms, not ${i * interval}`));
 
-  // The same figure counted from the send times of the requests themselves.
-  const sentAt = json.requests.map((request) => request.sentMs).sort((a, b) => a - b);
-  const measured = (sentAt.length * 1000) / (sentAt.at(-1)! - sentAt[0]! + 1000 / RATE);
-  assert.ok(Math.abs(measured / RATE - 1) <= 0.02, `sent ${sentAt.length} at ${measured.toFixed(1)}/s`);
+  // The achieved rate is what the sends show: the requests over the schedule's length, or longer
+  // by however late the last one went out. A band around 200/s cannot be asserted here: a busy
+  // machine that pauses this process as the last request falls due lowers the figure by the pause
+  // (once 195.8/s, the last send about 100 ms late; a SIGSTOP of 0.3 s there gives 191/s, one in
+  // the middle still 200.0/s, since an open loop sends what fell due at once), and says so.
+  const lastSentMs = Math.max(...json.requests.map((request) => request.sentMs));
+  const shown = (json.sent * 1000) / Math.max(json.scheduled * interval, lastSentMs + interval);
+  assert.ok(Math.abs(json.achievedRate / shown - 1) < 1e-6, `achieved ${json.achievedRate}/s, the sends show ${shown}/s`);
+  assert.ok(json.achievedRate <= RATE * (1 + 1e-9), `achieved ${json.achievedRate}/s, more than the ${RATE}/s asked`);
+
+  // Open loop: lateness does not add up. A sender that waited for answers, or summed its timers'
+  // rounding, would be seconds behind by the end; half the requests within 20 intervals (100 ms)
+  // of their due time fails only that, not a machine that pauses this process now and then.
+  const lags = json.requests.map((request) => request.sentMs - request.scheduledMs).sort((a, b) => a - b);
+  assert.ok(lags[Math.floor(lags.length / 2)]! < 20 * interval, `median send lag ${lags[Math.floor(lags.length / 2)]} ms`);
 });
 
 test('--json holds counts by status, percentiles, and a unique trace id for every OK request', () => {
@@ -89,6 +103,10 @@ test('--json holds counts by status, percentiles, and a unique trace id for ever
 
 test('the summary shows counts by status and the percentiles', () => {
   assert.match(run.stdout, new RegExp(`Requests\\s+${RATE * SECONDS} scheduled, ${RATE * SECONDS} sent, 0 dropped`));
+  // The rate line gives the JSON's figure, and the next line whether the sender kept up.
+  const achieved = Number.isInteger(json.achievedRate) ? String(json.achievedRate) : json.achievedRate.toFixed(1);
+  assert.match(run.stdout, new RegExp(`\\nRate\\s+${achieved.replace('.', '\\.')}/s achieved of ${RATE}/s asked`));
+  assert.match(run.stdout, json.keptUp ? /\nSending\s+kept up: / : /\nSending\s+FELL BEHIND: /);
   assert.match(run.stdout, /\n\s+OK\s+\d+\s+\d+\.\d%\n\s+INTERNAL\s+\d+\s+\d+\.\d%/);
   assert.match(run.stdout, /Latency \(ms\)\s+p50\s+p90\s+p99\s+p99\.9\s+max\n\s+from scheduled(\s+\d+\.\d\d){5}\n\s+from sent(\s+\d+\.\d\d){5}/);
   // stderr is not a terminal here: progress comes as occasional plain lines, never redraws.
