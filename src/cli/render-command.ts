@@ -24,6 +24,10 @@ const RENDER_FLAGS = {
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
   mesh: { value: 'MESH', help: `k8s: ${MESHES.join(', ')} (default none). Marks the namespace for the mesh's injection and renders what it needs to see the calls as gRPC (for Linkerd: the Service's appProtocol and its opaque-ports annotation; see docs/deploy.md)` },
   'istio-mode': { value: 'MODE', help: `k8s with --mesh istio: ${ISTIO_MODES.join(' or ')} (default sidecar)` },
+  collector: {
+    value: 'KIND',
+    help: 'ecs: where the Thespians send traces, metrics and logs first: service (default; one OpenTelemetry Collector service that every task reaches as otel-collector:4317 through Service Connect), sidecar (a collector container in every task, on 127.0.0.1:4317), or none (straight to the OtlpEndpoint parameter, traces only). A collector forwards all three signals to OtlpEndpoint',
+  },
 } satisfies FlagTable;
 
 interface RenderArgs {
@@ -105,6 +109,8 @@ function parseRenderArgs(args: string[]): RenderArgs {
       // Unchecked here: checkRenderOptions refuses a value that is not in the lists, with the rest.
       mesh: values.mesh as Mesh | undefined,
       istioMode: values['istio-mode'] as IstioMode | undefined,
+      // Checked against the list with the other options (checkRenderOptions), so every problem is said at once.
+      collector: values.collector as RenderOptions['collector'],
     },
   };
 }
