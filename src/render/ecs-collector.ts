@@ -21,6 +21,9 @@ export const COLLECTOR_NAME = 'otel-collector';
 const OTLP_GRPC_PORT = 4317;
 const OTLP_PORT_NAME = 'otlp-grpc';
 
+/** The port mapping the collector service publishes, and the Thespians' alias for it. */
+export const COLLECTOR_PORT = { name: OTLP_PORT_NAME, port: OTLP_GRPC_PORT };
+
 /** The collector reads its whole configuration from this variable (`--config=env:NAME`, the envprovider's scheme). */
 const CONFIG_VARIABLE = 'OTEL_COLLECTOR_CONFIG';
 /** ...and the address it forwards to from this one, so the configuration text is the same in both files. */
@@ -28,9 +31,9 @@ const UPSTREAM_VARIABLE = 'OTLP_UPSTREAM_ENDPOINT';
 
 /**
  * Memory per mode. The sidecar has a hard container limit inside the Thespian's 512 MiB task;
- * the service has a task of its own. memory_limiter refuses data below each limit (its spike
- * allowance the suggested 20 %), and GOMEMLIMIT is 80 % of the hard limit, as the processor's
- * README advises.
+ * the service has a task of its own. memory_limiter refuses data below each (its spike
+ * allowance the suggested 20 %), and GOMEMLIMIT is 80 % of memory_limiter's limit, after the
+ * processor's README and as the compose stack's collector has it.
  */
 const SIZES = {
   sidecar: { containerMiB: 128, limitMiB: 100, spikeMiB: 20, goMemLimit: '80MiB' },
@@ -39,7 +42,7 @@ const SIZES = {
 const SERVICE_TASK = { cpu: '512', memory: '1024' };
 
 /** The collector's image, a parameter in the template (a mirror in ECR, or ADOT's image with the same config). */
-export const collectorImage = new TwoWay(COLLECTOR_IMAGE, { Ref: 'CollectorImage' });
+const collectorImage = new TwoWay(COLLECTOR_IMAGE, { Ref: 'CollectorImage' });
 
 /** Where each mode tells a Thespian to send, and what it adds to its task. */
 export function telemetryRoute(mode: EcsCollector, values: TwoWayValues, collectorName: string, streamPrefix: string): TelemetryRoute {
@@ -69,9 +72,6 @@ export function telemetryRoute(mode: EcsCollector, values: TwoWayValues, collect
 export function collectorTaskDefinition(project: string, values: TwoWayValues, name: string): TaskDefinition {
   return { ...fargateTask(`${project}-${name}`, values, SERVICE_TASK), containerDefinitions: [collectorContainer('service', values, name)] };
 }
-
-/** The port mapping the collector service publishes, and the Thespians' alias for it. */
-export const COLLECTOR_PORT = { name: OTLP_PORT_NAME, port: OTLP_GRPC_PORT };
 
 function collectorContainer(mode: 'sidecar' | 'service', values: TwoWayValues, streamPrefix: string): ContainerDefinition {
   const size = SIZES[mode];
