@@ -18,12 +18,16 @@ const RENDER_FLAGS = {
     read: nonEmpty('needs a directory'),
   },
   image: { value: 'IMAGE', help: "the Thespian image (compose: ${THESPIAN_IMAGE:-thespian:local}; k8s: thespian:local; ecs: the Image parameter's default, none)" },
-  'otlp-endpoint': { value: 'URL', help: "where traces go (compose: traces, metrics and logs all go there, so name a collector, not a traces-only backend; default http://otel-collector:4317; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default)" },
-  'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s and ecs: none, logs go to stdout / CloudWatch)' },
+  'otlp-endpoint': { value: 'URL', help: "where traces go (compose: traces, metrics and logs all go there, so name a collector, not a traces-only backend; default http://otel-collector:4317; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default, where the collector forwards all three signals, or with --collector none where the instances send traces)" },
+  'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s: none, logs go to stdout; ecs: none, logs go to CloudWatch, and over OTLP through the collector unless --collector none)' },
   namespace: { value: 'NAME', help: "k8s: the namespace, \"\" to render none (default: the topology's name); ecs: the Cloud Map namespace's default name" },
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
   mesh: { value: 'MESH', help: `k8s: ${MESHES.join(', ')} (default none). Marks the namespace for the mesh's injection and renders what it needs to see the calls as gRPC (for Linkerd: the Service's appProtocol and its opaque-ports annotation; see docs/deploy.md)` },
   'istio-mode': { value: 'MODE', help: `k8s with --mesh istio: ${ISTIO_MODES.join(' or ')} (default sidecar)` },
+  collector: {
+    value: 'KIND',
+    help: 'ecs: where the Thespians send traces, metrics and logs first: service (default; one OpenTelemetry Collector service that every task reaches as otel-collector:4317 through Service Connect), sidecar (a collector container in every task, on 127.0.0.1:4317), or none (straight to the OtlpEndpoint parameter, traces only). A collector forwards all three signals to OtlpEndpoint',
+  },
 } satisfies FlagTable;
 
 interface RenderArgs {
@@ -105,6 +109,8 @@ function parseRenderArgs(args: string[]): RenderArgs {
       // Unchecked here: checkRenderOptions refuses a value that is not in the lists, with the rest.
       mesh: values.mesh as Mesh | undefined,
       istioMode: values['istio-mode'] as IstioMode | undefined,
+      // Checked against the list with the other options (checkRenderOptions), so every problem is said at once.
+      collector: values.collector as RenderOptions['collector'],
     },
   };
 }

@@ -13,7 +13,7 @@ const TASK_MEMORY = '512';
  * A value spelled one way in a task-definition JSON file (a literal, or a ${PLACEHOLDER} for
  * envsubst) and another in the CloudFormation template (a Ref to a parameter, a Sub...).
  */
-class TwoWay {
+export class TwoWay {
   constructor(
     readonly json: string,
     readonly cfn: unknown,
@@ -38,9 +38,30 @@ export function twoWayValues(options: RenderOptions, project: string): TwoWayVal
   };
 }
 
-/** One Thespian's task: a single container that serves its behaviour. */
-export function instanceTaskDefinition(plan: PlannedService, project: string, values: TwoWayValues, topologyName: string): TaskDefinition {
-  return { ...fargateTask(`${project}-${plan.service.name}`, values), containerDefinitions: [instanceContainer(plan, values, topologyName)] };
+/** An ECS container definition, in the API's camelCase shape. */
+export type ContainerDefinition = Record<string, unknown>;
+
+/** An environment entry of a container definition. */
+export interface EnvironmentEntry {
+  readonly name: string;
+  readonly value: string | TwoWay;
+}
+
+/** Where a Thespian's telemetry goes: its environment for that, and any containers its task needs beside it. */
+export interface TelemetryRoute {
+  readonly environment: readonly EnvironmentEntry[];
+  /** Containers that run beside the Thespian in its task (a collector sidecar). */
+  readonly sidecars: readonly ContainerDefinition[];
+  /** Of those, the ones the Thespian must not start before (ECS stops them after it, in reverse). */
+  readonly dependsOn: readonly { readonly containerName: string; readonly condition: 'START' | 'HEALTHY' }[];
+}
+
+/** One Thespian's task: the container that serves its behaviour, and its route's sidecars. */
+export function instanceTaskDefinition(plan: PlannedService, project: string, values: TwoWayValues, topologyName: string, route: TelemetryRoute): TaskDefinition {
+  return {
+    ...fargateTask(`${project}-${plan.service.name}`, values),
+    containerDefinitions: [instanceContainer(plan, values, topologyName, route), ...route.sidecars],
+  };
 }
 
 /** One `thespian load` container per entry point; they exit after each run and ECS starts the task again. */
@@ -58,20 +79,20 @@ export function trafficTaskDefinition(traffic: TrafficPlan, project: string, val
   };
 }
 
-/** What every task definition here shares: a Fargate task of the same size and role. */
-function fargateTask(family: string, values: TwoWayValues): TaskDefinition {
+/** What every task definition here shares: a Fargate task (the smallest size unless told) with the stack's role. */
+export function fargateTask(family: string, values: TwoWayValues, size = { cpu: TASK_CPU, memory: TASK_MEMORY }): TaskDefinition {
   return {
     family,
     networkMode: 'awsvpc',
     requiresCompatibilities: ['FARGATE'],
-    cpu: TASK_CPU,
-    memory: TASK_MEMORY,
+    cpu: size.cpu,
+    memory: size.memory,
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: values.architecture },
     executionRoleArn: values.executionRole,
   };
 }
 
-function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyName: string): Record<string, unknown> {
+function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyName: string, route: TelemetryRoute): ContainerDefinition {
   const name = plan.service.name;
   return {
     name: CONTAINER_NAME,
@@ -83,12 +104,12 @@ function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyN
     environment: [
       { name: 'PORT', value: String(CONTAINER_PORT) },
       { name: 'SERVICE_NAME', value: name },
-      { name: 'OTEL_BACKEND_ADDRESS', value: values.otlp },
-      { name: 'LOKI_ADDRESS', value: values.loki },
+      ...route.environment,
       { name: 'THESPIAN_SHUTDOWN_GRACE_MS', value: String(DRAIN_GRACE_MS) },
       { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `cloud.provider=aws,cloud.platform=aws_ecs,service.namespace=${toDnsLabel(topologyName, 'thespian')}` },
       { name: 'CONFIG_JSON', value: JSON.stringify(plan.behaviour) },
     ],
+    ...(route.dependsOn.length > 0 ? { dependsOn: route.dependsOn } : {}),
     healthCheck: { command: ['CMD', ...HEALTH_COMMAND], interval: 10, timeout: 5, retries: 3, startPeriod: 15 },
     logConfiguration: awsLogs(values, name),
     // Long enough to drain calls in flight and flush spans and logs (ECS's default is 30 s, Fargate's maximum 120 s).
@@ -98,7 +119,7 @@ function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyN
 }
 
 /** Every container's lines go to the stack's CloudWatch Logs group, in streams named after the task. */
-function awsLogs(values: TwoWayValues, streamPrefix: string): Record<string, unknown> {
+export function awsLogs(values: TwoWayValues, streamPrefix: string): Record<string, unknown> {
   return {
     logDriver: 'awslogs',
     options: { 'awslogs-group': values.logGroup, 'awslogs-region': values.region, 'awslogs-stream-prefix': streamPrefix },
@@ -106,7 +127,7 @@ function awsLogs(values: TwoWayValues, streamPrefix: string): Record<string, unk
 }
 
 /** No writes but to stdout, no capabilities. */
-function lockedDown(): Record<string, unknown> {
+export function lockedDown(): Record<string, unknown> {
   return { readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ['ALL'] } } };
 }
 

@@ -1,8 +1,9 @@
+import { COLLECTOR_IMAGE, COLLECTOR_PORT } from './ecs-collector';
 import { taskDefinitionProperties, type TaskDefinition } from './ecs-task-definition';
 import { CONTAINER_PORT, PORT_NAME } from './instance-runtime';
 import type { PlannedService } from './planned-service';
 import { provenance, type RenderContext } from './render-context';
-import type { RenderOptions } from './render-options';
+import type { EcsCollector, RenderOptions } from './render-options';
 import type { TrafficPlan } from './traffic-plan';
 import { toYaml } from './yaml-text';
 
@@ -23,13 +24,22 @@ export interface EcsTask {
 /** Logical IDs of the stack's resources, by service name. */
 type LogicalIds = ReadonlyMap<string, string>;
 
+/** What the template holds besides the tasks. */
+interface TemplateShape {
+  readonly withTraffic: boolean;
+  readonly collector: EcsCollector;
+  /** The collector service's name (otel-collector, unless a topology service has it). */
+  readonly collectorName: string;
+}
+
 /** The CloudFormation template that creates the namespace, the log group, the role and every task's service. */
-export function templateText(context: RenderContext, project: string, tasks: readonly EcsTask[], withTraffic: boolean): string {
+export function templateText(context: RenderContext, project: string, tasks: readonly EcsTask[], shape: TemplateShape): string {
   const { topology, options } = context;
+  const ports = shape.collector === 'service' ? `TCP ${CONTAINER_PORT} and ${COLLECTOR_PORT.port}` : `TCP ${CONTAINER_PORT}`;
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `Thespian topology "${topology.name}" on ECS Fargate with Service Connect (${topology.services.length} services)`,
-    Parameters: templateParameters(options, options.namespace ?? project, withTraffic),
+    Parameters: templateParameters(options, options.namespace ?? project, shape, ports),
     Resources: { ...fixedResources(topology.name), ...taskResources(tasks) },
     Outputs: {
       Namespace: { Description: 'The Cloud Map namespace the services find each other in', Value: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
@@ -44,10 +54,23 @@ export function templateText(context: RenderContext, project: string, tasks: rea
       '  --parameter-overrides Cluster=CLUSTER Subnets=subnet-1,subnet-2 SecurityGroups=sg-1 \\',
       '  Image=ACCOUNT.dkr.ecr.REGION.amazonaws.com/thespian:TAG OtlpEndpoint=http://COLLECTOR:4317',
       '',
-      `Tasks reach each other through Service Connect as NAME:${CONTAINER_PORT}; the security groups must allow TCP ${CONTAINER_PORT} between them.`,
+      `Tasks reach each other through Service Connect as NAME:${CONTAINER_PORT}; the security groups must allow ${ports} between them.`,
+      ...collectorLines(shape),
     ],
     comments: tasks.map((task) => ({ path: ['Resources', `${task.id}TaskDefinition`], lines: [task.comment] })),
   });
+}
+
+/** What the header says about where telemetry goes. */
+function collectorLines(shape: TemplateShape): string[] {
+  switch (shape.collector) {
+    case 'service':
+      return [`Telemetry: every Thespian sends traces, metrics and logs to the collector service (${shape.collectorName}:${COLLECTOR_PORT.port}), which forwards them to OtlpEndpoint.`];
+    case 'sidecar':
+      return [`Telemetry: every Thespian sends traces, metrics and logs to the collector beside it in its task (127.0.0.1:${COLLECTOR_PORT.port}), which forwards them to OtlpEndpoint.`];
+    case 'none':
+      return ['Telemetry: every Thespian sends its traces to OtlpEndpoint itself (rendered with --collector none).'];
+  }
 }
 
 /** The Service Connect namespace, the log group and the execution role every task shares. */
@@ -88,11 +111,11 @@ function taskResources(tasks: readonly EcsTask[]): Record<string, unknown> {
  * A Thespian's service: a Service Connect client-server, its port "grpc" published in the
  * namespace under its topology name, so that the others call NAME:6379.
  */
-export function instanceService(plan: PlannedService, ids: LogicalIds): Record<string, unknown> {
+export function instanceService(plan: PlannedService, ids: LogicalIds, collector: string | undefined): Record<string, unknown> {
   const name = plan.service.name;
   return ecsService(name, ids, {
-    // Service Connect gives a task the names that exist when it starts: create callees first.
-    dependsOn: plan.waitsFor,
+    // Service Connect gives a task the names that exist when it starts: create callees, and the collector, first.
+    dependsOn: [...(collector ? [collector] : []), ...plan.waitsFor],
     desiredCount: plan.service.replicas,
     deployment: {
       MinimumHealthyPercent: 100,
@@ -109,6 +132,20 @@ export function instanceService(plan: PlannedService, ids: LogicalIds): Record<s
           ClientAliases: [{ Port: CONTAINER_PORT, DnsName: name }],
         },
       ],
+    },
+  });
+}
+
+/** The collector's service: a Service Connect client-server whose port "otlp-grpc" is published as NAME:4317. */
+export function collectorService(name: string, ids: LogicalIds): Record<string, unknown> {
+  return ecsService(name, ids, {
+    dependsOn: [],
+    desiredCount: 1,
+    deployment: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
+    serviceConnect: {
+      Enabled: true,
+      Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] },
+      Services: [{ PortName: COLLECTOR_PORT.name, DiscoveryName: name, ClientAliases: [{ Port: COLLECTOR_PORT.port, DnsName: name }] }],
     },
   });
 }
@@ -156,19 +193,29 @@ function ecsService(name: string, ids: LogicalIds, parts: EcsServiceParts): Reco
   };
 }
 
-function templateParameters(options: RenderOptions, namespace: string, withTraffic: boolean): Record<string, unknown> {
+function templateParameters(options: RenderOptions, namespace: string, shape: TemplateShape, ports: string): Record<string, unknown> {
   const withDefault = (value: string | undefined) => (value === undefined ? {} : { Default: value });
+  const viaCollector = shape.collector !== 'none';
   return {
     Cluster: { Type: 'String', Description: 'Name of an existing ECS cluster that can run Fargate tasks' },
     Subnets: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Subnets of the tasks (private subnets with a NAT, or public ones with AssignPublicIp=ENABLED)' },
-    SecurityGroups: { Type: 'List<AWS::EC2::SecurityGroup::Id>', Description: `Security groups of the tasks; they must allow TCP ${CONTAINER_PORT} between the tasks` },
+    SecurityGroups: { Type: 'List<AWS::EC2::SecurityGroup::Id>', Description: `Security groups of the tasks; they must allow ${ports} between the tasks` },
     AssignPublicIp: { Type: 'String', AllowedValues: ['ENABLED', 'DISABLED'], Default: 'DISABLED', Description: 'ENABLED when the subnets have no NAT and the image comes from outside the VPC' },
     Image: { Type: 'String', ...withDefault(options.image), Description: 'The Thespian image, e.g. ACCOUNT.dkr.ecr.REGION.amazonaws.com/thespian:0.1.0' },
     CpuArchitecture: { Type: 'String', AllowedValues: ['X86_64', 'ARM64'], Default: 'X86_64', Description: 'The architecture the image was built for' },
-    OtlpEndpoint: { Type: 'String', ...withDefault(options.otlpEndpoint), Description: 'OTLP/gRPC endpoint for traces, e.g. http://otel-collector.internal:4317' },
+    OtlpEndpoint: {
+      Type: 'String',
+      ...withDefault(options.otlpEndpoint),
+      Description: viaCollector
+        ? 'OTLP/gRPC endpoint the collector forwards traces, metrics and logs to (one that takes all three, e.g. a gateway collector), e.g. http://otel-gateway.internal:4317'
+        : 'OTLP/gRPC endpoint for traces, e.g. http://otel-collector.internal:4317',
+    },
+    ...(viaCollector
+      ? { CollectorImage: { Type: 'String', Default: COLLECTOR_IMAGE, Description: 'The OpenTelemetry Collector image (a copy in your ECR, or another distribution with the same components)' } }
+      : {}),
     LokiAddress: { Type: 'String', Default: options.lokiAddress ?? '', Description: 'Loki push address for logs, e.g. http://loki.internal:3100; empty for CloudWatch Logs only' },
     NamespaceName: { Type: 'String', Default: namespace, Description: 'Name of the Cloud Map namespace created for Service Connect (unique in the account and region)' },
-    ...(withTraffic
+    ...(shape.withTraffic
       ? { TrafficTasks: { Type: 'Number', Default: 1, MinValue: 0, Description: 'Copies of the traffic generator that calls the entry points at their rates; 0 for none' } }
       : {}),
   };

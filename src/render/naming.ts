@@ -64,6 +64,13 @@ export function uniqueLogicalIds(names: readonly string[], reserved: readonly st
   return ids;
 }
 
+/** `base`, or `base-2`, `base-3`... when a name in `taken` has it (the names a target adds beside the topology's services). */
+export function unusedName(base: string, taken: ReadonlySet<string>): string {
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
 /** Kubernetes label values: ≤ 63 of [A-Za-z0-9._-], beginning and ending alphanumeric. */
 export function toLabelValue(text: string): string {
   return text

@@ -10,6 +10,9 @@ export type Mesh = (typeof MESHES)[number];
 /** Istio's two data planes: a sidecar in every pod, or ztunnel on every node (ambient). */
 export const ISTIO_MODES = ['sidecar', 'ambient'] as const;
 export type IstioMode = (typeof ISTIO_MODES)[number];
+/** ecs: where the Thespians' telemetry goes first (see ecs-collector.ts for what each renders). */
+export const ECS_COLLECTORS = ['service', 'sidecar', 'none'] as const;
+export type EcsCollector = (typeof ECS_COLLECTORS)[number];
 
 /** The knobs of `thespian render`; anything left out takes the target's default. */
 export interface RenderOptions {
@@ -27,6 +30,8 @@ export interface RenderOptions {
   readonly mesh?: Mesh;
   /** k8s with mesh istio: which data plane (default sidecar). */
   readonly istioMode?: IstioMode;
+  /** ecs: one collector service (the default), a collector sidecar in every task, or none (straight to the OTLP endpoint). */
+  readonly collector?: EcsCollector;
 }
 
 /** Which options mean something for which target, so a misplaced one is an error, not ignored. */
@@ -38,6 +43,7 @@ const APPLIES_TO: Record<keyof RenderOptions, readonly RenderTarget[]> = {
   clusterDomain: ['k8s'],
   mesh: ['k8s'],
   istioMode: ['k8s'],
+  collector: ['ecs'],
 };
 
 const FLAGS: Record<keyof RenderOptions, string> = {
@@ -48,6 +54,7 @@ const FLAGS: Record<keyof RenderOptions, string> = {
   clusterDomain: '--cluster-domain',
   mesh: '--mesh',
   istioMode: '--istio-mode',
+  collector: '--collector',
 };
 
 /** Every problem with the options for this target, one line each (empty when all is well). */
@@ -58,7 +65,7 @@ export function checkRenderOptions(target: RenderTarget, options: RenderOptions)
       problems.push(`${FLAGS[key]} applies to ${APPLIES_TO[key].join(' and ')}, not ${target}`);
     }
   }
-  const { image, namespace, otlpEndpoint, lokiAddress, clusterDomain } = options;
+  const { image, namespace, otlpEndpoint, lokiAddress, clusterDomain, collector } = options;
   if (image !== undefined && !/^[^\s"'`\\]+$/.test(image)) {
     problems.push(`--image must be an image reference like thespian:0.1.0 or 123456789012.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0 (got ${JSON.stringify(image)})`);
   }
@@ -76,25 +83,26 @@ export function checkRenderOptions(target: RenderTarget, options: RenderOptions)
   if (lokiAddress !== undefined && lokiAddress !== '' && !isHttpUrl(lokiAddress)) {
     problems.push(`--loki-address must be an http:// or https:// address like http://loki:3100, or "" for none (got ${JSON.stringify(lokiAddress)})`);
   }
+  problems.push(...notOneOf('--collector', collector, ECS_COLLECTORS));
   problems.push(...meshProblems(options));
   return problems;
 }
 
-/** The values come from the command line (or a JavaScript caller) unchecked: refuse what is not in the lists. */
+/** What is wrong with the mesh options: values not in the lists, and combinations that cannot work. */
 function meshProblems({ mesh, istioMode, namespace }: RenderOptions): string[] {
   const problems: string[] = [];
-  if (mesh !== undefined && !(MESHES as readonly string[]).includes(mesh)) {
-    problems.push(`--mesh must be one of ${MESHES.join(', ')} (got ${JSON.stringify(mesh)})`);
-  }
-  if (istioMode !== undefined && !(ISTIO_MODES as readonly string[]).includes(istioMode)) {
-    problems.push(`--istio-mode must be one of ${ISTIO_MODES.join(', ')} (got ${JSON.stringify(istioMode)})`);
-  }
+  problems.push(...notOneOf('--mesh', mesh, MESHES), ...notOneOf('--istio-mode', istioMode, ISTIO_MODES));
   if (istioMode !== undefined && mesh !== 'istio') problems.push('--istio-mode needs --mesh istio');
   // Both meshes are switched on by a mark on the Namespace; without one there is nothing to mark.
   if (mesh !== undefined && mesh !== 'none' && namespace === '') {
     problems.push(`--mesh ${mesh} needs a namespace to mark: leave out --namespace "", or mark your own namespace and render with --mesh none`);
   }
   return problems;
+}
+
+/** A choice from the command line (or a JavaScript caller), unchecked until here: the problem when it is not in the list. */
+function notOneOf(flag: string, value: string | undefined, choices: readonly string[]): string[] {
+  return value === undefined || choices.includes(value) ? [] : [`${flag} must be one of ${choices.join(', ')} (got ${JSON.stringify(value)})`];
 }
 
 function isHttpUrl(text: string): boolean {

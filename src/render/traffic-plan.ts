@@ -1,5 +1,6 @@
 import type { Topology } from '../topology';
 import { CONTAINER_PORT } from './instance-runtime';
+import { unusedName } from './naming';
 
 /**
  * The topology's entry points as a traffic generator running inside the target: one
@@ -28,9 +29,7 @@ const RUN_LENGTH = '1h';
 /** `hostOf` names a service as seen from inside the target (its DNS name there). */
 export function trafficPlan(topology: Topology, hostOf: (service: string) => string): TrafficPlan | undefined {
   if (topology.entryPoints.length === 0) return undefined;
-  const taken = new Set(topology.services.map((service) => service.name));
-  let name = 'thespian-traffic';
-  for (let n = 2; taken.has(name); n++) name = `thespian-traffic-${n}`;
+  const name = unusedName('thespian-traffic', new Set(topology.services.map((service) => service.name)));
   const seen = new Set<string>();
   const generators = topology.entryPoints.map((entry) => {
     const base = `${entry.service.slice(0, 61).replace(/-+$/, '')}-${entry.method.toLowerCase()}`;

@@ -16,6 +16,7 @@ import {
   composeEnv,
   kubernetesObjects,
   modelFor,
+  lowerKeys,
   parseFiles,
   parseYamlDocuments,
   render,
@@ -142,14 +143,17 @@ for (const [label, topologyOf] of TOPOLOGIES) {
     // Service Connect publishes every service of the topology under its own name, on 6379.
     for (const service of topologyOf().services) assert.equal(aliases.get(service.name), 6379, `${service.name} has no Service Connect alias`);
     const all: [string, Loose][] = [
-      ...[...parseFiles(output).entries()].filter(([path]) => path.endsWith('.json')).map(([path, json]) => [path, json.containerDefinitions[0]] as [string, Loose]),
+      ...[...parseFiles(output).entries()]
+        .filter(([path]) => path.endsWith('.json'))
+        .flatMap(([path, json]) => json.containerDefinitions.map((c: Loose) => [`${path} ${c.name}`, c] as [string, Loose])),
       ...(Object.entries(template.Resources) as [string, Loose][])
         .filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')
-        .map(([id, r]) => [id, lowerKeys(r.Properties.ContainerDefinitions[0])] as [string, Loose]),
+        .flatMap(([id, r]) => r.Properties.ContainerDefinitions.map((c: Loose) => [`${id} ${c.Name}`, lowerKeys(c)] as [string, Loose])),
     ];
-    // Instances serve; the traffic generator's containers run `thespian load` against aliases.
+    // Instances serve (the "thespian" containers); the traffic generator's containers run
+    // `thespian load` against aliases; the collector (ecs-collector.test.ts) is neither.
     const isTraffic = ([, container]: [string, Loose]) => container.command[0] === 'load';
-    const definitions = all.filter((entry) => !isTraffic(entry));
+    const definitions = all.filter(([, container]) => container.name === 'thespian');
     assert.equal(definitions.length, topologyOf().services.length * 2);
     for (const [where, container] of all.filter(isTraffic)) {
       const [host, port] = container.command[container.command.indexOf('--target') + 1].split(':');
@@ -169,13 +173,4 @@ for (const [label, topologyOf] of TOPOLOGIES) {
       assert.equal(container.logConfiguration.logDriver, 'awslogs');
     }
   });
-}
-
-/** CloudFormation's PascalCase container definition → the API's camelCase, to check both forms alike. */
-function lowerKeys(value: Loose, keep = false): Loose {
-  if (Array.isArray(value)) return value.map((v) => lowerKeys(v));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [keep ? k : k[0].toLowerCase() + k.slice(1), lowerKeys(v, k === 'Options')]));
-  }
-  return value;
 }

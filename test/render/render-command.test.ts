@@ -35,6 +35,12 @@ test('with -o it writes every file into DIR and lists them; without, it prints t
   assert.deepEqual(readdirSync(dashDir), [], 'nothing written');
   const ecs = await thespian('render', 'ecs', '--namespace', 'shop2');
   assert.equal(parseYamlDocuments(ecs.stdout, 'ecs')[0].Parameters.NamespaceName.Default, 'shop2');
+  // --collector reaches the renderer: sidecars in the instances' tasks, no collector service.
+  const sidecars = await thespian('render', 'ecs', '--collector', 'sidecar');
+  assert.equal(sidecars.code, 0, sidecars.stderr);
+  const resources = Object.values(parseYamlDocuments(sidecars.stdout, 'ecs sidecar')[0].Resources) as { Type: string; Properties: { ContainerDefinitions?: { Name: string }[] } }[];
+  const containers = resources.filter((r) => r.Type === 'AWS::ECS::TaskDefinition').map((r) => r.Properties.ContainerDefinitions!.map((c) => c.Name).join('+'));
+  assert.equal(containers.filter((names) => names === 'thespian+otel-collector').length, bundled().services.length);
 
   // A bundled topology by name, as up, load and verify take it too.
   const byName = await thespian('render', 'compose', 'search_fanout');
@@ -55,6 +61,9 @@ test('bad arguments and bad topologies exit 2 with one clear line each, and writ
     [['render', 'k8s', '--otlp-endpoint', 'tempo:4317'], /--otlp-endpoint must be an http:\/\/ or https:\/\/ address/],
     [['render', 'compose', '--image', 'has space'], /--image must be an image reference/],
     [['render', 'ecs', '--namespace', ''], /cannot be empty for ecs/],
+    [['render', 'k8s', '--collector', 'sidecar'], /^thespian render: --collector applies to ecs, not k8s$/m],
+    [['render', 'compose', '--collector', 'none'], /^thespian render: --collector applies to ecs, not compose$/m],
+    [['render', 'ecs', '--collector', 'daemon'], /^thespian render: --collector must be one of service, sidecar, none \(got "daemon"\)$/m],
     [['render', 'k8s', join(dir, 'missing.jsonc')], /cannot read the topology: no such file/],
     [['render', 'k8s', 'ecosystm'], /ecosystm: no such topology file, nor a bundled one by that name \(bundled: deep_chain, ecosystem, flaky_payments, search_fanout\)/],
     [['render', 'k8s', broken], /unknown service "nope"/],

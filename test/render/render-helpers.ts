@@ -74,6 +74,20 @@ export function cloudFormation(output: RenderOutput): Loose {
   return template;
 }
 
+/** CloudFormation's PascalCase container definition → the API's camelCase, to check both forms alike. */
+export function lowerKeys(value: Loose, keep = false): Loose {
+  if (Array.isArray(value)) return value.map((v) => lowerKeys(v));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [keep ? k : k[0].toLowerCase() + k.slice(1), lowerKeys(v, k === 'Options')]));
+  }
+  return value;
+}
+
+/** An ECS container definition's environment as name → value (a value may be a template Ref). */
+export function ecsEnvironment(container: Loose): Record<string, Loose> {
+  return Object.fromEntries((container.environment ?? []).map((e: Loose) => [e.name, e.value]));
+}
+
 /** A compose environment value, map or list form; "$$" is compose's escaped "$". */
 export function composeEnv(service: Loose, key: string): string | undefined {
   const env = service.environment ?? {};

@@ -3,7 +3,7 @@
 // Connect for every ECS service, and the options reaching the right places.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AWKWARD, bundled, cloudFormation, composeDocument, composeEnv, kubernetesObjects, parseFiles, render, topologyFrom, type Loose } from './render-helpers';
+import { AWKWARD, bundled, cloudFormation, composeDocument, composeEnv, ecsEnvironment, kubernetesObjects, parseFiles, render, topologyFrom, type Loose } from './render-helpers';
 
 const awkward = () => topologyFrom(AWKWARD, 'awkward.jsonc');
 const SERVICE_NAMES = Object.keys(AWKWARD.services);
@@ -155,13 +155,14 @@ test('ecs: Service Connect for every service, start order without cycles, unique
   const resources: Record<string, Loose> = template.Resources;
   for (const id of Object.keys(resources)) assert.match(id, /^[A-Za-z0-9]+$/, `logical ID ${id}`);
   const allServices = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
-  assert.deepEqual(allServices.map(([, r]) => r.Properties.ServiceName).sort(), [...SERVICE_NAMES, 'thespian-traffic'].sort());
+  // Beside the topology's services: the traffic generator, and the collector service (ecs-collector.test.ts checks it).
+  assert.deepEqual(allServices.map(([, r]) => r.Properties.ServiceName).sort(), [...SERVICE_NAMES, 'otel-collector', 'thespian-traffic'].sort());
   // The traffic generator is a Service Connect client only, scaled by a parameter.
   const [, traffic] = allServices.find(([, r]) => r.Properties.ServiceName === 'thespian-traffic')!;
   assert.deepEqual(traffic.Properties.ServiceConnectConfiguration, { Enabled: true, Namespace: { 'Fn::GetAtt': ['Namespace', 'Arn'] } });
   assert.deepEqual(traffic.Properties.DesiredCount, { Ref: 'TrafficTasks' });
   assert.deepEqual(traffic.DependsOn, ['GatewayService']);
-  const services = allServices.filter(([, r]) => r !== traffic);
+  const services = allServices.filter(([, r]) => r !== traffic && r.Properties.ServiceName !== 'otel-collector');
   // a1 and a-1 both become "A1..." without care; they must not collide.
   assert.equal(new Set(services.map(([id]) => id)).size, SERVICE_NAMES.length);
 
@@ -215,8 +216,11 @@ test('ecs: options become parameter defaults and fill the task-definition JSON; 
   assert.equal(template.Parameters.NamespaceName.Default, 'shop-test');
   const json = parseFiles(output).get('task-definitions/frontend.json');
   assert.equal(json.containerDefinitions[0].image, 'acct.dkr.ecr.eu-west-1.amazonaws.com/thespian:0.1.0');
-  const env = Object.fromEntries(json.containerDefinitions[0].environment.map((e: Loose) => [e.name, e.value]));
-  assert.equal(env.OTEL_BACKEND_ADDRESS, 'http://collector.internal:4317');
+  // The collector service forwards there (the default); without a collector, the instances send there themselves.
+  const collectorEnv = ecsEnvironment(parseFiles(output).get('task-definitions/otel-collector.json').containerDefinitions[0]);
+  assert.equal(collectorEnv.OTLP_UPSTREAM_ENDPOINT, 'http://collector.internal:4317');
+  const direct = parseFiles(render('ecs', bundled(), { otlpEndpoint: 'http://collector.internal:4317', collector: 'none' }));
+  assert.equal(ecsEnvironment(direct.get('task-definitions/frontend.json').containerDefinitions[0]).OTEL_BACKEND_ADDRESS, 'http://collector.internal:4317');
 });
 
 test('a topology without entry points renders no traffic and no entry label', () => {
