@@ -13,7 +13,8 @@ const E2E = '.github/workflows/e2e.yml';
 
 test('every workflow and the action parse, pass action-validator, and name only what exists', () => {
   const files = actionFiles();
-  assert.deepEqual(files.map((file) => file.path).sort(), [CI, E2E, 'action.yml'].sort());
+  const paths = files.map((file) => file.path);
+  for (const expected of [CI, E2E, 'action.yml']) assert.ok(paths.includes(expected), `${expected} is missing`);
   for (const file of files) assert.deepEqual(problemsIn(file), [], `${file.path} has problems`);
 });
 
