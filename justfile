@@ -2,7 +2,10 @@
 #   npx just            # list the recipes
 #   npx just up         # collector + Grafana, Loki, Tempo, Prometheus, the example ecosystem, a poker
 #   npx just down       # remove all of it again
-# Docker recipes need Docker with the compose plugin; `demo`, `test` and `bench` need only Node.
+#   npx just k8s-up     # the same on local Kubernetes: a kind cluster with the demo overlay, Grafana port-forwarded
+#   npx just k8s-down   # delete that cluster
+# Docker recipes need Docker with the compose plugin, the k8s ones also kind and kubectl; `demo`,
+# `test` and `bench` need only Node. `npx just --dry-run RECIPE` prints what a recipe would run.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -19,6 +22,19 @@ poker_target := env("POKER_TARGET", "")
 poker_method := env("POKER_METHOD", "A")
 poker_rate := env("POKER_RATE", "5")
 poker_duration := env("POKER_DURATION", "86400")
+# Local Kubernetes (k8s-up, k8s-down). The kind cluster's name: KIND_CLUSTER_NAME is also what kind
+# itself reads when --name is not given, so one setting serves both.
+kind_cluster := env("KIND_CLUSTER_NAME", "thespian")
+# Every kubectl call names the kind cluster's context (kind calls it kind-NAME), so that k8s-up never
+# applies to whatever cluster the current context happens to point at.
+kube_context := "kind-" + kind_cluster
+# The namespace the topology renders into ("shop" for the bundled one), and the overlay that adds
+# the collector, Tempo, Loki, Prometheus and Grafana to the rendered ecosystem.
+k8s_namespace := env("K8S_NAMESPACE", "shop")
+k8s_overlay := env("K8S_OVERLAY", "deploy/k8s/demo")
+# How long each Deployment or StatefulSet may take to roll out; and the host port for Grafana.
+k8s_wait := env("K8S_WAIT", "300s")
+grafana_port := env("GRAFANA_PORT", "3000")
 
 # List the recipes
 default:
@@ -47,6 +63,22 @@ down:
     docker rm -f {{poker}} >/dev/null 2>&1 || true
     if [ -f {{ecosystem}} ]; then docker compose -f {{ecosystem}} down --volumes --remove-orphans; fi
     docker compose -f {{instrumentation}} --profile jaeger down --volumes --remove-orphans
+
+# Local Kubernetes: a kind cluster (KIND_CLUSTER_NAME), the image built and loaded into it, the demo overlay (ecosystem, collector, Tempo, Loki, Prometheus, Grafana) applied, rollouts waited for, then Grafana port-forwarded to localhost:3000 until Ctrl-C
+k8s-up:
+    @test -f {{k8s_overlay}}/kustomization.yaml || { echo "{{k8s_overlay}} is missing: render it with thespian render k8s (npm run render:examples for the bundled topology)" >&2; exit 1; }
+    kind get clusters 2>/dev/null | grep -qx '{{kind_cluster}}' || kind create cluster --name {{kind_cluster}} --wait 120s
+    docker build -t {{THESPIAN_IMAGE}} .
+    kind load docker-image {{THESPIAN_IMAGE}} --name {{kind_cluster}}
+    kubectl --context {{kube_context}} apply -k {{k8s_overlay}}
+    for workload in $(kubectl --context {{kube_context}} -n {{k8s_namespace}} get deployments,statefulsets -o name); do \
+      kubectl --context {{kube_context}} -n {{k8s_namespace}} rollout status "$workload" --timeout {{k8s_wait}}; done
+    @echo "Grafana: http://localhost:{{grafana_port}} (Ctrl-C stops the port-forward; the cluster keeps running until npx just k8s-down)"
+    kubectl --context {{kube_context}} -n {{k8s_namespace}} port-forward service/grafana {{grafana_port}}:3000
+
+# Delete the kind cluster k8s-up created (KIND_CLUSTER_NAME), and everything in it
+k8s-down:
+    kind delete cluster --name {{kind_cluster}}
 
 # Call METHOD (A, B or C) once: SERVICE_OR_PORT is a port (localhost:PORT), HOST:PORT, or a service of the ecosystem
 [positional-arguments]
