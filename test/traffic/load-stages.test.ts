@@ -13,6 +13,7 @@ import { methodA, sleep, step } from '../support/behaviours';
 interface StageJson {
   stage: number;
   target?: number;
+  label?: string;
   startS: number;
   durationS: number;
   fromRate: number;
