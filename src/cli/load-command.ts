@@ -14,14 +14,14 @@ const LOAD_FLAGS = {
   target: { value: 'HOST:PORT', repeatable: true, help: 'an instance, each at --rate; a bare PORT means 127.0.0.1:PORT', read: targetAddress },
   topology: {
     value: 'FILE',
-    help: "the entry points of a topology run by `thespian up` (on 127.0.0.1, at each service's port), each at its own rps; or a bundled name",
+    help: "the entry points of a topology run by `thespian up` (on 127.0.0.1, at each service's port), each at its own rps or through its own stages; or a bundled name",
   },
   rate: {
     value: 'R',
     help: `requests per second to each --target (default ${DEFAULT_RATE}; "200" or "200/s"); with --topology, the total, shared by the entry points in proportion to their rps`,
     read: loadMustBe('a number of requests per second > 0', ratePerSecond),
   },
-  duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
+  duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests (with staged entry points of --topology: until their stages end)', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
   stages: {
     value: 'D:R,...',
     help: 'ramp the rate through stages instead of --rate/--duration/--requests: 10s:100,1m:100,10s:0 ramps from 0 to 100/s over 10 s, holds it for a minute, then ramps down to 0 over 10 s (each stage from the rate before it, as in k6); each --target gets the stages; with --topology they are the total, shared as --rate is',
@@ -57,9 +57,10 @@ export const loadCommand = defineCommand(LOAD_FLAGS, {
   header: `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
 
 Sends requests open-loop: request i is due at start + i/rate whatever the latency of the ones
-before, so a slow server does not slow the load (no coordinated omission). Shows a progress
-line on stderr while running and a summary at the end: counts by status and latency
-percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.`,
+before, so a slow server does not slow the load (no coordinated omission). With --stages the
+rate ramps from stage to stage, and the nth request is due when the rate's integral reaches n.
+Shows a progress line on stderr while running and a summary at the end: counts by status and
+latency percentiles (p50, p90, p99, p99.9, max) from an HDR histogram, per stage too.`,
   sections: [
     { heading: 'Targets:', rows: ['target', 'topology'] },
     { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'stages', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
