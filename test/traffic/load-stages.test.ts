@@ -142,6 +142,26 @@ test('--topology: entry points with their own stages keep them; --stages shares 
   ]);
 });
 
+test('an entry point whose stages repeat cycles them until --duration: each stage counted over every cycle', async () => {
+  const topologyPath = join(dir, 'cycling.json');
+  writeFileSync(
+    topologyPath,
+    JSON.stringify({
+      services: { front: { port: instances[1]!.port, behaviour: methodA('serve', step(sleep('work', 0))) } },
+      entry_points: [{ service: 'front', method: 'A', stages: [{ for: '500ms', rps: 20 }, { for: '500ms', rps: 20 }], repeat: true }],
+    }),
+  );
+  // A cycle of 1 s integrates to 5 + 10; by 2.2 s two cycles and 0.8 of a request more: 30 in all.
+  const { json } = await loadJson(['--topology', topologyPath, '--duration', '2.2s'], 'cycling-result.json');
+  assert.equal(json.sent, 30);
+  assert.deepEqual(json.stages.map(({ stage, planned, sent }) => ({ stage, planned, sent })), [
+    { stage: 1, planned: 10, sent: 10 },
+    { stage: 2, planned: 20, sent: 20 },
+  ]);
+  const cycles = [0, 1, 2].map((cycle) => json.requests.filter((request) => request.scheduledMs > cycle * 1000 && request.scheduledMs <= (cycle + 1) * 1000 + 0.01).length);
+  assert.deepEqual(cycles, [15, 15, 0]);
+});
+
 test('--stages errors: exit 2, one line each, naming the bad stage by its position', async () => {
   const address = instances[0]!.address;
   const cases: [string[], RegExp[]][] = [
