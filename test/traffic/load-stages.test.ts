@@ -57,6 +57,13 @@ async function loadJson(args: string[], name: string): Promise<{ json: StagedJso
   return { json: JSON.parse(readFileSync(jsonPath, 'utf8')) as StagedJson, stdout: run.stdout };
 }
 
+/** A topology of one service, `front`, on the port of an instance started here, with these entry points. */
+function writeTopology(name: string, instance: InstanceProcess, entryPoints: object[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ services: { front: { port: instance.port, behaviour: methodA('serve', step(sleep('work', 0))) } }, entry_points: entryPoints }));
+  return path;
+}
+
 /** Requests whose time (`key`) falls in each stage's window (start, end], the first from 0. */
 function countByStage(json: StagedJson, key: 'scheduledMs' | 'sentMs', target?: number): number[] {
   return json.stages
@@ -112,17 +119,10 @@ test('--stages 2s:60,2s:60,1s:0 at two targets: each stage sends what it integra
 });
 
 test('--topology: entry points with their own stages keep them; --stages shares a total by their (mean) rps', async () => {
-  const topologyPath = join(dir, 'staged.json');
-  writeFileSync(
-    topologyPath,
-    JSON.stringify({
-      services: { front: { port: instances[0]!.port, behaviour: methodA('serve', step(sleep('work', 0))) } },
-      entry_points: [
-        { service: 'front', method: 'A', stages: [{ for: '1s', rps: 40 }, { for: '1s', rps: 40 }] },
-        { service: 'front', method: 'A', rps: 10 },
-      ],
-    }),
-  );
+  const topologyPath = writeTopology('staged.json', instances[0]!, [
+    { service: 'front', method: 'A', stages: [{ for: '1s', rps: 40 }, { for: '1s', rps: 40 }] },
+    { service: 'front', method: 'A', rps: 10 },
+  ]);
   // Without --duration, load sends until the stages end: 20 + 40 to the staged entry point, 2 s × 10/s to the flat one.
   const own = await loadJson(['--topology', topologyPath], 'own.json');
   assert.equal(own.json.durationS, 2);
@@ -143,14 +143,9 @@ test('--topology: entry points with their own stages keep them; --stages shares 
 });
 
 test('an entry point whose stages repeat cycles them until --duration: each stage counted over every cycle', async () => {
-  const topologyPath = join(dir, 'cycling.json');
-  writeFileSync(
-    topologyPath,
-    JSON.stringify({
-      services: { front: { port: instances[1]!.port, behaviour: methodA('serve', step(sleep('work', 0))) } },
-      entry_points: [{ service: 'front', method: 'A', stages: [{ for: '500ms', rps: 20 }, { for: '500ms', rps: 20 }], repeat: true }],
-    }),
-  );
+  const topologyPath = writeTopology('cycling.json', instances[1]!, [
+    { service: 'front', method: 'A', stages: [{ for: '500ms', rps: 20 }, { for: '500ms', rps: 20 }], repeat: true },
+  ]);
   // A cycle of 1 s integrates to 5 + 10; by 2.2 s two cycles and 0.8 of a request more: 30 in all.
   const { json } = await loadJson(['--topology', topologyPath, '--duration', '2.2s'], 'cycling-result.json');
   assert.equal(json.sent, 30);
