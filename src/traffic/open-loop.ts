@@ -407,7 +407,7 @@ export class OpenLoopRun {
     this.fromSent.recordMs(endedAt - sentAt);
     this.window.recordMs(endedAt - scheduledAt);
     if (endedAt > this.lastEndedAt) this.lastEndedAt = endedAt;
-    this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details);
+    this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details, this.targets[target]!.stages ? stage + 1 : 0);
     this.onOutcome?.({
       target: this.targets[target]!,
       status: STATUS_NAMES[code]!,

@@ -32,7 +32,7 @@ interface StagedJson {
   durationS: number;
   stages: StageJson[];
   targets: { label?: string; sent: number }[];
-  requests: { target: number; status: string; scheduledMs: number; sentMs: number }[];
+  requests: { target: number; status: string; scheduledMs: number; sentMs: number; stage?: number }[];
 }
 
 let dir: string;
@@ -103,6 +103,8 @@ test('--stages 2s:60,2s:60,1s:0 at two targets: each stage sends what it integra
       return json.requests.filter((request) => request.target === target && (stage.stage === 1 || request.scheduledMs > start + 0.01) && request.scheduledMs <= start + stage.durationS * 1000 + 0.01).length;
     });
     assert.deepEqual(due, perTarget, `target ${target}`);
+    const tagged = [1, 2, 3].map((stage) => json.requests.filter((request) => request.target === target && request.stage === stage).length);
+    assert.deepEqual(tagged, perTarget, `target ${target}: each request names its stage`);
   }
   // By when they actually went out: within a small tolerance of the plan, when load kept to its schedule.
   if (json.keptUp) {
