@@ -91,7 +91,8 @@ const UNKNOWN_CODE = 2;
 
 /**
  * An open-loop run: request i to a target is due at t0 + i / rate (or, with stages, when the
- * integral of the staged rate reaches i + 1), whatever the latency of earlier requests, so a slow server cannot slow the load down (no coordinated omission).
+ * integral of the staged rate reaches i + 1), whatever the latency of earlier requests, so a
+ * slow server cannot slow the load down (no coordinated omission).
  * Latency is measured both from the scheduled and from the actual send time. If the sender
  * itself falls behind, the due requests go out as soon as it can send them, and the lag is
  * recorded and reported.
