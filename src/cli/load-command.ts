@@ -1,9 +1,10 @@
-import { formatSummary, localTargets, parseTargetAddress, ProgressDisplay, sendToTargets, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
+import { formatSummary, localTargets, ProgressDisplay, sendToTargets, StagePlan, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
 import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { besideStdout, durationSeconds, grpcMethod, ratePerSecond, readerOf, targetAddress, wholeNumber, type ValueReader } from './option-readers';
+import { readStageList } from './stage-list';
 import { UsageError } from './usage-error';
 
 /** With --target and no --rate, each target gets this many requests per second. */
@@ -13,14 +14,18 @@ const LOAD_FLAGS = {
   target: { value: 'HOST:PORT', repeatable: true, help: 'an instance, each at --rate; a bare PORT means 127.0.0.1:PORT', read: targetAddress },
   topology: {
     value: 'FILE',
-    help: "the entry points of a topology run by `thespian up` (on 127.0.0.1, at each service's port), each at its own rps; or a bundled name",
+    help: "the entry points of a topology run by `thespian up` (on 127.0.0.1, at each service's port), each at its own rps or through its own stages; or a bundled name",
   },
   rate: {
     value: 'R',
     help: `requests per second to each --target (default ${DEFAULT_RATE}; "200" or "200/s"); with --topology, the total, shared by the entry points in proportion to their rps`,
     read: loadMustBe('a number of requests per second > 0', ratePerSecond),
   },
-  duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
+  duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests (with staged entry points of --topology: until their stages end)', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
+  stages: {
+    value: 'D:R,...',
+    help: 'ramp the rate through stages instead of --rate/--duration/--requests: 10s:100,1m:100,10s:0 ramps from 0 to 100/s over 10 s, holds it for a minute, then ramps down to 0 over 10 s (each stage from the rate before it, as in k6); each --target gets the stages; with --topology they are the total, shared as --rate is',
+  },
   requests: { value: 'N', help: 'how many requests in all (spread over targets by rate)', read: loadMustBe('a whole number ≥ 1', wholeNumber(1)) },
   method: { value: 'A|B|C', help: 'the method --target requests call', default: 'A', read: loadMustBe('A, B or C', grpcMethod) },
   'concurrency-limit': {
@@ -52,12 +57,13 @@ export const loadCommand = defineCommand(LOAD_FLAGS, {
   header: `Usage: thespian load (--target HOST:PORT ... | --topology FILE) [options]
 
 Sends requests open-loop: request i is due at start + i/rate whatever the latency of the ones
-before, so a slow server does not slow the load (no coordinated omission). Shows a progress
-line on stderr while running and a summary at the end: counts by status and latency
-percentiles (p50, p90, p99, p99.9, max) from an HDR histogram.`,
+before, so a slow server does not slow the load (no coordinated omission). With --stages the
+rate ramps from stage to stage, and the nth request is due when the rate's integral reaches n.
+Shows a progress line on stderr while running and a summary at the end: counts by status and
+latency percentiles (p50, p90, p99, p99.9, max) from an HDR histogram, per stage too.`,
   sections: [
     { heading: 'Targets:', rows: ['target', 'topology'] },
-    { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
+    { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'stages', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
   ],
   footer: `Latency percentiles count from each request's scheduled send time; "from sent" figures count
 from the actual send. If this process cannot send at the rate asked, the summary says so.
@@ -109,15 +115,42 @@ function parseLoadArgs(args: string[]): LoadOptions {
   if (given.has('target') && given.has('topology')) problems.push('give --target or --topology, not both');
   else if (!given.has('target') && !given.has('topology')) problems.push('where to? Give --target HOST:PORT or --topology FILE');
   if (given.has('topology') && given.has('method')) problems.push("--method applies to --target only; a topology's entry points name their own methods");
-  const targets: LoadTarget[] = values.target.map((address) => ({ address, method: values.method, rate: values.rate ?? DEFAULT_RATE }));
-  if (values.topology !== undefined && problems.length === 0) targets.push(...topologyTargets(values.topology, values.rate));
+  const stages = stagesOf(values.stages, given, problems);
+  const targets: LoadTarget[] = values.target.map((address) =>
+    stages ? { address, method: values.method, rate: stages.meanRate, stages } : { address, method: values.method, rate: values.rate ?? DEFAULT_RATE },
+  );
+  if (values.topology !== undefined && problems.length === 0) targets.push(...topologyTargets(values.topology, values.rate, stages));
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
-  const plan: LoadPlan = values.requests !== undefined ? { targets, requests: values.requests } : { targets, durationS: values.duration };
+  const plan: LoadPlan =
+    values.requests !== undefined ? { targets, requests: values.requests } : { targets, durationS: given.has('duration') ? values.duration : stagedDuration(targets) ?? values.duration };
   if (values['concurrency-limit'] !== undefined) plan.concurrencyLimit = values['concurrency-limit'];
   const options: LoadOptions = { plan, timeoutMs: values.timeout * 1000, channels: values.channels, quiet: values.quiet };
   if (values.json !== undefined) options.jsonPath = values.json;
   return options;
+}
+
+/** The --stages plan, or undefined without it; its problems (and the options it excludes) go to `problems`. */
+function stagesOf(text: string | undefined, given: ReadonlySet<string>, problems: string[]): StagePlan | undefined {
+  if (text === undefined) return undefined;
+  for (const excluded of ['rate', 'duration', 'requests']) {
+    if (given.has(excluded)) problems.push(`--stages sets the rate and how long to send; give it or --${excluded}, not both`);
+  }
+  const read = readStageList(text);
+  if ('problems' in read) {
+    problems.push(...read.problems);
+    return undefined;
+  }
+  return new StagePlan(read.stages);
+}
+
+/**
+ * How long a plan with staged targets sends when no --duration says: until the longest stage
+ * list ends (one cycle of one that repeats). Undefined when no target has stages.
+ */
+function stagedDuration(targets: readonly LoadTarget[]): number | undefined {
+  const cycles = targets.flatMap((target) => (target.stages ? [target.stages.cycleMs / 1000] : []));
+  return cycles.length > 0 ? Math.max(...cycles) : undefined;
 }
 
 /** load words a refused value as `…, not "fast"`. */
@@ -127,10 +160,11 @@ function loadMustBe<T>(what: string, parse: (text: string) => T | undefined): Va
 
 /**
  * The topology's entry points, at the addresses a `thespian up` of the same file listens on
- * (127.0.0.1 and each service's port), each at its rps; `--rate` scales them to that total.
+ * (127.0.0.1 and each service's port), each at its rps or through its stages; `--rate` scales
+ * them to that total, and `--stages` gives each its share of those stages.
  */
-function topologyTargets(path: string, totalRate: number | undefined): LoadTarget[] {
+function topologyTargets(path: string, totalRate: number | undefined, totalStages: StagePlan | undefined): LoadTarget[] {
   const topology = loadCommandTopology(path, { printWarnings: true });
   if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
-  return localTargets(topology, totalRate);
+  return localTargets(topology, totalStages ?? totalRate);
 }

@@ -30,14 +30,8 @@ export function mustBe<T>(what: string, parse: (text: string) => T | undefined):
   return readerOf(parse, (text) => `must be ${what} (got "${text}")`);
 }
 
-/** A duration in seconds, above 0: `30`, `30s`, `1.5m`, `500ms`. */
-export function durationSeconds(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) return undefined;
-  const scale = { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  const value = Number(match[1]) * scale;
-  return value > 0 ? value : undefined;
-}
+/** A duration in seconds, above 0 (`30`, `30s`, `1.5m`, `500ms`): common/'s, which topology files read too. */
+export { durationSeconds } from '../common';
 
 /** Requests per second, above 0: `200`, `200/s`, `1.5/s`. */
 export function ratePerSecond(text: string): number | undefined {

@@ -175,9 +175,13 @@ function readBackSources(topology: Topology, parsed: VerifyArgs): { traces: Trac
   return { traces, ...(logs ? { logs } : {}), ...(metrics ? { metrics } : {}) };
 }
 
-/** The entry points at their share of --rate, each labelled with its endpoint, moved where --target says. */
+/**
+ * The entry points at their share of --rate, each labelled with its endpoint, moved where --target
+ * says. verify sends its own number of requests (--requests), so a staged entry point is sent to
+ * at its stages' mean rate, flat: the comparison with the prediction needs the count, not the ramp.
+ */
 function verifyTargets(topology: Topology, parsed: VerifyArgs) {
-  return localTargets(topology, parsed.rate).map((target) => ({
+  return localTargets(topology, parsed.rate).map(({ stages: _ramp, ...target }) => ({
     ...target,
     endpoint: endpointName(target.label, target.method),
     address: parsed.targets.get(target.label) ?? target.address,

@@ -162,7 +162,7 @@ export function printHeader(options: UpOptions, targets: readonly LocalTarget[],
     say(`  ${service.name.padEnd(width)}  127.0.0.1:${service.port}${replicas}`);
   }
   for (const warning of topology.warnings) say(`  warning: ${warning}`);
-  const traffic = targets.map((target) => `${endpointName(target.label, target.method)} ${formatRate(target.rate)}/s`).join(', ');
+  const traffic = targets.map((target) => `${endpointName(target.label, target.method)} ${rateOf(target)}`).join(', ');
   say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}`);
   const bounds = [
     options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',
@@ -237,6 +237,14 @@ function forwardedLines(forwarded: NonNullable<UpResult['forwarded']>): string[]
     `  forward   to ${forwarded.url}: sent ${sent}`,
     `            ${losses.length === 0 ? 'nothing lost' : `lost ${losses.join('; ')}`}`,
   ];
+}
+
+/** "2/s", or for a staged entry point "through 3 stages over 80 s (mean 12.5/s), repeating". */
+function rateOf(target: LocalTarget): string {
+  const stages = target.stages;
+  if (!stages) return `${formatRate(target.rate)}/s`;
+  const count = stages.stages.length;
+  return `through ${count} stage${count === 1 ? '' : 's'} over ${formatSeconds(stages.cycleMs)} (mean ${formatRate(stages.meanRate)}/s)${stages.repeat ? ', repeating' : ''}`;
 }
 
 export function formatRate(rps: number): string {

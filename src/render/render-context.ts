@@ -29,10 +29,10 @@ export function entryServiceOf(topology: Topology): string | undefined {
   return topology.entryPoints[0]?.service;
 }
 
-/** "A at 2/s, B at 1/s" for one service's entry points. */
+/** "A at 2/s, B through 3 stages" for one service's entry points. */
 function entryPointsOf(topology: Topology, service: string): string | undefined {
   const points = topology.entryPoints.filter((entry) => entry.service === service);
-  return points.length === 0 ? undefined : points.map((entry) => `${entry.method} at ${entry.rps}/s`).join(', ');
+  return points.length === 0 ? undefined : points.map((entry) => (entry.stages ? `${entry.method} through ${entry.stages.length} stages` : `${entry.method} at ${entry.rps}/s`)).join(', ');
 }
 
 /** "cart: calls catalog and payments; entry point (A at 2/s)." — the first comment on a service in every target. */

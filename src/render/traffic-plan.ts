@@ -1,4 +1,4 @@
-import type { Topology } from '../topology';
+import type { EntryPoint, Topology } from '../topology';
 import { CONTAINER_PORT } from './instance-runtime';
 import { unusedName } from './naming';
 
@@ -39,9 +39,19 @@ export function trafficPlan(topology: Topology, hostOf: (service: string) => str
     return {
       container,
       service: entry.service,
-      args: ['load', '--target', `${hostOf(entry.service)}:${CONTAINER_PORT}`, '--method', entry.method, '--rate', String(entry.rps), '--duration', RUN_LENGTH],
-      description: `${entry.service} ${entry.method} at ${entry.rps}/s`,
+      args: ['load', '--target', `${hostOf(entry.service)}:${CONTAINER_PORT}`, '--method', entry.method, ...rateArgs(entry)],
+      description: entry.stages ? `${entry.service} ${entry.method} through ${entry.stages.length} stages` : `${entry.service} ${entry.method} at ${entry.rps}/s`,
     };
   });
   return { name, generators };
+}
+
+/**
+ * How fast a generator sends: a flat rate for an hour, or the entry point's stages once through.
+ * Either way the run then exits and the orchestrator starts the next, so stages cycle as with
+ * `repeat` (a generator that stopped after one pass would leave the system idle).
+ */
+function rateArgs(entry: EntryPoint): string[] {
+  if (!entry.stages) return ['--rate', String(entry.rps), '--duration', RUN_LENGTH];
+  return ['--stages', entry.stages.map((stage) => `${Number(stage.durationS.toPrecision(12))}s:${stage.rps}`).join(',')];
 }

@@ -9,4 +9,4 @@
 export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topology';
 export { formatOfPath, readTopologyText } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
-export type { ServiceLocation, Topology, TopologyService } from './topology-model';
+export type { EntryPoint, EntryStage, ServiceLocation, Topology, TopologyService } from './topology-model';

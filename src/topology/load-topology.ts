@@ -1,12 +1,13 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, EXAMPLES_DIR, readConfigFile, wrongFileTypeProblem, validateBehaviour, describeIssues } from '../config';
-import { closestName, endpointName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
+import type { z } from 'zod';
+import { closestName, durationSeconds, endpointName, formatJsonPath, quoteBriefly, deepFreeze } from '../common';
 import { buildCallGraph, findCycles } from './call-graph';
 import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topology-text';
 import { resolveReference } from './resolve-behaviour';
 import { findServiceReferences, isPlainObject, replaceServiceReferences, SERVICE_KEY } from './service-references';
 import { entryPointSchema, serviceEntrySchema, topologyKeysAt, topologySchema, type TopologyFile } from './topology-schema';
-import { DEFAULT_BASE_PORT, type EntryPoint, type Topology, type TopologyService } from './topology-model';
+import { DEFAULT_BASE_PORT, type EntryPoint, type EntryStage, type Topology, type TopologyService } from './topology-model';
 
 /** The example `thespian up` runs with no argument. */
 export const BUNDLED_TOPOLOGY_PATH = join(EXAMPLES_DIR, 'ecosystem.jsonc');
@@ -168,9 +169,30 @@ function checkEntryPoints(raw: unknown, names: readonly string[], problems: stri
       );
     }
     const parsed = entryPointSchema.safeParse(entry);
-    if (parsed.success) entryPoints.push(parsed.data);
+    if (parsed.success) entryPoints.push(entryPointOf(parsed.data));
   });
   return entryPoints;
+}
+
+/** The model of a checked entry point: durations in seconds, and a staged one's rps their mean. */
+function entryPointOf(entry: z.infer<typeof entryPointSchema>): EntryPoint {
+  const { service, method } = entry;
+  if (entry.stages === undefined) return { service, method, rps: entry.rps! };
+  const stages = entry.stages.map((stage) => ({ durationS: durationSeconds(stage.for)!, rps: stage.rps }));
+  return { service, method, rps: meanRate(stages), stages, repeat: entry.repeat === true };
+}
+
+/** The mean of a rate that ramps linearly through `stages` from 0: the trapezia's area over the total time. */
+function meanRate(stages: readonly EntryStage[]): number {
+  let previous = 0;
+  let area = 0;
+  let seconds = 0;
+  for (const stage of stages) {
+    area += ((previous + stage.rps) / 2) * stage.durationS;
+    seconds += stage.durationS;
+    previous = stage.rps;
+  }
+  return area / seconds;
 }
 
 function findWarnings(services: TopologyService[], entryPoints: EntryPoint[]): string[] {

@@ -34,7 +34,20 @@ export interface TopologyService {
 export interface EntryPoint {
   readonly service: string;
   readonly method: GrpcMethod;
-  /** Requests per second; may be fractional (0.5 = one every two seconds). */
+  /**
+   * Requests per second; may be fractional (0.5 = one every two seconds). With `stages`, their
+   * mean over a cycle: what the entry point's share of a total rate is reckoned by.
+   */
+  readonly rps: number;
+  /** Instead of a flat rps: stages the rate ramps through, each from the rate before it (0 first). */
+  readonly stages?: readonly EntryStage[];
+  /** Cycle the stages without end (a compressed day); only with `stages`. */
+  readonly repeat?: boolean;
+}
+
+export interface EntryStage {
+  readonly durationS: number;
+  /** Requests per second at the end of the stage. */
   readonly rps: number;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GRPC_METHODS } from '../engine';
 import { objectKeysOf } from '../config';
-import { configString, STRING_LIMITS } from '../common';
+import { configString, durationSeconds, STRING_LIMITS } from '../common';
 import { checkServiceName } from './service-name';
 
 /**
@@ -10,7 +10,8 @@ import { checkServiceName } from './service-name';
  *
  *   { "name"?: string, "base_port"?: 7100,
  *     "services": { "<name>": { "behaviour": {...} | "behaviour_file": "path", "port"?: n, "replicas"?: n } },
- *     "entry_points"?: [ { "service": "<name>", "method": "A", "rps": 5 } ] }
+ *     "entry_points"?: [ { "service": "<name>", "method": "A", "rps": 5 }
+ *                      | { "service": "<name>", "method": "A", "stages": [ { "for": "10s", "rps": 100 } ], "repeat"?: true } ] }
  */
 export const serviceEntrySchema = z
   .strictObject({
@@ -29,11 +30,40 @@ export const serviceEntrySchema = z
     }
   });
 
-export const entryPointSchema = z.strictObject({
-  service: z.string().min(1),
-  method: z.enum(GRPC_METHODS),
-  rps: z.number().positive().max(100_000),
+/** The most requests per second an entry point (or one of its stages) may ask for. */
+const MAX_RPS = 100_000;
+/** The most stages one entry point may have: each is counted on its own in load's summary. */
+const MAX_STAGES = 1000;
+
+/** A stage of an entry point's traffic: over `for`, the rate ramps from the previous stage's (0 first) to `rps`. */
+export const stageSchema = z.strictObject({
+  for: configString({ maxLength: 32 }).refine((text) => durationSeconds(text) !== undefined, {
+    message: 'must be a time > 0 such as "30s", "2m" or "500ms"',
+  }),
+  rps: z.number().min(0).max(MAX_RPS),
 });
+
+export const entryPointSchema = z
+  .strictObject({
+    service: z.string().min(1),
+    method: z.enum(GRPC_METHODS),
+    rps: z.number().positive().max(MAX_RPS).optional(),
+    stages: z.array(stageSchema).min(1).max(MAX_STAGES).optional(),
+    repeat: z.boolean().optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.rps !== undefined && entry.stages !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'has both "rps" and "stages"; give exactly one of them' });
+    } else if (entry.rps === undefined && entry.stages === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rps'], message: 'is required (requests per second), or give "stages": [{ "for": "1m", "rps": 100 }, ...]' });
+    }
+    if (entry.repeat !== undefined && entry.stages === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'cycles "stages"; without stages it means nothing' });
+    }
+    if (entry.stages !== undefined && entry.stages.length > 0 && entry.stages.every((stage) => stage.rps === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'every stage has rps 0, so nothing would be sent' });
+    }
+  });
 
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),
@@ -61,5 +91,6 @@ export function topologyKeysAt(path: readonly PropertyKey[]): readonly string[] 
   if (path.length === 0) return TOP_LEVEL_KEYS;
   if (path[0] === 'services' && path.length === 2) return objectKeysOf(serviceEntrySchema);
   if (path[0] === 'entry_points' && path.length === 2) return objectKeysOf(entryPointSchema);
+  if (path[0] === 'entry_points' && path[2] === 'stages' && path.length === 4) return objectKeysOf(stageSchema);
   return [];
 }

@@ -1,6 +1,6 @@
 import { formatMs } from '../common';
 import type { LatencyPercentiles } from './latency-histogram';
-import type { LoadSummary, StatusCounts, TargetSummary } from './load-result';
+import type { LoadSummary, StageSummary, StatusCounts, TargetSummary } from './load-result';
 
 /**
  * The summary `load` prints at the end: what was asked, what was achieved, whether the sender
@@ -41,6 +41,7 @@ export function formatSummary(summary: LoadSummary): string {
   if (summary.interrupted) lines.push('Stopped    early (interrupted); the figures cover what was sent until then');
   lines.push('');
 
+  if (summary.stages !== undefined) lines.push(...stageTable(summary.stages), '');
   lines.push(...statusTable(summary.counts, summary.completed));
   const hint = unreachableHint(summary);
   if (hint) lines.push(hint);
@@ -61,7 +62,29 @@ function headline(summary: LoadSummary): string {
   const extent =
     summary.durationS !== undefined ? `for ${seconds(summary.durationS)}` : `until ${summary.requestLimit} requests`;
   const limit = summary.concurrencyLimit !== undefined ? `, at most ${summary.concurrencyLimit} in flight` : '';
+  if (summary.stages !== undefined) {
+    const stages = new Set(summary.stages.map((stage) => stage.stage)).size;
+    return `Load: ${count} target${count === 1 ? '' : 's'} in ${stages} stage${stages === 1 ? '' : 's'} (${rate(summary.targetRate)} requests/s on average) ${extent}${limit}, open loop`;
+  }
   return `Load: ${count} target${count === 1 ? '' : 's'} at ${rate(summary.targetRate)} requests/s ${extent}${limit}, open loop`;
+}
+
+/**
+ * One row per stage: the rate it ramps through, what its integral planned against what was sent,
+ * its statuses and latencies. Failures by name, so a stage where an outage began stands out.
+ */
+function stageTable(stages: readonly StageSummary[]): string[] {
+  const header = `Stage${' '.repeat(22)}rate/s   planned      sent   dropped    p50 ms    p99 ms  statuses`;
+  const rows = stages.map((stage) => {
+    const who = stage.target === undefined ? '' : ` ${stage.label ?? `target ${stage.target + 1}`}`;
+    const when = `${seconds(stage.startS)}–${seconds(stage.startS + stage.durationS)}`;
+    const name = `  ${stage.stage}${who} ${when}`;
+    const ramp = stage.fromRate === stage.toRate ? rate(stage.toRate) : `${rate(stage.fromRate)}→${rate(stage.toRate)}`;
+    const statuses = orderedCounts(stage.counts).map(([status, count]) => `${status} ${count}`).join(', ') || '-';
+    const latency = (ms: number) => (stage.sent > 0 ? ms.toFixed(2) : '-').padStart(10);
+    return `${name.padEnd(22)}${ramp.padStart(11)}${String(stage.planned).padStart(10)}${String(stage.sent).padStart(10)}${String(stage.dropped).padStart(10)}${latency(stage.latencyMs.p50)}${latency(stage.latencyMs.p99)}  ${statuses}`;
+  });
+  return [header, ...rows];
 }
 
 function targetName(target: TargetSummary): string {

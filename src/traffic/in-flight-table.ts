@@ -9,6 +9,8 @@ export class InFlightTable {
   target: Uint16Array;
   scheduledAt: Float64Array;
   sentAt: Float64Array;
+  /** The stage of a staged load the request was scheduled in (0 otherwise). */
+  stage: Uint16Array;
   count = 0;
 
   constructor(initialCapacity = 256) {
@@ -16,17 +18,19 @@ export class InFlightTable {
     this.target = new Uint16Array(initialCapacity);
     this.scheduledAt = new Float64Array(initialCapacity);
     this.sentAt = new Float64Array(initialCapacity);
+    this.stage = new Uint16Array(initialCapacity);
     this.free = new Int32Array(initialCapacity);
     for (let slot = 0; slot < initialCapacity; slot++) this.free[slot] = initialCapacity - 1 - slot;
     this.freeCount = initialCapacity;
   }
 
-  acquire(target: number, scheduledAt: number, sentAt: number): number {
+  acquire(target: number, scheduledAt: number, sentAt: number, stage = 0): number {
     if (this.freeCount === 0) this.grow();
     const slot = this.free[--this.freeCount]!;
     this.target[slot] = target;
     this.scheduledAt[slot] = scheduledAt;
     this.sentAt[slot] = sentAt;
+    this.stage[slot] = stage;
     this.count++;
     return slot;
   }
@@ -45,7 +49,10 @@ export class InFlightTable {
     scheduledAt.set(this.scheduledAt);
     const sentAt = new Float64Array(this.capacity);
     sentAt.set(this.sentAt);
+    const stage = new Uint16Array(this.capacity);
+    stage.set(this.stage);
     this.target = target;
+    this.stage = stage;
     this.scheduledAt = scheduledAt;
     this.sentAt = sentAt;
     this.free = new Int32Array(this.capacity);

@@ -1,7 +1,7 @@
 /**
  * traffic/ — drives traffic at Thespian instances, the same way for `load`, `verify` and `up`:
- * openTraffic pairs the one open-loop scheduler (request i due at t0 + i/rate, bounded by a
- * duration or a count or running until stop()) with the one gRPC driving client (reused channels
+ * openTraffic pairs the one open-loop scheduler (request i due at t0 + i/rate, or where the
+ * integral of a staged rate reaches i + 1 (StagePlan), bounded by a duration or a count or running until stop()) with the one gRPC driving client (reused channels
  * per target, the trace id read from each answer's x-trace-id header); sendToTargets runs a whole
  * plan and gathers every request's outcome (what `load` and `verify` do); localTargets turns a
  * topology's entry points into targets on this machine. Around them: HDR-histogram latency
@@ -19,6 +19,7 @@ export { openTraffic, type Traffic } from './open-traffic';
 export { sendToTargets } from './send-to-targets';
 export { localTargets, type LocalTarget } from './local-targets';
 export type { LoadPlan, LoadTarget, RequestOutcome } from './open-loop';
+export { StagePlan, type LoadStage } from './stage-plan';
 export type { RequestRecord } from './request-log';
 export { LatencyHistogram } from './latency-histogram';
 export { formatSummary } from './format-summary';

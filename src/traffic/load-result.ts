@@ -1,10 +1,41 @@
-import type { StatusName } from '../common';
+import { STATUS_NAMES, type StatusName } from '../common';
 import type { GrpcMethod } from '../engine';
 import type { LatencyPercentiles } from './latency-histogram';
 import type { RequestLog } from './request-log';
 
 /** Counts of finished requests by gRPC status name; only statuses that occurred appear. */
 export type StatusCounts = Partial<Record<StatusName, number>>;
+
+/** Counts by status name from a table of counts indexed by status code; only those above 0. */
+export function countsOf(codes: Uint32Array): StatusCounts {
+  const counts: StatusCounts = {};
+  for (let code = 0; code < codes.length; code++) if (codes[code]! > 0) counts[STATUS_NAMES[code] as StatusName] = codes[code]!;
+  return counts;
+}
+
+/** One stage of a staged load: what it asked for and what was sent in it (every cycle of it, with repeat). */
+export interface StageSummary {
+  /** 1 for the first stage. */
+  stage: number;
+  /** The target whose own stages these are; absent when every target has the same stages, counted together. */
+  target?: number;
+  label?: string;
+  /** When the stage starts within a cycle, and how long it lasts. */
+  startS: number;
+  durationS: number;
+  /** Requests per second asked for at the stage's start and end, all its targets together. */
+  fromRate: number;
+  toRate: number;
+  /** Requests the stages put in this stage, up to the end of sending: the floor of the rate's integral. */
+  planned: number;
+  /** Requests whose send time came (sent + dropped). */
+  scheduled: number;
+  sent: number;
+  dropped: number;
+  counts: StatusCounts;
+  /** From the scheduled send to the answer. */
+  latencyMs: { p50: number; p99: number };
+}
 
 export interface TargetSummary {
   address: string;
@@ -48,6 +79,8 @@ export interface LoadSummary {
   /** Requests actually sent per second: sent / (schedule span, or the real sending span if longer). */
   achievedRate: number;
   counts: StatusCounts;
+  /** A staged load's figures stage by stage (absent for a flat rate). */
+  stages?: StageSummary[];
   /**
    * Latency percentiles in ms. `fromScheduled` counts from when the open-loop schedule said to
    * send (so time spent waiting behind a slow sender is included: no coordinated omission);

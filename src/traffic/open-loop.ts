@@ -3,15 +3,20 @@ import type { GrpcMethod } from '../engine';
 import type { CallDone } from './driving-client';
 import { InFlightTable } from './in-flight-table';
 import { LatencyHistogram } from './latency-histogram';
-import type { LoadResult, LoadSummary, StatusCounts, TargetSummary } from './load-result';
+import { countsOf, type LoadResult, type LoadSummary, type StatusCounts, type TargetSummary } from './load-result';
 import { RequestLog } from './request-log';
+import type { StagePlan } from './stage-plan';
+import { StageTally } from './stage-tally';
+import { flatSchedule, stagedSchedule, type TargetSchedule } from './target-schedule';
 import type { TargetAddress } from './target-address';
 
 export interface LoadTarget {
   address: TargetAddress;
   method: GrpcMethod;
-  /** Requests per second to this target. */
+  /** Requests per second to this target; with `stages`, their mean over a cycle (StagePlan.meanRate). */
   rate: number;
+  /** Ramps the rate through these stages instead of holding `rate` (the plan's duration, if any, still ends it). */
+  stages?: StagePlan;
   /** A name for the target, e.g. the topology service whose entry point it is. */
   label?: string;
 }
@@ -70,6 +75,8 @@ export interface LiveSnapshot {
   errors: StatusCounts;
   /** How far behind schedule the sender is right now (0 when on time). */
   behindMs: number;
+  /** In a staged load: the stage now (1-based) of how many, and the rate all targets ask for now. */
+  stage?: { index: number; count: number; rate: number };
 }
 
 /**
@@ -79,18 +86,13 @@ export interface LiveSnapshot {
 export const DEFAULT_LAG_TOLERANCE_MS = 25;
 /** Sends per turn of the event loop at most, so answers still get handled when far behind. */
 const MAX_BURST = 1000;
-/**
- * A due time this close below the end of the duration is the end itself: i × interval comes out a
- * hair short in floating point (200 × 1000/66.67 is 2999.9999999999995), which sent one request
- * too many for each rate whose interval divides the duration.
- */
-const DUE_AT_END_MS = 1e-6;
 const STATUS_COUNT = STATUS_NAMES.length;
 const UNKNOWN_CODE = 2;
 
 /**
- * An open-loop run: request i to a target is due at t0 + i / rate, whatever the latency of
- * earlier requests, so a slow server cannot slow the load down (no coordinated omission).
+ * An open-loop run: request i to a target is due at t0 + i / rate (or, with stages, when the
+ * integral of the staged rate reaches i + 1), whatever the latency of earlier requests, so a
+ * slow server cannot slow the load down (no coordinated omission).
  * Latency is measured both from the scheduled and from the actual send time. If the sender
  * itself falls behind, the due requests go out as soon as it can send them, and the lag is
  * recorded and reported.
@@ -108,7 +110,8 @@ export class OpenLoopRun {
   readonly targetRate: number;
 
   private readonly targets: readonly LoadTarget[];
-  private readonly intervalMs: number[];
+  private readonly schedules: TargetSchedule[];
+  private readonly stageTally: StageTally;
   private readonly nextIndex: number[];
   private readonly durationMs: number | undefined;
   private readonly requestLimit: number | undefined;
@@ -160,9 +163,10 @@ export class OpenLoopRun {
   ) {
     for (const target of plan.targets) if (!(target.rate > 0)) throw new Error(`rate of ${target.address.address} must be > 0`);
     this.targets = plan.targets;
-    this.intervalMs = plan.targets.map((target) => 1000 / target.rate);
-    this.nextIndex = plan.targets.map(() => 0);
     this.durationMs = plan.durationS === undefined ? undefined : plan.durationS * 1000;
+    this.schedules = plan.targets.map((target) => (target.stages ? stagedSchedule(target.stages, this.durationMs) : flatSchedule(target.rate, this.durationMs)));
+    this.stageTally = new StageTally(plan.targets);
+    this.nextIndex = plan.targets.map(() => 0);
     this.requestLimit = plan.requests;
     this.concurrencyLimit = plan.concurrencyLimit ?? Infinity;
     this.lagToleranceMs = plan.lagToleranceMs ?? DEFAULT_LAG_TOLERANCE_MS;
@@ -223,8 +227,7 @@ export class OpenLoopRun {
   get achievedRate(): number {
     let scheduleSpan = 0;
     for (let index = 0; index < this.targets.length; index++) {
-      // (A rate so low that its interval is Infinity has scheduled one request at most: 0 × Infinity is NaN.)
-      if (this.targetScheduled[index]! > 0) scheduleSpan = Math.max(scheduleSpan, this.targetScheduled[index]! * this.intervalMs[index]!);
+      scheduleSpan = Math.max(scheduleSpan, this.schedules[index]!.spanMs(this.targetScheduled[index]!));
     }
     const sendingSpan = this.sentCount === 0 ? 0 : this.lastSentAt - this.t0 + 1000 / this.targetRate;
     return rateOver(this.sentCount, scheduleSpan, sendingSpan);
@@ -250,7 +253,7 @@ export class OpenLoopRun {
     const errors: StatusCounts = {};
     for (let code = 1; code < STATUS_COUNT; code++) if (this.codes[code]! > 0) errors[STATUS_NAMES[code]!] = this.codes[code]!;
     const behind = this.scheduling && this.nextDue() >= 0 && this.dueAt < now;
-    return {
+    const snapshot: LiveSnapshot = {
       elapsedMs: now - this.t0,
       progress: this.progress(now),
       sent: this.sentCount,
@@ -260,6 +263,10 @@ export class OpenLoopRun {
       errors,
       behindMs: behind ? now - this.dueAt : 0,
     };
+    const flatRate = this.targets.reduce((sum, target) => sum + (target.stages ? 0 : target.rate), 0);
+    const stage = this.stageTally.liveStage(now - this.t0, flatRate);
+    if (stage !== undefined) snapshot.stage = { ...stage, index: stage.index + 1 };
+    return snapshot;
   }
 
   /** How much of the plan is done, 0–1: by time or by requests scheduled, whichever is further; 0 for a plan without end. */
@@ -314,10 +321,7 @@ export class OpenLoopRun {
     let best = -1;
     let bestOffset = Infinity;
     for (let target = 0; target < this.targets.length; target++) {
-      const index = this.nextIndex[target]!;
-      // The first request is due at once, even at a rate so low that its interval is Infinity (0 × Infinity is NaN).
-      const offset = index === 0 ? 0 : index * this.intervalMs[target]!;
-      if (this.durationMs !== undefined && offset >= this.durationMs - DUE_AT_END_MS) continue;
+      const offset = this.schedules[target]!.dueMs(this.nextIndex[target]!);
       if (offset < bestOffset) {
         bestOffset = offset;
         best = target;
@@ -363,9 +367,11 @@ export class OpenLoopRun {
   }
 
   private dispatch(target: number, scheduledAt: number, now: number): void {
+    const stage = this.schedules[target]!.stageOf(this.nextIndex[target]!);
     this.nextIndex[target]!++;
     this.scheduled++;
     this.targetScheduled[target]!++;
+    this.stageTally.scheduled(target, stage);
     this.lastScheduledAt = scheduledAt;
     const lag = now - scheduledAt;
     this.sendLag.recordMs(lag);
@@ -373,14 +379,16 @@ export class OpenLoopRun {
     if (this.inFlightTable.count >= this.concurrencyLimit) {
       this.dropped++;
       this.targetDropped[target]!++;
+      this.stageTally.dropped(target, stage);
       return;
     }
+    this.stageTally.sent(target, stage);
     this.sentCount++;
     this.windowSent++;
     this.targetSent[target]!++;
     this.lastSentAt = now;
     this.targetLastSentAt[target] = now;
-    const slot = this.inFlightTable.acquire(target, scheduledAt, now);
+    const slot = this.inFlightTable.acquire(target, scheduledAt, now, stage);
     this.sender.send(target, this.targets[target]!.method, slot, this.onDone);
   }
 
@@ -389,16 +397,18 @@ export class OpenLoopRun {
     const target = this.inFlightTable.target[slot]!;
     const scheduledAt = this.inFlightTable.scheduledAt[slot]!;
     const sentAt = this.inFlightTable.sentAt[slot]!;
+    const stage = this.inFlightTable.stage[slot]!;
     this.inFlightTable.release(slot);
     const code = outcome.code >= 0 && outcome.code < STATUS_COUNT ? outcome.code : UNKNOWN_CODE;
     this.completed++;
     this.codes[code]!++;
     this.targetCodes[target]![code]!++;
     this.fromScheduled.recordMs(endedAt - scheduledAt);
+    this.stageTally.ended(target, stage, code, endedAt - scheduledAt);
     this.fromSent.recordMs(endedAt - sentAt);
     this.window.recordMs(endedAt - scheduledAt);
     if (endedAt > this.lastEndedAt) this.lastEndedAt = endedAt;
-    this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details);
+    this.log?.add(target, code, scheduledAt - this.t0, sentAt - this.t0, endedAt - this.t0, outcome.traceId, outcome.details, this.targets[target]!.stages ? stage + 1 : 0);
     this.onOutcome?.({
       target: this.targets[target]!,
       status: STATUS_NAMES[code]!,
@@ -431,8 +441,8 @@ export class OpenLoopRun {
         // Over the span of this target's schedule (one interval per request), or longer if sending lagged.
         achievedRate: rateOver(
           this.targetSent[index]!,
-          this.targetScheduled[index]! * this.intervalMs[index]!,
-          this.targetSent[index]! === 0 ? 0 : this.targetLastSentAt[index]! - this.t0 + this.intervalMs[index]!,
+          this.schedules[index]!.spanMs(this.targetScheduled[index]!),
+          this.targetSent[index]! === 0 ? 0 : this.targetLastSentAt[index]! - this.t0 + 1000 / target.rate,
         ),
         counts: countsOf(this.targetCodes[index]!),
       };
@@ -464,6 +474,7 @@ export class OpenLoopRun {
     if (this.durationMs !== undefined) summary.durationS = this.durationMs / 1000;
     if (this.requestLimit !== undefined) summary.requestLimit = this.requestLimit;
     if (Number.isFinite(this.concurrencyLimit)) summary.concurrencyLimit = this.concurrencyLimit;
+    if (this.stageTally.any) summary.stages = this.stageTally.summaries(this.sendingMs);
     return summary;
   }
 }
@@ -471,10 +482,4 @@ export class OpenLoopRun {
 function rateOver(count: number, scheduleSpanMs: number, sendingSpanMs: number): number {
   const span = Math.max(scheduleSpanMs, sendingSpanMs);
   return span > 0 ? (count * 1000) / span : 0;
-}
-
-function countsOf(codes: Uint32Array): StatusCounts {
-  const counts: StatusCounts = {};
-  for (let code = 0; code < STATUS_COUNT; code++) if (codes[code]! > 0) counts[STATUS_NAMES[code] as StatusName] = codes[code]!;
-  return counts;
 }

@@ -69,6 +69,7 @@ export function progressLine(
     parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
   }
   parts.push(`${(live.elapsedMs / 1000).toFixed(1)} s`);
+  if (live.stage !== undefined) parts.push(`stage ${live.stage.index}/${live.stage.count} at ${live.stage.rate.toFixed(1)}/s`);
   parts.push(`${live.sent} sent`);
   parts.push(`${windowSeconds > 0 ? (window.sent / windowSeconds).toFixed(1) : '0.0'}/s`);
   parts.push(window.answered > 0 ? `p99 ${window.p99Ms.toFixed(2)} ms` : 'p99 -');

@@ -17,6 +17,8 @@ export interface RequestRecord {
   traceId?: string;
   /** The status message, for failed requests. */
   details?: string;
+  /** In a staged load, the stage (1 for the first) the request was scheduled in. */
+  stage?: number;
 }
 
 const INITIAL_CAPACITY = 1024;
@@ -33,6 +35,8 @@ export class RequestLog {
   private scheduled = new Float64Array(INITIAL_CAPACITY);
   private sent = new Float64Array(INITIAL_CAPACITY);
   private ended = new Float64Array(INITIAL_CAPACITY);
+  // 0 for a request of a flat rate, else its stage counted from 1.
+  private stages = new Uint16Array(INITIAL_CAPACITY);
   private readonly traceIds: (string | undefined)[] = [];
   // Only failures carry a message; most runs have few, so they live in a sparse map.
   private readonly details = new Map<number, string>();
@@ -41,7 +45,7 @@ export class RequestLog {
     return this.length;
   }
 
-  add(target: number, code: number, scheduledMs: number, sentMs: number, endedMs: number, traceId: string | undefined, details: string): void {
+  add(target: number, code: number, scheduledMs: number, sentMs: number, endedMs: number, traceId: string | undefined, details: string, stage = 0): void {
     if (this.length === this.capacity) this.grow();
     const index = this.length++;
     this.targets[index] = target;
@@ -49,6 +53,7 @@ export class RequestLog {
     this.scheduled[index] = scheduledMs;
     this.sent[index] = sentMs;
     this.ended[index] = endedMs;
+    this.stages[index] = stage;
     this.traceIds.push(traceId);
     if (code !== 0 && details) this.details.set(index, details);
   }
@@ -77,6 +82,7 @@ export class RequestLog {
     if (traceId !== undefined) record.traceId = traceId;
     const details = this.details.get(index);
     if (details !== undefined) record.details = details;
+    if (this.stages[index]! > 0) record.stage = this.stages[index]!;
     return record;
   }
 
@@ -87,6 +93,7 @@ export class RequestLog {
     this.scheduled = copyInto(new Float64Array(this.capacity), this.scheduled);
     this.sent = copyInto(new Float64Array(this.capacity), this.sent);
     this.ended = copyInto(new Float64Array(this.capacity), this.ended);
+    this.stages = copyInto(new Uint16Array(this.capacity), this.stages);
   }
 }
 

@@ -235,3 +235,21 @@ test('a topology without entry points renders no traffic and no entry label', ()
   assert.ok(!ecs.files.some((file) => file.path.includes('traffic')));
   assert.equal(cloudFormation(ecs).Parameters.TrafficTasks, undefined);
 });
+
+test('a staged entry point renders a generator that runs load --stages with its stages (k8s and ECS; compose has no generator)', () => {
+  const staged = topologyFrom({
+    name: 'staged',
+    services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [] } } } },
+    entry_points: [{ service: 'solo', method: 'A', stages: [{ for: '10s', rps: 100 }, { for: '1m', rps: 100 }, { for: '1.5s', rps: 0 }], repeat: true }],
+  });
+  const expected = ['load', '--target', 'solo:6379', '--method', 'A', '--stages', '10s:100,60s:100,1.5s:0'];
+  const texts = (['k8s', 'ecs'] as const).map((target) => render(target, staged).files.map((file) => file.content).join('\n'));
+  for (const text of texts) {
+    assert.ok(text.includes('10s:100,60s:100,1.5s:0'), 'the stages as load --stages reads them');
+    assert.ok(!/--rate/.test(text), 'no flat rate beside them');
+  }
+  const traffic = kubernetesObjects(render('k8s', staged)).find((object) => object.kind === 'Deployment' && object.metadata.name === 'thespian-traffic');
+  const args = traffic.spec.template.spec.containers[0].args as string[];
+  assert.deepEqual(args.slice(0, 2), ['load', '--target']);
+  assert.deepEqual([args[3], args[4], args[5], args[6]], expected.slice(3));
+});

@@ -299,3 +299,49 @@ test('a behaviour_file that is not text, or past 4096 characters, is refused by 
     'shop.json: services.b.replicas: must be ≥ 1 (got number 0)',
   ]);
 });
+
+test('entry points take stages instead of rps: durations read as the CLI reads them, rps their mean', () => {
+  const topology = parse({
+    services: { front: { behaviour: { grpc_method_a: fn('handle') } } },
+    entry_points: [
+      { service: 'front', method: 'A', stages: [{ for: '10s', rps: 100 }, { for: '1m', rps: 100 }, { for: '10s', rps: 0 }] },
+      { service: 'front', method: 'A', stages: [{ for: '500ms', rps: 4 }], repeat: true },
+      { service: 'front', method: 'A', rps: 2 },
+    ],
+  });
+  assert.deepEqual(topology.entryPoints, [
+    { service: 'front', method: 'A', rps: 87.5, repeat: false, stages: [{ durationS: 10, rps: 100 }, { durationS: 60, rps: 100 }, { durationS: 10, rps: 0 }] },
+    { service: 'front', method: 'A', rps: 2, repeat: true, stages: [{ durationS: 0.5, rps: 4 }] },
+    { service: 'front', method: 'A', rps: 2 },
+  ]);
+});
+
+test('staged entry points are checked field by field, each problem at its path', () => {
+  const problems = problemsOf(() =>
+    parse({
+      services: { front: { behaviour: { grpc_method_a: fn('handle') } } },
+      entry_points: [
+        { service: 'front', method: 'A', stages: [{ for: '10s', rps: 5 }, { for: 'soon', rps: 5 }, { for: '0s', rps: 1 }, { for: '1s', rps: -1 }, { for: '1s', rpss: 3 }] },
+        { service: 'front', method: 'A', rps: 5, stages: [{ for: '1s', rps: 5 }] },
+        { service: 'front', method: 'A' },
+        { service: 'front', method: 'A', rps: 5, repeat: true },
+        { service: 'front', method: 'A', stages: [{ for: '1s', rps: 0 }, { for: '2s', rps: 0 }] },
+        { service: 'front', method: 'A', stages: [] },
+      ],
+    }),
+  );
+  const expected = [
+    /^shop\.json: entry_points\[0\]\.stages\[1\]\.for: must be a time > 0 such as "30s", "2m" or "500ms"/,
+    /^shop\.json: entry_points\[0\]\.stages\[2\]\.for: must be a time > 0/,
+    /^shop\.json: entry_points\[0\]\.stages\[3\]\.rps: /,
+    /^shop\.json: entry_points\[0\]\.stages\[4\]\.rpss: unknown key.*"rps"/,
+    /^shop\.json: entry_points\[0\]\.stages\[4\]\.rps: /,
+    /^shop\.json: entry_points\[1\]: has both "rps" and "stages"; give exactly one of them$/,
+    /^shop\.json: entry_points\[2\]\.rps: is required \(requests per second\), or give "stages"/,
+    /^shop\.json: entry_points\[3\]\.repeat: cycles "stages"; without stages it means nothing$/,
+    /^shop\.json: entry_points\[4\]\.stages: every stage has rps 0, so nothing would be sent$/,
+    /^shop\.json: entry_points\[5\]\.stages: /,
+  ];
+  for (const pattern of expected) assert.ok(problems.some((line) => pattern.test(line)), `no problem matches ${pattern}; got:\n${problems.join('\n')}`);
+  assert.equal(problems.length, expected.length, problems.join('\n'));
+});

@@ -82,3 +82,8 @@ test('progress line: bar, elapsed, rate and p99 of the last interval, errors by 
   const calm = { ...live, dropped: 0, errors: {}, behindMs: 3 };
   assert.equal(progressLine(calm, { p99Ms: 1.5, answered: 10, sent: 10 }, 5, false), '4.2 s  840 sent  2.0/s  p99 1.50 ms  no errors');
 });
+
+test('progress line of a staged load: the stage now and the rate asked for now', () => {
+  const live = { elapsedMs: 4200, progress: 0.42, sent: 840, dropped: 0, completed: 835, inFlight: 5, errors: {}, behindMs: 0, stage: { index: 2, count: 3, rate: 57.5 } };
+  assert.equal(progressLine(live, { p99Ms: 1.5, answered: 10, sent: 10 }, 5, false), '4.2 s  stage 2/3 at 57.5/s  840 sent  2.0/s  p99 1.50 ms  no errors');
+});

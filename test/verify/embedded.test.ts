@@ -66,3 +66,29 @@ test('verify exits 1 with one sentence when no thespian up answers, 2 for bad ar
     assert.match(run.stderr, message);
   }
 });
+
+test('verify follows a staged entry point with its own count: every one of --requests is sent, at the stages\' mean rate', async () => {
+  const [front, back, query] = await freePorts(3);
+  const dir = tempDir();
+  // One stage of 200 ms: at verify's --rate 60 it would integrate to 12 requests, fewer than the
+  // 30 asked for; verify sends its own count at the stages' mean rate instead, flat.
+  const topology = shopTopology({ front, back }, 1) as { entry_points: object[] };
+  topology.entry_points = [{ service: 'front', method: 'A', stages: [{ for: '200ms', rps: 2 }] }];
+  const topologyPath = writeJson(dir, 'staged-shop.json', topology);
+  const up = startUp([topologyPath, '--duration', '90', '--quiet', '--query-port', String(query)]);
+  try {
+    await up.waitForOutput(/^ready: /m, 60_000);
+    const json = join(dir, 'result.json');
+    const run = await runToExit(
+      {},
+      ['verify', '--topology', topologyPath, '--embedded', '--query-port', String(query), '--requests', '30', '--rate', '60', '--wait', '30', '--json', json],
+      90_000,
+    );
+    assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as VerifyResult;
+    assert.deepEqual(result.traces, { complete: 30, partial: 0, missing: 0 });
+  } finally {
+    up.child.kill('SIGINT');
+    await up.exited;
+  }
+});
