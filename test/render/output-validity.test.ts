@@ -15,6 +15,7 @@ import {
   composeDocument,
   composeEnv,
   kubernetesObjects,
+  kustomizeResources,
   parseFiles,
   parseYamlDocuments,
   render,
@@ -51,8 +52,8 @@ for (const [label, topologyOf] of TOPOLOGIES) {
     }
   });
 
-  test(`${label}: the Kubernetes objects validate against the published API schemas`, async () => {
-    const objects = kubernetesObjects(render('k8s', topologyOf()));
+  test(`${label}: the Kubernetes objects validate against the published API schemas (the ecosystem, its collector and the demo stack)`, async () => {
+    const objects = kustomizeResources(render('k8s', topologyOf()), 'demo');
     const kinds = new Set(objects.map((o: Loose) => o.kind));
     for (const kind of ['Namespace', 'ConfigMap', 'Deployment', 'Service']) assert.ok(kinds.has(kind), `no ${kind} rendered`);
     for (const object of objects) {
