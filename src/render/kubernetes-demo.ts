@@ -169,7 +169,8 @@ function backendFile(backend: Backend, settings: KubernetesSettings, stack: Inst
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: backend.uid, runAsGroup: backend.uid, fsGroup: backend.uid, seccompProfile: { type: 'RuntimeDefault' } },
+          // The user only: the image's own group stays (Grafana's files belong to group 0); emptyDir is world-writable.
+          securityContext: { runAsNonRoot: true, runAsUser: backend.uid, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
               name: backend.name,
