@@ -243,6 +243,32 @@ test("the demo: Grafana's datasources, Tempo's remote write and Prometheus's scr
   assert.equal(dashboard, readFileSync(join(ROOT, 'instrumentation', 'grafana', 'dashboards', 'thespian-overview.json'), 'utf8'));
 });
 
+test('the demo: every config file a backend is told to read, and the dashboards Grafana loads, are in a ConfigMap mounted there', () => {
+  const objects = applied(render('k8s', bundled()), 'demo');
+  /** path -> the ConfigMap key mounted at it, for one Deployment. */
+  const mountedFiles = (name: string): Map<string, string> => {
+    const pod = find(objects, 'Deployment', name).spec.template.spec;
+    const files = new Map<string, string>();
+    for (const mount of pod.containers[0].volumeMounts) {
+      const volume = pod.volumes.find((v: Loose) => v.name === mount.name);
+      if (!volume.configMap) continue;
+      for (const [key, text] of Object.entries<string>(find(objects, 'ConfigMap', volume.configMap.name).data)) files.set(`${mount.mountPath}/${key}`, text);
+    }
+    return files;
+  };
+  for (const name of ['tempo', 'loki', 'prometheus', 'otel-collector']) {
+    const args: string[] = find(objects, 'Deployment', name).spec.template.spec.containers[0].args;
+    const configArg = args.find((arg) => /^--?config[.=]/.test(arg));
+    assert.ok(configArg, `${name}: no config flag in ${args.join(' ')}`);
+    const path = configArg.split('=')[1];
+    assert.ok(mountedFiles(name).has(path), `${name} reads ${path}, which no mounted ConfigMap provides`);
+  }
+  const grafana = mountedFiles('grafana');
+  const provider = parse(grafana.get('/etc/grafana/provisioning/dashboards/dashboards.yaml')!).providers[0];
+  assert.ok([...grafana.keys()].some((path) => path.startsWith(`${provider.options.path}/`) && path.endsWith('.json')), `no dashboard under ${provider.options.path}`);
+  assert.ok(grafana.has('/etc/grafana/provisioning/datasources/datasources.yaml'));
+});
+
 test('--loki-endpoint is --loki-address under the issue\'s name; giving both is a usage error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'render-loki-'));
   const result = await runToExit({}, ['render', 'k8s', '--loki-endpoint', 'http://loki.logging:3100', '-o', join(dir, 'out')], 30_000);
