@@ -65,6 +65,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY proto ./proto
 COPY example_configs ./example_configs
+# `render k8s` takes the collector's and the demo stack's images and configs from here.
+COPY instrumentation ./instrumentation
 
 # The node image's unprivileged user; nothing in /app needs to be writable.
 USER node

@@ -19,7 +19,8 @@ const RENDER_FLAGS = {
   },
   image: { value: 'IMAGE', help: "the Thespian image (compose: ${THESPIAN_IMAGE:-thespian:local}; k8s: thespian:local; ecs: the Image parameter's default, none)" },
   'otlp-endpoint': { value: 'URL', help: "where traces go (compose: traces, metrics and logs all go there, so name a collector, not a traces-only backend; default http://otel-collector:4317; k8s: http://jaeger.observability:4317; ecs: the OtlpEndpoint parameter's default, where the collector forwards all three signals, or with --collector none where the instances send traces)" },
-  'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s: none, logs go to stdout; ecs: none, logs go to CloudWatch, and over OTLP through the collector unless --collector none)' },
+  'loki-address': { value: 'URL', help: 'where logs are pushed, "" for none (compose: none, logs go over OTLP, and a Loki address replaces that; k8s: the collector sends logs to its OTLP endpoint URL/otlp, none: logs stay on stdout; ecs: none, logs go to CloudWatch, and over OTLP through the collector unless --collector none)' },
+  'loki-endpoint': { value: 'URL', help: 'the same as --loki-address (either spelling; not both)' },
   namespace: { value: 'NAME', help: "k8s: the namespace, \"\" to render none (default: the topology's name); ecs: the Cloud Map namespace's default name" },
   'cluster-domain': { value: 'D', help: 'k8s: callers use NAME.NAMESPACE.svc.D instead of the Service name NAME' },
   mesh: { value: 'MESH', help: `k8s: ${MESHES.join(', ')} (default none). Marks the namespace for the mesh's injection and renders what it needs to see the calls as gRPC (for Linkerd: the Service's appProtocol and its opaque-ports annotation; see docs/deploy.md)` },
@@ -47,7 +48,9 @@ ready to apply, with every service finding the others by name on port 6379:
   compose  one service per Thespian on the observability stack's network \`thespian\`, each
            published on 127.0.0.1 at its topology port             → docker-compose.yaml
   k8s      a Deployment, Service and behaviour ConfigMap per Thespian, a telemetry ConfigMap,
-           a Namespace and a kustomization.yaml                      → kubectl apply -k DIR
+           a Namespace and a kustomization.yaml, an OpenTelemetry Collector
+           (collector/, a kustomize Component) and a demo overlay with
+           Tempo, Loki, Prometheus and Grafana (demo/)               → kubectl apply -k DIR[/demo]
   ecs      Fargate task definitions (JSON) and a CloudFormation template that runs them with
            ECS Service Connect                                       → aws cloudformation deploy`,
   footer: `The same topology and options always give the same bytes. \`npm run render:examples\` renders
@@ -94,6 +97,9 @@ function parseRenderArgs(args: string[]): RenderArgs {
   }
   if (extra.length > 0) problems.push(`one topology at a time (unexpected "${extra[0]}")`);
   problems.push(...valueProblems);
+  if (values['loki-address'] !== undefined && values['loki-endpoint'] !== undefined) {
+    problems.push('--loki-address and --loki-endpoint are one option under two names: give one of them');
+  }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {
     target: target as RenderTarget,
@@ -104,7 +110,7 @@ function parseRenderArgs(args: string[]): RenderArgs {
       image: values.image,
       namespace: values.namespace,
       otlpEndpoint: values['otlp-endpoint'],
-      lokiAddress: values['loki-address'],
+      lokiAddress: values['loki-address'] ?? values['loki-endpoint'],
       clusterDomain: values['cluster-domain'],
       // Unchecked here: checkRenderOptions refuses a value that is not in the lists, with the rest.
       mesh: values.mesh as Mesh | undefined,

@@ -1,4 +1,4 @@
-import { CONTAINER_PORT, DRAIN_GRACE_MS, HEALTH_COMMAND, SERVE_ARGS, STOP_TIMEOUT_S } from './instance-runtime';
+import { CONTAINER_PORT, DRAIN_GRACE_MS, HEALTH_COMMAND, METRIC_EXPORT_INTERVAL_MS, SERVE_ARGS, STOP_TIMEOUT_S } from './instance-runtime';
 import { toComposeProjectName } from './naming';
 import { planServices, type PlannedService } from './planned-service';
 import { entryServiceOf, listOf, provenance, summaryOf, type RenderContext } from './render-context';
@@ -11,8 +11,6 @@ const COMPOSE_NETWORK = 'thespian';
 const DEFAULT_IMAGE = '${THESPIAN_IMAGE:-thespian:local}';
 /** The instrumentation stack's OpenTelemetry Collector, by its name on that network: it takes all three signals. */
 const DEFAULT_OTLP_ENDPOINT = 'http://otel-collector:4317';
-/** How often each instance pushes its metrics: Prometheus's scrape interval in instrumentation/, so rates stay smooth. */
-const METRIC_EXPORT_INTERVAL_MS = 15_000;
 const COMPOSE_FILE = 'docker-compose.yaml';
 
 /**

@@ -1,11 +1,12 @@
 /**
  * render/ — renderTopology turns one topology into ready-to-apply files: Docker Compose (on the
- * observability stack's network), Kubernetes (Deployments, Services, ConfigMaps, kustomization)
- * and ECS (task definitions and a CloudFormation template with Service Connect). One entry file
+ * observability stack's network), Kubernetes (Deployments, Services, ConfigMaps, kustomization,
+ * an OpenTelemetry Collector Component and a demo overlay with the observability stack) and ECS (task definitions and a CloudFormation template with Service Connect). One entry file
  * per target (compose.ts, kubernetes.ts, ecs.ts; the last two keep their parts in kubernetes-*.ts
  * and ecs-*.ts) over shared parts: container facts, name sanitising, behaviour resolution and
- * start order, and deterministic YAML. Output depends only on the topology and the options (no
- * timestamps, no absolute paths, stable key order), so committed files can be checked for staleness.
+ * start order, and deterministic YAML. Output depends only on the topology, the options and the
+ * package's instrumentation/ files (images and configs of the stack; no timestamps, no absolute
+ * paths, stable key order), so committed files can be checked for staleness.
  */
 import { basename } from 'node:path';
 import type { Topology } from '../topology';

@@ -34,3 +34,6 @@ export const SERVE_ARGS = ['serve'] as const;
 
 /** The image's user (the node image's "node"); Kubernetes needs the number to prove it is not root. */
 export const IMAGE_UID = 1000;
+
+/** How often each instance pushes its metrics: Prometheus's scrape interval in instrumentation/, so rates stay smooth. */
+export const METRIC_EXPORT_INTERVAL_MS = 15_000;

@@ -4,7 +4,7 @@
 // names the files and tags), so that a render that would leave Linkerd seeing TCP fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToExit } from '../support/instance-process';
@@ -17,25 +17,49 @@ interface Rendered {
   objects: Loose[];
   namespace: Loose;
   services: Loose[];
-  /** Every Deployment's pod template: the Thespians' and the traffic's. */
+  /** Every Deployment's pod template: the Thespians', the traffic's and the collector's. */
   pods: Loose[];
+  /** The Thespians' Services and pods alone (not the collector's). */
+  thespianServices: Loose[];
+  thespianPods: Loose[];
+  /** The collector component's Service port for OTLP/gRPC. */
+  collectorGrpcPort: Loose;
 }
+
+const COLLECTOR = 'otel-collector';
+const nameOf = (object: Loose): string => object.metadata.labels['app.kubernetes.io/name'];
 
 async function renderWith(...flags: string[]): Promise<Rendered> {
   const dir = join(mkdtempSync(join(tmpdir(), 'render-mesh-')), 'k8s');
   const result = await thespian('render', 'k8s', 'example_configs/ecosystem.jsonc', '-o', dir, ...flags);
   assert.equal(result.code, 0, result.stderr);
   const files = result.stdout.trim().split('\n');
-  const [kustomization] = parseYamlDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'), 'kustomization.yaml');
-  const objects = (kustomization.resources as string[]).flatMap((file) => parseYamlDocuments(readFileSync(join(dir, file), 'utf8'), file));
+  const objects = appliedObjects(dir);
   const ofKind = (kind: string) => objects.filter((o: Loose) => o.kind === kind);
+  const services = ofKind('Service');
+  const pods = ofKind('Deployment').map((d: Loose) => d.spec.template);
+  const collectorService = services.find((service: Loose) => nameOf(service) === COLLECTOR);
+  assert.ok(collectorService, 'kubectl apply -k of the rendered folder includes the collector component');
   return {
     files: files.map((path) => path.slice(dir.length + 1)),
     objects,
     namespace: ofKind('Namespace')[0],
-    services: ofKind('Service'),
-    pods: ofKind('Deployment').map((d: Loose) => d.spec.template),
+    services,
+    pods,
+    thespianServices: services.filter((service: Loose) => nameOf(service) !== COLLECTOR),
+    thespianPods: pods.filter((pod: Loose) => nameOf(pod) !== COLLECTOR),
+    collectorGrpcPort: collectorService.spec.ports.find((port: Loose) => port.port === 4317),
   };
+}
+
+/** What `kubectl apply -k DIR` creates (before patches): DIR's resources and, folder by folder, its bases' and components'. */
+function appliedObjects(dir: string): Loose[] {
+  const [kustomization] = parseYamlDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'), join(dir, 'kustomization.yaml'));
+  const entries = [...((kustomization.resources as string[]) ?? []), ...((kustomization.components as string[]) ?? [])];
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? appliedObjects(path) : parseYamlDocuments(readFileSync(path, 'utf8'), path);
+  });
 }
 
 /** Linkerd's proxy.opaquePorts default (charts/linkerd-control-plane/values.yaml, version-2.20). */
@@ -96,7 +120,8 @@ test('--mesh none (the default) renders no mesh marks, and Linkerd would carry i
   const none = await renderWith('--mesh', 'none');
   assert.deepEqual(none.objects, plain.objects, '--mesh none is the default');
   assert.deepEqual(meshKeys(plain.objects), []);
-  for (const service of plain.services) {
+  assert.equal(plain.collectorGrpcPort.appProtocol, 'grpc', 'the collector takes OTLP over gRPC');
+  for (const service of plain.thespianServices) {
     const [port] = service.spec.ports;
     assert.deepEqual([port.name, port.appProtocol], ['grpc', 'grpc'], `${service.metadata.name}: Istio reads the protocol from these`);
     // The trap the Linkerd render avoids: appProtocol grpc, and 6379, are each opaque to Linkerd.
@@ -112,7 +137,7 @@ test('--mesh linkerd: the namespace is injected, and every call and every served
   assert.ok(linkerd.services.length > 0);
   for (const service of linkerd.services) {
     for (const port of service.spec.ports) {
-      assert.equal(port.name, 'grpc');
+      if (nameOf(service) !== COLLECTOR) assert.equal(port.name, 'grpc');
       assert.equal(linkerdCallsOpaque(service, port), false, `${service.metadata.name}:${port.port} is opaque to Linkerd`);
       // The annotation too, for whatever reads the Service without its appProtocol (the destination controller).
       assert.equal(portsIn(service.metadata.annotations['config.linkerd.io/opaque-ports']).has(port.port), false);
@@ -144,9 +169,10 @@ test('--mesh istio: sidecar mode by default (injection label, native sidecars), 
   for (const rendered of [sidecar, ambient]) {
     assert.deepEqual(meshKeys(rendered.objects).filter((key) => key.includes('linkerd')), []);
     // Istio takes appProtocol first, then the port name's prefix: both say gRPC.
-    for (const service of rendered.services) assert.deepEqual(service.spec.ports.map((p: Loose) => [p.name, p.appProtocol]), [['grpc', 'grpc']]);
+    for (const service of rendered.thespianServices) assert.deepEqual(service.spec.ports.map((p: Loose) => [p.name, p.appProtocol]), [['grpc', 'grpc']]);
+    assert.equal(rendered.collectorGrpcPort.appProtocol, 'grpc');
     // Probes stay the kubelet's own gRPC probes: the sidecar injector rewrites them to its agent.
-    for (const pod of rendered.pods.filter((p: Loose) => containerPorts(p).length > 0)) assert.ok(pod.spec.containers[0].readinessProbe.grpc);
+    for (const pod of rendered.thespianPods.filter((p: Loose) => containerPorts(p).length > 0)) assert.ok(pod.spec.containers[0].readinessProbe.grpc);
     await assertValid(rendered.objects);
   }
 });

@@ -17,6 +17,7 @@ import {
   kubernetesObjects,
   modelFor,
   lowerKeys,
+  kustomizeResources,
   parseFiles,
   parseYamlDocuments,
   render,
@@ -40,8 +41,8 @@ for (const [label, topologyOf] of TOPOLOGIES) {
     }
   });
 
-  test(`${label}: the Kubernetes objects validate against the published API schemas`, async () => {
-    const objects = kubernetesObjects(render('k8s', topologyOf()));
+  test(`${label}: the Kubernetes objects validate against the published API schemas (the ecosystem, its collector and the demo stack)`, async () => {
+    const objects = kustomizeResources(render('k8s', topologyOf()), 'demo');
     const kinds = new Set(objects.map((o: Loose) => o.kind));
     for (const kind of ['Namespace', 'ConfigMap', 'Deployment', 'Service']) assert.ok(kinds.has(kind), `no ${kind} rendered`);
     for (const object of objects) {

@@ -58,10 +58,59 @@ export async function modelFor(apiVersion: string, kind: string): Promise<{ new 
 }
 
 /** Every Kubernetes object of a k8s rendering, Kustomization excluded. */
+/** A folder's kustomization (Kustomization or Component) in a k8s rendering, parsed. */
+export function kustomizationAt(output: RenderOutput, dir: string): Loose {
+  const path = dir === '' ? 'kustomization.yaml' : `${dir}/kustomization.yaml`;
+  const documents = parseFiles(output).get(path);
+  assert.ok(documents, `no ${path} in the rendering`);
+  return documents[0];
+}
+
+/** "demo" + "../base" -> "base"; "" + "base" -> "base". Fails on a path that leaves the rendered folder. */
+export function joinRendered(dir: string, entry: string): string {
+  const parts = dir === '' ? [] : dir.split('/');
+  for (const part of entry.split('/')) {
+    if (part === '..') {
+      assert.ok(parts.length > 0, `${entry} from ${dir || 'the top'} leaves the rendered folder`);
+      parts.pop();
+    } else if (part !== '.' && part !== '') parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/**
+ * The objects `kubectl apply -k DIR` would create, before patches: the resources of DIR's
+ * kustomization and, recursively, of the folders and components it names, the way kustomize
+ * walks them. Every entry must be a rendered file or a rendered folder with a kustomization.
+ */
+export function kustomizeResources(output: RenderOutput, dir: string): Loose[] {
+  const parsed = parseFiles(output);
+  const kustomization = kustomizationAt(output, dir);
+  const entries = [...(kustomization.resources ?? []), ...(kustomization.components ?? [])];
+  return entries.flatMap((entry: string) => {
+    const path = joinRendered(dir, entry);
+    if (parsed.has(path)) return parsed.get(path) as Loose[];
+    assert.ok(parsed.has(path === '' ? 'kustomization.yaml' : `${path}/kustomization.yaml`), `${dir || '.'}/kustomization.yaml names ${entry}: no such rendered file or kustomization`);
+    return kustomizeResources(output, path);
+  });
+}
+
+/** The patches of DIR's kustomization and of the components it names: [the kustomization's folder, the parsed patch]. */
+export function kustomizePatches(output: RenderOutput, dir: string): [string, Loose][] {
+  const parsed = parseFiles(output);
+  const kustomization = kustomizationAt(output, dir);
+  const own: [string, Loose][] = (kustomization.patches ?? []).map((patch: Loose) => {
+    const path = joinRendered(dir, patch.path);
+    assert.ok(parsed.has(path), `${dir || '.'}/kustomization.yaml patches with ${patch.path}: no such rendered file`);
+    return [dir, parsed.get(path)[0]];
+  });
+  const fromComponents = (kustomization.components ?? []).flatMap((entry: string) => kustomizePatches(output, joinRendered(dir, entry)));
+  return [...fromComponents, ...own];
+}
+
+/** The ecosystem's own Kubernetes objects (base/: the thespians, their ConfigMaps, the traffic), without the collector or the demo. */
 export function kubernetesObjects(output: RenderOutput): Loose[] {
-  return [...parseFiles(output).entries()]
-    .filter(([path]) => path !== 'kustomization.yaml')
-    .flatMap(([, documents]) => documents as Loose[]);
+  return kustomizeResources(output, 'base');
 }
 
 export function composeDocument(output: RenderOutput): Loose {

@@ -121,10 +121,11 @@ test('k8s: DNS-1123 names and ≤ 63-character labels from a free-text topology 
 
 test('k8s: kustomization lists exactly the files; options set image, endpoints, namespace and FQDN callers', () => {
   const plain = render('k8s', bundled());
-  const [kustomization] = parseFiles(plain).get('kustomization.yaml');
+  const [kustomization] = parseFiles(plain).get('base/kustomization.yaml');
   assert.equal(kustomization.kind, 'Kustomization');
   assert.equal(kustomization.namespace, 'shop');
-  assert.deepEqual([...kustomization.resources].sort(), plain.files.map((f) => f.path).filter((p) => p !== 'kustomization.yaml').sort());
+  const baseFiles = plain.files.map((f) => f.path).filter((p) => p.startsWith('base/') && p !== 'base/kustomization.yaml');
+  assert.deepEqual([...kustomization.resources].sort(), baseFiles.map((p) => p.slice('base/'.length)).sort());
 
   const custom = render('k8s', bundled(), {
     image: 'registry.example/thespian:1.2.3',
@@ -146,7 +147,7 @@ test('k8s: kustomization lists exactly the files; options set image, endpoints, 
 
   // No namespace at all: objects land in kubectl's current namespace, callers use short names.
   const bare = render('k8s', bundled(), { namespace: '' });
-  assert.ok(!bare.files.some((f) => f.path === 'namespace.yaml'));
+  assert.ok(!bare.files.some((f) => f.path === 'base/namespace.yaml'));
   for (const object of kubernetesObjects(bare)) assert.equal(object.metadata.namespace, undefined);
 });
 
@@ -230,7 +231,7 @@ test('a topology without entry points renders no traffic and no entry label', ()
   });
   const compose = composeDocument(render('compose', quiet));
   assert.equal(compose.services.solo.labels['thespian.entry'], undefined);
-  assert.ok(!render('k8s', quiet).files.some((file) => file.path === 'traffic.yaml'));
+  assert.ok(!render('k8s', quiet).files.some((file) => file.path === 'base/traffic.yaml'));
   const ecs = render('ecs', quiet);
   assert.ok(!ecs.files.some((file) => file.path.includes('traffic')));
   assert.equal(cloudFormation(ecs).Parameters.TrafficTasks, undefined);
