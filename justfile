@@ -71,8 +71,7 @@ k8s-up:
     docker build -t {{THESPIAN_IMAGE}} .
     kind load docker-image {{THESPIAN_IMAGE}} --name {{kind_cluster}}
     kubectl --context {{kube_context}} apply -k {{k8s_overlay}}
-    for workload in $(kubectl --context {{kube_context}} -n {{k8s_namespace}} get deployments,statefulsets -o name); do \
-      kubectl --context {{kube_context}} -n {{k8s_namespace}} rollout status "$workload" --timeout {{k8s_wait}}; done
+    kubectl --context {{kube_context}} -n {{k8s_namespace}} wait --for=condition=Available deployment --all --timeout {{k8s_wait}}
     @echo "Grafana: http://localhost:{{grafana_port}} (Ctrl-C stops the port-forward; the cluster keeps running until npx just k8s-down)"
     kubectl --context {{kube_context}} -n {{k8s_namespace}} port-forward service/grafana {{grafana_port}}:3000
 

@@ -100,7 +100,7 @@ test('`just --dry-run k8s-up` creates a kind cluster, loads the image, applies t
     /^docker build -t thespian:local \.$/,
     /^kind load docker-image thespian:local --name thespian$/,
     /^kubectl --context kind-thespian apply -k deploy\/k8s\/demo$/,
-    /kubectl --context kind-thespian -n shop get deployments,statefulsets -o name.*rollout status "\$workload" --timeout 300s/,
+    /^kubectl --context kind-thespian -n shop wait --for=condition=Available deployment --all --timeout 300s$/m,
     /^kubectl --context kind-thespian -n shop port-forward service\/grafana 3000:3000$/,
   ]);
   // The port-forward blocks until Ctrl-C, so nothing may come after it.
@@ -115,7 +115,7 @@ test('`just --dry-run k8s-up` and `k8s-down` take the cluster, namespace, image 
     /^docker build -t registry\.example\/thespian:1\.2 \.$/,
     /^kind load docker-image registry\.example\/thespian:1\.2 --name ci-7$/,
     /^kubectl --context kind-ci-7 apply -k deploy\/k8s\/demo$/,
-    /-n store get deployments/,
+    /^kubectl --context kind-ci-7 -n store wait --for=condition=Available deployment --all --timeout 300s$/,
     /^kubectl --context kind-ci-7 -n store port-forward service\/grafana 3300:3000$/,
   ]);
   assert.ok(!up.some((line) => /\bshop\b|kind-thespian|thespian:local/.test(line)), `a default leaked through:\n${up.join('\n')}`);
@@ -172,8 +172,8 @@ test('recipes only use npm scripts and files that exist', () => {
     assert.ok(exists(file), `${file} is missing`);
   }
   assert.match(justfile, /docker build -t \S+ \./, 'up does not build the image from ./Dockerfile');
-  // k8s-up applies the demo overlay, which another part of issue 16 renders; until it is there the
-  // recipe stops with a message (tested above).
+  // k8s-up applies the demo overlay `render k8s` writes (a missing one stops it with a message, tested above).
+  assert.ok(exists('deploy/k8s/demo/kustomization.yaml'), 'the demo overlay k8s-up applies is missing');
   assert.match(justfile, /k8s_overlay := env\("K8S_OVERLAY", "deploy\/k8s\/demo"\)/);
   assert.ok(exists('deploy/k8s/kustomization.yaml'), 'the rendered ecosystem the overlay builds on is missing');
   assert.ok(exists('Dockerfile'));
