@@ -100,6 +100,8 @@ export class IncidentBoard implements IncidentSource {
     const problems: string[] = [];
     const tooLong = (field: string, value: string | undefined, limit: number) => {
       if (value !== undefined && value.length > limit) problems.push(`${field}: at most ${limit} characters (got ${value.length})`);
+      // A lone surrogate would break the gRPC status message (encodeURI throws) and OTLP readers.
+      else if (value !== undefined && /\p{Surrogate}/u.test(value)) problems.push(`${field}: not well-formed text (a lone UTF-16 surrogate)`);
     };
     tooLong('name', draft.name, STRING_LIMITS.name);
     tooLong('service', draft.service, STRING_LIMITS.name);
