@@ -313,6 +313,14 @@ function readUrl(env: Env, name: string, fail: (p: string) => undefined): string
   }
 }
 
+/** THESPIAN_ADMIN_TOKEN as a client (`thespian chaos`) reads it, by the instance's rules: the token, or the one problem. */
+export function adminTokenFrom(env: Env): { readonly token?: string; readonly problem?: string } {
+  let problem: string | undefined;
+  const token = readAdminToken(env, (found) => void (problem = found));
+  if (problem) return { problem };
+  return token === undefined ? { problem: 'THESPIAN_ADMIN_TOKEN: not set; the chaos commands send it to the instance, which must have the same one' } : { token };
+}
+
 /** A shorter token is guessable by trying; it has to be written somewhere anyway, so ask for a long one. */
 const MIN_ADMIN_TOKEN_LENGTH = 16;
 /** Travels as a header, which peers cap at about 8 KiB. */
