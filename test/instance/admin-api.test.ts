@@ -9,6 +9,7 @@ import { AdminClient } from '../../src/cli/admin-client';
 import { callMethod, closeClients, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';
+import { OtlpMetricsReceiver } from '../support/otlp-metrics-receiver';
 import { freePorts } from '../../src/ensemble/free-ports';
 import { tempDir } from '../up/up-helpers';
 import { writeFileSync } from 'node:fs';
@@ -213,4 +214,30 @@ test('in a pack each service has its own incidents, behind the token the pack sh
   assert.ok(!elsewhere.ok && /service: this instance is "shop", not "mail"/.test(elsewhere.details));
   assert.equal((await callMethod(`127.0.0.1:${shopPort}`, 'A')).code, grpc.status.INTERNAL);
   assert.equal((await callMethod(`127.0.0.1:${mailPort}`, 'A')).code, grpc.status.OK, 'the other packed service is untouched');
+});
+
+test('thespian.injected.failures counts the failures an incident caused under its name, apart from the step\'s own', async () => {
+  const metrics = await OtlpMetricsReceiver.start();
+  try {
+    const instance = await start({
+      THESPIAN_ADMIN_TOKEN: TOKEN,
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metrics.endpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+    });
+    const client = admin(instance);
+    const injected = await client.inject({ name: 'mail down', step: 'send mail', failure_chance: 1, failure_code: 'UNAVAILABLE', duration_ms: 600_000 });
+    assert.ok(injected.ok);
+    for (let i = 0; i < 3; i++) assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.UNAVAILABLE);
+    assert.equal((await client.clear({ all: true })).ok, true);
+    for (let i = 0; i < 2; i++) assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK);
+    await instance.stop(); // the only export is at shutdown
+    const points = metrics.latest('shop', 'thespian.injected.failures');
+    assert.deepEqual(
+      points.map((point) => [point.attributes, point.value]),
+      [[{ 'thespian.step.name': 'send mail', 'rpc.status_code': 'UNAVAILABLE', 'thespian.injected.kind': 'failure_chance', 'thespian.incident': 'mail down' }, 3]],
+    );
+  } finally {
+    await metrics.close();
+  }
 });
