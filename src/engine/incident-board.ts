@@ -36,6 +36,8 @@ export class IncidentBoard implements IncidentSource {
   /** Sleep names per method, and every other step name with its kind (for a clear refusal). */
   private readonly sleeps: Record<GrpcMethod, Set<string>>;
   private readonly otherSteps = new Map<string, string>();
+  /** The methods the behaviour gives a Function (the others answer OK at once; nothing to change). */
+  private readonly methods = new Set<GrpcMethod>();
 
   constructor(
     behaviour: Behaviour,
@@ -45,7 +47,9 @@ export class IncidentBoard implements IncidentSource {
     this.sleeps = { A: new Set(), B: new Set(), C: new Set() };
     for (const method of GRPC_METHODS) {
       const fn = behaviour.methods[method];
-      if (fn) this.collectSteps(method, fn);
+      if (!fn) continue;
+      this.methods.add(method);
+      this.collectSteps(method, fn);
     }
   }
 
@@ -120,6 +124,7 @@ export class IncidentBoard implements IncidentSource {
     }
     if (draft.service && draft.service !== this.serviceName) problems.push(`service: this instance is "${this.serviceName}", not ${quoteBriefly(draft.service)}`);
     if (draft.method && !(GRPC_METHODS as readonly string[]).includes(draft.method)) problems.push(`method: must be A, B or C (got ${quoteBriefly(draft.method)})`);
+    else if (draft.method && !this.methods.has(draft.method as GrpcMethod)) problems.push(`method: ${draft.method} of "${this.serviceName}" has no behaviour (it answers OK at once), so nothing to change`);
     else if (draft.step) this.checkStep(problems, draft.step, draft.method as GrpcMethod | undefined);
     return problems;
   }

@@ -63,12 +63,14 @@ test('overlapping incidents combine: factors multiply, extras add, both names on
 });
 
 test('an incident of another method leaves this one alone; failure_chance 0 fails nothing', async () => {
-  const { board, engine } = setUp();
+  const withB = { ...BEHAVIOUR, grpc_method_b: { tracing_name: 'other', operations: [{ Action: { Sleep: { tracing_name: 'db', duration_ms: 1 } } }] } };
+  const { board, engine } = setUp(withB);
   injected(board, { name: 'b only', method: 'B', failureChance: 1, durationMs: 60_000 });
   injected(board, { name: 'harmless', step: 'db', failureChance: 0, durationMs: 60_000 });
   const outcome = await engine.request();
   assert.equal(outcome.code, 'OK');
   assert.equal(spanNamed(outcome.spans, 'db').attributes['thespian.incident'], 'harmless');
+  assert.equal((await engine.request('B')).code, 'INTERNAL', 'while B fails');
 });
 
 test('an incident ends at its duration on the clock, and clear ends it at once', async () => {
@@ -112,6 +114,7 @@ test('inject refuses bad input with a message per problem', () => {
   assert.match(problems({ failureChance: 1, failureCode: 'UNAVAILBLE', durationMs: 1000 }), /unknown gRPC failure status "UNAVAILBLE" \(did you mean "UNAVAILABLE"\?\)/);
   assert.match(problems({ failureChance: 1, failureCode: 'OK', durationMs: 1000 }), /failure_code/);
   assert.match(problems({ failureChance: 1, method: 'D', durationMs: 1000 }), /method: must be A, B or C/);
+  assert.match(problems({ failureChance: 1, method: 'B', durationMs: 1000 }), /method: B of "svc" has no behaviour/);
   assert.match(problems({ failureChance: 1, service: 'other', durationMs: 1000 }), /service: this instance is "svc"/);
   assert.match(problems({ failureChance: 1, durationMs: 86_400_001 }), /duration: at most 24 h/);
   assert.match(problems({ failureChance: 1, durationMs: 0 }), /duration: must be more than 0/);
