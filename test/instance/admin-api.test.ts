@@ -177,8 +177,8 @@ test('bad input answers INVALID_ARGUMENT with every problem, garbage bytes are a
   assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK, 'the instance still serves');
 });
 
-test('the token never reaches stdout or stderr', async () => {
-  const instance = await start({ THESPIAN_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'debug' });
+test('the token never reaches stdout or stderr, even with grpc-js tracing every call', async () => {
+  const instance = await start({ THESPIAN_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'debug', GRPC_VERBOSITY: 'DEBUG', GRPC_TRACE: 'server_call' });
   const client = admin(instance);
   const injected = await client.inject({ name: 'loud', failure_chance: 0, duration_ms: 1000 });
   assert.ok(injected.ok);
@@ -188,6 +188,7 @@ test('the token never reaches stdout or stderr', async () => {
   await instance.stop();
   const everything = JSON.stringify(instance.logs) + instance.stderr();
   assert.ok(instance.logs.some((line) => line.message === 'incident "loud" started'), 'the lines were read');
+  assert.ok(everything.includes('(redacted)'), 'grpc-js did trace the headers, without the token');
   assert.ok(!everything.includes(TOKEN), 'the token is not written anywhere');
 });
 
