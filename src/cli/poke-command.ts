@@ -5,6 +5,7 @@ import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, grpcMethod, mustBe, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
+import { plainReason } from './grpc-reason';
 
 const POKE_FLAGS = {
   count: { short: 'n', value: 'N', help: 'how many calls', default: '1', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },
@@ -91,10 +92,4 @@ function parsePokeArgs(args: string[]): PokeOptions {
   problems.push(...valueProblems);
   if (problems.length > 0 || target instanceof Refusal || methodName === undefined) throw new UsageError(problems.join('\n'));
   return { target, method: methodName, count: values.count, timeoutMs: values.timeout * 1000 };
-}
-
-/** grpc-js wraps the socket error in several sentences; keep the part a person needs. */
-function plainReason(details: string): string {
-  const lastError = /Last error: (?:Error: )?(.*?)(?:\.\s*Resolution note:.*)?$/s.exec(details);
-  return (lastError?.[1] ?? details).trim().replace(/\.$/, '');
 }

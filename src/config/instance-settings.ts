@@ -62,6 +62,8 @@ export interface InstanceSettings {
   readonly shutdownGraceMs: number;
   /** THESPIAN_SEED: makes every roll reproducible. */
   readonly seed?: number;
+  /** THESPIAN_ADMIN_TOKEN: turns the admin API (thespian.Admin) on; calls must carry it as a bearer token. Never logged. */
+  readonly adminToken?: string;
   /** THESPIAN_TIMER_PRIORITY: whether the thread that times sleeps asks for real-time priority. */
   readonly timerPriority: TimerPriority;
   /** OTEL_BSP_*, checked: an invalid value is replaced by the SDK's default (and warned about). */
@@ -106,6 +108,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
   const shutdownGraceMs = readInteger(env, 'THESPIAN_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000, fail);
   const seed = env.THESPIAN_SEED ? readInteger(env, 'THESPIAN_SEED', 0, 0, MAX_SEED, fail) : undefined;
   const lokiAddress = readUrl(env, 'LOKI_ADDRESS', fail);
+  const adminToken = readAdminToken(env, fail);
   const timerPriority = readChoice(env, 'THESPIAN_TIMER_PRIORITY', ['auto', 'realtime', 'normal'] as const, 'auto', fail);
 
   // OTEL_BACKEND_ADDRESS is the original's name and wins; set but empty means "export no traces".
@@ -148,6 +151,7 @@ export function readInstanceSettings(env: Env): InstanceSettings {
     maxHops: maxHops!,
     shutdownGraceMs: shutdownGraceMs!,
     seed,
+    ...(adminToken === undefined ? {} : { adminToken }),
     timerPriority: timerPriority!,
     spanBatching,
     otlpTracesTimeoutMs,
@@ -307,4 +311,32 @@ function readUrl(env: Env, name: string, fail: (p: string) => undefined): string
   } catch {
     return fail(`${name}: is not a valid address (got ${JSON.stringify(raw)}); expected something like http://localhost:4317`);
   }
+}
+
+/** THESPIAN_ADMIN_TOKEN as a client (`thespian chaos`) reads it, by the instance's rules: the token, or the one problem. */
+export function adminTokenFrom(env: Env): { readonly token?: string; readonly problem?: string } {
+  let problem: string | undefined;
+  const token = readAdminToken(env, (found) => void (problem = found));
+  if (problem) return { problem };
+  return token === undefined ? { problem: 'THESPIAN_ADMIN_TOKEN: not set; the chaos commands send it to the instance, which must have the same one' } : { token };
+}
+
+/** A shorter token is guessable by trying; it has to be written somewhere anyway, so ask for a long one. */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+/** Travels as a header, which peers cap at about 8 KiB. */
+const MAX_ADMIN_TOKEN_LENGTH = 4096;
+
+/**
+ * THESPIAN_ADMIN_TOKEN, unset: the admin API is off. Set, it must be 16 to 4096 visible ASCII
+ * characters (a header value cannot carry others); set but empty is refused too, since it is
+ * more likely a missing Secret than a wish to turn the API off. The problem never quotes the token.
+ */
+function readAdminToken(env: Env, fail: (problem: string) => undefined): string | undefined {
+  const token = env.THESPIAN_ADMIN_TOKEN;
+  if (token === undefined) return undefined;
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH || token.length > MAX_ADMIN_TOKEN_LENGTH) {
+    return fail(`THESPIAN_ADMIN_TOKEN: must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_ADMIN_TOKEN_LENGTH} characters (got ${token.length}); unset it to keep the admin API off`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(token)) return fail('THESPIAN_ADMIN_TOKEN: must be visible ASCII characters only (no spaces), since it travels in a header');
+  return token;
 }

@@ -13,7 +13,7 @@
 export { GRPC_METHODS, type Action, type Behaviour, type GrpcMethod } from './model';
 export { CallFailure, type CallOptions, type Caller, type CallTarget, type Clock, type RequestSignal, type StepMeter } from './ports';
 export { createPerformer, type Performer } from './performer';
-export { ATTEMPT_EVENT, EXCEPTION_EVENT, INJECTED_ATTRIBUTE, KIND_ATTRIBUTE, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
+export { ATTEMPT_EVENT, EXCEPTION_EVENT, INCIDENT_ATTRIBUTE, INJECTED_ATTRIBUTE, KIND_ATTRIBUTE, QUEUED_MS_ATTRIBUTE, THESPIAN_RPC_SERVICE } from './span-names';
 export {
   INJECTED_FAILURES_METRIC,
   INJECTED_KIND_ATTRIBUTE,
@@ -22,6 +22,8 @@ export {
   STEP_KIND_ATTRIBUTE,
   STEP_NAME_ATTRIBUTE,
 } from './span-names';
+export type { Incident, IncidentSource } from './incident';
+export { IncidentBoard, MAX_INCIDENT_MS, type IncidentDraft, type InjectResult } from './incident-board';
 export { TRACE_ID_HEADER } from './trace-id-header';
 export { StepFailure, type InjectedFailure } from './step-failure';
 export { prepareSystemClock, eventLoopTurns, TurnQueue, type TimerPriority } from './timing';

@@ -5,11 +5,14 @@ import type { Random } from '../probability';
 import { endpointName } from '../common';
 import type { StepContext } from './step-context';
 import type { RequestSignal } from './ports';
+import type { IncidentSource } from './incident';
 
 /** The behaviour and who acts it out, and the ports every step gets (in its StepContext). */
 interface PerformerDependencies extends Pick<StepContext, 'tracer' | 'caller' | 'random' | 'clock' | 'log' | 'meter'> {
   readonly behaviour: Behaviour;
   readonly serviceName: string;
+  /** The instance's incidents (its Admin API's board); absent, no step is ever changed. */
+  readonly incidents?: IncidentSource;
 }
 
 /** What the server knows about one incoming request. */
@@ -31,6 +34,7 @@ export type Performer = (method: GrpcMethod, request: RequestInfo) => Promise<vo
 export function createPerformer(dependencies: PerformerDependencies): Performer {
   const performAction = (action: Action, context: StepContext) => actionKind(action.kind).perform(action.spec, context);
   const requestsSoFar: Record<GrpcMethod, number> = { A: 0, B: 0, C: 0 };
+  const { incidents: source, clock } = dependencies;
 
   // Not async: performFunction's own promise is the answer (an async layer costs each request promises).
   return (method, request) => {
@@ -47,6 +51,7 @@ export function createPerformer(dependencies: PerformerDependencies): Performer 
       deadline: request.deadline,
       hops: request.hops,
       trail: [endpointName(dependencies.serviceName, method)],
+      incidents: source && (() => source.active(method, clock.now())),
       performAction,
     };
     return performFunction(fn, context);

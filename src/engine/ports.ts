@@ -81,7 +81,8 @@ export interface Clock {
  */
 export interface StepMeter {
   stepEnded(kind: string, name: string, durationMs: number): void;
-  failureInjected(step: string, code: StatusName, injected: InjectedFailure): void;
+  /** `incident`: the name of the incident that caused the failure, when one did. */
+  failureInjected(step: string, code: StatusName, injected: InjectedFailure, incident?: string): void;
 }
 
 /** Where the engine writes its log lines; the active span's ids are added by the implementation. */

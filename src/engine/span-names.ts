@@ -77,6 +77,12 @@ export const LOG_LEVEL_ATTRIBUTE = 'thespian.log.level';
 /** On the SERVER span: ms the request waited for its turn before its behaviour started. */
 export const QUEUED_MS_ATTRIBUTE = 'thespian.queued_ms';
 
+/**
+ * On a step span an incident changed (engine/incident.ts): the incident's name (several, joined by
+ * ", "); on the injected-failures metric: the incident whose share of the roll failed the step.
+ */
+export const INCIDENT_ATTRIBUTE = 'thespian.incident';
+
 /** The gRPC service of Thespian's A, B and C (proto package and service), as rpc.service names it. */
 export const THESPIAN_RPC_SERVICE = 'thespian.Thespian';
 

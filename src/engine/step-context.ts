@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Action } from './model';
 import type { Caller, Clock, RequestSignal, StepLogger, StepMeter } from './ports';
 import type { Random } from '../probability';
+import type { Incident } from './incident';
 
 /** Everything a step needs while it runs, for one request. */
 export interface StepContext {
@@ -18,6 +19,8 @@ export interface StepContext {
   readonly deadline?: number;
   /** Thespian hops so far (0 when called by a client that is not a Thespian). */
   readonly hops: number;
+  /** The incidents active for this request's method now (read as a step begins); unset where there are none to have. */
+  readonly incidents?: () => readonly Incident[];
   /** The tracing names from the method down to the current step, for messages a user can follow. */
   readonly trail: readonly string[];
   /** Performs a nested action (Functions use it); given here to avoid an import cycle. */

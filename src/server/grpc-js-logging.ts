@@ -16,7 +16,7 @@ const REPORTED_OURSELVES = [/^No address added out of total \d+ resolved/, /^Fai
  * grpc.setLogger is process-wide: this is the one place that sets it.
  */
 export function routeGrpcJsLogs(logger: Logger): void {
-  const text = (args: unknown[]) => `grpc-js: ${args.map(String).join(' ')}`;
+  const text = (args: unknown[]) => `grpc-js: ${withoutAuthorization(args.map(String).join(' '))}`;
   const atDebug = (severity: string) => (...args: unknown[]) => logger.debug(text(args), { grpc_severity: severity });
   grpc.setLogger({
     error: (...args: unknown[]) => {
@@ -27,4 +27,12 @@ export function routeGrpcJsLogs(logger: Logger): void {
     info: atDebug('info'),
     debug: atDebug('debug'),
   });
+}
+
+/**
+ * grpc-js's server_call tracer (GRPC_TRACE) writes each request's headers as JSON, the admin API's
+ * bearer token among them: its value is blanked, so that no setting can put the token in a log.
+ */
+function withoutAuthorization(line: string): string {
+  return line.replace(/("authorization"\s*:\s*)(\[[^\]]*\]|"(?:[^"\\]|\\.)*")/gi, '$1["(redacted)"]');
 }

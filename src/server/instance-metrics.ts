@@ -9,7 +9,7 @@ import {
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from '@opentelemetry/semantic-conventions';
 import type { StatusName } from '../common';
-import { INJECTED_FAILURES_METRIC, INJECTED_KIND_ATTRIBUTE, REQUESTS_IN_FLIGHT_METRIC, STEP_DURATION_METRIC, STEP_KIND_ATTRIBUTE, STEP_NAME_ATTRIBUTE } from '../engine';
+import { INCIDENT_ATTRIBUTE, INJECTED_FAILURES_METRIC, INJECTED_KIND_ATTRIBUTE, REQUESTS_IN_FLIGHT_METRIC, STEP_DURATION_METRIC, STEP_KIND_ATTRIBUTE, STEP_NAME_ATTRIBUTE } from '../engine';
 import type { InjectedFailure, StepMeter } from '../engine';
 
 /** The buckets the RPC conventions advise for call durations in seconds (the SDK's default ones are for milliseconds). */
@@ -60,11 +60,16 @@ export class InstanceMetrics implements StepMeter {
   }
 
   /** The engine's StepMeter: Thespian decided to fail `step` with `code`, for the reason `injected`. Only on failures, so a string key is cheap enough. */
-  failureInjected(step: string, code: StatusName, injected: InjectedFailure): void {
-    const key = `${step}\0${code}\0${injected}`;
+  failureInjected(step: string, code: StatusName, injected: InjectedFailure, incident?: string): void {
+    const key = `${step}\0${code}\0${injected}\0${incident ?? ''}`;
     let attributes = this.injectedSets.get(key);
     if (!attributes) {
-      attributes = Object.freeze({ [STEP_NAME_ATTRIBUTE]: step, [ATTR_RPC_STATUS_CODE]: code, [INJECTED_KIND_ATTRIBUTE]: injected });
+      attributes = Object.freeze({
+        [STEP_NAME_ATTRIBUTE]: step,
+        [ATTR_RPC_STATUS_CODE]: code,
+        [INJECTED_KIND_ATTRIBUTE]: injected,
+        ...(incident !== undefined ? { [INCIDENT_ATTRIBUTE]: incident } : {}),
+      });
       this.injectedSets.set(key, attributes);
     }
     this.injectedFailures.add(1, attributes);

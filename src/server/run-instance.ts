@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { InstanceSettings, LogsSettings, MetricsSettings } from '../config';
-import { createPerformer, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
+import { createPerformer, IncidentBoard, prepareSystemClock, seededRandom, systemRandom, THESPIAN_RPC_SERVICE } from '../engine';
 import { addressForLogs, type Logger, type Tracing } from '../telemetry';
 import { enterHandlersAs } from './enter-handlers-as';
 import { installGracefulShutdown } from './graceful-shutdown';
@@ -9,7 +9,8 @@ import { GrpcCaller } from './grpc-caller';
 import { routeGrpcJsLogs } from './grpc-js-logging';
 import { InFlightCalls } from './in-flight-calls';
 import { InstanceMetrics } from './instance-metrics';
-import { loadProtocol } from './protocol';
+import { loadAdminProtocol, loadProtocol, loadProtocolWithAdmin } from './protocol';
+import { adminHandlers } from './admin-service';
 import { addReflectionOnDemand } from './reflection-on-demand';
 import { thespianHandlers } from './thespian-service';
 
@@ -47,6 +48,8 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   }
   if (timer === 'main thread') logger.warn('the timer thread could not start: sleeps are timed on the main thread, and their spans will stretch when it is busy');
   onTimerThreadLost((why) => logger.warn(`the timer thread stopped (${why}): sleeps are timed on the main thread from now on, and their spans will stretch when it is busy`));
+  // Only with the admin API on can there be incidents; without, the performer reads none.
+  const board = settings.adminToken === undefined ? undefined : new IncidentBoard(settings.behaviour, settings.serviceName, () => clock.now());
   const perform = createPerformer({
     behaviour: settings.behaviour,
     serviceName: settings.serviceName,
@@ -56,14 +59,17 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     clock,
     log: logger,
     meter: metrics,
+    incidents: board,
   });
 
   const server = new grpc.Server();
   server.addService(ThespianClient.service, thespianHandlers({ perform, maxHops: settings.maxHops, inFlight, metrics }));
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
-  // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto.
-  addReflectionOnDemand(server, definition);
+  // Registered either way: off, it refuses every call as a wrong token is refused (see admin-service).
+  server.addService(loadAdminProtocol(), adminHandlers(board && settings.adminToken !== undefined ? { board, token: settings.adminToken, logger } : undefined));
+  // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto; it shows the admin API only when it is on.
+  addReflectionOnDemand(server, board ? loadProtocolWithAdmin() : definition);
   if (tracing.enterHandler) enterHandlersAs(server, tracing.enterHandler);
 
   const { port, address } = await bind(server, settings.port, settings.bindAddress);
@@ -81,6 +87,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
     metrics: metricsDestination(settings.metrics),
     otlp_logs: logsDestination(settings.logs),
     sleep_timer: timer,
+    admin_api: board ? 'on' : 'off',
     // Why `auto` settled for normal priority; docs/config-reference.md, "Timing under load", says how to grant it.
     ...(timer === 'thread' && notRealtimeBecause ? { sleep_timer_note: `normal priority, ${notRealtimeBecause}` } : {}),
   });

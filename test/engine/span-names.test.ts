@@ -23,6 +23,7 @@ const WIRE: Record<string, string> = {
   ROLL_ATTRIBUTE: 'thespian.roll',
   TARGET_ATTRIBUTE: 'thespian.target',
   GRPC_METHOD_ATTRIBUTE: 'thespian.grpc_method',
+  INCIDENT_ATTRIBUTE: 'thespian.incident',
   TIMEOUT_MS_ATTRIBUTE: 'thespian.timeout_ms',
   RETRIES_MAX_ATTEMPTS_ATTRIBUTE: 'thespian.retries.max_attempts',
   ATTEMPTS_ATTRIBUTE: 'thespian.attempts',

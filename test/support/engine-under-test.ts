@@ -7,7 +7,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { validateBehaviour } from '../../src/config';
 import type { StatusName } from '../../src/common';
-import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod, type StepMeter } from '../../src/engine';
+import { createPerformer, seededRandom, StepFailure, type Caller, type Clock, type GrpcMethod, type IncidentSource, type StepMeter } from '../../src/engine';
 import { VirtualClock } from './virtual-clock';
 import type { LineLevel } from '../../src/common/line-level';
 
@@ -36,7 +36,7 @@ export class EngineUnderTest {
   readonly clock: Clock;
   private readonly perform;
 
-  constructor(behaviour: unknown, options: { caller?: Caller; clock?: Clock; seed?: number; service?: string; meter?: StepMeter } = {}) {
+  constructor(behaviour: unknown, options: { caller?: Caller; clock?: Clock; seed?: number; service?: string; meter?: StepMeter; incidents?: IncidentSource } = {}) {
     this.clock = options.clock ?? new VirtualClock();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: this.exporter })] });
     const record = (level: LogLine['level']) => (message: string, fields: Record<string, unknown>) => void this.lines.push({ level, message, fields });
@@ -50,6 +50,7 @@ export class EngineUnderTest {
       clock: this.clock,
       log: { info: record('info'), warn: record('warn'), error: record('error') },
       meter: options.meter,
+      incidents: options.incidents,
     });
   }
 

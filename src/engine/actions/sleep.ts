@@ -9,7 +9,11 @@ import { distributionSchema, durationMsSchema, pickDuration } from '../distribut
 import { attributesSchema } from './attributes-schema';
 import { timedStepAttributes, type TimedStepSpec } from './timed-step';
 import { statusNameSchema } from './status-code-schema';
-import { FAILURE_CHANCE_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
+import { FAILURE_CHANCE_ATTRIBUTE, INCIDENT_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
+import { changedDuration, combinedChance, incidentNames, incidentOfRoll, incidentsOn, type Incident } from '../incident';
+
+/** Shared by every step no incident changes, so that they allocate nothing for incidents. */
+const NO_INCIDENTS: readonly Incident[] = [];
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a day is already far past any sensible sleep. */
 const MAX_SLEEP_MS = MAX_LATENCY_MS;
@@ -51,15 +55,22 @@ export const sleepAction: ActionKind<SleepSpec> = {
     const inner = descend(context, spec.tracingName);
     const fixed = spec.duration.kind === 'Fixed';
     // Drawn before the span starts, so a fixed sleep (the original's only kind) pays nothing extra.
-    const durationMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
-    const attributes = { ...timedStepAttributes(spec, durationMs), [FAILURE_CHANCE_ATTRIBUTE]: spec.failureChance };
+    const drawnMs = fixed ? (spec.duration as { ms: number }).ms : Math.round(sampleLatency(spec.duration, context.random));
+    const incidents = context.incidents ? incidentsOn(context.incidents(), spec.tracingName) : NO_INCIDENTS;
+    const durationMs = incidents.length === 0 ? drawnMs : Math.min(MAX_SLEEP_MS, Math.round(changedDuration(drawnMs, incidents)));
+    const chance = incidents.length === 0 ? spec.failureChance : combinedChance(spec.failureChance, incidents);
+    const attributes = {
+      ...timedStepAttributes(spec, durationMs),
+      [FAILURE_CHANCE_ATTRIBUTE]: chance,
+      ...(incidents.length > 0 ? { [INCIDENT_ATTRIBUTE]: incidentNames(incidents) } : {}),
+    };
     return inStepSpan(inner, 'Sleep', spec.tracingName, attributes, async (span, timing) => {
       // The span is the sleep itself: timed from the span's start (so logging the start, or a
       // garbage collection meanwhile, does not lengthen it), and ended when the time was up, not
       // when the turn that continues after it came round.
       timing.endedAt = await context.clock.sleep(durationMs, context.signal, timing.startedAt);
       // The original sleeps first and rolls afterwards, so a failing sleep still takes its time.
-      if (spec.failureChance <= 0) return;
+      if (chance <= 0) return;
       const roll = context.random.next();
       span.setAttribute(ROLL_ATTRIBUTE, roll);
       if (roll < spec.failureChance) {
@@ -68,6 +79,12 @@ export const sleepAction: ActionKind<SleepSpec> = {
           `${describeTrail(inner.trail)}: injected failure (rolled ${roll.toFixed(4)} < failure_chance ${spec.failureChance})`;
         context.meter?.failureInjected(spec.tracingName, spec.failureCode, 'failure_chance');
         throw new StepFailure(spec.failureCode, message, 'failure_chance');
+      }
+      const incident = incidentOfRoll(roll, spec.failureChance, incidents);
+      if (incident) {
+        const message = `${describeTrail(inner.trail)}: injected failure by incident "${incident.name}" (rolled ${roll.toFixed(4)} < ${chance.toFixed(4)}, the step's chance with its incidents)`;
+        context.meter?.failureInjected(spec.tracingName, incident.failureCode, 'failure_chance', incident.name);
+        throw new StepFailure(incident.failureCode, message, 'failure_chance');
       }
     });
   },

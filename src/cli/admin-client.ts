@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { PROTO_DIR } from '../config';
+
+/** An admin call's answer: its value, or the status it failed with. Never throws. */
+export type AdminAnswer<Reply> = { readonly ok: true; readonly reply: Reply } | { readonly ok: false; readonly code: grpc.status; readonly details: string };
+
+export interface ListedIncident {
+  readonly id: string;
+  readonly name: string;
+  readonly method?: string;
+  readonly step?: string;
+  readonly failure_chance?: number;
+  readonly failure_code?: string;
+  readonly extra_latency_ms?: number;
+  readonly latency_factor?: number;
+  readonly left_ms?: number;
+}
+
+type Method = 'Inject' | 'Clear' | 'List';
+
+/**
+ * A client of one instance's thespian.Admin (proto/thespian-admin.proto), sending the bearer
+ * token with every call. Each call has a deadline, so an instance that never answers is said.
+ */
+export class AdminClient {
+  private readonly client: grpc.Client;
+
+  constructor(
+    address: string,
+    private readonly token: string,
+    private readonly deadlineMs = 10_000,
+  ) {
+    const definition = protoLoader.loadSync(join(PROTO_DIR, 'thespian-admin.proto'), { keepCase: true, defaults: false });
+    const Admin = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
+    this.client = new Admin(address, grpc.credentials.createInsecure());
+  }
+
+  inject(request: Record<string, unknown>): Promise<AdminAnswer<{ id: string }>> {
+    return this.call('Inject', request);
+  }
+
+  /** Unset fields are absent from a reply (the proto is loaded without defaults); these fill the two that are counts. */
+  async clear(request: { id?: string; all?: boolean }): Promise<AdminAnswer<{ cleared: number }>> {
+    const answer = await this.call<{ cleared?: number }>('Clear', request);
+    return answer.ok ? { ok: true, reply: { cleared: answer.reply.cleared ?? 0 } } : answer;
+  }
+
+  async list(): Promise<AdminAnswer<{ incidents: ListedIncident[] }>> {
+    const answer = await this.call<{ incidents?: ListedIncident[] }>('List', {});
+    return answer.ok ? { ok: true, reply: { incidents: answer.reply.incidents ?? [] } } : answer;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call<Reply>(method: Method, request: object): Promise<AdminAnswer<Reply>> {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${this.token}`);
+    return new Promise((resolve) => {
+      const send = (this.client as unknown as Record<Method, Function>)[method];
+      send.call(this.client, request, metadata, { deadline: Date.now() + this.deadlineMs }, (error: grpc.ServiceError | null, reply: Reply) => {
+        resolve(error ? { ok: false, code: error.code, details: error.details } : { ok: true, reply });
+      });
+    });
+  }
+}

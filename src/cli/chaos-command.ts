@@ -1,0 +1,162 @@
+import type * as Grpc from '@grpc/grpc-js';
+import { formatMs, STATUS_NAMES, type StatusName } from '../common';
+import type { TargetAddress } from '../traffic';
+import { defineCommand } from './command';
+import { readFlags, type FlagTable } from './flag-table';
+import { durationSeconds, fraction, grpcMethod, mustBe, nonEmpty, numberFrom, oneOf, Refusal, targetAddress } from './option-readers';
+import { UsageError } from './usage-error';
+import { plainReason } from './grpc-reason';
+import type { AdminAnswer, AdminClient } from './admin-client';
+
+const SUBCOMMANDS = ['inject', 'clear', 'list'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** As the instance caps an incident (engine/incident-board.ts), said here before anything is sent. */
+const MAX_INCIDENT_SECONDS = 24 * 3600;
+const FAILURE_CODES = STATUS_NAMES.filter((name) => name !== 'OK');
+
+const CHAOS_FLAGS = {
+  'failure-chance': { value: 'P', help: 'inject: the chance each changed step fails, 0 to 1 or a percentage (0.3, 30%)', read: mustBe('a chance from 0 to 1, or 0% to 100%', fraction) },
+  'failure-code': { value: 'C', help: 'inject: the gRPC status those failures answer (default INTERNAL)', read: mustBe(`a gRPC status name: ${FAILURE_CODES.join(', ')}`, (text) => oneOf(FAILURE_CODES)(text.toUpperCase()) as StatusName | undefined) },
+  'extra-latency-ms': { value: 'N', help: 'inject: ms added to each changed Sleep', read: mustBe('a number of ms ≥ 0', numberFrom(0)) },
+  'latency-factor': { value: 'F', help: "inject: each changed Sleep's own duration is multiplied by F (before the extra)", read: mustBe('a number ≥ 0', numberFrom(0)) },
+  method: { value: 'M', help: 'inject: only this method (A, B or C; default all)', read: mustBe('A, B or C', grpcMethod) },
+  step: { value: 'S', help: "inject: only the Sleep with this tracing_name (default every Sleep of the method)", read: nonEmpty('needs a step name') },
+  for: { value: 'D', help: 'inject: how long the incident lasts, at most 24h: 30 (seconds), 30s, 2m, 1h', read: mustBe('a time > 0 such as 30s, 2m or 1h', durationSeconds) },
+  name: { value: 'N', help: 'inject: the name its spans carry as thespian.incident (default its id)', read: nonEmpty('needs a name') },
+  timeout: { value: 'D', help: 'give up on the instance after D', default: '10s', read: mustBe('a time > 0 such as 10, 10s or 500ms', durationSeconds) },
+} satisfies FlagTable;
+
+const INJECT_ONLY = ['failure-chance', 'failure-code', 'extra-latency-ms', 'latency-factor', 'method', 'step', 'for', 'name'] as const;
+
+type Values = ReturnType<typeof readFlags<typeof CHAOS_FLAGS>>['values'];
+
+interface ChaosOptions {
+  readonly subcommand: Subcommand;
+  readonly target: TargetAddress;
+  readonly id?: string;
+  readonly values: Values;
+  readonly token: string;
+}
+
+export const chaosCommand = defineCommand(CHAOS_FLAGS, {
+  name: 'chaos',
+  summary: "inject, clear and list live incidents in a running instance (its admin API)",
+  header: `Usage: thespian chaos inject HOST:PORT --for D [--failure-chance P] [--failure-code C]
+         [--extra-latency-ms N] [--latency-factor F] [--method M] [--step S] [--name N]
+       thespian chaos clear HOST:PORT [ID]
+       thespian chaos list HOST:PORT
+
+Changes a running instance's chaos for a while, through its admin API (thespian.Admin), which
+is on only where the instance has THESPIAN_ADMIN_TOKEN; this command sends the same variable's
+value as the bearer token. An incident changes the Sleeps it names (or every Sleep of the
+method), marks their spans with thespian.incident, and ends by itself. See docs/chaos.md.`,
+  sections: [
+    {
+      rows: [
+        ['HOST:PORT', 'the instance; a bare PORT means 127.0.0.1:PORT'],
+        ['ID', 'clear: the incident to end (as inject printed it); without, every incident'],
+        'failure-chance',
+        'failure-code',
+        'extra-latency-ms',
+        'latency-factor',
+        'method',
+        'step',
+        'for',
+        'name',
+        'timeout',
+      ],
+    },
+  ],
+  footer: `inject prints the incident's id; clear, how many ended; list, one line per incident with the
+time left. Exit status: 0 when the instance did it, 1 when it refused or could not be reached
+(one line on stderr says why), 2 for bad arguments or no THESPIAN_ADMIN_TOKEN.`,
+  async run(args) {
+    const options = parseChaosArgs(args);
+    const { AdminClient } = require('./admin-client') as typeof import('./admin-client');
+    const client = new AdminClient(options.target.address, options.token, options.values.timeout * 1000);
+    try {
+      return await perform(client, options);
+    } finally {
+      client.close();
+    }
+  },
+});
+
+async function perform(client: AdminClient, options: ChaosOptions): Promise<number> {
+  const { values } = options;
+  if (options.subcommand === 'inject') {
+    const answer = await client.inject({
+      name: values.name,
+      method: values.method,
+      step: values.step,
+      failure_chance: values['failure-chance'],
+      failure_code: values['failure-code'],
+      extra_latency_ms: values['extra-latency-ms'],
+      latency_factor: values['latency-factor'],
+      duration_ms: values.for! * 1000,
+    });
+    return said(answer, options, (reply) => `${reply.id}\n`);
+  }
+  if (options.subcommand === 'clear') {
+    const answer = await client.clear(options.id === undefined ? { all: true } : { id: options.id });
+    return said(answer, options, (reply) => `cleared ${reply.cleared} incident${reply.cleared === 1 ? '' : 's'}\n`);
+  }
+  return said(await client.list(), options, (reply) =>
+    reply.incidents.length === 0 ? 'no incidents\n' : reply.incidents.map((incident) => `${incident.id}  ${incident.name}  ${describe(incident)}  ${formatMs(incident.left_ms ?? 0, 'measured')} left\n`).join(''),
+  );
+}
+
+/** Prints the reply, or the one line that says why there is none; the exit status. */
+function said<Reply>(answer: AdminAnswer<Reply>, options: ChaosOptions, print: (reply: Reply) => string): number {
+  if (answer.ok) {
+    process.stdout.write(print(answer.reply));
+    return 0;
+  }
+  process.stderr.write(`thespian chaos ${options.subcommand}: ${options.target.address}: ${refusal(answer.code, answer.details)}\n`);
+  return 1;
+}
+
+function refusal(code: Grpc.status, details: string): string {
+  // grpc-js's numbers, spelled out so that the grpc-js module is not loaded for them.
+  if (code === 16 || code === 12) return 'admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance';
+  if (code === 14) return `cannot reach the instance (${plainReason(details)}). Is a Thespian listening there?`;
+  if (code === 4) return 'the instance did not answer in time (--timeout)';
+  if (code === 3) return `the instance refused the incident:\n${details}`;
+  return `${STATUS_NAMES[code] ?? code}: ${details}`;
+}
+
+function describe(incident: { method?: string; step?: string; failure_chance?: number; failure_code?: string; extra_latency_ms?: number; latency_factor?: number }): string {
+  const where = `${incident.method || 'A, B, C'} › ${incident.step || 'every Sleep'}`;
+  const changes = [
+    (incident.failure_chance ?? 0) > 0 ? `fails ${incident.failure_code ?? 'INTERNAL'} ${incident.failure_chance}` : '',
+    (incident.latency_factor ?? 1) !== 1 ? `× ${incident.latency_factor}` : '',
+    (incident.extra_latency_ms ?? 0) > 0 ? `+ ${incident.extra_latency_ms} ms` : '',
+  ].filter(Boolean);
+  return `${where}: ${changes.join(', ') || 'no change'}`;
+}
+
+function parseChaosArgs(args: string[]): ChaosOptions {
+  const { values, given, positionals, problems: valueProblems } = readFlags(args, CHAOS_FLAGS);
+  const [subcommandText, address, ...rest] = positionals;
+  const problems: string[] = [];
+  const subcommand = oneOf(SUBCOMMANDS)(subcommandText ?? '');
+  if (subcommand === undefined) problems.push(subcommandText === undefined ? 'which one? thespian chaos inject, clear or list' : `unknown chaos command "${subcommandText}"; expected inject, clear or list`);
+  const target = address === undefined ? new Refusal('which instance? Give HOST:PORT or a port') : targetAddress(address);
+  if (target instanceof Refusal) problems.push(target.problem);
+  const [id, ...extra] = subcommand === 'clear' ? rest : [undefined, ...rest];
+  if (extra.length > 0) problems.push(`unexpected argument "${extra[0]}"`);
+  problems.push(...valueProblems);
+  if (subcommand === 'inject') {
+    if (!given.has('for')) problems.push('--for is needed: every incident has an end (at most 24h)');
+    else if (values.for !== undefined && values.for > MAX_INCIDENT_SECONDS) problems.push('--for at most 24h, so that a forgotten incident still ends');
+    if (!given.has('failure-chance') && !given.has('extra-latency-ms') && !given.has('latency-factor')) problems.push('give at least one of --failure-chance, --extra-latency-ms and --latency-factor');
+  } else if (subcommand !== undefined) {
+    for (const flag of INJECT_ONLY) if (given.has(flag)) problems.push(`--${flag} is for chaos inject only`);
+  }
+  const { adminTokenFrom } = require('../config') as typeof import('../config');
+  const { token, problem } = adminTokenFrom(process.env);
+  if (problem) problems.push(problem);
+  if (problems.length > 0 || subcommand === undefined || target instanceof Refusal || token === undefined) throw new UsageError(problems.join('\n'));
+  return { subcommand, target, id, values, token };
+}

@@ -1,0 +1,77 @@
+/**
+ * An incident: a change to the chaos of some steps, for a window of time on the engine's Clock.
+ * The engine only reads incidents (through the IncidentSource port, as it reads the Clock); who
+ * makes them — the instance's Admin API today, a topology's schedule later — is not its business.
+ *
+ * What an active incident does to a Sleep it matches (docs/chaos.md says the same for users):
+ * - duration: own × latency_factor + extra_latency_ms (rounded, capped like any sleep);
+ * - failure: effective chance = 1 − (1 − own)(1 − incident); one roll decides, so the step's own
+ *   failure keeps its chance and its code, and the rest of the range is the incident's, with the
+ *   incident's code;
+ * - several incidents on one step combine: factors multiply, extras add, chances compound in the
+ *   order they were injected (nothing contradicts, so nothing is refused).
+ * It matches a Sleep when its method is the request's (or it names none) and its step is the
+ * Sleep's tracing_name (or it names none: then every Sleep of the method's tree). Whether it is
+ * active is read as the step begins.
+ */
+import type { GrpcMethod } from './model';
+import type { StatusName } from '../common';
+
+export interface Incident {
+  readonly id: string;
+  readonly name: string;
+  /** Absent: all three methods. */
+  readonly method?: GrpcMethod;
+  /** A Sleep's tracing_name; absent: every Sleep of the method's tree. */
+  readonly step?: string;
+  readonly failureChance: number;
+  readonly failureCode: StatusName;
+  readonly extraLatencyMs: number;
+  readonly latencyFactor: number;
+  /** Clock readings (ms): active from `starts`, up to but not including `ends`. */
+  readonly starts: number;
+  readonly ends: number;
+}
+
+/** The port the engine reads incidents through. */
+export interface IncidentSource {
+  /** The incidents active for `method` at `now` (a Clock reading), in the order they were injected. */
+  active(method: GrpcMethod, now: number): readonly Incident[];
+}
+
+/** The incidents that change the step named `step`, from those active for its request. */
+export function incidentsOn(active: readonly Incident[], step: string): readonly Incident[] {
+  return active.length === 0 ? active : active.filter((incident) => incident.step === undefined || incident.step === step);
+}
+
+/** A step's drawn duration under its incidents: own × factors + extras. */
+export function changedDuration(ownMs: number, incidents: readonly Incident[]): number {
+  let ms = ownMs;
+  for (const incident of incidents) ms = ms * incident.latencyFactor + incident.extraLatencyMs;
+  return ms;
+}
+
+/** The chance that a step fails with its own chance and its incidents' together. */
+export function combinedChance(own: number, incidents: readonly Incident[]): number {
+  let survives = 1 - own;
+  for (const incident of incidents) survives *= 1 - incident.failureChance;
+  return 1 - survives;
+}
+
+/**
+ * Which incident a roll that passed the step's own chance falls to, if any: the range above `own`
+ * is shared out in injection order, each incident taking its chance of what is left.
+ */
+export function incidentOfRoll(roll: number, own: number, incidents: readonly Incident[]): Incident | undefined {
+  let threshold = own;
+  for (const incident of incidents) {
+    threshold += (1 - threshold) * incident.failureChance;
+    if (roll < threshold) return incident;
+  }
+  return undefined;
+}
+
+/** The value of the span attribute naming the incidents that changed a step. */
+export function incidentNames(incidents: readonly Incident[]): string {
+  return incidents.map((incident) => incident.name).join(', ');
+}
