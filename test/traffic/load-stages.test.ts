@@ -8,7 +8,7 @@ import { methodA, sleep, step } from '../support/behaviours';
 
 // `load --stages` against real instances: per stage, the requests sent are what the staged rate
 // integrates to. Which stage a request belongs to is read from its scheduled time in --json (the
-// schedule is exact); the send times are held to it only loosely, and only when load says it kept up.
+// schedule is exact); of the send times, only that none comes before its due time.
 
 interface StageJson {
   stage: number;
@@ -64,14 +64,14 @@ function writeTopology(name: string, instance: InstanceProcess, entryPoints: obj
   return path;
 }
 
-/** Requests whose time (`key`) falls in each stage's window (start, end], the first from 0. */
-function countByStage(json: StagedJson, key: 'scheduledMs' | 'sentMs', target?: number): number[] {
+/** Requests whose scheduled time falls in each stage's window (start, end], the first from 0. */
+function countByStage(json: StagedJson, target?: number): number[] {
   return json.stages
     .filter((stage) => stage.target === target)
     .map((stage, index) => {
       const start = stage.startS * 1000;
       const end = start + stage.durationS * 1000;
-      return json.requests.filter((request) => (target === undefined || request.target === target) && (index === 0 ? request[key] >= 0 : request[key] > start + 0.01) && request[key] <= end + 0.01).length;
+      return json.requests.filter((request) => (target === undefined || request.target === target) && (index === 0 ? request.scheduledMs >= 0 : request.scheduledMs > start + 0.01) && request.scheduledMs <= end + 0.01).length;
     });
 }
 
@@ -106,13 +106,11 @@ test('--stages 2s:60,2s:60,1s:0 at two targets: each stage sends what it integra
     const tagged = [1, 2, 3].map((stage) => json.requests.filter((request) => request.target === target && request.stage === stage).length);
     assert.deepEqual(tagged, perTarget, `target ${target}: each request names its stage`);
   }
-  // By when they actually went out: within a small tolerance of the plan, when load kept to its schedule.
-  if (json.keptUp) {
-    countByStage(json, 'sentMs').forEach((count, index) => {
-      const planned = 2 * perTarget[index]!;
-      assert.ok(Math.abs(count - planned) <= Math.max(4, planned * 0.05), `stage ${index + 1}: ${count} sent in its window, ${planned} planned`);
-    });
-  }
+  // When they actually went out is up to the machine (a stall moves sends across a stage's
+  // edge), so no count by send time is held to the plan; what the scheduler does promise is
+  // that no request goes out before it is due, which the due-time counts above then pin down.
+  const early = json.requests.filter((request) => request.sentMs < request.scheduledMs);
+  assert.deepEqual(early, [], 'no request sent before it was due');
   assert.match(stdout, /^Load: 2 targets in 3 stages \(84 requests\/s on average\) for 5 s, open loop$/m);
   assert.match(stdout, /^Stage\s+rate\/s\s+planned\s+sent\s+dropped\s+p50 ms\s+p99 ms\s+statuses$/m);
   assert.match(stdout, /^ {2}1 0 s–2 s\s+0→120\s+120\s+120\s+0\s+[\d.]+\s+[\d.]+\s+OK \d+/m);
@@ -133,7 +131,7 @@ test('--topology: entry points with their own stages keep them; --stages shares 
     { stage: 1, target: 0, label: 'front', planned: 20, sent: 20 },
     { stage: 2, target: 0, label: 'front', planned: 40, sent: 40 },
   ]);
-  assert.deepEqual(countByStage(own.json, 'scheduledMs', 0), [20, 40]);
+  assert.deepEqual(countByStage(own.json, 0), [20, 40]);
 
   // 1s:30,1s:30 integrates to 15 + 30; the staged entry point (mean 30/s) takes 3/4 of it, the flat one (10/s) 1/4.
   const shared = await loadJson(['--topology', topologyPath, '--stages', '1s:30,1s:30'], 'shared.json');
