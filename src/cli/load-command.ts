@@ -1,4 +1,4 @@
-import { formatSummary, localTargets, ProgressDisplay, sendToTargets, StagePlan, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
+import { formatSummary, localTargets, ProgressDisplay, sendToTargets, StagePlan, StagePlanError, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
 import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -141,7 +141,7 @@ function stagesOf(text: string | undefined, given: ReadonlySet<string>, problems
     problems.push(...read.problems);
     return undefined;
   }
-  return new StagePlan(read.stages);
+  return read.plan;
 }
 
 /**
@@ -166,5 +166,11 @@ function loadMustBe<T>(what: string, parse: (text: string) => T | undefined): Va
 function topologyTargets(path: string, totalRate: number | undefined, totalStages: StagePlan | undefined): LoadTarget[] {
   const topology = loadCommandTopology(path, { printWarnings: true });
   if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
-  return localTargets(topology, totalStages ?? totalRate);
+  try {
+    return localTargets(topology, totalStages ?? totalRate);
+  } catch (error) {
+    // An entry point's share of --stages can be too small for a double (every rate 0).
+    if (error instanceof StagePlanError) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
 }

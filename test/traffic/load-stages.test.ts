@@ -163,8 +163,15 @@ test('--stages errors: exit 2, one line each, naming the bad stage by its positi
     [['--stages', '10s:100', '--rate', '5'], [/--stages sets the rate and how long to send; give it or --rate, not both$/m]],
     [['--stages', '10s:100', '--duration', '5s', '--requests', '9'], [/give it or --duration, not both$/m, /give it or --requests, not both$/m]],
     [['--stages', '10s:100,1m100'], [/--stages: stage 2 \("1m100"\) needs DURATION:RATE, e.g. 30s:100$/m]],
-    [['--stages', '10s:100,5s:-5'], [/--stages: stage 2 \("5s:-5"\): the rate must be a number of requests per second ≥ 0, not "-5"$/m]],
-    [['--stages', '0s:10'], [/--stages: stage 1 \("0s:10"\): the duration must be a time > 0 such as 30, 30s or 2m, not "0s"$/m]],
+    [['--stages', '10s:100,5s:-5'], [/--stages: stage 2 \("5s:-5"\): the rate must be a number of requests per second from 0 to 100000, not "-5"$/m]],
+    [['--stages', '0s:10'], [/--stages: stage 1 \("0s:10"\): the duration must be a time of at least 1 ms such as 30, 30s or 2m, not "0s"$/m]],
+    // A topology's stages have the same bounds: at most 100000/s, at least 1 ms.
+    [['--stages', '10s:1e300,10s:1e308'], [/stage 1 \("10s:1e300"\): the rate must be a number of requests per second from 0 to 100000, not "1e300"$/m, /stage 2 \("10s:1e308"\): the rate must be/m]],
+    [['--stages', '0.5ms:10'], [/stage 1 \("0.5ms:10"\): the duration must be a time of at least 1 ms/m]],
+    [['--stages', `${'9'.repeat(305)}s:100000`], [/^thespian load: --stages: these stages integrate to more requests than can be counted; shorten them$/m]],
+    // The nth request is due when the integral reaches n: stages below 1 would send nothing.
+    [['--stages', '1s:1'], [/^thespian load: --stages: these stages integrate to 0.5 requests; nothing would be sent$/m]],
+    [['--stages', '1ms:1e-323'], [/^thespian load: --stages: .*integrate to 0 requests/m]],
     [['--stages', ''], [/--stages is empty; give DURATION:RATE stages separated by commas/m]],
     [['--stages', '10s:0,5s:0'], [/--stages: every stage has rate 0, so nothing would be sent$/m]],
     [['--stages', 'soon:5,10s,3s:x'], [/stage 1 \("soon:5"\): the duration must be/m, /stage 2 \("10s"\) needs DURATION:RATE/m, /stage 3 \("3s:x"\): the rate must be/m]],
@@ -174,5 +181,18 @@ test('--stages errors: exit 2, one line each, naming the bad stage by its positi
     assert.equal(result.code, 2, `load ${args.join(' ')}: ${result.stderr}`);
     for (const message of messages) assert.match(result.stderr, message, `load ${args.join(' ')}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    assert.doesNotMatch(result.stderr, /unexpected error/, `load ${args.join(' ')}`);
   }
+});
+
+test('a topology whose staged entry point integrates to under one request, or has a stage under 1 ms, is refused, with its path', async () => {
+  const topologyPath = writeTopology('too-few.json', instances[0]!, [{ service: 'front', method: 'A', stages: [{ for: '1s', rps: 1 }] }]);
+  const result = await runToExit({}, ['load', '--topology', topologyPath]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /entry_points\[0\]\.stages: these stages integrate to 0\.5 requests; nothing would be sent$/m);
+  // A stage under 1 ms could not be written down for a rendered generator's --stages.
+  const tooShort = writeTopology('too-short.json', instances[0]!, [{ service: 'front', method: 'A', stages: [{ for: '0.0001ms', rps: 10 }, { for: '1s', rps: 10 }] }]);
+  const short = await runToExit({}, ['load', '--topology', tooShort]);
+  assert.equal(short.code, 2, short.stderr);
+  assert.match(short.stderr, /entry_points\[0\]\.stages\[0\]\.for: must be a time of at least 1 ms such as "30s", "2m" or "500ms"$/m);
 });
