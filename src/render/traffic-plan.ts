@@ -1,3 +1,4 @@
+import { durationText } from '../common';
 import type { EntryPoint, Topology } from '../topology';
 import { CONTAINER_PORT } from './instance-runtime';
 import { unusedName } from './naming';
@@ -53,5 +54,6 @@ export function trafficPlan(topology: Topology, hostOf: (service: string) => str
  */
 function rateArgs(entry: EntryPoint): string[] {
   if (!entry.stages) return ['--rate', String(entry.rps), '--duration', RUN_LENGTH];
-  return ['--stages', entry.stages.map((stage) => `${Number(stage.durationS.toPrecision(12))}s:${stage.rps}`).join(',')];
+  // Written so that load reads back the very stages the topology gave (a rounded 1e-7s it would refuse).
+  return ['--stages', entry.stages.map((stage) => `${durationText(stage.durationS)}:${stage.rps}`).join(',')];
 }

@@ -3,6 +3,8 @@
 // Connect for every ECS service, and the options reaching the right places.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { durationSeconds } from '../../src/common';
+import { readStageList } from '../../src/cli/stage-list';
 import { AWKWARD, bundled, cloudFormation, composeDocument, composeEnv, ecsEnvironment, kubernetesObjects, parseFiles, render, topologyFrom, type Loose } from './render-helpers';
 
 const awkward = () => topologyFrom(AWKWARD, 'awkward.jsonc');
@@ -253,4 +255,35 @@ test('a staged entry point renders a generator that runs load --stages with its 
   const args = traffic.spec.template.spec.containers[0].args as string[];
   assert.deepEqual(args.slice(0, 2), ['load', '--target']);
   assert.deepEqual([args[3], args[4], args[5], args[6]], expected.slice(3));
+});
+
+/** Every traffic generator's `thespian` arguments: the k8s Deployment's containers' and the ECS task's. */
+function generatorArgs(topology: ReturnType<typeof topologyFrom>): { target: string; args: string[] }[] {
+  const k8s = kubernetesObjects(render('k8s', topology))
+    .filter((object) => object.kind === 'Deployment' && object.metadata.name === 'thespian-traffic')
+    .flatMap((deployment) => (deployment.spec.template.spec.containers as Loose[]).map((container) => ({ target: 'k8s', args: container.args as string[] })));
+  const ecs = Object.values(cloudFormation(render('ecs', topology)).Resources as Record<string, Loose>)
+    .filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition')
+    .flatMap((task) => (task.Properties.ContainerDefinitions as Loose[]).filter((container) => container.Command?.[0] === 'load').map((container) => ({ target: 'ecs', args: container.Command as string[] })));
+  return [...k8s, ...ecs];
+}
+
+test("every rendered --stages reads back, with load's own reader, to the very stages of the topology", () => {
+  // Durations that a rounded or exponent form would change or make unreadable: more digits
+  // than 12 significant ones keep, the shortest stage (1 ms) in two spellings, minutes and hours.
+  const stages = [{ for: '1ms', rps: 3 }, { for: '12.3456789012345s', rps: 0.1 }, { for: '0.001s', rps: 100000 }, { for: '0.7m', rps: 7.25 }, { for: '2h', rps: 0 }];
+  const awkwardStages = topologyFrom({
+    name: 'awkward-stages',
+    services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [] } } } },
+    entry_points: [{ service: 'solo', method: 'A', stages }],
+  });
+  const expected = stages.map((stage) => ({ durationS: durationSeconds(stage.for), rate: stage.rps }));
+  const generators = generatorArgs(awkwardStages);
+  assert.deepEqual(generators.map((generator) => generator.target), ['k8s', 'ecs']);
+  for (const { target, args } of generators) {
+    const text = args[args.indexOf('--stages') + 1]!;
+    const read = readStageList(text);
+    assert.ok('plan' in read, `${target}: ${text}: ${'problems' in read ? read.problems.join('; ') : ''}`);
+    assert.deepEqual(read.plan.stages, expected, `${target}: ${text}`);
+  }
 });
