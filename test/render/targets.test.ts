@@ -245,7 +245,9 @@ test('a staged entry point renders a generator that runs load --stages with its 
     services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [] } } } },
     entry_points: [{ service: 'solo', method: 'A', stages: [{ for: '10s', rps: 100 }, { for: '1m', rps: 100 }, { for: '1.5s', rps: 0 }], repeat: true }],
   });
-  const expected = ['load', '--target', 'solo:6379', '--method', 'A', '--stages', '10s:100,60s:100,1.5s:0'];
+  // A cycle of 71.5 s: 51 cycles (3646.5 s) are the fewest that outlast the flat generators' hour,
+  // so the container runs on for an hour, as theirs do, instead of exiting after one pass.
+  const expected = ['load', '--target', 'solo:6379', '--method', 'A', '--stages', '10s:100,60s:100,1.5s:0', '--repeat', '--duration', '3646.5s'];
   const texts = (['k8s', 'ecs'] as const).map((target) => render(target, staged).files.map((file) => file.content).join('\n'));
   for (const text of texts) {
     assert.ok(text.includes('10s:100,60s:100,1.5s:0'), 'the stages as load --stages reads them');
@@ -254,7 +256,9 @@ test('a staged entry point renders a generator that runs load --stages with its 
   const traffic = kubernetesObjects(render('k8s', staged)).find((object) => object.kind === 'Deployment' && object.metadata.name === 'thespian-traffic');
   const args = traffic.spec.template.spec.containers[0].args as string[];
   assert.deepEqual(args.slice(0, 2), ['load', '--target']);
-  assert.deepEqual([args[3], args[4], args[5], args[6]], expected.slice(3));
+  assert.deepEqual(args.slice(3), expected.slice(3));
+  const ecsTask = generatorArgs(staged).find((generator) => generator.target === 'ecs')!;
+  assert.deepEqual(ecsTask.args.slice(3), expected.slice(3), 'ECS runs the same');
 });
 
 /** Every traffic generator's `thespian` arguments: the k8s Deployment's containers' and the ECS task's. */
@@ -285,5 +289,10 @@ test("every rendered --stages reads back, with load's own reader, to the very st
     const read = readStageList(text);
     assert.ok('plan' in read, `${target}: ${text}: ${'problems' in read ? read.problems.join('; ') : ''}`);
     assert.deepEqual(read.plan.stages, expected, `${target}: ${text}`);
+    // Cycled for a whole number of cycles, at least the hour a flat generator runs.
+    assert.equal(args[args.indexOf('--stages') + 2], '--repeat', target);
+    const cycleS = read.plan.cycleMs / 1000;
+    const cycles = durationSeconds(args[args.indexOf('--duration') + 1]!)! / cycleS;
+    assert.ok(Math.abs(cycles - Math.round(cycles)) < 1e-9 && cycles * cycleS >= 3600 && (cycles - 1) * cycleS < 3600, `${target}: ${cycles} cycles of ${cycleS} s`);
   }
 });

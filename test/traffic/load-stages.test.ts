@@ -161,7 +161,7 @@ test('--stages errors: exit 2, one line each, naming the bad stage by its positi
   const address = instances[0]!.address;
   const cases: [string[], RegExp[]][] = [
     [['--stages', '10s:100', '--rate', '5'], [/--stages sets the rate and how long to send; give it or --rate, not both$/m]],
-    [['--stages', '10s:100', '--duration', '5s', '--requests', '9'], [/give it or --duration, not both$/m, /give it or --requests, not both$/m]],
+    [['--stages', '10s:100', '--duration', '5s', '--requests', '9'], [/give it or --duration, not both \(or add --repeat to cycle the stages for --duration\)$/m, /give it or --requests, not both$/m]],
     [['--stages', '10s:100,1m100'], [/--stages: stage 2 \("1m100"\) needs DURATION:RATE, e.g. 30s:100$/m]],
     [['--stages', '10s:100,5s:-5'], [/--stages: stage 2 \("5s:-5"\): the rate must be a number of requests per second from 0 to 100000, not "-5"$/m]],
     [['--stages', '0s:10'], [/--stages: stage 1 \("0s:10"\): the duration must be a time of at least 1 ms such as 30, 30s or 2m, not "0s"$/m]],
@@ -172,6 +172,8 @@ test('--stages errors: exit 2, one line each, naming the bad stage by its positi
     // The nth request is due when the integral reaches n: stages below 1 would send nothing.
     [['--stages', '1s:1'], [/^thespian load: --stages: these stages integrate to 0.5 requests; nothing would be sent$/m]],
     [['--stages', '1ms:1e-323'], [/^thespian load: --stages: .*integrate to 0 requests/m]],
+    [['--repeat'], [/^thespian load: --repeat cycles --stages; give --stages too$/m]],
+    [['--stages', '1s:10', '--repeat'], [/^thespian load: --repeat needs --duration: how long to cycle the stages$/m]],
     [['--stages', ''], [/--stages is empty; give DURATION:RATE stages separated by commas/m]],
     [['--stages', '10s:0,5s:0'], [/--stages: every stage has rate 0, so nothing would be sent$/m]],
     [['--stages', 'soon:5,10s,3s:x'], [/stage 1 \("soon:5"\): the duration must be/m, /stage 2 \("10s"\) needs DURATION:RATE/m, /stage 3 \("3s:x"\): the rate must be/m]],
@@ -183,6 +185,15 @@ test('--stages errors: exit 2, one line each, naming the bad stage by its positi
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     assert.doesNotMatch(result.stderr, /unexpected error/, `load ${args.join(' ')}`);
   }
+});
+
+test('--stages --repeat --duration cycles the stages until the duration ends', async () => {
+  // A cycle of 1 s integrates to 5 + 10; by 2.4 s two cycles and 3.2 of the next ramp (40/s² × 0.4² / 2): 33.
+  const { json } = await loadJson(['--target', instances[0]!.address, '--stages', '500ms:20,500ms:20', '--repeat', '--duration', '2.4s'], 'repeat.json');
+  assert.equal(json.durationS, 2.4);
+  assert.equal(json.sent, 33);
+  const cycles = [0, 1, 2].map((cycle) => json.requests.filter((request) => request.scheduledMs > cycle * 1000 && request.scheduledMs <= (cycle + 1) * 1000 + 0.01).length);
+  assert.deepEqual(cycles, [15, 15, 3]);
 });
 
 test('a topology whose staged entry point integrates to under one request, or has a stage under 1 ms, is refused, with its path', async () => {
