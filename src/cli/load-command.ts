@@ -1,4 +1,4 @@
-import { formatSummary, localTargets, ProgressDisplay, sendToTargets, StagePlan, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
+import { formatSummary, localTargets, ProgressDisplay, sendToTargets, StagePlan, StagePlanError, writeJsonResult, type LoadPlan, type LoadTarget } from '../traffic';
 import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
@@ -24,8 +24,9 @@ const LOAD_FLAGS = {
   duration: { value: 'S', help: 'how long to send, e.g. 30, 30s, 2m; or give --requests (with staged entry points of --topology: until their stages end)', default: '10 s', read: loadMustBe('a time > 0 such as 30, 30s or 2m', durationSeconds) },
   stages: {
     value: 'D:R,...',
-    help: 'ramp the rate through stages instead of --rate/--duration/--requests: 10s:100,1m:100,10s:0 ramps from 0 to 100/s over 10 s, holds it for a minute, then ramps down to 0 over 10 s (each stage from the rate before it, as in k6); each --target gets the stages; with --topology they are the total, shared as --rate is',
+    help: 'ramp the rate through stages instead of --rate/--requests (and --duration, unless --repeat): 10s:100,1m:100,10s:0 ramps from 0 to 100/s over 10 s, holds it for a minute, then ramps down to 0 over 10 s (each stage from the rate before it, as in k6); each --target gets the stages; with --topology they are the total, shared as --rate is',
   },
+  repeat: { help: 'cycle --stages until --duration ends (which it then needs), for a load that runs on: a compressed day, or a generator in a cluster' },
   requests: { value: 'N', help: 'how many requests in all (spread over targets by rate)', read: loadMustBe('a whole number ≥ 1', wholeNumber(1)) },
   method: { value: 'A|B|C', help: 'the method --target requests call', default: 'A', read: loadMustBe('A, B or C', grpcMethod) },
   'concurrency-limit': {
@@ -63,7 +64,7 @@ Shows a progress line on stderr while running and a summary at the end: counts b
 latency percentiles (p50, p90, p99, p99.9, max) from an HDR histogram, per stage too.`,
   sections: [
     { heading: 'Targets:', rows: ['target', 'topology'] },
-    { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'stages', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
+    { heading: 'Options:', rows: ['rate', 'duration', 'requests', 'stages', 'repeat', 'method', 'concurrency-limit', 'timeout', 'channels', 'json', 'quiet'] },
   ],
   footer: `Latency percentiles count from each request's scheduled send time; "from sent" figures count
 from the actual send. If this process cannot send at the rate asked, the summary says so.
@@ -115,7 +116,7 @@ function parseLoadArgs(args: string[]): LoadOptions {
   if (given.has('target') && given.has('topology')) problems.push('give --target or --topology, not both');
   else if (!given.has('target') && !given.has('topology')) problems.push('where to? Give --target HOST:PORT or --topology FILE');
   if (given.has('topology') && given.has('method')) problems.push("--method applies to --target only; a topology's entry points name their own methods");
-  const stages = stagesOf(values.stages, given, problems);
+  const stages = stagesOf(values.stages, values.repeat, given, problems);
   const targets: LoadTarget[] = values.target.map((address) =>
     stages ? { address, method: values.method, rate: stages.meanRate, stages } : { address, method: values.method, rate: values.rate ?? DEFAULT_RATE },
   );
@@ -131,17 +132,22 @@ function parseLoadArgs(args: string[]): LoadOptions {
 }
 
 /** The --stages plan, or undefined without it; its problems (and the options it excludes) go to `problems`. */
-function stagesOf(text: string | undefined, given: ReadonlySet<string>, problems: string[]): StagePlan | undefined {
-  if (text === undefined) return undefined;
-  for (const excluded of ['rate', 'duration', 'requests']) {
+function stagesOf(text: string | undefined, repeat: boolean, given: ReadonlySet<string>, problems: string[]): StagePlan | undefined {
+  if (text === undefined) {
+    if (repeat) problems.push('--repeat cycles --stages; give --stages too');
+    return undefined;
+  }
+  for (const excluded of ['rate', 'requests']) {
     if (given.has(excluded)) problems.push(`--stages sets the rate and how long to send; give it or --${excluded}, not both`);
   }
-  const read = readStageList(text);
+  if (repeat && !given.has('duration')) problems.push('--repeat needs --duration: how long to cycle the stages');
+  if (!repeat && given.has('duration')) problems.push('--stages sets how long to send; give it or --duration, not both (or add --repeat to cycle the stages for --duration)');
+  const read = readStageList(text, repeat);
   if ('problems' in read) {
     problems.push(...read.problems);
     return undefined;
   }
-  return new StagePlan(read.stages);
+  return read.plan;
 }
 
 /**
@@ -166,5 +172,11 @@ function loadMustBe<T>(what: string, parse: (text: string) => T | undefined): Va
 function topologyTargets(path: string, totalRate: number | undefined, totalStages: StagePlan | undefined): LoadTarget[] {
   const topology = loadCommandTopology(path, { printWarnings: true });
   if (topology.entryPoints.length === 0) throw new UsageError(`${path} has no entry_points to send to; use --target HOST:PORT instead`);
-  return localTargets(topology, totalStages ?? totalRate);
+  try {
+    return localTargets(topology, totalStages ?? totalRate);
+  } catch (error) {
+    // An entry point's share of --stages can be too small for a double (every rate 0).
+    if (error instanceof StagePlanError) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
 }

@@ -9,3 +9,15 @@ export function durationSeconds(text: string): number | undefined {
   const value = Number(match[1]) * scale;
   return value > 0 ? value : undefined;
 }
+
+/**
+ * `seconds` as a text `durationSeconds` reads back to exactly the same number, for files that
+ * hand a duration to `thespian` again (rendered traffic generators). JavaScript's shortest
+ * round-trip form is exact but turns to an exponent (`1e-7`, `1e+21`) that `durationSeconds`
+ * does not take; below 1e21 it has none for anything of a microsecond or more, and at 1e21 or
+ * more every double is a whole number, which BigInt writes out digit by digit.
+ */
+export function durationText(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 1e-6) throw new RangeError(`durationText takes a finite time of at least 1 µs (got ${seconds})`);
+  return `${seconds >= 1e21 ? BigInt(seconds).toString() : String(seconds)}s`;
+}

@@ -1,3 +1,4 @@
+import { durationSeconds, durationText } from '../common';
 import type { EntryPoint, Topology } from '../topology';
 import { CONTAINER_PORT } from './instance-runtime';
 import { unusedName } from './naming';
@@ -47,11 +48,17 @@ export function trafficPlan(topology: Topology, hostOf: (service: string) => str
 }
 
 /**
- * How fast a generator sends: a flat rate for an hour, or the entry point's stages once through.
- * Either way the run then exits and the orchestrator starts the next, so stages cycle as with
- * `repeat` (a generator that stopped after one pass would leave the system idle).
+ * How fast a generator sends: a flat rate for an hour, or the entry point's stages cycled for
+ * the whole number of cycles that lasts at least as long. Either way the run then exits and the
+ * orchestrator starts the next. A run of one pass would exit after seconds: Kubernetes restarts
+ * such a container with a back-off growing to 5 min (gaps, then CrashLoopBackOff), and on ECS,
+ * where every generator is essential, it would stop the whole traffic task.
  */
 function rateArgs(entry: EntryPoint): string[] {
   if (!entry.stages) return ['--rate', String(entry.rps), '--duration', RUN_LENGTH];
-  return ['--stages', entry.stages.map((stage) => `${Number(stage.durationS.toPrecision(12))}s:${stage.rps}`).join(',')];
+  // Written so that load reads back the very stages the topology gave (a rounded 1e-7s it would refuse).
+  const stages = entry.stages.map((stage) => `${durationText(stage.durationS)}:${stage.rps}`).join(',');
+  const cycleS = entry.stages.reduce((seconds, stage) => seconds + stage.durationS, 0);
+  const cycles = Math.max(1, Math.ceil(durationSeconds(RUN_LENGTH)! / cycleS));
+  return ['--stages', stages, '--repeat', '--duration', durationText(cycles * cycleS)];
 }

@@ -10,3 +10,4 @@ export { BUNDLED_TOPOLOGY_PATH, loadTopology, parseTopology } from './load-topol
 export { formatOfPath, readTopologyText } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
 export type { EntryPoint, EntryStage, ServiceLocation, Topology, TopologyService } from './topology-model';
+export { MAX_RPS, MAX_STAGES, MIN_STAGE_S } from './topology-schema';

@@ -7,6 +7,7 @@ import { formatOfPath, readTopologyText, type TopologyFormat } from './read-topo
 import { resolveReference } from './resolve-behaviour';
 import { findServiceReferences, isPlainObject, replaceServiceReferences, SERVICE_KEY } from './service-references';
 import { entryPointSchema, serviceEntrySchema, topologyKeysAt, topologySchema, type TopologyFile } from './topology-schema';
+import { stageRequests } from './stage-requests';
 import { DEFAULT_BASE_PORT, type EntryPoint, type EntryStage, type Topology, type TopologyService } from './topology-model';
 
 /** The example `thespian up` runs with no argument. */
@@ -184,15 +185,7 @@ function entryPointOf(entry: z.infer<typeof entryPointSchema>): EntryPoint {
 
 /** The mean of a rate that ramps linearly through `stages` from 0: the trapezia's area over the total time. */
 function meanRate(stages: readonly EntryStage[]): number {
-  let previous = 0;
-  let area = 0;
-  let seconds = 0;
-  for (const stage of stages) {
-    area += ((previous + stage.rps) / 2) * stage.durationS;
-    seconds += stage.durationS;
-    previous = stage.rps;
-  }
-  return area / seconds;
+  return stageRequests(stages) / stages.reduce((seconds, stage) => seconds + stage.durationS, 0);
 }
 
 function findWarnings(services: TopologyService[], entryPoints: EntryPoint[]): string[] {

@@ -3,6 +3,8 @@ import { GRPC_METHODS } from '../engine';
 import { objectKeysOf } from '../config';
 import { configString, durationSeconds, STRING_LIMITS } from '../common';
 import { checkServiceName } from './service-name';
+import { REQUEST_EPSILON, stageRequests } from './stage-requests';
+import type { EntryStage } from './topology-model';
 
 /**
  * The shape of a topology file (behaviours themselves are checked later, with the real behaviour
@@ -30,15 +32,20 @@ export const serviceEntrySchema = z
     }
   });
 
-/** The most requests per second an entry point (or one of its stages) may ask for. */
-const MAX_RPS = 100_000;
+/** The most requests per second an entry point (or one of its stages) may ask for; `load --stages` takes the same. */
+export const MAX_RPS = 100_000;
 /** The most stages one entry point may have: each is counted on its own in load's summary. */
-const MAX_STAGES = 1000;
+export const MAX_STAGES = 1000;
+/**
+ * The shortest stage, in seconds: 1 ms, the grain of `500ms`-style durations. A shorter one
+ * would need an exponent (1e-7 s) to write down, which no duration text takes.
+ */
+export const MIN_STAGE_S = 0.001;
 
 /** A stage of an entry point's traffic: over `for`, the rate ramps from the previous stage's (0 first) to `rps`. */
 export const stageSchema = z.strictObject({
-  for: configString({ maxLength: 32 }).refine((text) => durationSeconds(text) !== undefined, {
-    message: 'must be a time > 0 such as "30s", "2m" or "500ms"',
+  for: configString({ maxLength: 32 }).refine((text) => (durationSeconds(text) ?? 0) >= MIN_STAGE_S, {
+    message: 'must be a time of at least 1 ms such as "30s", "2m" or "500ms"',
   }),
   rps: z.number().min(0).max(MAX_RPS),
 });
@@ -62,8 +69,23 @@ export const entryPointSchema = z
     }
     if (entry.stages !== undefined && entry.stages.length > 0 && entry.stages.every((stage) => stage.rps === 0)) {
       ctx.addIssue({ code: 'custom', path: ['stages'], message: 'every stage has rps 0, so nothing would be sent' });
+    } else if (entry.stages !== undefined && entry.stages.length > 0) {
+      const problem = tooFewRequests(entry.stages);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['stages'], message: problem });
     }
   });
+
+/**
+ * Why one pass of `stages` would send nothing, if it would: the nth request is due when the
+ * rate's integral reaches n, so stages integrating to less than 1 never send one. (A stage
+ * whose duration is not valid is reported on its own and left out here.)
+ */
+function tooFewRequests(stages: readonly { for: string; rps: number }[]): string | undefined {
+  const valid = stages.map((stage) => ({ durationS: durationSeconds(stage.for), rps: stage.rps }));
+  if (valid.some((stage) => stage.durationS === undefined)) return undefined;
+  const requests = stageRequests(valid as EntryStage[]);
+  return requests + REQUEST_EPSILON < 1 ? `these stages integrate to ${Number(requests.toPrecision(3))} requests; nothing would be sent` : undefined;
+}
 
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),

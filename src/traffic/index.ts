@@ -19,7 +19,7 @@ export { openTraffic, type Traffic } from './open-traffic';
 export { sendToTargets } from './send-to-targets';
 export { localTargets, type LocalTarget } from './local-targets';
 export type { LoadPlan, LoadTarget, RequestOutcome } from './open-loop';
-export { StagePlan, type LoadStage } from './stage-plan';
+export { StagePlan, StagePlanError, type LoadStage } from './stage-plan';
 export type { RequestRecord } from './request-log';
 export { LatencyHistogram } from './latency-histogram';
 export { formatSummary } from './format-summary';

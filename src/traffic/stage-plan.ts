@@ -5,6 +5,9 @@ export interface LoadStage {
   readonly rate: number;
 }
 
+/** Stages no schedule can be made of; a command turns it into a usage error. */
+export class StagePlanError extends Error {}
+
 /**
  * Integrals within this far of a whole number count as that number: a sum of products of
  * decimals (1.5 × 33.3) comes out a hair off, which would move a request across a stage's edge.
@@ -37,10 +40,10 @@ export class StagePlan {
     stages: readonly LoadStage[],
     readonly repeat = false,
   ) {
-    if (stages.length === 0) throw new Error('a staged load needs at least one stage');
+    if (stages.length === 0) throw new StagePlanError('a staged load needs at least one stage');
     for (const stage of stages) {
-      if (!(stage.durationS > 0) || !Number.isFinite(stage.durationS)) throw new Error(`a stage lasts more than 0 s (got ${stage.durationS})`);
-      if (!(stage.rate >= 0) || !Number.isFinite(stage.rate)) throw new Error(`a stage's rate is 0 or more (got ${stage.rate})`);
+      if (!(stage.durationS > 0) || !Number.isFinite(stage.durationS)) throw new StagePlanError(`a stage lasts more than 0 s (got ${stage.durationS})`);
+      if (!(stage.rate >= 0) || !Number.isFinite(stage.rate)) throw new StagePlanError(`a stage's rate is 0 or more (got ${stage.rate})`);
     }
     this.stages = stages;
     const fromRate: number[] = [];
@@ -69,7 +72,7 @@ export class StagePlan {
     this.integralAtEnd = integralAtEnd;
     this.cycleMs = ms;
     this.cycleRequests = integral;
-    if (!(integral > 0)) throw new Error('a staged load must send something: every stage has rate 0');
+    if (!(integral > 0)) throw new StagePlanError(`a staged load must send something: these stages integrate to ${integral} requests`);
   }
 
   /** The same stages at `factor` times the rate: an entry point's share of a total. */

@@ -3,6 +3,8 @@
 // Connect for every ECS service, and the options reaching the right places.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { durationSeconds } from '../../src/common';
+import { readStageList } from '../../src/cli/stage-list';
 import { AWKWARD, bundled, cloudFormation, composeDocument, composeEnv, ecsEnvironment, kubernetesObjects, parseFiles, render, topologyFrom, type Loose } from './render-helpers';
 
 const awkward = () => topologyFrom(AWKWARD, 'awkward.jsonc');
@@ -243,7 +245,9 @@ test('a staged entry point renders a generator that runs load --stages with its 
     services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [] } } } },
     entry_points: [{ service: 'solo', method: 'A', stages: [{ for: '10s', rps: 100 }, { for: '1m', rps: 100 }, { for: '1.5s', rps: 0 }], repeat: true }],
   });
-  const expected = ['load', '--target', 'solo:6379', '--method', 'A', '--stages', '10s:100,60s:100,1.5s:0'];
+  // A cycle of 71.5 s: 51 cycles (3646.5 s) are the fewest that outlast the flat generators' hour,
+  // so the container runs on for an hour, as theirs do, instead of exiting after one pass.
+  const expected = ['load', '--target', 'solo:6379', '--method', 'A', '--stages', '10s:100,60s:100,1.5s:0', '--repeat', '--duration', '3646.5s'];
   const texts = (['k8s', 'ecs'] as const).map((target) => render(target, staged).files.map((file) => file.content).join('\n'));
   for (const text of texts) {
     assert.ok(text.includes('10s:100,60s:100,1.5s:0'), 'the stages as load --stages reads them');
@@ -252,5 +256,43 @@ test('a staged entry point renders a generator that runs load --stages with its 
   const traffic = kubernetesObjects(render('k8s', staged)).find((object) => object.kind === 'Deployment' && object.metadata.name === 'thespian-traffic');
   const args = traffic.spec.template.spec.containers[0].args as string[];
   assert.deepEqual(args.slice(0, 2), ['load', '--target']);
-  assert.deepEqual([args[3], args[4], args[5], args[6]], expected.slice(3));
+  assert.deepEqual(args.slice(3), expected.slice(3));
+  const ecsTask = generatorArgs(staged).find((generator) => generator.target === 'ecs')!;
+  assert.deepEqual(ecsTask.args.slice(3), expected.slice(3), 'ECS runs the same');
+});
+
+/** Every traffic generator's `thespian` arguments: the k8s Deployment's containers' and the ECS task's. */
+function generatorArgs(topology: ReturnType<typeof topologyFrom>): { target: string; args: string[] }[] {
+  const k8s = kubernetesObjects(render('k8s', topology))
+    .filter((object) => object.kind === 'Deployment' && object.metadata.name === 'thespian-traffic')
+    .flatMap((deployment) => (deployment.spec.template.spec.containers as Loose[]).map((container) => ({ target: 'k8s', args: container.args as string[] })));
+  const ecs = Object.values(cloudFormation(render('ecs', topology)).Resources as Record<string, Loose>)
+    .filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition')
+    .flatMap((task) => (task.Properties.ContainerDefinitions as Loose[]).filter((container) => container.Command?.[0] === 'load').map((container) => ({ target: 'ecs', args: container.Command as string[] })));
+  return [...k8s, ...ecs];
+}
+
+test("every rendered --stages reads back, with load's own reader, to the very stages of the topology", () => {
+  // Durations that a rounded or exponent form would change or make unreadable: more digits
+  // than 12 significant ones keep, the shortest stage (1 ms) in two spellings, minutes and hours.
+  const stages = [{ for: '1ms', rps: 3 }, { for: '12.3456789012345s', rps: 0.1 }, { for: '0.001s', rps: 100000 }, { for: '0.7m', rps: 7.25 }, { for: '2h', rps: 0 }];
+  const awkwardStages = topologyFrom({
+    name: 'awkward-stages',
+    services: { solo: { behaviour: { grpc_method_a: { tracing_name: 'x', operations: [] } } } },
+    entry_points: [{ service: 'solo', method: 'A', stages }],
+  });
+  const expected = stages.map((stage) => ({ durationS: durationSeconds(stage.for), rate: stage.rps }));
+  const generators = generatorArgs(awkwardStages);
+  assert.deepEqual(generators.map((generator) => generator.target), ['k8s', 'ecs']);
+  for (const { target, args } of generators) {
+    const text = args[args.indexOf('--stages') + 1]!;
+    const read = readStageList(text);
+    assert.ok('plan' in read, `${target}: ${text}: ${'problems' in read ? read.problems.join('; ') : ''}`);
+    assert.deepEqual(read.plan.stages, expected, `${target}: ${text}`);
+    // Cycled for a whole number of cycles, at least the hour a flat generator runs.
+    assert.equal(args[args.indexOf('--stages') + 2], '--repeat', target);
+    const cycleS = read.plan.cycleMs / 1000;
+    const cycles = durationSeconds(args[args.indexOf('--duration') + 1]!)! / cycleS;
+    assert.ok(Math.abs(cycles - Math.round(cycles)) < 1e-9 && cycles * cycleS >= 3600 && (cycles - 1) * cycleS < 3600, `${target}: ${cycles} cycles of ${cycleS} s`);
+  }
 });

@@ -331,8 +331,8 @@ test('staged entry points are checked field by field, each problem at its path',
     }),
   );
   const expected = [
-    /^shop\.json: entry_points\[0\]\.stages\[1\]\.for: must be a time > 0 such as "30s", "2m" or "500ms"/,
-    /^shop\.json: entry_points\[0\]\.stages\[2\]\.for: must be a time > 0/,
+    /^shop\.json: entry_points\[0\]\.stages\[1\]\.for: must be a time of at least 1 ms such as "30s", "2m" or "500ms"/,
+    /^shop\.json: entry_points\[0\]\.stages\[2\]\.for: must be a time of at least 1 ms/,
     /^shop\.json: entry_points\[0\]\.stages\[3\]\.rps: /,
     /^shop\.json: entry_points\[0\]\.stages\[4\]\.rpss: unknown key.*"rps"/,
     /^shop\.json: entry_points\[0\]\.stages\[4\]\.rps: /,
