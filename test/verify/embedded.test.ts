@@ -70,10 +70,11 @@ test('verify exits 1 with one sentence when no thespian up answers, 2 for bad ar
 test('verify follows a staged entry point with its own count: every one of --requests is sent, at the stages\' mean rate', async () => {
   const [front, back, query] = await freePorts(3);
   const dir = tempDir();
-  // One stage of 200 ms: at verify's --rate 60 it would integrate to 12 requests, fewer than the
-  // 30 asked for; verify sends its own count at the stages' mean rate instead, flat.
+  // One stage of 200 ms, a ramp from 0 to 10/s (one request in `up`, the least a topology's stages
+  // may send): at verify's --rate 60 it would integrate to 12 requests, fewer than the 30 asked
+  // for; verify sends its own count at the stages' mean rate instead, flat.
   const topology = shopTopology({ front, back }, 1) as { entry_points: object[] };
-  topology.entry_points = [{ service: 'front', method: 'A', stages: [{ for: '200ms', rps: 2 }] }];
+  topology.entry_points = [{ service: 'front', method: 'A', stages: [{ for: '200ms', rps: 10 }] }];
   const topologyPath = writeJson(dir, 'staged-shop.json', topology);
   const up = startUp([topologyPath, '--duration', '90', '--quiet', '--query-port', String(query)]);
   try {
