@@ -29,6 +29,18 @@ const RENDER_FLAGS = {
     value: 'KIND',
     help: 'ecs: where the Thespians send traces, metrics and logs first: service (default; one OpenTelemetry Collector service that every task reaches as otel-collector:4317 through Service Connect), sidecar (a collector container in every task, on 127.0.0.1:4317), or none (straight to the OtlpEndpoint parameter, traces only). A collector forwards all three signals to OtlpEndpoint',
   },
+  'admin-token-secret': {
+    value: 'NAME',
+    help: 'k8s: turn the admin API on, every Thespian reading THESPIAN_ADMIN_TOKEN from key "token" of Secret NAME (make it with kubectl create secret generic NAME --from-literal=token=TOKEN; see docs/deploy.md). Default: off',
+  },
+  'admin-token-from': {
+    value: 'ARN',
+    help: 'ecs: turn the admin API on, ECS injecting THESPIAN_ADMIN_TOKEN from this Secrets Manager secret or SSM parameter ARN (the template lets the execution role read exactly that ARN). Default: off',
+  },
+  'admin-token-env-file': {
+    value: 'PATH',
+    help: 'compose: turn the admin API on, every Thespian service reading env file PATH (a line THESPIAN_ADMIN_TOKEN=...; relative to the compose file). Default: off',
+  },
 } satisfies FlagTable;
 
 interface RenderArgs {
@@ -117,6 +129,9 @@ function parseRenderArgs(args: string[]): RenderArgs {
       istioMode: values['istio-mode'] as IstioMode | undefined,
       // Checked against the list with the other options (checkRenderOptions), so every problem is said at once.
       collector: values.collector as RenderOptions['collector'],
+      adminTokenSecret: values['admin-token-secret'],
+      adminTokenFrom: values['admin-token-from'],
+      adminTokenEnvFile: values['admin-token-env-file'],
     },
   };
 }

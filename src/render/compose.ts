@@ -31,7 +31,7 @@ export function renderCompose(context: RenderContext): RenderOutput {
   const comments: { path: YamlPath; lines: string[] }[] = [];
   for (const plan of planned) {
     const name = plan.service.name;
-    services[name] = composeService(plan, { image: options.image ?? DEFAULT_IMAGE, otlp, loki, entry: name === entry });
+    services[name] = composeService(plan, { image: options.image ?? DEFAULT_IMAGE, otlp, loki, entry: name === entry, adminTokenEnvFile: options.adminTokenEnvFile });
     comments.push({ path: ['services', name], lines: describe(plan, context) });
   }
 
@@ -64,6 +64,8 @@ interface ServiceSettings {
   /** "" unless --loki-address was given. */
   loki: string;
   entry: boolean;
+  /** The env file with THESPIAN_ADMIN_TOKEN, or undefined for the admin API off. */
+  adminTokenEnvFile?: string;
 }
 
 /**
@@ -95,6 +97,8 @@ function composeService(plan: PlannedService, settings: ServiceSettings): Record
       CONFIG_JSON: JSON.stringify(plan.behaviour).replaceAll('$', '$$$$'),
     },
   };
+  // Compose reads the file when it starts the service, so the token is never written into this YAML.
+  if (settings.adminTokenEnvFile !== undefined) spec.env_file = settings.adminTokenEnvFile;
   // Several copies cannot share one host port, so a scaled service is reached inside the
   // network only (Docker's DNS spreads NAME over the copies).
   if (service.replicas > 1) spec.deploy = { replicas: service.replicas };

@@ -22,6 +22,11 @@ export class TwoWay {
 
 export type TwoWayValues = Record<'image' | 'otlp' | 'loki' | 'executionRole' | 'region' | 'logGroup' | 'architecture', TwoWay>;
 
+/** The admin token's ARN: a literal in the JSON files, the AdminTokenArn parameter in the template; undefined for the admin API off. */
+export function adminTokenValue(options: RenderOptions): TwoWay | undefined {
+  return options.adminTokenFrom === undefined ? undefined : new TwoWay(options.adminTokenFrom, { Ref: 'AdminTokenArn' });
+}
+
 /** A task definition in the ECS API's own shape (camelCase), with TwoWay values where the two files differ. */
 export type TaskDefinition = Record<string, unknown>;
 
@@ -57,10 +62,17 @@ export interface TelemetryRoute {
 }
 
 /** One Thespian's task: the container that serves its behaviour, and its route's sidecars. */
-export function instanceTaskDefinition(plan: PlannedService, project: string, values: TwoWayValues, topologyName: string, route: TelemetryRoute): TaskDefinition {
+export function instanceTaskDefinition(
+  plan: PlannedService,
+  project: string,
+  values: TwoWayValues,
+  topologyName: string,
+  route: TelemetryRoute,
+  adminToken: TwoWay | undefined,
+): TaskDefinition {
   return {
     ...fargateTask(`${project}-${plan.service.name}`, values),
-    containerDefinitions: [instanceContainer(plan, values, topologyName, route), ...route.sidecars],
+    containerDefinitions: [instanceContainer(plan, values, topologyName, route, adminToken), ...route.sidecars],
   };
 }
 
@@ -92,7 +104,7 @@ export function fargateTask(family: string, values: TwoWayValues, size = { cpu: 
   };
 }
 
-function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyName: string, route: TelemetryRoute): ContainerDefinition {
+function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyName: string, route: TelemetryRoute, adminToken: TwoWay | undefined): ContainerDefinition {
   const name = plan.service.name;
   return {
     name: CONTAINER_NAME,
@@ -109,6 +121,8 @@ function instanceContainer(plan: PlannedService, values: TwoWayValues, topologyN
       { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `cloud.provider=aws,cloud.platform=aws_ecs,service.namespace=${toDnsLabel(topologyName, 'thespian')}` },
       { name: 'CONFIG_JSON', value: JSON.stringify(plan.behaviour) },
     ],
+    // ECS fetches the token with the execution role when the task starts; no file holds its value.
+    ...(adminToken === undefined ? {} : { secrets: [{ name: 'THESPIAN_ADMIN_TOKEN', valueFrom: adminToken }] }),
     ...(route.dependsOn.length > 0 ? { dependsOn: route.dependsOn } : {}),
     healthCheck: { command: ['CMD', ...HEALTH_COMMAND], interval: 10, timeout: 5, retries: 3, startPeriod: 15 },
     logConfiguration: awsLogs(values, name),

@@ -3,7 +3,7 @@ import { taskDefinitionProperties, type TaskDefinition } from './ecs-task-defini
 import { CONTAINER_PORT, PORT_NAME } from './instance-runtime';
 import type { PlannedService } from './planned-service';
 import { provenance, type RenderContext } from './render-context';
-import type { EcsCollector, RenderOptions } from './render-options';
+import { adminTokenStore, type EcsCollector, type RenderOptions } from './render-options';
 import type { TrafficPlan } from './traffic-plan';
 import { toYaml } from './yaml-text';
 
@@ -40,7 +40,7 @@ export function templateText(context: RenderContext, project: string, tasks: rea
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `Thespian topology "${topology.name}" on ECS Fargate with Service Connect (${topology.services.length} services)`,
     Parameters: templateParameters(options, options.namespace ?? project, shape, ports),
-    Resources: { ...fixedResources(topology.name), ...taskResources(tasks) },
+    Resources: { ...fixedResources(topology.name, options.adminTokenFrom), ...taskResources(tasks) },
     Outputs: {
       Namespace: { Description: 'The Cloud Map namespace the services find each other in', Value: { 'Fn::GetAtt': ['Namespace', 'Arn'] } },
       LogGroup: { Description: 'CloudWatch Logs group of every container', Value: { Ref: 'LogGroup' } },
@@ -74,7 +74,7 @@ function collectorLines(shape: TemplateShape): string[] {
 }
 
 /** The Service Connect namespace, the log group and the execution role every task shares. */
-function fixedResources(topologyName: string): Record<string, unknown> {
+function fixedResources(topologyName: string, adminTokenFrom: string | undefined): Record<string, unknown> {
   return {
     Namespace: {
       Type: 'AWS::ServiceDiscovery::HttpNamespace',
@@ -93,8 +93,23 @@ function fixedResources(topologyName: string): Record<string, unknown> {
         },
         // Pull the image and write to CloudWatch Logs; the instances call no AWS API, so no task role.
         ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' }],
+        ...(adminTokenFrom === undefined ? {} : { Policies: [adminTokenPolicy(adminTokenFrom)] }),
       },
     },
+  };
+}
+
+/**
+ * ECS reads a container's `secrets` with the execution role when the task starts, so that role
+ * (and only it) may read the one token: GetSecretValue for a Secrets Manager secret,
+ * GetParameters for an SSM parameter. A secret encrypted with a customer-managed KMS key also
+ * needs kms:Decrypt on that key, which the template cannot know (docs/deploy.md says so).
+ */
+function adminTokenPolicy(arn: string): Record<string, unknown> {
+  const action = adminTokenStore(arn) === 'ssm' ? 'ssm:GetParameters' : 'secretsmanager:GetSecretValue';
+  return {
+    PolicyName: 'read-admin-token',
+    PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: { Ref: 'AdminTokenArn' } }] },
   };
 }
 
@@ -215,8 +230,20 @@ function templateParameters(options: RenderOptions, namespace: string, shape: Te
       : {}),
     LokiAddress: { Type: 'String', Default: options.lokiAddress ?? '', Description: 'Loki push address for logs, e.g. http://loki.internal:3100; empty for CloudWatch Logs only' },
     NamespaceName: { Type: 'String', Default: namespace, Description: 'Name of the Cloud Map namespace created for Service Connect (unique in the account and region)' },
+    ...(options.adminTokenFrom === undefined ? {} : { AdminTokenArn: adminTokenParameter(options.adminTokenFrom) }),
     ...(shape.withTraffic
       ? { TrafficTasks: { Type: 'Number', Default: 1, MinValue: 0, Description: 'Copies of the traffic generator that calls the entry points at their rates; 0 for none' } }
       : {}),
+  };
+}
+
+/** The admin token's ARN as a parameter; its pattern keeps an override to the same service, which the role's one action was chosen for. */
+function adminTokenParameter(arn: string): Record<string, unknown> {
+  const ssm = adminTokenStore(arn) === 'ssm';
+  return {
+    Type: 'String',
+    Default: arn,
+    AllowedPattern: ssm ? '^arn:aws[-a-z]*:ssm:[-a-z0-9]+:[0-9]{12}:parameter/.+$' : '^arn:aws[-a-z]*:secretsmanager:[-a-z0-9]+:[0-9]{12}:secret:.+$',
+    Description: `ARN of the ${ssm ? 'SSM parameter' : 'Secrets Manager secret'} holding the admin token (THESPIAN_ADMIN_TOKEN, 16 to 4096 visible ASCII characters); the execution role may read only this one`,
   };
 }

@@ -1,5 +1,5 @@
 import { COLLECTOR_NAME, collectorTaskDefinition, telemetryRoute } from './ecs-collector';
-import { instanceTaskDefinition, taskDefinitionJson, trafficTaskDefinition, twoWayValues } from './ecs-task-definition';
+import { adminTokenValue, instanceTaskDefinition, taskDefinitionJson, trafficTaskDefinition, twoWayValues } from './ecs-task-definition';
 import { collectorService, FIXED_IDS, instanceService, templateText, trafficService, type EcsTask } from './ecs-template';
 import { CONTAINER_PORT } from './instance-runtime';
 import { toDnsLabel, uniqueLogicalIds, unusedName } from './naming';
@@ -37,6 +37,7 @@ export function renderEcs(context: RenderContext): RenderOutput {
   const names = [...(collector ? [collector] : []), ...planned.map((plan) => plan.service.name), ...(traffic ? [traffic.name] : [])];
   const ids = uniqueLogicalIds(names, FIXED_IDS);
   const values = twoWayValues(options, project);
+  const adminToken = adminTokenValue(options);
 
   const tasks: EcsTask[] = [];
   if (collector) {
@@ -53,7 +54,7 @@ export function renderEcs(context: RenderContext): RenderOutput {
     tasks.push({
       name: plan.service.name,
       id: ids.get(plan.service.name)!,
-      taskDefinition: instanceTaskDefinition(plan, project, values, topology.name, route),
+      taskDefinition: instanceTaskDefinition(plan, project, values, topology.name, route, adminToken),
       service: instanceService(plan, ids, collector),
       comment: summaryOf(plan, topology),
     });

@@ -10,6 +10,8 @@ export interface KubernetesSettings {
   readonly image: string;
   /** What the chosen service mesh (or none) needs on the objects. */
   readonly mesh: MeshMarks;
+  /** The Secret holding the admin token (key "token"), or undefined for the admin API off. */
+  readonly adminTokenSecret?: string;
 }
 
 /** The ConfigMap with the telemetry endpoints, which every Thespian reads its environment from. */

@@ -19,6 +19,8 @@ import { toYaml, yamlStream } from './yaml-text';
 const BEHAVIOUR_FILE = 'behaviour.json';
 const BEHAVIOUR_DIR = '/etc/thespian';
 const CONTAINER_NAME = 'thespian';
+/** The key of --admin-token-secret's Secret that holds the token. */
+const ADMIN_TOKEN_KEY = 'token';
 
 /** One Thespian's file: its behaviour ConfigMap, its Deployment and its Service. */
 export function serviceFile(plan: PlannedService, settings: KubernetesSettings, topology: Topology, header: readonly string[]): string {
@@ -129,6 +131,10 @@ function instanceEnvironment(name: string, settings: KubernetesSettings): Record
       name: 'OTEL_RESOURCE_ATTRIBUTES',
       value: `k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),k8s.node.name=$(NODE_NAME),k8s.deployment.name=${name},service.namespace=${settings.partOf}`,
     },
+    // The token is read from the Secret by the kubelet, so it appears in no rendered file.
+    ...(settings.adminTokenSecret === undefined
+      ? []
+      : [{ name: 'THESPIAN_ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: settings.adminTokenSecret, key: ADMIN_TOKEN_KEY } } }]),
   ];
 }
 

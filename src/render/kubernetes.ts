@@ -48,7 +48,7 @@ export function renderKubernetes(context: RenderContext): RenderOutput {
   const domain = options.clusterDomain;
   const hostOf = (service: string) => (domain ? `${service}.${namespace}.svc.${domain}` : service);
   const planned = planServices(topology, (target) => ({ address: hostOf(target.name), port: CONTAINER_PORT }));
-  const settings: KubernetesSettings = { namespace, partOf: toLabelValue(topology.name) || 'thespian', image: options.image ?? DEFAULT_IMAGE, mesh: meshMarks(options) };
+  const settings: KubernetesSettings = { namespace, partOf: toLabelValue(topology.name) || 'thespian', image: options.image ?? DEFAULT_IMAGE, mesh: meshMarks(options), adminTokenSecret: options.adminTokenSecret };
   const header = provenance('k8s', context);
 
   const files: RenderedFile[] = [];

@@ -32,6 +32,12 @@ export interface RenderOptions {
   readonly istioMode?: IstioMode;
   /** ecs: one collector service (the default), a collector sidecar in every task, or none (straight to the OTLP endpoint). */
   readonly collector?: EcsCollector;
+  /** k8s: the Secret (key "token") every Thespian reads THESPIAN_ADMIN_TOKEN from; leaving it out keeps the admin API off. */
+  readonly adminTokenSecret?: string;
+  /** ecs: the Secrets Manager secret or SSM parameter ARN ECS injects as THESPIAN_ADMIN_TOKEN. */
+  readonly adminTokenFrom?: string;
+  /** compose: an env file (holding THESPIAN_ADMIN_TOKEN=...) every Thespian service reads, so the token stays out of the YAML. */
+  readonly adminTokenEnvFile?: string;
 }
 
 /** Which options mean something for which target, so a misplaced one is an error, not ignored. */
@@ -44,6 +50,9 @@ const APPLIES_TO: Record<keyof RenderOptions, readonly RenderTarget[]> = {
   mesh: ['k8s'],
   istioMode: ['k8s'],
   collector: ['ecs'],
+  adminTokenSecret: ['k8s'],
+  adminTokenFrom: ['ecs'],
+  adminTokenEnvFile: ['compose'],
 };
 
 const FLAGS: Record<keyof RenderOptions, string> = {
@@ -55,6 +64,9 @@ const FLAGS: Record<keyof RenderOptions, string> = {
   mesh: '--mesh',
   istioMode: '--istio-mode',
   collector: '--collector',
+  adminTokenSecret: '--admin-token-secret',
+  adminTokenFrom: '--admin-token-from',
+  adminTokenEnvFile: '--admin-token-env-file',
 };
 
 /** Every problem with the options for this target, one line each (empty when all is well). */
@@ -85,6 +97,43 @@ export function checkRenderOptions(target: RenderTarget, options: RenderOptions)
   }
   problems.push(...notOneOf('--collector', collector, ECS_COLLECTORS));
   problems.push(...meshProblems(options));
+  problems.push(...adminTokenProblems(options));
+  return problems;
+}
+
+/** Secret names are DNS subdomains: at most 253 characters, dot-separated lowercase alphanumeric runs with "-" inside. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * What ECS can read a secret from: a Secrets Manager secret or an SSM parameter, each named by its
+ * full ARN (in any partition: aws, aws-cn, aws-us-gov). The service decides which IAM action the
+ * execution role needs.
+ */
+const SECRET_ARN = /^arn:aws(-[a-z]+)*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter\/)[^\s"'`\\]+$/;
+
+/** Which AWS service holds the admin token, by its ARN (undefined when the ARN is not one of the two shapes). */
+export function adminTokenStore(arn: string): 'secretsmanager' | 'ssm' | undefined {
+  const match = SECRET_ARN.exec(arn);
+  if (!match) return undefined;
+  const service = match[2] as 'secretsmanager' | 'ssm';
+  // The resource part must match the service: secret:NAME for Secrets Manager, parameter/NAME for SSM.
+  return (service === 'secretsmanager') === (match[3] === 'secret:') ? service : undefined;
+}
+
+/** The admin token's three sources, one per target: each must name something that can exist. */
+function adminTokenProblems({ adminTokenSecret, adminTokenFrom, adminTokenEnvFile }: RenderOptions): string[] {
+  const problems: string[] = [];
+  if (adminTokenSecret !== undefined && (adminTokenSecret.length > 253 || !DNS_SUBDOMAIN.test(adminTokenSecret))) {
+    problems.push(`--admin-token-secret must be a Secret name (a lowercase DNS subdomain like thespian-admin, at most 253 characters) (got ${JSON.stringify(adminTokenSecret)})`);
+  }
+  if (adminTokenFrom !== undefined && adminTokenStore(adminTokenFrom) === undefined) {
+    problems.push(
+      `--admin-token-from must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME) or an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) (got ${JSON.stringify(adminTokenFrom)})`,
+    );
+  }
+  if (adminTokenEnvFile !== undefined && !/^[^\s"'`\\$]+$/.test(adminTokenEnvFile)) {
+    problems.push(`--admin-token-env-file must be a file path without spaces, quotes or "$", like ./admin.env (got ${JSON.stringify(adminTokenEnvFile)})`);
+  }
   return problems;
 }
 
