@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { GRPC_METHODS } from '../engine';
 import { objectKeysOf } from '../config';
-import { configString, durationSeconds, STRING_LIMITS } from '../common';
+import { configString, durationSeconds, STRING_LIMITS, wholeRequests } from '../common';
 import { checkServiceName } from './service-name';
-import { REQUEST_EPSILON, stageRequests } from './stage-requests';
+import { stageRequests } from './stage-requests';
 import type { EntryStage } from './topology-model';
 
 /**
@@ -84,7 +84,7 @@ function tooFewRequests(stages: readonly { for: string; rps: number }[]): string
   const valid = stages.map((stage) => ({ durationS: durationSeconds(stage.for), rps: stage.rps }));
   if (valid.some((stage) => stage.durationS === undefined)) return undefined;
   const requests = stageRequests(valid as EntryStage[]);
-  return requests + REQUEST_EPSILON < 1 ? `these stages integrate to ${Number(requests.toPrecision(3))} requests; nothing would be sent` : undefined;
+  return wholeRequests(requests) < 1 ? `these stages integrate to ${Number(requests.toPrecision(3))} requests; nothing would be sent` : undefined;
 }
 
 export const topologySchema = z.strictObject({

@@ -1,3 +1,5 @@
+import { REQUEST_EPSILON, wholeRequests } from '../common';
+
 /** One stage of a staged load: over `durationS` the rate moves linearly to `rate`, from the previous stage's rate (0 before the first), as in k6. */
 export interface LoadStage {
   readonly durationS: number;
@@ -7,12 +9,6 @@ export interface LoadStage {
 
 /** Stages no schedule can be made of; a command turns it into a usage error. */
 export class StagePlanError extends Error {}
-
-/**
- * Integrals within this far of a whole number count as that number: a sum of products of
- * decimals (1.5 × 33.3) comes out a hair off, which would move a request across a stage's edge.
- */
-const EPSILON = 1e-9;
 
 /**
  * The open-loop schedule of a list of stages: the nth request (n = 1, 2, ...) is due when the
@@ -92,21 +88,21 @@ export class StagePlan {
 
   /** Requests a run without repeat sends in all: the integral over every stage, rounded down. */
   get totalRequests(): number {
-    return Math.floor(this.cycleRequests + EPSILON);
+    return wholeRequests(this.cycleRequests);
   }
 
   /** When the nth request (n ≥ 1) is due, ms from the start; Infinity when it never is. */
   dueMs(n: number): number {
-    const cycle = this.repeat ? Math.max(0, Math.ceil((n - EPSILON) / this.cycleRequests) - 1) : 0;
+    const cycle = this.repeat ? Math.max(0, Math.ceil((n - REQUEST_EPSILON) / this.cycleRequests) - 1) : 0;
     const local = n - cycle * this.cycleRequests;
-    if (local > this.cycleRequests + EPSILON) return Infinity;
+    if (local > this.cycleRequests + REQUEST_EPSILON) return Infinity;
     const stage = this.stageOfLocal(local);
     return cycle * this.cycleMs + this.startMs[stage]! + this.secondsInto(stage, local - this.integralAtStart[stage]!) * 1000;
   }
 
   /** Which stage (0-based, within a cycle) the nth request belongs to. */
   stageOf(n: number): number {
-    const cycle = this.repeat ? Math.max(0, Math.ceil((n - EPSILON) / this.cycleRequests) - 1) : 0;
+    const cycle = this.repeat ? Math.max(0, Math.ceil((n - REQUEST_EPSILON) / this.cycleRequests) - 1) : 0;
     return this.stageOfLocal(n - cycle * this.cycleRequests);
   }
 
@@ -136,9 +132,9 @@ export class StagePlan {
     for (let cycle = 0; ; cycle++) {
       const base = cycle * this.cycleRequests;
       const start = base + this.integralAtStart[stage]!;
-      if (start >= reached - EPSILON || (!this.repeat && cycle > 0)) break;
+      if (start >= reached - REQUEST_EPSILON || (!this.repeat && cycle > 0)) break;
       const end = Math.min(base + this.integralAtEnd[stage]!, reached);
-      count += Math.floor(end + EPSILON) - Math.floor(start + EPSILON);
+      count += wholeRequests(end) - wholeRequests(start);
     }
     return count;
   }
@@ -161,7 +157,7 @@ export class StagePlan {
     let high = this.stages.length - 1;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (this.integralAtEnd[middle]! >= local - EPSILON) high = middle;
+      if (this.integralAtEnd[middle]! >= local - REQUEST_EPSILON) high = middle;
       else low = middle + 1;
     }
     return low;
