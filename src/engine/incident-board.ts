@@ -59,7 +59,7 @@ export class IncidentBoard implements IncidentSource {
   }
 
   inject(draft: IncidentDraft): InjectResult {
-    const problems = this.problemsOf(draft);
+    const problems = this.check(draft);
     if (problems.length > 0) return { problems };
     const starts = this.now();
     const id = `inc-${++this.injected}`;
@@ -100,7 +100,8 @@ export class IncidentBoard implements IncidentSource {
     return this.incidents.filter((incident) => incident.ends > now).map((incident) => ({ incident, leftMs: incident.ends - now }));
   }
 
-  private problemsOf(draft: IncidentDraft): string[] {
+  /** What is wrong with `draft` for this instance, one line each as `field: problem` (none: it may be injected). */
+  check(draft: IncidentDraft): string[] {
     const problems: string[] = [];
     const tooLong = (field: string, value: string | undefined, limit: number) => {
       if (value !== undefined && value.length > limit) problems.push(`${field}: at most ${limit} characters (got ${value.length})`);

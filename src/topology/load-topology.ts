@@ -8,7 +8,10 @@ import { resolveReference } from './resolve-behaviour';
 import { findServiceReferences, isPlainObject, replaceServiceReferences, SERVICE_KEY } from './service-references';
 import { entryPointSchema, serviceEntrySchema, topologyKeysAt, topologySchema, type TopologyFile } from './topology-schema';
 import { stageRequests } from './stage-requests';
-import { DEFAULT_BASE_PORT, type EntryPoint, type EntryStage, type Topology, type TopologyService } from './topology-model';
+import { checkIncidents } from './check-incidents';
+import { windowsEverOverlap } from './incident-schedule';
+import type { Behaviour } from '../engine';
+import { DEFAULT_BASE_PORT, type EntryPoint, type EntryStage, type ScheduledIncident, type Topology, type TopologyService } from './topology-model';
 
 /** The example `thespian up` runs with no argument. */
 export const BUNDLED_TOPOLOGY_PATH = join(EXAMPLES_DIR, 'ecosystem.jsonc');
@@ -37,17 +40,19 @@ export function parseTopology(text: string, source: string, format: TopologyForm
   const basePort = file.base_port ?? DEFAULT_BASE_PORT;
   const names = isPlainObject(data.services) ? Object.keys(data.services) : [];
   const services = buildServices(file, basePort, baseDir, problems);
-  checkReferences(services, names, problems);
+  const behaviours = checkReferences(services, names, problems);
   const entryPoints = checkEntryPoints(data.entry_points, names, problems);
+  const incidents = checkIncidents(data.incidents, names, behaviours, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const topology: Topology = {
     name: file.name ?? basename(source, extname(source)),
     services,
     entryPoints,
+    incidents,
     basePort,
     sourcePath: isAbsolute(source) || source.includes('/') || /\.(jsonc?|ya?ml)$/i.test(source) ? resolve(source) : source,
-    warnings: findWarnings(services, entryPoints),
+    warnings: [...findWarnings(services, entryPoints), ...overlapWarnings(incidents)],
   };
   return deepFreeze(topology);
 }
@@ -112,8 +117,10 @@ function readBehaviourFile(service: string, file: string, baseDir: string, probl
  * Every `service` reference must name a service of the topology and not also give an address.
  * Then each behaviour, with its references resolved to stand-in addresses, goes through the real
  * behaviour schema, so its errors read exactly like CONFIG_JSON errors, under the service's path.
+ * Returns the behaviours that passed, by service (the incidents are checked against them).
  */
-function checkReferences(services: TopologyService[], names: readonly string[], problems: string[]): void {
+function checkReferences(services: TopologyService[], names: readonly string[], problems: string[]): Map<string, Behaviour> {
+  const behaviours = new Map<string, Behaviour>();
   for (const service of services) {
     if (!isPlainObject(service.behaviour)) continue;
     const prefix = ['services', service.name, 'behaviour'];
@@ -136,12 +143,13 @@ function checkReferences(services: TopologyService[], names: readonly string[], 
       return resolveReference({ ...reference, spec }, target, (t) => ({ address: t.name, port: t.port }));
     });
     try {
-      validateBehaviour(standIn, BEHAVIOUR_SOURCE);
+      behaviours.set(service.name, validateBehaviour(standIn, BEHAVIOUR_SOURCE));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems.map((problem) => underPrefix(formatJsonPath(prefix), problem)));
     }
   }
+  return behaviours;
 }
 
 const BEHAVIOUR_SOURCE = '\u0000behaviour';
@@ -202,5 +210,18 @@ function findWarnings(services: TopologyService[], entryPoints: EntryPoint[]): s
       warnings.push(`entry point ${endpointName(entry.service, entry.method)}: ${entry.service} has no grpc_method_${entry.method.toLowerCase()}, so these calls only answer OK`);
     }
   }
+  return warnings;
+}
+
+/**
+ * Incidents in effect at once combine (docs/chaos.md), which is allowed; but predict and
+ * verify reckon each window with its own incident alone, so where windows meet they say less.
+ */
+function overlapWarnings(incidents: readonly ScheduledIncident[]): string[] {
+  const warnings: string[] = [];
+  incidents.forEach((b, j) => {
+    const a = incidents.slice(0, j).find((earlier) => windowsEverOverlap(earlier, b));
+    if (a) warnings.push(`incident "${b.name}" can be in effect together with "${a.name}": their changes combine, but predict and verify reckon each window with its own incident alone`);
+  });
   return warnings;
 }

@@ -1,4 +1,5 @@
 import type { GrpcMethod } from '../engine';
+import type { StatusName } from '../common';
 
 /**
  * A topology: several Thespian services, what each does, and the traffic that drives them.
@@ -14,6 +15,8 @@ export interface Topology {
   readonly services: readonly TopologyService[];
   readonly entryPoints: readonly EntryPoint[];
   readonly basePort: number;
+  /** Chaos that changes over time, played from the start of traffic (docs/chaos.md); in file order. */
+  readonly incidents: readonly ScheduledIncident[];
   /** Absolute path of the file, or the source name given to parseTopology. */
   readonly sourcePath: string;
   /** Things that are allowed but probably not meant (a possible call cycle...), one line each. */
@@ -49,6 +52,26 @@ export interface EntryStage {
   readonly durationS: number;
   /** Requests per second at the end of the stage. */
   readonly rps: number;
+}
+
+/**
+ * An incident of the topology's schedule: `service`'s Sleeps (of `method`, or named `step`) are
+ * changed from `atMs` after the start of traffic for `forMs`, and again every `repeatEveryMs`.
+ * The changes are what the admin API's Inject takes; absent ones change nothing.
+ */
+export interface ScheduledIncident {
+  /** Unique in the topology; every span the incident changes carries it (thespian.incident). */
+  readonly name: string;
+  readonly service: string;
+  readonly method?: GrpcMethod;
+  readonly step?: string;
+  readonly failureChance?: number;
+  readonly failureCode?: StatusName;
+  readonly extraLatencyMs?: number;
+  readonly latencyFactor?: number;
+  readonly atMs: number;
+  readonly forMs: number;
+  readonly repeatEveryMs?: number;
 }
 
 /** Where a service can be reached from the point of view of the target being rendered. */

@@ -13,7 +13,9 @@ import type { EntryStage } from './topology-model';
  *   { "name"?: string, "base_port"?: 7100,
  *     "services": { "<name>": { "behaviour": {...} | "behaviour_file": "path", "port"?: n, "replicas"?: n } },
  *     "entry_points"?: [ { "service": "<name>", "method": "A", "rps": 5 }
- *                      | { "service": "<name>", "method": "A", "stages": [ { "for": "10s", "rps": 100 } ], "repeat"?: true } ] }
+ *                      | { "service": "<name>", "method": "A", "stages": [ { "for": "10s", "rps": 100 } ], "repeat"?: true } ],
+ *     "incidents"?: [ { "name": "...", "at": "5m", "for": "2m", "repeat_every"?: "1h", "service": "<name>",
+ *                       "method"?: "A", "step"?: "<a Sleep's tracing_name>", "failure_chance"?: 1, ... } ] }
  */
 export const serviceEntrySchema = z
   .strictObject({
@@ -87,6 +89,59 @@ function tooFewRequests(stages: readonly { for: string; rps: number }[]): string
   return wholeRequests(requests) < 1 ? `these stages integrate to ${Number(requests.toPrecision(3))} requests; nothing would be sent` : undefined;
 }
 
+/**
+ * An offset from the start of traffic (`at`): a duration text, or zero (`0`, `0s`) for "at once",
+ * which durationSeconds refuses on purpose (a stage or an incident's `for` of 0 means nothing).
+ */
+export function offsetSeconds(text: string): number | undefined {
+  return /^\s*0*(\.0*)?\s*(ms|s|m|h)?\s*$/.test(text) && /0/.test(text) ? 0 : durationSeconds(text);
+}
+
+/** The most incidents a topology may schedule (each is checked against every other for contradictions). */
+export const MAX_INCIDENTS = 1000;
+
+/** How long one incident window may last: the admin API's cap, since each window is injected through it. */
+export const MAX_INCIDENT_S = 86_400;
+
+
+/**
+ * A scheduled incident: from `at` after traffic starts, for `for`, and again every `repeat_every`.
+ * Its changes are the admin API's (docs/chaos.md); which service, method and step exist, and how
+ * incidents may overlap, is checked against the behaviours in check-incidents.ts.
+ */
+export const incidentSchema = z
+  .strictObject({
+    name: configString({ maxLength: STRING_LIMITS.name }).refine((name) => name.trim() !== '', { message: 'must not be empty: it marks every span the incident changes' }),
+    at: configString({ maxLength: 32 }).refine((text) => offsetSeconds(text) !== undefined, {
+      message: 'must be a time after the start of traffic such as "0s", "30s" or "5m"',
+    }),
+    for: configString({ maxLength: 32 }).refine((text) => (durationSeconds(text) ?? 0) >= MIN_STAGE_S && durationSeconds(text)! <= MAX_INCIDENT_S, {
+      message: 'must be a time from 1 ms to 24h such as "30s", "2m" or "500ms" (each window is one admin API incident, and those end within a day)',
+    }),
+    repeat_every: configString({ maxLength: 32 })
+      .refine((text) => (durationSeconds(text) ?? 0) >= MIN_STAGE_S, { message: 'must be a time of at least 1 ms such as "30s", "2m" or "1h"' })
+      .optional(),
+    service: z.string().min(1),
+    method: z.enum(GRPC_METHODS).optional(),
+    step: configString({ maxLength: STRING_LIMITS.name }).optional(),
+    // Their ranges, the code's name, the method and the step are the admin API's checks, made
+    // against the service's behaviour (check-incidents.ts), so both say the same.
+    failure_chance: z.number().optional(),
+    failure_code: z.string().optional(),
+    extra_latency_ms: z.number().optional(),
+    latency_factor: z.number().optional(),
+  })
+  .superRefine((incident, ctx) => {
+    if (incident.failure_code !== undefined && incident.failure_chance === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['failure_code'], message: 'is the code of injected failures; without failure_chance there are none' });
+    }
+    const forS = durationSeconds(incident.for);
+    const everyS = incident.repeat_every === undefined ? undefined : durationSeconds(incident.repeat_every);
+    if (forS !== undefined && everyS !== undefined && everyS <= forS) {
+      ctx.addIssue({ code: 'custom', path: ['repeat_every'], message: `must be longer than "for" (${incident.for}); otherwise one window would not end before the next begins` });
+    }
+  });
+
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),
   name: configString({ maxLength: STRING_LIMITS.name }).optional(),
@@ -102,11 +157,12 @@ export const topologySchema = z.strictObject({
     }
   }),
   entry_points: z.array(entryPointSchema).optional(),
+  incidents: z.array(incidentSchema).max(MAX_INCIDENTS).optional(),
 });
 
 export type TopologyFile = z.infer<typeof topologySchema>;
 
-const TOP_LEVEL_KEYS = ['name', 'base_port', 'services', 'entry_points'];
+const TOP_LEVEL_KEYS = ['name', 'base_port', 'services', 'entry_points', 'incidents'];
 
 /** Field names for "did you mean" hints on unknown keys, by where the key was found. */
 export function topologyKeysAt(path: readonly PropertyKey[]): readonly string[] {
@@ -114,5 +170,6 @@ export function topologyKeysAt(path: readonly PropertyKey[]): readonly string[] 
   if (path[0] === 'services' && path.length === 2) return objectKeysOf(serviceEntrySchema);
   if (path[0] === 'entry_points' && path.length === 2) return objectKeysOf(entryPointSchema);
   if (path[0] === 'entry_points' && path[2] === 'stages' && path.length === 4) return objectKeysOf(stageSchema);
+  if (path[0] === 'incidents' && path.length === 2) return objectKeysOf(incidentSchema);
   return [];
 }

@@ -1,0 +1,105 @@
+/**
+ * A topology's `incidents`, checked against its services: the service exists, and the rest is
+ * what that service's instance would say to the same incident through the admin API (the
+ * engine's IncidentBoard makes both checks, so a schedule that loads is one the instances take).
+ * Then across incidents: names are unique, and two that can be in effect at once on the same
+ * steps do not fail them with different codes (a failure has one code; such a pair is a mistake).
+ */
+import type { z } from 'zod';
+import { closestName, durationSeconds, formatJsonPath, quoteBriefly, type StatusName } from '../common';
+import { IncidentBoard, type Behaviour, type GrpcMethod, type IncidentDraft } from '../engine';
+import { windowsEverOverlap } from './incident-schedule';
+import { isPlainObject } from './service-references';
+import { incidentSchema, offsetSeconds } from './topology-schema';
+import type { ScheduledIncident } from './topology-model';
+
+/** Reads the raw list, so an incident's path is right even when an earlier one is malformed. */
+export function checkIncidents(raw: unknown, names: readonly string[], behaviours: ReadonlyMap<string, Behaviour>, problems: string[]): ScheduledIncident[] {
+  if (!Array.isArray(raw)) return [];
+  const incidents: { index: number; incident: ScheduledIncident }[] = [];
+  raw.forEach((entry, index) => {
+    const service = isPlainObject(entry) ? entry.service : undefined;
+    if (typeof service === 'string' && service !== '' && !names.includes(service)) {
+      const hint = closestName(service, names);
+      problems.push(`${formatJsonPath(['incidents', index, 'service'])}: unknown service ${quoteBriefly(service)}${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
+      return;
+    }
+    const parsed = incidentSchema.safeParse(entry);
+    const behaviour = typeof service === 'string' ? behaviours.get(service) : undefined;
+    // Without the service's (valid) behaviour its steps cannot be known; its problems are said.
+    if (!behaviour || !isPlainObject(entry)) return;
+    const incident = parsed.success ? incidentOf(parsed.data) : undefined;
+    // A malformed entry is still checked for what the instance would refuse; the topology's
+    // own schema has said what is malformed (so the duration, its business, is left out here).
+    const refused = new IncidentBoard(behaviour, service as string, () => 0).check({ ...draftOf(entry), durationMs: incident?.forMs ?? 1 });
+    const at = formatJsonPath(['incidents', index]);
+    problems.push(...refused.map((problem) => (/^[a-z_]+: /.test(problem) ? `${at}.${problem}` : `${at}: ${problem}`)));
+    if (incident && refused.length === 0) incidents.push({ index, incident });
+  });
+  checkNames(incidents, problems);
+  checkContradictions(incidents, problems);
+  return incidents.map(({ incident }) => incident);
+}
+
+/** The fields the admin API checks, where they have the type it takes. */
+function draftOf(entry: Record<string, unknown>): Omit<IncidentDraft, 'durationMs'> {
+  const text = (key: string) => (typeof entry[key] === 'string' ? (entry[key] as string) : undefined);
+  const number = (key: string) => (typeof entry[key] === 'number' ? (entry[key] as number) : undefined);
+  return {
+    name: text('name'), service: text('service'), method: text('method'), step: text('step'),
+    failureChance: number('failure_chance'), failureCode: text('failure_code'), extraLatencyMs: number('extra_latency_ms'), latencyFactor: number('latency_factor'),
+  };
+}
+
+function incidentOf(entry: z.infer<typeof incidentSchema>): ScheduledIncident {
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  return {
+    name: entry.name,
+    service: entry.service,
+    ...(entry.method ? { method: entry.method } : {}),
+    ...(entry.step ? { step: entry.step } : {}),
+    ...(entry.failure_chance !== undefined ? { failureChance: entry.failure_chance, failureCode: (entry.failure_code ?? 'INTERNAL') as StatusName } : {}),
+    ...(entry.extra_latency_ms !== undefined ? { extraLatencyMs: entry.extra_latency_ms } : {}),
+    ...(entry.latency_factor !== undefined ? { latencyFactor: entry.latency_factor } : {}),
+    atMs: ms(offsetSeconds(entry.at)!),
+    forMs: ms(durationSeconds(entry.for)!),
+    ...(entry.repeat_every !== undefined ? { repeatEveryMs: ms(durationSeconds(entry.repeat_every)!) } : {}),
+  };
+}
+
+function checkNames(incidents: readonly { index: number; incident: ScheduledIncident }[], problems: string[]): void {
+  const first = new Map<string, number>();
+  for (const { index, incident } of incidents) {
+    const earlier = first.get(incident.name);
+    if (earlier === undefined) first.set(incident.name, index);
+    else problems.push(`${formatJsonPath(['incidents', index, 'name'])}: "${incident.name}" is also the name of incidents[${earlier}]; every incident needs its own (spans and verify's report tell them apart by it)`);
+  }
+}
+
+function checkContradictions(incidents: readonly { index: number; incident: ScheduledIncident }[], problems: string[]): void {
+  for (let j = 0; j < incidents.length; j++) {
+    for (let i = 0; i < j; i++) {
+      const a = incidents[i]!.incident;
+      const b = incidents[j]!.incident;
+      if (!failsWithAnotherCode(a, b) || !windowsEverOverlap(a, b)) continue;
+      const steps = a.step ?? b.step;
+      problems.push(
+        `${formatJsonPath(['incidents', incidents[j]!.index])}: can be in effect together with incidents[${incidents[i]!.index}] ("${a.name}") on ${a.service}${steps ? `'s "${steps}"` : ''}, ` +
+          `failing it with ${b.failureCode} where that one fails it with ${a.failureCode}; a failure has one code: give both the same failure_code, or move one so that their windows never meet`,
+      );
+    }
+  }
+}
+
+/** Both fail steps they share (same service, methods and steps that meet), with different codes. */
+function failsWithAnotherCode(a: ScheduledIncident, b: ScheduledIncident): boolean {
+  const meet = <T>(x: T | undefined, y: T | undefined) => x === undefined || y === undefined || x === y;
+  return (
+    a.service === b.service &&
+    meet<GrpcMethod>(a.method, b.method) &&
+    meet(a.step, b.step) &&
+    (a.failureChance ?? 0) > 0 &&
+    (b.failureChance ?? 0) > 0 &&
+    a.failureCode !== b.failureCode
+  );
+}
