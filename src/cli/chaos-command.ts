@@ -1,12 +1,10 @@
-import type * as Grpc from '@grpc/grpc-js';
 import { formatMs, STATUS_NAMES, type StatusName } from '../common';
+import { adminRefusal, describeChanges, type AdminAnswer, type AdminClient } from '../chaos';
 import type { TargetAddress } from '../traffic';
 import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, fraction, grpcMethod, mustBe, nonEmpty, numberFrom, oneOf, Refusal, targetAddress } from './option-readers';
 import { UsageError } from './usage-error';
-import { plainReason } from './grpc-reason';
-import type { AdminAnswer, AdminClient } from './admin-client';
 
 const SUBCOMMANDS = ['inject', 'clear', 'list'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -73,7 +71,7 @@ time left. Exit status: 0 when the instance did it, 1 when it refused or could n
 (one line on stderr says why), 2 for bad arguments or no THESPIAN_ADMIN_TOKEN.`,
   async run(args) {
     const options = parseChaosArgs(args);
-    const { AdminClient } = require('./admin-client') as typeof import('./admin-client');
+    const { AdminClient } = require('../chaos') as typeof import('../chaos');
     const client = new AdminClient(options.target.address, options.token, options.values.timeout * 1000);
     try {
       return await perform(client, options);
@@ -103,7 +101,7 @@ async function perform(client: AdminClient, options: ChaosOptions): Promise<numb
     return said(answer, options, (reply) => `cleared ${reply.cleared} incident${reply.cleared === 1 ? '' : 's'}\n`);
   }
   return said(await client.list(), options, (reply) =>
-    reply.incidents.length === 0 ? 'no incidents\n' : reply.incidents.map((incident) => `${incident.id}  ${incident.name}  ${describe(incident)}  ${formatMs(incident.left_ms ?? 0, 'measured')} left\n`).join(''),
+    reply.incidents.length === 0 ? 'no incidents\n' : reply.incidents.map((incident) => `${incident.id}  ${incident.name}  ${describeChanges(incident)}  ${formatMs(incident.left_ms ?? 0, 'measured')} left\n`).join(''),
   );
 }
 
@@ -113,27 +111,8 @@ function said<Reply>(answer: AdminAnswer<Reply>, options: ChaosOptions, print: (
     process.stdout.write(print(answer.reply));
     return 0;
   }
-  process.stderr.write(`thespian chaos ${options.subcommand}: ${options.target.address}: ${refusal(answer.code, answer.details)}\n`);
+  process.stderr.write(`thespian chaos ${options.subcommand}: ${options.target.address}: ${adminRefusal(answer.code, answer.details)}${answer.code === 4 ? ' (--timeout)' : ''}\n`);
   return 1;
-}
-
-function refusal(code: Grpc.status, details: string): string {
-  // grpc-js's numbers, spelled out so that the grpc-js module is not loaded for them.
-  if (code === 16 || code === 12) return 'admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance';
-  if (code === 14) return `cannot reach the instance (${plainReason(details)}). Is a Thespian listening there?`;
-  if (code === 4) return 'the instance did not answer in time (--timeout)';
-  if (code === 3) return `the instance refused the incident:\n${details}`;
-  return `${STATUS_NAMES[code] ?? code}: ${details}`;
-}
-
-function describe(incident: { method?: string; step?: string; failure_chance?: number; failure_code?: string; extra_latency_ms?: number; latency_factor?: number }): string {
-  const where = `${incident.method || 'A, B, C'} › ${incident.step || 'every Sleep'}`;
-  const changes = [
-    (incident.failure_chance ?? 0) > 0 ? `fails ${incident.failure_code ?? 'INTERNAL'} ${incident.failure_chance}` : '',
-    (incident.latency_factor ?? 1) !== 1 ? `× ${incident.latency_factor}` : '',
-    (incident.extra_latency_ms ?? 0) > 0 ? `+ ${incident.extra_latency_ms} ms` : '',
-  ].filter(Boolean);
-  return `${where}: ${changes.join(', ') || 'no change'}`;
 }
 
 function parseChaosArgs(args: string[]): ChaosOptions {

@@ -1,11 +1,10 @@
-import { formatMs, statusNameOf } from '../common';
+import { formatMs, plainReason, statusNameOf } from '../common';
 import type { GrpcMethod } from '../engine';
 import { makeDrivingClient, type DrivingClient, type TargetAddress } from '../traffic';
 import { defineCommand } from './command';
 import { readFlags, type FlagTable } from './flag-table';
 import { durationSeconds, grpcMethod, mustBe, Refusal, targetAddress, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
-import { plainReason } from './grpc-reason';
 
 const POKE_FLAGS = {
   count: { short: 'n', value: 'N', help: 'how many calls', default: '1', read: mustBe('a whole number ≥ 1', wholeNumber(1)) },

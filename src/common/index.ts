@@ -23,3 +23,4 @@ export * from './line-level';
 export * from './span-kind-name';
 export * from './endpoint-name';
 export * from './compact-json';
+export * from './grpc-reason';

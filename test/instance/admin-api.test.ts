@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { OtlpTraceReceiver } from '../../src/collector';
-import { AdminClient } from '../../src/cli/admin-client';
+import { AdminClient } from '../../src/chaos';
 import { callMethod, closeClients, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { exportTo } from '../support/telemetry-env';

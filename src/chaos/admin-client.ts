@@ -1,5 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { PROTO_DIR } from '../config';
 
@@ -32,9 +31,12 @@ export class AdminClient {
     private readonly token: string,
     private readonly deadlineMs = 10_000,
   ) {
+    // Loaded here, not at the top: the thespian command imports this folder for every subcommand.
+    const grpcJs = require('@grpc/grpc-js') as typeof grpc;
+    const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
     const definition = protoLoader.loadSync(join(PROTO_DIR, 'thespian-admin.proto'), { keepCase: true, defaults: false });
-    const Admin = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
-    this.client = new Admin(address, grpc.credentials.createInsecure());
+    const Admin = (grpcJs.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
+    this.client = new Admin(address, grpcJs.credentials.createInsecure());
   }
 
   inject(request: Record<string, unknown>): Promise<AdminAnswer<{ id: string }>> {
@@ -57,7 +59,7 @@ export class AdminClient {
   }
 
   private call<Reply>(method: Method, request: object): Promise<AdminAnswer<Reply>> {
-    const metadata = new grpc.Metadata();
+    const metadata = new (require('@grpc/grpc-js') as typeof grpc).Metadata();
     metadata.set('authorization', `Bearer ${this.token}`);
     return new Promise((resolve) => {
       const send = (this.client as unknown as Record<Method, Function>)[method];

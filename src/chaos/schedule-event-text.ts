@@ -1,0 +1,34 @@
+import { formatMs } from '../common';
+import { describeChanges } from './admin-refusal';
+import type { ScheduleEvent } from './schedule-player';
+
+/**
+ * A schedule event as the line `up` and `chaos run` print:
+ *   +0:04.0  incident "payments outage" started on payments (A › call card network: fails UNAVAILABLE 1) until +0:08.0
+ *   +0:08.0  incident "payments outage" ended
+ */
+export function scheduleEventText(event: ScheduleEvent): string {
+  const { incident, endMs } = event.window;
+  const name = `incident "${incident.name}"`;
+  const at = offsetText(event.atMs);
+  if (event.kind === 'ended') return `${at}  ${name} ended on ${incident.service}`;
+  if (event.kind === 'refused') return `${at}  ${name} NOT started on ${incident.service}: ${event.reason.replace(/\n/g, '; ')}`;
+  const changes = describeChanges({
+    method: incident.method,
+    step: incident.step,
+    failure_chance: incident.failureChance,
+    failure_code: incident.failureCode,
+    extra_latency_ms: incident.extraLatencyMs,
+    latency_factor: incident.latencyFactor,
+  });
+  return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatMs(incident.forMs, 'measured')}, until ${offsetText(endMs)}`;
+}
+
+/** ms since the start of traffic as +M:SS.s (+H:MM:SS.s from an hour). */
+export function offsetText(ms: number): string {
+  const tenths = Math.max(0, Math.round(ms / 100));
+  const seconds = (tenths % 600) / 10;
+  const minutes = Math.floor(tenths / 600);
+  const secondsText = seconds.toFixed(1).padStart(4, '0');
+  return minutes >= 60 ? `+${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:${secondsText}` : `+${minutes}:${secondsText}`;
+}
