@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { METRIC_RPC_SERVER_CALL_DURATION } from '@opentelemetry/semantic-conventions';
-import { INJECTED_FAILURES_METRIC } from '../../src/engine';
+import { INCIDENT_ATTRIBUTE, INJECTED_FAILURES_METRIC } from '../../src/engine';
 import { collect, readJson, readYaml, repoPath, strings, type Loose } from './kit-files';
 
 const DATASOURCES = 'instrumentation/grafana/provisioning/datasources/datasources.yaml';
@@ -158,7 +158,8 @@ test('the dashboard has an RPC metrics row: rate, error ratio, p50/p99, and inje
   const panels: Loose[] = dashboard.panels;
   const row = panels.find((p) => p.type === 'row' && /RPC metrics/.test(p.title));
   assert.ok(row, 'no RPC metrics row');
-  const below = panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y);
+  const nextRow = panels.find((p) => p.type === 'row' && p.gridPos.y > row.gridPos.y);
+  const below = panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y && (!nextRow || p.gridPos.y < nextRow.gridPos.y));
   const exprs = (panel: Loose): string[] => panel.targets.map((t: Loose) => t.expr);
   const uses = (panel: Loose, text: string) => exprs(panel).some((e) => e.includes(text));
   assert.ok(below.some((p) => uses(p, `rate(${SERVER_DURATION}_count`) && !uses(p, 'rpc_status_code')), 'no call-rate panel');
@@ -173,4 +174,33 @@ test('the dashboard has an RPC metrics row: rate, error ratio, p50/p99, and inje
     for (const expr of exprs(panel)) assert.match(expr, /by \((le, )?job\)/, `${panel.title}: ${expr} is not per service (job)`);
   }
   assert.ok(below.some((p) => uses(p, 'otelcol_receiver_accepted_spans') && uses(p, 'otelcol_exporter_sent_spans')), 'no collector panel');
+});
+
+test('the dashboard has an Incidents row: injected failures by incident, the traces incidents changed, their starts and ends', () => {
+  const dashboard = readJson(`${DASHBOARDS}/thespian-overview.json`);
+  const panels: Loose[] = dashboard.panels;
+  const row = panels.find((p) => p.type === 'row' && /^Incidents/.test(p.title));
+  assert.ok(row, 'no Incidents row');
+  const inRow = panels.filter((p) => p.type !== 'row' && p.gridPos.y > row.gridPos.y);
+  // The attribute, as Prometheus 3.6 names an OTLP attribute by default: dots become underscores.
+  const label = INCIDENT_ATTRIBUTE.replaceAll('.', '_');
+  const byIncident = inRow.find((p) => p.targets.some((t: Loose) => t.expr?.includes(INJECTED_FAILURES)));
+  assert.ok(byIncident, `no panel shows ${INJECTED_FAILURES} in the Incidents row`);
+  const expr: string = byIncident.targets[0].expr;
+  assert.match(expr, new RegExp(`by \\(job, ${label}\\)`), `${expr} is not per incident and service`);
+  assert.ok(expr.includes(`${label}!=""`), `${expr} counts the failures no incident caused too`);
+  const traces = inRow.find((p) => p.datasource.type === 'tempo');
+  assert.ok(traces, 'no Tempo panel in the Incidents row');
+  // Tempo 2.10's TraceQL tests an attribute's presence with != nil (docs/sources/tempo/traceql/construct-traceql-queries.md).
+  assert.ok(traces.targets[0].query.includes(`span.${INCIDENT_ATTRIBUTE} != nil`), traces.targets[0].query);
+  const logs = inRow.find((p) => p.type === 'logs');
+  assert.ok(logs, 'no logs panel in the Incidents row');
+  const filter = /\|~ "(.+)"$/.exec(logs.targets[0].expr);
+  assert.ok(filter, `${logs.targets[0].expr} has no line filter`);
+  const pattern = new RegExp(filter[1]!);
+  // The admin API's own log messages (src/server/admin-service.ts), in a JSON line and as an OTLP record's body.
+  for (const message of ['incident "card network down" started', 'incident "inc-3" cleared', 'incident "slow db" ended']) {
+    assert.ok(pattern.test(message) && pattern.test(JSON.stringify({ message })), `${filter[1]} misses ${message}`);
+  }
+  assert.ok(!pattern.test('checkout/A › pay: injected failure by incident "x" (rolled 0.1 < 1)'), 'the filter takes failure lines too');
 });
