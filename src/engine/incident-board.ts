@@ -100,6 +100,11 @@ export class IncidentBoard implements IncidentSource {
     return this.incidents.filter((incident) => incident.ends > now).map((incident) => ({ incident, leftMs: incident.ends - now }));
   }
 
+  /** The tracing_names of the Sleeps of `method` (the steps an incident on it can change). */
+  sleepNames(method: GrpcMethod): ReadonlySet<string> {
+    return this.sleeps[method];
+  }
+
   /** What is wrong with `draft` for this instance, one line each as `field: problem` (none: it may be injected). */
   check(draft: IncidentDraft): string[] {
     const problems: string[] = [];

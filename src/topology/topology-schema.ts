@@ -111,7 +111,8 @@ export const MAX_INCIDENT_S = 86_400;
  */
 export const incidentSchema = z
   .strictObject({
-    name: configString({ maxLength: STRING_LIMITS.name }).refine((name) => name.trim() !== '', { message: 'must not be empty: it marks every span the incident changes' }),
+    // configString refuses an empty name already (the name marks every span the incident changes).
+    name: configString({ maxLength: STRING_LIMITS.name }),
     at: configString({ maxLength: 32 }).refine((text) => offsetSeconds(text) !== undefined, {
       message: 'must be a time after the start of traffic such as "0s", "30s" or "5m"',
     }),
@@ -135,12 +136,18 @@ export const incidentSchema = z
     if (incident.failure_code !== undefined && incident.failure_chance === undefined) {
       ctx.addIssue({ code: 'custom', path: ['failure_code'], message: 'is the code of injected failures; without failure_chance there are none' });
     }
-    const forS = durationSeconds(incident.for);
-    const everyS = incident.repeat_every === undefined ? undefined : durationSeconds(incident.repeat_every);
-    if (forS !== undefined && everyS !== undefined && everyS <= forS) {
+    // Compared in whole ms, as the windows are kept: "2.0004s" after a "2s" window would start as it ends.
+    const forMs = wholeMs(durationSeconds(incident.for));
+    const everyMs = incident.repeat_every === undefined ? undefined : wholeMs(durationSeconds(incident.repeat_every));
+    if (forMs !== undefined && everyMs !== undefined && everyMs <= forMs) {
       ctx.addIssue({ code: 'custom', path: ['repeat_every'], message: `must be longer than "for" (${incident.for}); otherwise one window would not end before the next begins` });
     }
   });
+
+/** Seconds as the whole milliseconds a topology's incident times are kept in (the model rounds them so). */
+export function wholeMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+}
 
 export const topologySchema = z.strictObject({
   $schema: z.string().optional(),
