@@ -100,7 +100,7 @@ function checkContradictions(incidents: readonly { index: number; incident: Sche
       if (!failsWithAnotherCode(a, b, boards.get(a.service)!) || !windowsEverOverlap(a, b)) continue;
       const steps = a.step ?? b.step;
       problems.push(
-        `${formatJsonPath(['incidents', incidents[j]!.index])}: can be in effect together with incidents[${incidents[i]!.index}] ("${a.name}") on ${a.service}${steps ? `'s "${steps}"` : ''}, ` +
+        `${formatJsonPath(['incidents', incidents[j]!.index])}: can be in effect together with incidents[${incidents[i]!.index}] ("${a.name}") on ${steps ? `"${steps}" of ` : ''}${a.service}, ` +
           `failing it with ${b.failureCode} where that one fails it with ${a.failureCode}; a failure has one code: give both the same failure_code, or move one so that their windows never meet`,
       );
     }

@@ -129,7 +129,7 @@ test('two incidents that can fail the same step at once with different codes are
   // Every 10 s for 1 s from 0, against one at 30.5 s: the fourth window meets it.
   assert.deepEqual(
     problemsOf([{ ...unavailable, name: 'a', at: '0', for: '1s', repeat_every: '10s' }, { ...OUTAGE, name: 'b', at: '30.5s', for: '1s', step: 'save' }]),
-    [contradiction(1, 0, 'a', `payments's "save"`, 'INTERNAL', 'UNAVAILABLE')],
+    [contradiction(1, 0, 'a', '"save" of payments', 'INTERNAL', 'UNAVAILABLE')],
   );
   // The one-off first, the periodic second: the same pair, reported at the later entry.
   assert.deepEqual(
