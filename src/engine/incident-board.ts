@@ -13,7 +13,10 @@ import { GRPC_METHODS, type Action, type Behaviour, type FunctionSpec, type Grpc
 export const MAX_INCIDENT_MS = 86_400_000;
 
 /** A latency factor beyond this is a typo, not a test (a 1 ms sleep would take 17 minutes). */
-const MAX_LATENCY_FACTOR = 1_000_000;
+export const MAX_LATENCY_FACTOR = 1_000_000;
+
+/** The most an incident may add to a Sleep: the longest sleep there is. */
+export const MAX_EXTRA_LATENCY_MS = MAX_LATENCY_MS;
 
 /** What a user asks for; everything is checked by inject. Absent numbers: no change. */
 export interface IncidentDraft {
@@ -100,6 +103,11 @@ export class IncidentBoard implements IncidentSource {
     return this.incidents.filter((incident) => incident.ends > now).map((incident) => ({ incident, leftMs: incident.ends - now }));
   }
 
+  /** The tracing_names of the Sleeps of `method` (the steps an incident on it can change). */
+  sleepNames(method: GrpcMethod): ReadonlySet<string> {
+    return this.sleeps[method];
+  }
+
   /** What is wrong with `draft` for this instance, one line each as `field: problem` (none: it may be injected). */
   check(draft: IncidentDraft): string[] {
     const problems: string[] = [];
@@ -114,7 +122,7 @@ export class IncidentBoard implements IncidentSource {
     if (!(Number.isFinite(draft.durationMs) && draft.durationMs > 0)) problems.push(`duration: must be more than 0 ms (got ${draft.durationMs})`);
     else if (draft.durationMs > MAX_INCIDENT_MS) problems.push(`duration: at most 24 h (${MAX_INCIDENT_MS} ms), so that a forgotten incident still ends (got ${draft.durationMs} ms)`);
     numberIn(problems, 'failure_chance', draft.failureChance, 0, 1);
-    numberIn(problems, 'extra_latency_ms', draft.extraLatencyMs, 0, MAX_LATENCY_MS);
+    numberIn(problems, 'extra_latency_ms', draft.extraLatencyMs, 0, MAX_EXTRA_LATENCY_MS);
     numberIn(problems, 'latency_factor', draft.latencyFactor, 0, MAX_LATENCY_FACTOR);
     if (draft.failureChance === undefined && draft.extraLatencyMs === undefined && draft.latencyFactor === undefined) {
       problems.push('an incident changes nothing without failure_chance, extra_latency_ms or latency_factor');

@@ -12,4 +12,5 @@ export { formatOfPath, readTopologyText } from './read-topology-text';
 export { localLocator, resolveBehaviour } from './resolve-behaviour';
 export type { EntryPoint, EntryStage, ScheduledIncident, ServiceLocation, Topology, TopologyService } from './topology-model';
 export { firstPassEndMs, windowsBefore, windowStartMs, windowsEverOverlap, type IncidentWindow } from './incident-schedule';
+export { topologyJsonSchema } from './topology-json-schema';
 export { MAX_INCIDENT_S, MAX_INCIDENTS, MAX_RPS, MAX_STAGES, MIN_STAGE_S } from './topology-schema';

@@ -3,7 +3,7 @@
  * ECS service discovery names. So they must be lowercase DNS labels everywhere, checked once here
  * rather than failing differently in each renderer.
  */
-const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Undefined when the name is fine, else why not (with a suggestion when one exists). */
 export function checkServiceName(name: string): string | undefined {

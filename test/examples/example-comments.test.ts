@@ -35,11 +35,13 @@ test('docs/examples.md lists every example', () => {
   }
 });
 
-test('VS Code checks behaviour examples against the schema but not topologies, which are another format', () => {
+test('VS Code checks behaviour examples against the behaviour schema, and topologies against the topology schema', () => {
   const settings = parse(readFileSync(join(ROOT, '.vscode', 'settings.json'), 'utf8')) as { 'json.schemas': { url: string; fileMatch: string[] }[] };
   const mapping = settings['json.schemas'].find((entry) => entry.url === './example_configs/thespian.schema.json');
-  assert.ok(mapping);
+  const topologyMapping = settings['json.schemas'].find((entry) => entry.url === './example_configs/topology.schema.json');
+  assert.ok(mapping && topologyMapping);
   for (const example of exampleFiles().filter((candidate) => candidate.kind === 'topology' && /\.jsonc?$/.test(candidate.file))) {
     assert.ok(mapping.fileMatch.includes(`!/example_configs/${example.file}`), `.vscode/settings.json must exclude ${example.file} from the behaviour schema`);
+    assert.ok(topologyMapping.fileMatch.includes(`/example_configs/${example.file}`), `.vscode/settings.json must map ${example.file} to the topology schema`);
   }
 });
