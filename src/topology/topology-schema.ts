@@ -111,6 +111,12 @@ export function offsetSeconds(text: string): number | undefined {
 /** The most incidents a topology may schedule (each is checked against every other for contradictions). */
 export const MAX_INCIDENTS = 1000;
 
+/**
+ * The latest `at` and the longest `repeat_every`: a year. A schedule beyond it is a typo, and in
+ * whole ms within it the overlap arithmetic (incident-schedule.ts) stays exact.
+ */
+export const MAX_SCHEDULE_S = 365 * 86_400;
+
 /** How long one incident window may last: the admin API's cap, since each window is injected through it. */
 export const MAX_INCIDENT_S = 86_400;
 
@@ -125,8 +131,8 @@ export const incidentSchema = z
     // configString refuses an empty name already (the name marks every span the incident changes).
     name: configString({ maxLength: STRING_LIMITS.name }).meta({ description: 'Unique among the incidents: every span the incident changes carries it as thespian.incident.' }),
     at: configString({ maxLength: 32 })
-      .refine((text) => offsetSeconds(text) !== undefined, {
-        message: 'must be a time after the start of traffic such as "0s", "30s" or "5m"',
+      .refine((text) => offsetSeconds(text) !== undefined && offsetSeconds(text)! <= MAX_SCHEDULE_S, {
+        message: 'must be a time after the start of traffic, at most a year, such as "0s", "30s" or "5m"',
       })
       .meta({ description: 'When the first window starts, after the start of traffic: "0s" (or "0"), "30s", "5m", "1h", "500ms".', pattern: DURATION_PATTERN }),
     for: configString({ maxLength: 32 })
@@ -135,7 +141,7 @@ export const incidentSchema = z
       })
       .meta({ description: 'How long each window lasts: from 1 ms to 24h ("30s", "2m"); each window is one admin API incident on every instance of the service.', pattern: DURATION_PATTERN }),
     repeat_every: configString({ maxLength: 32 })
-      .refine((text) => (durationSeconds(text) ?? 0) >= MIN_STAGE_S, { message: 'must be a time of at least 1 ms such as "30s", "2m" or "1h"' })
+      .refine((text) => (durationSeconds(text) ?? 0) >= MIN_STAGE_S && durationSeconds(text)! <= MAX_SCHEDULE_S, { message: 'must be a time from 1 ms to a year such as "30s", "2m" or "1h"' })
       .optional()
       .meta({ description: 'Makes the incident periodic: a window starts every repeat_every from "at". Longer than "for".', pattern: DURATION_PATTERN }),
     service: z.string().min(1).meta({ description: 'The service of this topology whose instances the incident changes.' }),

@@ -32,7 +32,7 @@ function problemsOf(incidents: unknown): string[] {
 
 const STATUS_LIST = 'CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED';
 const FOR_PROBLEM = 'must be a time from 1 ms to 24h such as "30s", "2m" or "500ms" (each window is one admin API incident, and those end within a day)';
-const AT_PROBLEM = 'must be a time after the start of traffic such as "0s", "30s" or "5m"';
+const AT_PROBLEM = 'must be a time after the start of traffic, at most a year, such as "0s", "30s" or "5m"';
 
 // Each bad entry, and exactly the lines it gets (no line said twice, none missing).
 const BAD_ENTRIES: [string, object, (string | RegExp)[]][] = [
@@ -60,7 +60,8 @@ const BAD_ENTRIES: [string, object, (string | RegExp)[]][] = [
   ['repeat_every equal to `for`', { repeat_every: '2s' }, ['incidents[0].repeat_every: must be longer than "for" (2s); otherwise one window would not end before the next begins']],
   ['repeat_every shorter than `for`', { repeat_every: '1500ms' }, ['incidents[0].repeat_every: must be longer than "for" (2s); otherwise one window would not end before the next begins']],
   ['repeat_every longer than `for` only below the millisecond the windows are kept in', { repeat_every: '2.0004s' }, ['incidents[0].repeat_every: must be longer than "for" (2s); otherwise one window would not end before the next begins']],
-  ['repeat_every 0', { repeat_every: '0s' }, ['incidents[0].repeat_every: must be a time of at least 1 ms such as "30s", "2m" or "1h"']],
+  ['repeat_every 0', { repeat_every: '0s' }, ['incidents[0].repeat_every: must be a time from 1 ms to a year such as "30s", "2m" or "1h"']],
+  ['repeat_every over a year', { repeat_every: '8761h' }, ['incidents[0].repeat_every: must be a time from 1 ms to a year such as "30s", "2m" or "1h"']],
   ['an unknown key, with a did-you-mean', { failur_chance: 1 }, ['incidents[0].failur_chance: unknown key (did you mean "failure_chance"?)']],
   ['an empty name, said once', { name: '' }, ['incidents[0].name: must not be empty or only spaces']],
   ['a name past 256 characters, said once', { name: 'x'.repeat(257) }, [/^incidents\[0\]\.name: must be ≤ 256 characters long \(got string "x+\.\.\.\)$/]],
