@@ -1,11 +1,12 @@
-import { formatMs } from '../common';
+import { formatSeconds } from '../common';
 import { describeChanges } from './admin-refusal';
 import type { ScheduleEvent } from './schedule-player';
 
 /**
  * A schedule event as the line `up` and `chaos run` print:
- *   +0:04.0  incident "payments outage" started on payments (A › call card network: fails UNAVAILABLE 1) until +0:08.0
- *   +0:08.0  incident "payments outage" ended
+ *   +0:04.0  incident "payments outage" started on payments (A › call card network: fails UNAVAILABLE 1) for 4 s, until +0:08.0
+ *   +0:08.0  incident "payments outage" ended on payments
+ *   +0:24.0  incident "payments outage" NOT started on payments: 127.0.0.1:7104: admin API refused: …
  */
 export function scheduleEventText(event: ScheduleEvent): string {
   const { incident, endMs } = event.window;
@@ -21,7 +22,7 @@ export function scheduleEventText(event: ScheduleEvent): string {
     extra_latency_ms: incident.extraLatencyMs,
     latency_factor: incident.latencyFactor,
   });
-  return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatMs(incident.forMs, 'measured')}, until ${offsetText(endMs)}`;
+  return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatSeconds(incident.forMs)}, until ${offsetText(endMs)}`;
 }
 
 /** ms since the start of traffic as +M:SS.s (+H:MM:SS.s from an hour). */

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { endpointName, formatMs, formatPercent } from '../common';
+import { endpointName, formatMs, formatPercent, formatSeconds } from '../common';
 import type { ForwardedCounts, OtlpSignal } from '../collector';
 import type { LocalTarget } from '../traffic';
 import type { CallTable, ServiceCallsJson } from './call-table';
@@ -251,11 +251,6 @@ export function formatRate(rps: number): string {
   // Through Number, so a sum of rates a hair off a whole number (5.000001) reads 5, not "5.";
   // below 1, two significant digits, so a slow entry point (0.003/s) does not read 0.
   return String(Number(rps >= 1 ? rps.toFixed(2) : rps.toPrecision(2)));
-}
-
-/** "10 s", "2.5 s", "500 ms". */
-export function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 export function describeExit(status: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {

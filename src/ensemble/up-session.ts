@@ -1,6 +1,7 @@
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatSeconds } from '../common';
 import { ConfigError, type LogLevel } from '../config';
 import type { Topology } from '../topology';
 import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../traffic';
@@ -13,7 +14,7 @@ import { StopSequence } from './stop-sequence';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
 import { UpCollector } from './up-collector';
-import { describeExit, finalSummary, formatRate, formatSeconds, printHeader, upResult } from './up-report';
+import { describeExit, finalSummary, formatRate, printHeader, upResult } from './up-report';
 
 export interface UpOptions {
   readonly topology: Topology;
