@@ -4,8 +4,9 @@
  * clear it early, when a schedule is stopped before its windows end.
  */
 import type { ScheduledIncident } from '../topology';
-import { AdminClient } from './admin-client';
+import { AdminClient, type AdminAnswer } from './admin-client';
 import { adminRefusal } from './admin-refusal';
+import { incidentFields } from './incident-fields';
 
 export class AdminInjector {
   private readonly clients = new Map<string, { address: string; client: AdminClient }[]>();
@@ -40,17 +41,7 @@ export class AdminInjector {
   readonly inject = async (incident: ScheduledIncident, durationMs: number): Promise<string | undefined> => {
     const instances = this.clients.get(incident.service) ?? [];
     if (instances.length === 0) return `no instance of ${incident.service} to inject into`;
-    const request = {
-      name: incident.name,
-      service: incident.service,
-      method: incident.method,
-      step: incident.step,
-      failure_chance: incident.failureChance,
-      failure_code: incident.failureCode,
-      extra_latency_ms: incident.extraLatencyMs,
-      latency_factor: incident.latencyFactor,
-      duration_ms: durationMs,
-    };
+    const request = { ...incidentFields(incident), duration_ms: durationMs };
     const sending = Promise.all(instances.map(async ({ address, client }) => ({ address, client, answer: await client.inject(request) })));
     this.pending.add(sending);
     const answers = await sending.finally(() => this.pending.delete(sending));
@@ -72,8 +63,14 @@ export class AdminInjector {
     const now = performance.now();
     const clears = [...this.injected].flatMap(([client, ids]) => [...ids].filter(([, endsAt]) => endsAt > now).map(([id]) => client.clear({ id })));
     this.injected.clear();
-    const answers = await Promise.all(clears);
-    return answers.reduce((sum, answer) => sum + (answer.ok ? answer.reply.cleared : 0), 0);
+    return clearedIn(await Promise.all(clears));
+  }
+
+  /** Ends every incident on every instance, this injector's or not (`chaos run --clear-on-exit`); how many ended. */
+  async clearAll(): Promise<number> {
+    await Promise.allSettled([...this.pending]);
+    this.injected.clear();
+    return clearedIn(await Promise.all([...this.clients.values()].flatMap((instances) => instances.map(({ client }) => client.clear({ all: true })))));
   }
 
   close(): void {
@@ -88,4 +85,9 @@ export class AdminInjector {
     ids.set(id, now + durationMs);
     this.injected.set(client, ids);
   }
+}
+
+/** How many incidents some Clear calls ended; an instance that did not answer ended none that anyone knows of. */
+function clearedIn(answers: readonly AdminAnswer<{ cleared: number }>[]): number {
+  return answers.reduce((sum, answer) => sum + (answer.ok ? answer.reply.cleared : 0), 0);
 }
