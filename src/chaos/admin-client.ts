@@ -25,7 +25,6 @@ type Method = 'Inject' | 'Clear' | 'List';
  */
 export class AdminClient {
   private readonly client: grpc.Client;
-  private readonly Metadata: typeof grpc.Metadata;
 
   constructor(
     address: string,
@@ -38,7 +37,6 @@ export class AdminClient {
     const definition = protoLoader.loadSync(join(PROTO_DIR, 'thespian-admin.proto'), { keepCase: true, defaults: false });
     const Admin = (grpcJs.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
     this.client = new Admin(address, grpcJs.credentials.createInsecure());
-    this.Metadata = grpcJs.Metadata;
   }
 
   inject(request: Record<string, unknown>): Promise<AdminAnswer<{ id: string }>> {
@@ -61,9 +59,10 @@ export class AdminClient {
   }
 
   private call<Reply>(method: Method, request: object): Promise<AdminAnswer<Reply>> {
-    // Not `new (require(…) as …).Metadata()`: tsc drops the parentheses with the cast, and the
-    // compiled `new require(…).Metadata()` calls Metadata without new.
-    const metadata = new this.Metadata();
+    // Two statements on purpose: tsc drops the parentheses of `new (require(...) as T).Metadata()`,
+    // and `new require(...).Metadata()` calls the class without `new`.
+    const grpcJs = require('@grpc/grpc-js') as typeof grpc;
+    const metadata = new grpcJs.Metadata();
     metadata.set('authorization', `Bearer ${this.token}`);
     return new Promise((resolve) => {
       const send = (this.client as unknown as Record<Method, Function>)[method];
