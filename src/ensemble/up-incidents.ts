@@ -11,6 +11,8 @@ export interface UpIncidentCounts {
   readonly started: number;
   /** Windows an instance refused or could not be reached for (each said on its line). */
   readonly refused: number;
+  /** Windows started and not yet ended when the run stopped (they end on the services, which stop). */
+  readonly inEffectAtStop: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export class UpIncidents {
   private injector: AdminInjector | undefined;
   private started = 0;
   private refused = 0;
+  private ended = 0;
 
   /** `userToken`: THESPIAN_ADMIN_TOKEN from the user's environment, if set (checked already). */
   constructor(
@@ -83,11 +86,12 @@ export class UpIncidents {
 
   counts(): UpIncidentCounts | null {
     if (this.topology.incidents.length === 0) return null;
-    return { played: this.play, scheduled: this.topology.incidents.length, started: this.started, refused: this.refused };
+    return { played: this.play, scheduled: this.topology.incidents.length, started: this.started, refused: this.refused, inEffectAtStop: this.started - this.ended };
   }
 
   private count(event: ScheduleEvent): void {
     if (event.kind === 'started') this.started++;
     else if (event.kind === 'refused') this.refused++;
+    else this.ended++;
   }
 }

@@ -232,11 +232,12 @@ export function logsLine({ loki, otlp }: ReceivedLogCounts): string {
   return `${count(loki + otlp)} lines received: ${count(loki)} pushed to the embedded Loki receiver, ${count(otlp)} as OTLP log records`;
 }
 
-/** "3 windows started, 1 refused (said on its line)", or that the schedule was not played. */
-function incidentsLine({ played, scheduled, started, refused }: UpIncidentCounts): string {
+/** "3 windows started (1 still in effect at the stop), 1 refused (…)", or that the schedule was not played. */
+function incidentsLine({ played, scheduled, started, refused, inEffectAtStop }: UpIncidentCounts): string {
   if (!played) return `${scheduled} in the topology, not played (--no-incidents)`;
   const windows = (n: number) => `${n} window${n === 1 ? '' : 's'}`;
-  return `${windows(started)} started, ${refused} refused${refused > 0 ? ' (each said on its line above)' : ''}`;
+  const cut = inEffectAtStop > 0 ? ` (${inEffectAtStop} still in effect at the stop)` : '';
+  return `${windows(started)} started${cut}, ${refused} refused${refused > 0 ? ' (each said on its line above)' : ''}`;
 }
 
 const SIGNAL_UNITS: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'metric data points', logs: 'log records' };

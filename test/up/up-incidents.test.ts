@@ -72,7 +72,7 @@ test('up plays an incident from the start of traffic: its failures fall in its w
     assert.ok(seconds(ended[1]!) >= 5 - 0.1 && seconds(ended[1]!) <= 5 + JITTER_MS / 1000, ended[0]);
     assert.match(run.stdout, /^ {2}incidents 1 window started, 0 refused$/m);
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { incidents: unknown; requests: { sent: number; failed: number } };
-    assert.deepEqual(summary.incidents, { played: true, scheduled: 1, started: 1, refused: 0 });
+    assert.deepEqual(summary.incidents, { played: true, scheduled: 1, started: 1, refused: 0, inEffectAtStop: 0 });
 
     const spans = spanLines(jsonPath);
     const roots = rootsOf(spans);
@@ -119,7 +119,7 @@ test('--no-incidents plays nothing: no incident lines, no span marked, no failur
     assert.doesNotMatch(run.stdout, /admin API: on/);
     assert.match(run.stdout, /^ {2}incidents 1 in the topology, not played \(--no-incidents\)$/m);
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { incidents: unknown; requests: { sent: number; failed: number } };
-    assert.deepEqual(summary.incidents, { played: false, scheduled: 1, started: 0, refused: 0 });
+    assert.deepEqual(summary.incidents, { played: false, scheduled: 1, started: 0, refused: 0, inEffectAtStop: 0 });
     assert.ok(summary.requests.sent > 0);
     assert.equal(summary.requests.failed, 0);
     const spans = spanLines(jsonPath);
