@@ -117,6 +117,30 @@ test('SIGINT during a repeating schedule clears what it injected on every replic
   }
 });
 
+test('a window whose instance has gone by its time is said as refused, and the run exits 1', async () => {
+  const back = await startBack();
+  let backStopped = false;
+  try {
+    const topologyPath = await writeTopology('gone.json', [{ name: 'too late', at: '1500ms', for: '1s', ...FAIL_WORK }]);
+    const child = spawn(process.execPath, [CLI, 'chaos', 'run', topologyPath, '--target', `back=${back.address}`], { env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // Once every target has answered the check, the instance goes away (at once: SIGKILL) before the window.
+      if (!backStopped && stdout.includes('every target answered')) {
+        backStopped = true;
+        void back.stop('SIGKILL');
+      }
+    });
+    const [code] = await once(child, 'close');
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, new RegExp(`^\\+0:\\d\\d\\.\\d  incident "too late" NOT started on back: ${back.address.replace(/\./g, '\\.')}: cannot reach the instance .*$`, 'm'));
+    assert.match(stdout, /^chaos run: 0 windows started, 1 refused$/m);
+  } finally {
+    if (!backStopped) await back.stop();
+  }
+});
+
 test('a wrong token exits 1 at once, before the first window, with one line per target; nothing is injected', async () => {
   const back = await startBack();
   try {

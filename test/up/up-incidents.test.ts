@@ -4,9 +4,9 @@
 // plays nothing. Spans are read from up's --json lines (its real OTLP receiver).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, runUp, tempDir, writeJson } from './up-helpers';
+import { freePorts, readyPids, runUp, startUp, tempDir, writeJson } from './up-helpers';
 
 interface SpanLine {
   trace_id: string;
@@ -125,6 +125,29 @@ test('--no-incidents plays nothing: no incident lines, no span marked, no failur
     const spans = spanLines(jsonPath);
     assert.ok(spans.length > 0);
     assert.equal(spans.filter((span) => span.attributes['thespian.incident'] !== undefined).length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the token made for the run reaches a pack of services through its environment only: never printed, never in a file', async () => {
+  const dir = tempDir();
+  try {
+    const topologyPath = await writeTopology(dir, { at: '0s', for: '1s' });
+    const logDir = join(dir, 'logs');
+    const up = startUp([topologyPath, '--services-per-process', '2', '--logs', logDir, '--quiet', '--duration', '3']);
+    await up.waitForOutput(/incident "back down" started on back/);
+    const [pid] = readyPids(up.stdout());
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const token = environ.find((entry) => entry.startsWith('THESPIAN_ADMIN_TOKEN='))?.slice('THESPIAN_ADMIN_TOKEN='.length);
+    assert.match(token ?? '', /^[0-9a-f]{48}$/, 'the pack got a token of 24 random bytes');
+    const { code } = await up.exited;
+    assert.equal(code, 0, up.stderr());
+    assert.match(up.stdout(), /^ {2}incidents 1 window started, 0 refused$/m);
+    assert.ok(!up.stdout().includes(token!) && !up.stderr().includes(token!), 'the token is not printed');
+    const files = readdirSync(logDir);
+    assert.ok(files.some((file) => file.startsWith('pack-') && file.endsWith('.json')), `a pack file among ${files.join(', ')}`);
+    for (const file of files) assert.ok(!readFileSync(join(logDir, file), 'utf8').includes(token!), `the token is not in ${file}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
