@@ -129,8 +129,8 @@ export function startUp(args: string[], env: Record<string, string> = {}): UpPro
 }
 
 /** Runs `thespian up` to the end; kills it (and fails) if it takes longer than timeoutMs. */
-export async function runUp(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const up = startUp(args);
+export async function runUp(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const up = startUp(args, env);
   const timer = setTimeout(() => up.child.kill('SIGKILL'), timeoutMs);
   const { code } = await up.exited;
   clearTimeout(timer);

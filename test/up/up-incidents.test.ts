@@ -152,3 +152,17 @@ test('the token made for the run reaches a pack of services through its environm
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a THESPIAN_ADMIN_TOKEN that an instance would refuse is refused by up before anything starts, without quoting it", async () => {
+  const dir = tempDir();
+  try {
+    const topologyPath = await writeTopology(dir, { at: '1s', for: '1s' });
+    const run = await runUp([topologyPath, '--duration', '1'], 30_000, { THESPIAN_ADMIN_TOKEN: 'too short' });
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^thespian up: THESPIAN_ADMIN_TOKEN: must be 16 to 4096 characters \(got 9\); unset it to keep the admin API off\n/);
+    assert.ok(!run.stderr.includes('too short'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
