@@ -59,7 +59,7 @@ export async function runSchedule(options: RunOptions): Promise<number> {
     if (problems.length > 0) {
       for (const problem of problems) complain(problem);
       const total = [...targets.values()].flat().length;
-      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} did not answer; nothing was injected`);
+      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} refused the check or could not be reached; nothing was injected`);
       return 1;
     }
     const repeats = topology.incidents.some((incident) => incident.repeatEveryMs !== undefined);

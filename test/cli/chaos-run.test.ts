@@ -151,7 +151,7 @@ test('a wrong token exits 1 at once, before the first window, with one line per 
     assert.equal(
       run.stderr,
       `thespian chaos run: back ${back.address}: admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance\n` +
-        'thespian chaos run: 1 of 1 target did not answer; nothing was injected\n',
+        'thespian chaos run: 1 of 1 target refused the check or could not be reached; nothing was injected\n',
     );
     assert.doesNotMatch(run.stdout, /started|every target answered/);
     assert.deepEqual(await incidentNames(admin(back)), []);
