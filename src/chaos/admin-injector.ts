@@ -4,12 +4,16 @@
  * clear it early, when a schedule is stopped before its windows end.
  */
 import type { ScheduledIncident } from '../topology';
-import { AdminClient } from './admin-client';
+import { AdminClient, type AdminAnswer } from './admin-client';
 import { adminRefusal } from './admin-refusal';
+import { incidentFields } from './incident-fields';
 
 export class AdminInjector {
   private readonly clients = new Map<string, { address: string; client: AdminClient }[]>();
-  private readonly injected = new Map<AdminClient, Set<string>>();
+  /** Each instance's incidents from here, by id, with when they end by themselves (performance.now() ms). */
+  private readonly injected = new Map<AdminClient, Map<string, number>>();
+  /** Injections still on the way: clearInjected waits for them, or an incident answered after a Ctrl-C would stay. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   /** `targets`: each service's instances, HOST:PORT. A service without one is refused when its incident comes. */
   constructor(targets: ReadonlyMap<string, readonly string[]>, token: string, deadlineMs = 10_000) {
@@ -18,44 +22,72 @@ export class AdminInjector {
     }
   }
 
+  /**
+   * Asks every instance for its incidents, so that a wrong token, an admin API that is off or an
+   * instance out of reach is known before the first window, not when it comes: one line per
+   * instance that did not answer (`payments 127.0.0.1:7104: admin API refused: …`), none when all did.
+   */
+  async check(): Promise<string[]> {
+    const checks = [...this.clients].flatMap(([service, instances]) =>
+      instances.map(async ({ address, client }) => {
+        const answer = await client.list();
+        return answer.ok ? [] : [`${service} ${address}: ${adminRefusal(answer.code, answer.details)}`];
+      }),
+    );
+    return (await Promise.all(checks)).flat();
+  }
+
   /** Puts `incident` in effect on every instance of its service; undefined when all took it, else why not. */
   readonly inject = async (incident: ScheduledIncident, durationMs: number): Promise<string | undefined> => {
     const instances = this.clients.get(incident.service) ?? [];
     if (instances.length === 0) return `no instance of ${incident.service} to inject into`;
-    const request = {
-      name: incident.name,
-      service: incident.service,
-      method: incident.method,
-      step: incident.step,
-      failure_chance: incident.failureChance,
-      failure_code: incident.failureCode,
-      extra_latency_ms: incident.extraLatencyMs,
-      latency_factor: incident.latencyFactor,
-      duration_ms: durationMs,
-    };
-    const answers = await Promise.all(instances.map(async ({ address, client }) => ({ address, client, answer: await client.inject(request) })));
+    const request = { ...incidentFields(incident), duration_ms: durationMs };
+    const sending = Promise.all(instances.map(async ({ address, client }) => ({ address, client, answer: await client.inject(request) })));
+    this.pending.add(sending);
+    const answers = await sending.finally(() => this.pending.delete(sending));
     const refusals: string[] = [];
     for (const { address, client, answer } of answers) {
-      if (answer.ok) this.remember(client, answer.reply.id);
+      if (answer.ok) this.remember(client, answer.reply.id, durationMs);
       else refusals.push(`${address}: ${adminRefusal(answer.code, answer.details)}`);
     }
     return refusals.length === 0 ? undefined : refusals.join('\n');
   };
 
-  /** Ends now what this injector put in effect (each instance ends it anyway at its duration). */
-  async clearInjected(): Promise<void> {
-    const clears = [...this.injected].flatMap(([client, ids]) => [...ids].map((id) => client.clear({ id })));
+  /**
+   * Ends now what this injector put in effect (each instance ends it anyway at its duration),
+   * after the injections still on the way have answered; resolves to how many incidents the
+   * instances ended (one that had already ended counts none).
+   */
+  async clearInjected(): Promise<number> {
+    await Promise.allSettled([...this.pending]);
+    const now = performance.now();
+    const clears = [...this.injected].flatMap(([client, ids]) => [...ids].filter(([, endsAt]) => endsAt > now).map(([id]) => client.clear({ id })));
     this.injected.clear();
-    await Promise.all(clears);
+    return clearedIn(await Promise.all(clears));
+  }
+
+  /** Ends every incident on every instance, this injector's or not (`chaos run --clear-on-exit`); how many ended. */
+  async clearAll(): Promise<number> {
+    await Promise.allSettled([...this.pending]);
+    this.injected.clear();
+    return clearedIn(await Promise.all([...this.clients.values()].flatMap((instances) => instances.map(({ client }) => client.clear({ all: true })))));
   }
 
   close(): void {
     for (const instances of this.clients.values()) for (const { client } of instances) client.close();
   }
 
-  private remember(client: AdminClient, id: string): void {
-    const ids = this.injected.get(client) ?? new Set<string>();
-    ids.add(id);
+  /** Those that have ended are forgotten as new ones come, so a schedule that repeats for days keeps a few ids, not thousands. */
+  private remember(client: AdminClient, id: string, durationMs: number): void {
+    const now = performance.now();
+    const ids = this.injected.get(client) ?? new Map<string, number>();
+    for (const [known, endsAt] of ids) if (endsAt <= now) ids.delete(known);
+    ids.set(id, now + durationMs);
     this.injected.set(client, ids);
   }
+}
+
+/** How many incidents some Clear calls ended; an instance that did not answer ended none that anyone knows of. */
+function clearedIn(answers: readonly AdminAnswer<{ cleared: number }>[]): number {
+  return answers.reduce((sum, answer) => sum + (answer.ok ? answer.reply.cleared : 0), 0);
 }

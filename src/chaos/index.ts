@@ -8,5 +8,6 @@
 export { AdminClient, type AdminAnswer, type ListedIncident } from './admin-client';
 export { AdminInjector } from './admin-injector';
 export { adminRefusal, describeChanges } from './admin-refusal';
+export { incidentFields } from './incident-fields';
 export { SchedulePlayer, type Injector, type ScheduleEvent } from './schedule-player';
-export { offsetText, scheduleEventText } from './schedule-event-text';
+export { incidentText, offsetText, scheduleEventText } from './schedule-event-text';

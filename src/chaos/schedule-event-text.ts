@@ -1,11 +1,14 @@
-import { formatMs } from '../common';
+import { formatSeconds } from '../common';
 import { describeChanges } from './admin-refusal';
+import { incidentFields } from './incident-fields';
+import type { ScheduledIncident } from '../topology';
 import type { ScheduleEvent } from './schedule-player';
 
 /**
  * A schedule event as the line `up` and `chaos run` print:
- *   +0:04.0  incident "payments outage" started on payments (A › call card network: fails UNAVAILABLE 1) until +0:08.0
- *   +0:08.0  incident "payments outage" ended
+ *   +0:04.0  incident "payments outage" started on payments (A › call card network: fails UNAVAILABLE 1) for 4 s, until +0:08.0
+ *   +0:08.0  incident "payments outage" ended on payments
+ *   +0:24.0  incident "payments outage" NOT started on payments: 127.0.0.1:7104: admin API refused: …
  */
 export function scheduleEventText(event: ScheduleEvent): string {
   const { incident, endMs } = event.window;
@@ -13,15 +16,14 @@ export function scheduleEventText(event: ScheduleEvent): string {
   const at = offsetText(event.atMs);
   if (event.kind === 'ended') return `${at}  ${name} ended on ${incident.service}`;
   if (event.kind === 'refused') return `${at}  ${name} NOT started on ${incident.service}: ${event.reason.replace(/\n/g, '; ')}`;
-  const changes = describeChanges({
-    method: incident.method,
-    step: incident.step,
-    failure_chance: incident.failureChance,
-    failure_code: incident.failureCode,
-    extra_latency_ms: incident.extraLatencyMs,
-    latency_factor: incident.latencyFactor,
-  });
-  return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatMs(incident.forMs, 'measured')}, until ${offsetText(endMs)}`;
+  const changes = describeChanges(incidentFields(incident));
+  return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatSeconds(incident.forMs)}, until ${offsetText(endMs)}`;
+}
+
+/** An incident of the schedule, for the lines before it plays: `"payments outage" on payments (A › call card network: fails UNAVAILABLE 1) at +0:04.0 for 4 s, every 20 s`. */
+export function incidentText(incident: ScheduledIncident): string {
+  const every = incident.repeatEveryMs === undefined ? '' : `, every ${formatSeconds(incident.repeatEveryMs)}`;
+  return `"${incident.name}" on ${incident.service} (${describeChanges(incidentFields(incident))}) at ${offsetText(incident.atMs)} for ${formatSeconds(incident.forMs)}${every}`;
 }
 
 /** ms since the start of traffic as +M:SS.s (+H:MM:SS.s from an hour). */

@@ -62,7 +62,8 @@ export class SchedulePlayer {
     this.pending++;
     this.at(startMs, async () => {
       if (incident.repeatEveryMs !== undefined) this.arm(incident, occurrence + 1);
-      const leftMs = Math.round(window.endMs - this.elapsedMs());
+      // A timer may fire a millisecond early (Node's timer clock is coarser than performance.now()): never longer than the window.
+      const leftMs = Math.min(incident.forMs, Math.round(window.endMs - this.elapsedMs()));
       const reason = leftMs <= 0 ? 'its window had passed before it could be injected (the process was busy)' : await this.inject(incident, leftMs);
       if (this.stopped) return;
       if (reason !== undefined) {

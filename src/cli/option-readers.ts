@@ -125,3 +125,11 @@ export const targetAddress: ValueReader<TargetAddress> = (text) => {
     throw error;
   }
 };
+
+/** SERVICE=HOST:PORT (`verify --target`, `chaos run --target`), as a [service, address] pair; the service is checked against the topology by the command. */
+export const serviceTarget: ValueReader<[string, TargetAddress]> = (text) => {
+  const match = /^([^=]+)=(.+)$/.exec(text);
+  if (!match) return new Refusal(`must be SERVICE=HOST:PORT (got "${text}")`);
+  const address = targetAddress(match[2]);
+  return address instanceof Refusal ? address : [match[1].trim(), address];
+};

@@ -30,6 +30,9 @@ const UP_FLAGS = {
   otlp: { value: 'URL', help: 'also send everything received over OTLP (spans, metrics, logs) on to this OTLP/gRPC backend (e.g. http://localhost:4317); what it loses is counted in the summary', read: mustBe('an http:// address like http://localhost:4317', httpAddress) },
   trees: { value: 'N', help: 'draw at most N trace trees per second, failed traces first', default: '1', read: mustBe('a number ≥ 0', numberFrom(0)) },
   quiet: { help: 'no trees and no live call table: the summary line only' },
+  'no-incidents': {
+    help: "do not play the topology's incidents (e.g. to play them with `thespian chaos run` or `thespian verify` instead); the services' admin API stays off unless THESPIAN_ADMIN_TOKEN is set",
+  },
   'log-level': {
     value: 'LEVEL',
     help: "the services' LOG_LEVEL: error, warn, info (default) or debug; warn leaves only warnings and errors (far fewer lines to write at high rates)",
@@ -82,7 +85,11 @@ trace is drawn as a tree; a live table shows each service's calls from its own m
 summary line keeps count. TOPOLOGY is a file, or the name of a bundled example
 (search_fanout); with none it runs example_configs/ecosystem.jsonc. Services listen on
 127.0.0.1 at their topology ports (base_port + index unless set), so \`thespian load --topology\`
-and other tools can reach them.`,
+and other tools can reach them.
+
+The topology's incidents are played from the start of traffic, through the services' admin API
+(each window's start and end is a line in the view). With THESPIAN_ADMIN_TOKEN set, the services
+get that token, so that \`thespian chaos\` reaches them too; without, a token made for the run.`,
   footer: `Ctrl-C (or the end of --duration/--requests) stops sending, waits for requests in flight (at most
 their deadline), stops the services (they flush their telemetry) and prints the final summary; a
 second Ctrl-C kills the services and quits at once (exit 130). Services never outlive this
@@ -127,6 +134,8 @@ interface ParsedUpArgs {
     freePorts: boolean;
     prometheusSdFile?: string;
     servicesPerProcess?: number;
+    playIncidents: boolean;
+    adminToken?: string;
   };
 }
 
@@ -134,6 +143,10 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
   const { values, positionals, problems } = readFlags(args, UP_FLAGS);
   if (positionals.length > 1) problems.unshift(`one topology at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
   if (values['process-per-service'] && values['services-per-process'] !== undefined) problems.push('--process-per-service and --services-per-process say the same thing: give one');
+  // Required here: config/index loads the engine (see the top of this file), which only a run needs.
+  const { adminTokenFrom } = require('../config') as typeof import('../config');
+  const admin = adminTokenFrom(process.env, false);
+  if (admin.problem) problems.push(admin.problem);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const { duration, timeout, 'query-port': queryPort } = values;
   return {
@@ -155,6 +168,8 @@ function parseUpArgs(args: string[]): ParsedUpArgs {
       freePorts: values['free-ports'],
       prometheusSdFile: values['prometheus-sd'],
       servicesPerProcess: values['process-per-service'] ? 1 : values['services-per-process'],
+      playIncidents: !values['no-incidents'],
+      ...(admin.token === undefined ? {} : { adminToken: admin.token }),
     },
   };
 }

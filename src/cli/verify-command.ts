@@ -5,7 +5,7 @@ import { checkWritable } from './check-writable';
 import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
-import { besideStdout, durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, targetAddress, wholeNumber } from './option-readers';
+import { besideStdout, durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, serviceTarget, wholeNumber } from './option-readers';
 import { UsageError } from './usage-error';
 import type { Topology } from '../topology';
 import type { LogSource, MetricsSource, TraceSource } from '../verify';
@@ -217,12 +217,4 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
 
 function backendAddress(text: string): string | Refusal {
   return mustBe(`an http:// or https:// address like http://localhost:3200`, httpAddress)(text);
-}
-
-/** SERVICE=HOST:PORT, as a [service, address] pair. */
-function serviceTarget(text: string): [string, TargetAddress] | Refusal {
-  const match = /^([^=]+)=(.+)$/.exec(text);
-  if (!match) return new Refusal(`must be SERVICE=HOST:PORT (got "${text}")`);
-  const address = targetAddress(match[2]);
-  return address instanceof Refusal ? address : [match[1].trim(), address];
 }

@@ -16,3 +16,8 @@ export function formatMs(ms: number, style: 'compact' | 'measured' = 'compact'):
   if (ms < 100_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.round(ms / 1000)}s`;
 }
+
+/** A configured span of time in words: `500 ms`, `10 s`, `2.5 s` (an incident's `for`, a request's deadline). */
+export function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
+}

@@ -313,12 +313,17 @@ function readUrl(env: Env, name: string, fail: (p: string) => undefined): string
   }
 }
 
-/** THESPIAN_ADMIN_TOKEN as a client (`thespian chaos`) reads it, by the instance's rules: the token, or the one problem. */
-export function adminTokenFrom(env: Env): { readonly token?: string; readonly problem?: string } {
+/**
+ * THESPIAN_ADMIN_TOKEN as a client reads it, by the instance's rules: the token, or the one
+ * problem. Unset is a problem for the chaos commands, which need it; `up`, which makes one of its
+ * own when it needs one, passes required false.
+ */
+export function adminTokenFrom(env: Env, required = true): { readonly token?: string; readonly problem?: string } {
   let problem: string | undefined;
   const token = readAdminToken(env, (found) => void (problem = found));
   if (problem) return { problem };
-  return token === undefined ? { problem: 'THESPIAN_ADMIN_TOKEN: not set; the chaos commands send it to the instance, which must have the same one' } : { token };
+  if (token === undefined && required) return { problem: 'THESPIAN_ADMIN_TOKEN: not set; the chaos commands send it to the instance, which must have the same one' };
+  return token === undefined ? {} : { token };
 }
 
 /** A shorter token is guessable by trying; it has to be written somewhere anyway, so ask for a long one. */

@@ -24,6 +24,8 @@ interface EnsembleOptions {
   readonly prometheusPorts?: ReadonlyMap<string, number>;
   /** How many services share a process (`up --services-per-process`, `--process-per-service`); default by size. */
   readonly plan?: ProcessPlanOptions;
+  /** THESPIAN_ADMIN_TOKEN of every service (the admin API on), for a schedule of incidents or `thespian chaos`; none leaves it off. */
+  readonly adminToken?: string;
 }
 
 /** A service could not start; the message says which and why, in lines for the terminal. */
@@ -122,7 +124,9 @@ export class Ensemble {
 
     const groups = planProcesses(topology.services, options.plan);
     const processes = groups.map((group, index) =>
-      group.length === 1 ? new ServiceProcess({ services: group, logFile: join(options.logDir, `${group[0].name}.log`), env: serviceEnv(options, group[0]) }) : packProcess(options, group, index + 1),
+      group.length === 1
+        ? new ServiceProcess({ services: group, logFile: join(options.logDir, `${group[0].name}.log`), env: { ...serviceEnv(options, group[0]), ...adminEnv(options) } })
+        : packProcess(options, group, index + 1),
     );
     const ensemble = new Ensemble(processes);
     const timeoutMs = options.startTimeoutMs ?? 30_000;
@@ -201,9 +205,15 @@ function serviceEnv(options: EnsembleOptions, service: ProcessService): Record<s
   );
 }
 
+/** The admin token goes in a process's environment only, never in a pack file, which stays on disk in the log folder. */
+function adminEnv(options: EnsembleOptions): Record<string, string> {
+  return options.adminToken === undefined ? {} : { THESPIAN_ADMIN_TOKEN: options.adminToken };
+}
+
 /**
  * Several services in one process: their variables go to a file (an environment variable holds
- * at most 128 KiB on Linux, less than 25 behaviours can need), the telemetry's in the environment.
+ * at most 128 KiB on Linux, less than 25 behaviours can need), the telemetry's and the admin
+ * token in the environment (every packed service reads it from there).
  */
 function packProcess(options: EnsembleOptions, group: readonly ProcessService[], number: number): ServiceProcess {
   const packFile = join(options.logDir, `pack-${number}.json`);
@@ -211,7 +221,7 @@ function packProcess(options: EnsembleOptions, group: readonly ProcessService[],
   return new ServiceProcess({
     services: group,
     logFile: join(options.logDir, `pack-${number}.log`),
-    env: { ...telemetryEnv(options), THESPIAN_PACK_FILE: packFile },
+    env: { ...telemetryEnv(options), ...adminEnv(options), THESPIAN_PACK_FILE: packFile },
   });
 }
 

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { endpointName, formatMs, formatPercent } from '../common';
+import { endpointName, formatMs, formatPercent, formatSeconds } from '../common';
 import type { ForwardedCounts, OtlpSignal } from '../collector';
 import type { LocalTarget } from '../traffic';
 import type { CallTable, ServiceCallsJson } from './call-table';
@@ -7,6 +7,7 @@ import { ownCpuSeconds } from './process-cpu';
 import type { RunSummary } from './run-summary';
 import type { ServiceProcess } from './service-process';
 import type { TraceTally } from './trace-tally';
+import type { UpIncidentCounts } from './up-incidents';
 import type { ReceivedLogCounts } from './up-collector';
 import type { UpOptions } from './up-session';
 
@@ -58,6 +59,8 @@ export interface UpResult {
   readonly stoppedBy: string;
   /** Where the services' logs are, if they were kept. */
   logDir: string | null;
+  /** The topology's incident schedule: windows started and refused; null without incidents. */
+  readonly incidents: UpIncidentCounts | null;
 }
 
 /** What the final summary is made of, read once everything has stopped. */
@@ -82,6 +85,7 @@ interface UpFacts {
   readonly cpuByProcess: readonly (number | undefined)[];
   readonly stoppedBy: string;
   readonly logDir: string | null;
+  readonly incidents: UpIncidentCounts | null;
 }
 
 export function upResult(facts: UpFacts): UpResult {
@@ -142,6 +146,7 @@ export function upResult(facts: UpFacts): UpResult {
     forwarded: facts.forwarded ? { url: facts.forwarded.url, ...facts.forwarded.counts } : null,
     stoppedBy: facts.stoppedBy,
     logDir: facts.logDir,
+    incidents: facts.incidents,
   };
 }
 
@@ -151,7 +156,14 @@ function sumDefined(values: readonly (number | undefined)[]): number | undefined
 }
 
 /** The lines `thespian up` starts with: what runs where, the traffic, what is drawn, where logs go. */
-export function printHeader(options: UpOptions, targets: readonly LocalTarget[], timeoutMs: number, logDir: string, say: (line?: string) => void): void {
+export function printHeader(
+  options: UpOptions,
+  targets: readonly LocalTarget[],
+  timeoutMs: number,
+  logDir: string,
+  incidents: { readonly trafficNote: string; readonly lines: readonly string[] },
+  say: (line?: string) => void,
+): void {
   const { topology } = options;
   const relativePath = relative(process.cwd(), topology.sourcePath);
   const where = relativePath && !relativePath.startsWith('..') ? relativePath : topology.sourcePath;
@@ -163,12 +175,13 @@ export function printHeader(options: UpOptions, targets: readonly LocalTarget[],
   }
   for (const warning of topology.warnings) say(`  warning: ${warning}`);
   const traffic = targets.map((target) => `${endpointName(target.label, target.method)} ${rateOf(target)}`).join(', ');
-  say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}`);
+  say(`traffic: ${traffic ? `${traffic}; each request's deadline ${formatSeconds(timeoutMs)} (--timeout)` : 'none (the topology has no entry_points; call the services yourself)'}${incidents.trafficNote}`);
   const bounds = [
     options.durationMs !== undefined ? `for ${options.durationMs / 1000} s` : '',
     options.maxRequests !== undefined ? `for ${options.maxRequests} requests` : '',
   ].filter(Boolean);
   if (bounds.length > 0) say(`  ${bounds.join(' or ')}${bounds.length > 1 ? ', whichever comes first' : ''}`);
+  for (const line of incidents.lines) say(line);
   if (options.quiet || options.treesPerSecond <= 0) say('drawing: no trees (--quiet); the summary only');
   else {
     const perSecond = options.treesPerSecond === 1 ? '1 trace tree per second' : `${options.treesPerSecond} trace trees per second`;
@@ -200,6 +213,7 @@ export function finalSummary(result: UpResult, options: UpOptions, calls: CallTa
     `  logs      ${logsLine(result.logLinesBySource)}${result.logDir ? `; kept in ${result.logDir}` : ''}`,
     `  cpu       this process ${result.cpuSeconds.parent.toFixed(1)} s (peak memory ${result.parentMaxRssMb} MB)${result.cpuSeconds.services === null ? '' : `, services ${result.cpuSeconds.services.toFixed(1)} s`}`,
   ];
+  if (result.incidents) lines.push(`  incidents ${incidentsLine(result.incidents)}`);
   if (result.forwarded) lines.push(...forwardedLines(result.forwarded));
   if (options.jsonFile) lines.push(`  json      every span, and the services' call figures at each export, in ${options.jsonFile}`);
   return lines;
@@ -216,6 +230,14 @@ export function logsLine({ loki, otlp }: ReceivedLogCounts): string {
   if (otlp === 0) return `${count(loki)} lines pushed to the embedded Loki receiver`;
   if (loki === 0) return `${count(otlp)} OTLP log records received`;
   return `${count(loki + otlp)} lines received: ${count(loki)} pushed to the embedded Loki receiver, ${count(otlp)} as OTLP log records`;
+}
+
+/** "3 windows started (1 still in effect at the stop), 1 refused (…)", or that the schedule was not played. */
+function incidentsLine({ played, scheduled, started, refused, inEffectAtStop }: UpIncidentCounts): string {
+  if (!played) return `${scheduled} in the topology, not played (--no-incidents)`;
+  const windows = (n: number) => `${n} window${n === 1 ? '' : 's'}`;
+  const cut = inEffectAtStop > 0 ? ` (${inEffectAtStop} still in effect at the stop)` : '';
+  return `${windows(started)} started${cut}, ${refused} refused${refused > 0 ? ' (each said on its line above)' : ''}`;
 }
 
 const SIGNAL_UNITS: Record<OtlpSignal, string> = { traces: 'spans', metrics: 'metric data points', logs: 'log records' };
@@ -251,11 +273,6 @@ export function formatRate(rps: number): string {
   // Through Number, so a sum of rates a hair off a whole number (5.000001) reads 5, not "5.";
   // below 1, two significant digits, so a slow entry point (0.003/s) does not read 0.
   return String(Number(rps >= 1 ? rps.toFixed(2) : rps.toPrecision(2)));
-}
-
-/** "10 s", "2.5 s", "500 ms". */
-export function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 export function describeExit(status: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {

@@ -1,6 +1,7 @@
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatSeconds } from '../common';
 import { ConfigError, type LogLevel } from '../config';
 import type { Topology } from '../topology';
 import { localTargets, openTraffic, type LocalTarget, type Traffic } from '../traffic';
@@ -13,7 +14,8 @@ import { StopSequence } from './stop-sequence';
 import { TerminalView } from './terminal-view';
 import { TraceTally } from './trace-tally';
 import { UpCollector } from './up-collector';
-import { describeExit, finalSummary, formatRate, formatSeconds, printHeader, upResult } from './up-report';
+import { UpIncidents } from './up-incidents';
+import { describeExit, finalSummary, formatRate, printHeader, upResult } from './up-report';
 
 export interface UpOptions {
   readonly topology: Topology;
@@ -47,6 +49,10 @@ export interface UpOptions {
   readonly prometheusSdFile?: string;
   /** `--services-per-process` (1 for `--process-per-service`); default: by the topology's size (process-plan.ts). */
   readonly servicesPerProcess?: number;
+  /** False (`--no-incidents`): the topology's incidents are not played; default true. */
+  readonly playIncidents?: boolean;
+  /** THESPIAN_ADMIN_TOKEN from the user's environment (checked), given to every service so that `thespian chaos` reaches them too. */
+  readonly adminToken?: string;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
   readonly tty: boolean;
@@ -99,6 +105,7 @@ class UpSession {
   private readonly targets: LocalTarget[];
   private readonly traffic: Traffic;
   private readonly timeoutMs: number;
+  private readonly incidents: UpIncidents;
   private collector!: UpCollector;
   private prometheusSd: PrometheusSdFile | undefined;
   private ensemble: Ensemble | undefined;
@@ -116,6 +123,7 @@ class UpSession {
     private readonly logDir: string,
   ) {
     this.tally = new TraceTally(options.topology);
+    this.incidents = new UpIncidents(options.topology, options.playIncidents !== false, options.adminToken);
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.targets = localTargets(options.topology, options.totalRps);
     this.traffic = openTraffic(
@@ -166,7 +174,9 @@ class UpSession {
     // Spans to send on came only from services that ran.
     session.stops.add('close', () => session.collector.close(session.ensemble ? STOP_LIMITS_MS.forwardFlush : 0));
     session.stops.add('close', () => session.removeLogsUnlessEvidence());
-    printHeader(options, session.targets, session.timeoutMs, session.logDir, session.say);
+    printHeader(options, session.targets, session.timeoutMs, session.logDir, session.incidents.header(), session.say);
+    const adminLine = session.incidents.adminLine();
+    if (adminLine) session.say(adminLine);
     session.say(`collector: OTLP/gRPC ${session.collector.otlpEndpoint} (traces, metrics, logs), Loki push ${session.collector.lokiEndpoint}`);
     if (session.prometheusSd) {
       session.say(session.prometheusSd.describe());
@@ -186,9 +196,21 @@ class UpSession {
     this.stops.add('let requests in flight answer', () => this.letRequestsAnswer(view));
     // After a signal during start-up the run is stopped already, and this sends nothing.
     await this.traffic.start();
+    this.startIncidents(view);
     await this.traffic.run.sendingDone;
     await this.stops.stop();
     return this.report(ensemble, view);
+  }
+
+  /**
+   * The schedule's clock starts with the traffic's (offsets count from the first request), unless
+   * the run was stopped during start-up. It stops with the sending, before the services stop.
+   */
+  private startIncidents(view: TerminalView): void {
+    if (this.signalsSeen > 0 || this.serviceCrashed) return;
+    this.incidents.start((line) => view.println(line));
+    this.stops.add('stop sending', () => this.incidents.stop());
+    this.stops.add('close', () => this.incidents.close());
   }
 
   private readonly say = (line = ''): void => {
@@ -200,7 +222,8 @@ class UpSession {
     const { topology, logLevel, seed, servicesPerProcess } = this.options;
     try {
       const prometheusPorts = this.prometheusSd?.ports;
-      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts, plan: { servicesPerProcess } });
+      const adminToken = this.incidents.token;
+      this.ensemble = await Ensemble.start({ topology, otlpEndpoint: this.collector.otlpEndpoint, logDir: this.logDir, logLevel, seed, prometheusPorts, plan: { servicesPerProcess }, adminToken });
     } catch (error) {
       this.startError = error;
       await this.stops.stop();
@@ -338,6 +361,7 @@ class UpSession {
       cpuByProcess: this.cpuByProcess,
       stoppedBy: this.stoppedBy,
       logDir: this.logsKept() ? this.logDir : null,
+      incidents: this.incidents.counts(),
     });
     for (const line of finalSummary(result, this.options, this.collector.calls)) this.say(line);
     if (this.options.summaryJsonFile) writeFileSync(this.options.summaryJsonFile, `${JSON.stringify(result, null, 2)}\n`);

@@ -79,5 +79,5 @@ test('each failure is one clear line: wrong token, admin off, unreachable, unkno
   assert.match(noToken.stderr, /THESPIAN_ADMIN_TOKEN: not set/);
   const unknown = await chaos(['restart', on.address]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown chaos command "restart"; expected inject, clear or list/);
+  assert.match(unknown.stderr, /unknown chaos command "restart"; expected inject, clear, list or run/);
 });

@@ -66,11 +66,11 @@ export interface UpProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Environment without anything that would send the services' telemetry elsewhere. */
+/** Environment without anything that would send the services' telemetry elsewhere, nor a developer's own admin token. */
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('OTEL_') && !['CONFIG_JSON', 'CONFIG_FILE', 'LOKI_ADDRESS', 'FORCE_COLOR'].includes(key)) env[key] = value;
+    if (value !== undefined && !key.startsWith('OTEL_') && !['CONFIG_JSON', 'CONFIG_FILE', 'LOKI_ADDRESS', 'FORCE_COLOR', 'THESPIAN_ADMIN_TOKEN'].includes(key)) env[key] = value;
   }
   return env;
 }
@@ -80,9 +80,9 @@ function cleanEnv(): Record<string, string> {
  * query API is turned off: its default port sits below the topology's base_port (7099 by default),
  * a fixed port that a `thespian up` running on the same machine holds.
  */
-export function startUp(args: string[]): UpProcess {
+export function startUp(args: string[], env: Record<string, string> = {}): UpProcess {
   const portChoice = args.some((arg) => /^--(query-port|free-ports)(=|$)/.test(arg)) ? [] : ['--query-port', '0'];
-  const child = spawn(process.execPath, [CLI, 'up', ...args, ...portChoice], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'up', ...args, ...portChoice], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
@@ -129,8 +129,8 @@ export function startUp(args: string[]): UpProcess {
 }
 
 /** Runs `thespian up` to the end; kills it (and fails) if it takes longer than timeoutMs. */
-export async function runUp(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const up = startUp(args);
+export async function runUp(args: string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const up = startUp(args, env);
   const timer = setTimeout(() => up.child.kill('SIGKILL'), timeoutMs);
   const { code } = await up.exited;
   clearTimeout(timer);
