@@ -59,7 +59,10 @@ export class AdminClient {
   }
 
   private call<Reply>(method: Method, request: object): Promise<AdminAnswer<Reply>> {
-    const metadata = new (require('@grpc/grpc-js') as typeof grpc).Metadata();
+    // Two statements on purpose: tsc drops the parentheses of `new (require(...) as T).Metadata()`,
+    // and `new require(...).Metadata()` calls the class without `new`.
+    const grpcJs = require('@grpc/grpc-js') as typeof grpc;
+    const metadata = new grpcJs.Metadata();
     metadata.set('authorization', `Bearer ${this.token}`);
     return new Promise((resolve) => {
       const send = (this.client as unknown as Record<Method, Function>)[method];
