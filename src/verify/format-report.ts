@@ -69,10 +69,10 @@ function tableLines(result: VerifyResult): string[] {
 
 /** One row for the incident windows: whether each played window failed as predicted inside it, and the rest as outside. */
 function incidentsRow(incidents: IncidentsReport): string {
-  const played = incidents.windows.filter((window) => window.play === 'played' && window.rate.requests > 0);
+  const played = incidents.windows.filter((window) => window.play === 'played');
   const refused = incidents.windows.filter((window) => window.play === 'refused').length;
   const notPlayed = incidents.windows.filter((window) => window.play === 'not played').length;
-  const inconsistent = played.filter((window) => !window.rate.consistent).length + (incidents.outside.consistent ? 0 : 1);
+  const inconsistent = played.filter((window) => window.rate.requests > 0 && !window.rate.consistent).length + (incidents.outside.consistent ? 0 : 1);
   const parts = [`${played.length} window${played.length === 1 ? '' : 's'} played`];
   if (refused > 0) parts.push(`${refused} refused`);
   if (notPlayed > 0) parts.push(`${notPlayed} not played`);
