@@ -100,8 +100,8 @@ inside each window against the prediction inside it and the rest against the bas
   ],
   footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
 one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
-answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments.
-See docs/verify.md.`,
+answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments (and for
+incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
