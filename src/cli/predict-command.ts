@@ -45,7 +45,9 @@ Works out what one request does, from the config alone, without running anything
     concurrent actions, nested Functions, calls across services, retries); a timeout's chance
     is exact where the latency has a closed form and estimated by sampling where not;
   - log lines, and latency: the exact critical path for fixed durations, p50 and p99 by seeded
-    Monte Carlo for latency distributions.
+    Monte Carlo for latency distributions;
+  - for a topology with incidents: the failure probability and latency of a request made inside
+    each incident's windows, reckoned with that incident alone (docs/verify.md).
 
 BEHAVIOUR is a behaviour file (CONFIG_JSON as a .json/.jsonc file) or the name of a bundled
 example (e.g. chaos_checkout). TOPOLOGY is a topology file (as \`thespian up\` takes) or a
@@ -55,25 +57,26 @@ bundled one (ecosystem).`,
     const parsed = parsePredictArgs(args);
     const { ConfigError } = require('../config') as typeof import('../config');
     const predict = require('../predict') as typeof import('../predict');
-    const { endpoints, world, label } = loadInput(parsed);
-    const predictor = new predict.Predictor(world, { samples: parsed.samples, seed: parsed.seed });
+    const { endpoints, world, label, incidents } = loadInput(parsed);
+    const predictor = new predict.WindowPredictions(world, incidents, { samples: parsed.samples, seed: parsed.seed });
     const predictions = [];
     for (const endpoint of endpoints) {
       try {
-        predictions.push(predictor.predict(endpoint.service, endpoint.method));
+        predictions.push({ baseline: predictor.baselineOf(endpoint.service, endpoint.method), windows: predictor.windowsOf(endpoint.service, endpoint.method) });
       } catch (error) {
         if (error instanceof predict.PredictError) throw new ConfigError(label, [error.message]);
         throw error;
       }
     }
     if (parsed.json) {
-      process.stdout.write(`${JSON.stringify({ source: label, predictions: predictions.map(predict.predictionJson) }, null, 2)}\n`);
+      const json = predictions.map(({ baseline, windows }) => predict.predictionJson(baseline, windows));
+      process.stdout.write(`${JSON.stringify({ source: label, predictions: json }, null, 2)}\n`);
       return 0;
     }
     const out: string[] = [`Prediction for one request: ${label}`, ''];
-    predictions.forEach((prediction, index) => {
+    predictions.forEach(({ baseline, windows }, index) => {
       if (index > 0) out.push('', '─'.repeat(80), '');
-      out.push(...predict.formatPrediction(prediction));
+      out.push(...predict.formatPrediction(baseline, windows));
     });
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
@@ -86,6 +89,8 @@ interface LoadedInput {
   endpoints: { service: string; method: GrpcMethod }[];
   world: import('../predict').PredictionWorld;
   label: string;
+  /** A topology's scheduled incidents (none for a behaviour): each gets its own block. */
+  incidents: readonly import('../topology').ScheduledIncident[];
 }
 
 function loadInput(args: PredictArgs): LoadedInput {
@@ -114,7 +119,7 @@ function loadInput(args: PredictArgs): LoadedInput {
       );
     }
     const unique = [...new Map(endpoints.map((endpoint) => [endpointName(endpoint.service, endpoint.method), endpoint])).values()];
-    return { endpoints: unique, world: predict.worldOfTopology(topology), label: `topology ${topology.name} (${args.source})` };
+    return { endpoints: unique, world: predict.worldOfTopology(topology), label: `topology ${topology.name} (${args.source})`, incidents: topology.incidents };
   }
 
   const behaviour = validateBehaviour(data, args.source);
@@ -127,6 +132,7 @@ function loadInput(args: PredictArgs): LoadedInput {
     endpoints: [...new Set(methods)].map((method) => ({ service, method })),
     world: predict.worldOfBehaviour(behaviour, service, args.port),
     label: `behaviour ${args.source} as service ${service}${args.port !== undefined ? ` on port ${args.port}` : ''}`,
+    incidents: [],
   };
 }
 

@@ -46,6 +46,9 @@ const VERIFY_FLAGS = {
   },
   timeout: { value: 'S', help: 'deadline of each request', default: '30 s', read: mustBe('a time > 0 such as 30 or 30s', durationSeconds) },
   json: { value: 'FILE', help: 'write the whole result as JSON, every trace included', read: besideStdout('file name', "verify's report") },
+  'no-incidents': {
+    help: "do not play the topology's incidents (no THESPIAN_ADMIN_TOKEN needed): every request is held against the baseline, and the windows are reported as not played",
+  },
 } satisfies FlagTable;
 
 interface VerifyArgs {
@@ -62,6 +65,7 @@ interface VerifyArgs {
   logLevel: LineLevel;
   timeoutS: number;
   json?: string;
+  noIncidents: boolean;
 }
 
 export const verifyCommand = defineCommand(VERIFY_FLAGS, {
@@ -84,29 +88,38 @@ Metrics are checked by their increase: verify reads the counts before it sends a
 they have grown by what its requests caused (an export interval and a scrape) or --wait runs
 out. Traffic from elsewhere in that time (\`up\`'s own --rps) is counted too and said as extra;
 it can hide a loss of the same size. Every service is checked when every trace came back
-complete (their SERVER spans say which calls each served), else the entry points only.`,
+complete (their SERVER spans say which calls each served), else the entry points only.
+
+A topology with incidents: verify plays their schedule while it sends, through each
+instance's admin API (so THESPIAN_ADMIN_TOKEN must be set, as on the instances), sends for at
+least as long as their first windows last and a little after, and holds the requests sent
+inside each window against the prediction inside it and the rest against the baseline.`,
   sections: [
     { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector', 'prometheus'] },
-    { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json'] },
+    { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json', 'no-incidents'] },
   ],
   footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
 one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
-answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments.
-See docs/verify.md.`,
+answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments (and for
+incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
     const topology = loadCommandTopology(parsed.topology, { printWarnings: true });
     checkEntryPoints(topology, parsed);
-    const predictions = predictEntryPoints(topology);
+    const token = incidentToken(topology, parsed);
+    const { predictions, inside } = predictEntryPoints(topology);
     const sources = readBackSources(topology, parsed);
     const verify = require('../verify') as typeof import('../verify');
+    const targets = verifyTargets(topology, parsed);
+    const injector = token !== undefined ? incidentInjector(topology, targets, token) : undefined;
     let result: import('../verify').VerifyResult;
     try {
       result = await verify.runVerify({
         topologyName: topology.name,
         predictions,
-        targets: verifyTargets(topology, parsed),
+        targets,
+        ...(topology.incidents.length > 0 ? { incidents: { incidents: topology.incidents, inside, ...(injector ? { injector } : {}) } } : {}),
         requests: parsed.requests,
         timeoutMs: parsed.timeoutS * 1000,
         ...sources,
@@ -121,6 +134,8 @@ See docs/verify.md.`,
         return 1;
       }
       throw error;
+    } finally {
+      injector?.close();
     }
     process.stdout.write(`${verify.formatReport(result)}\n`);
     if (parsed.json !== undefined) writeFileSync(parsed.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -138,22 +153,58 @@ function checkEntryPoints(topology: Topology, parsed: VerifyArgs): void {
   }
 }
 
-/** What each entry point's requests must produce; a topology that cannot be predicted (a call cycle) is a ConfigError. */
-function predictEntryPoints(topology: Topology): Map<string, import('../predict').EndpointPrediction> {
+/**
+ * What each entry point's requests must produce, outside every incident window (the baseline) and
+ * inside each incident's (by its name); a topology that cannot be predicted (a call cycle) is a
+ * ConfigError.
+ */
+function predictEntryPoints(topology: Topology): {
+  predictions: Map<string, import('../predict').EndpointPrediction>;
+  inside: Map<string, Map<string, import('../predict').EndpointPrediction>>;
+} {
   const predict = require('../predict') as typeof import('../predict');
   const { ConfigError } = require('../config') as typeof import('../config');
-  const predictor = new predict.Predictor(predict.worldOfTopology(topology));
+  const predictor = new predict.WindowPredictions(predict.worldOfTopology(topology), topology.incidents);
   const predictions = new Map<string, import('../predict').EndpointPrediction>();
+  const inside = new Map<string, Map<string, import('../predict').EndpointPrediction>>();
   for (const entry of topology.entryPoints) {
     const endpoint = endpointName(entry.service, entry.method);
+    if (predictions.has(endpoint)) continue;
     try {
-      if (!predictions.has(endpoint)) predictions.set(endpoint, predictor.predict(entry.service, entry.method));
+      predictions.set(endpoint, predictor.baselineOf(entry.service, entry.method));
+      inside.set(endpoint, new Map(predictor.windowsOf(entry.service, entry.method).map((window) => [window.incident.name, window.prediction])));
     } catch (error) {
       if (error instanceof predict.PredictError) throw new ConfigError(topology.sourcePath, [error.message]);
       throw error;
     }
   }
-  return predictions;
+  return { predictions, inside };
+}
+
+/** The admin token to play the topology's incidents with; undefined when there are none to play (or --no-incidents). */
+function incidentToken(topology: Topology, parsed: VerifyArgs): string | undefined {
+  if (topology.incidents.length === 0 || parsed.noIncidents) return undefined;
+  const { adminTokenFrom } = require('../config') as typeof import('../config');
+  const why = `${topology.name} has incidents: verify plays them through the instances' admin API, sending THESPIAN_ADMIN_TOKEN (the instances' own)`;
+  const noIncidents = 'or give --no-incidents to check without them';
+  if (process.env.THESPIAN_ADMIN_TOKEN === undefined) throw new UsageError([`${why}, which is not set`, noIncidents].join('\n'));
+  const { token, problem } = adminTokenFrom(process.env);
+  if (token === undefined) throw new UsageError([why, problem!, noIncidents].join('\n'));
+  return token;
+}
+
+/**
+ * Injects into the instances verify sends to: an entry point's service where its requests go
+ * (--target or 127.0.0.1 at its port), every other service at 127.0.0.1 at its port.
+ */
+function incidentInjector(topology: Topology, targets: ReturnType<typeof verifyTargets>, token: string): import('../chaos').AdminInjector {
+  const { AdminInjector } = require('../chaos') as typeof import('../chaos');
+  const addresses = new Map<string, string[]>();
+  for (const service of topology.services) {
+    const sentTo = [...new Set(targets.filter((target) => target.label === service.name).map((target) => target.address.address))];
+    addresses.set(service.name, sentTo.length > 0 ? sentTo : [`127.0.0.1:${service.port}`]);
+  }
+  return new AdminInjector(addresses, token);
 }
 
 /** Where traces and log lines are read back: the backends given, or the query API of `thespian up` itself. */
@@ -212,6 +263,7 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
     logLevel: values['log-level'],
     timeoutS: values.timeout,
     ...(json !== undefined ? { json } : {}),
+    noIncidents: values['no-incidents'],
   };
 }
 

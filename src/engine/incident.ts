@@ -51,6 +51,13 @@ export function changedDuration(ownMs: number, incidents: readonly Incident[]): 
   return ms;
 }
 
+/** changedDuration as one change, own × factor + extraMs (the incidents' changes compose into one). */
+export function durationChange(incidents: readonly Incident[]): { readonly factor: number; readonly extraMs: number } {
+  let factor = 1;
+  for (const incident of incidents) factor *= incident.latencyFactor;
+  return { factor, extraMs: changedDuration(0, incidents) };
+}
+
 /** The chance that a step fails with its own chance and its incidents' together. */
 export function combinedChance(own: number, incidents: readonly Incident[]): number {
   let survives = 1 - own;
@@ -69,6 +76,19 @@ export function incidentOfRoll(roll: number, own: number, incidents: readonly In
     if (roll < threshold) return incident;
   }
   return undefined;
+}
+
+/**
+ * The chance that a step's roll falls to each incident (what incidentOfRoll decides, as
+ * probabilities): each takes its chance of what the step's own chance and those before it left.
+ */
+export function incidentShares(own: number, incidents: readonly Incident[]): { readonly incident: Incident; readonly p: number }[] {
+  let threshold = own;
+  return incidents.map((incident) => {
+    const p = (1 - threshold) * incident.failureChance;
+    threshold += p;
+    return { incident, p };
+  });
 }
 
 /** The value of the span attribute naming the incidents that changed a step. */

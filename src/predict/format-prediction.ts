@@ -1,12 +1,14 @@
 import { endpointName, formatMs, formatPercent, LINE_LEVELS } from '../common';
 import { totalLines, type LineCounts, type SpanShape } from '../probability';
 import type { EndpointPrediction, LatencySummary } from './predictor';
+import type { WindowPrediction } from './window-predictions';
 
 /**
- * A prediction as text: the summary first (failure, spans, log lines, latency), then the span
- * tree, then the notes that say what is estimated and what is assumed.
+ * A prediction as text: the summary first (failure, spans, log lines, latency), then what a
+ * request does inside each incident's windows (a topology's `incidents`), then the span tree,
+ * then the notes that say what is estimated and what is assumed.
  */
-export function formatPrediction(prediction: EndpointPrediction): string[] {
+export function formatPrediction(prediction: EndpointPrediction, windows: readonly WindowPrediction[] = []): string[] {
   const lines: string[] = [];
   const endpoint = endpointName(prediction.service, prediction.method);
   const title = prediction.functionName ? `${endpoint}  "${prediction.functionName}"` : `${endpoint}  (no behaviour: answers OK at once)`;
@@ -16,6 +18,11 @@ export function formatPrediction(prediction: EndpointPrediction): string[] {
   lines.push(`  spans       ${prediction.successSpans} when it succeeds${known}; ${mean(prediction.meanSpans)} per request on average`);
   lines.push(`  log lines   ${logLinesLine(prediction.logLines)}`);
   lines.push(`  latency     ${latencyLine(prediction)}`);
+  if (windows.length > 0) {
+    lines.push('');
+    lines.push('  Inside incident windows (each reckoned with its own incident alone; the figures above are outside them):');
+    for (const window of windows) lines.push(...windowLines(window, endpoint));
+  }
   lines.push('');
   lines.push(...drawTree(prediction.shape));
   const byService = new Map<string, number>();
@@ -31,6 +38,22 @@ export function formatPrediction(prediction: EndpointPrediction): string[] {
   lines.push('Notes');
   for (const note of notes) lines.push(...wrap(note, 96).map((text, index) => `${index === 0 ? '  - ' : '    '}${text}`));
   return lines;
+}
+
+function windowLines(window: WindowPrediction, endpoint: string): string[] {
+  const title = `  inside "${window.incident.name}" (${incidentWhen(window.incident)})`;
+  if (!window.reaches) {
+    const where = [window.incident.service, window.incident.method, window.incident.step].filter(Boolean).join(' › ');
+    return [`${title}: no change, ${endpoint} never reaches ${where}`];
+  }
+  return [title, `    fails       ${failureLine(window.prediction)}`, `    latency     ${latencyLine(window.prediction)}`];
+}
+
+/** "payments, +4 s for 4 s, every 20 s": where and when an incident's windows are. */
+export function incidentWhen(incident: WindowPrediction['incident']): string {
+  const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+  const every = incident.repeatEveryMs !== undefined ? `, every ${seconds(incident.repeatEveryMs)}` : '';
+  return `${incident.service}, +${seconds(incident.atMs)} for ${seconds(incident.forMs)}${every}`;
 }
 
 function failureLine(prediction: EndpointPrediction): string {

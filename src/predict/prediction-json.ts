@@ -1,4 +1,5 @@
 import type { EndpointPrediction } from './predictor';
+import type { WindowPrediction } from './window-predictions';
 import type { SpanShape } from '../probability';
 import { endpointName } from '../common';
 
@@ -23,10 +24,44 @@ interface PredictionJson {
   tree: unknown;
   /** `kind` is the note's category (estimate, assumption): the key is part of the version-1 shape. */
   notes: { kind: string; text: string }[];
+  /** A topology's incidents: a request inside each one's windows (absent without incidents). */
+  incidents?: IncidentJson[];
+}
+
+interface IncidentJson {
+  name: string;
+  service: string;
+  method: string | null;
+  step: string | null;
+  window: { at_ms: number; for_ms: number; repeat_every_ms: number | null };
+  /** False when the incident changes no step this endpoint's requests reach: the prediction is the baseline's. */
+  changes_request: boolean;
+  failure: PredictionJson['failure'];
+  latency_ms: PredictionJson['latency_ms'];
 }
 
 /** A prediction as plain JSON for scripts (`thespian predict --json`). */
-export function predictionJson(prediction: EndpointPrediction): PredictionJson {
+export function predictionJson(prediction: EndpointPrediction, windows: readonly WindowPrediction[] = []): PredictionJson {
+  const json = baseJson(prediction);
+  if (windows.length > 0) {
+    json.incidents = windows.map(({ incident, reaches, prediction: inside }) => {
+      const { failure, latency_ms } = baseJson(inside);
+      return {
+        name: incident.name,
+        service: incident.service,
+        method: incident.method ?? null,
+        step: incident.step ?? null,
+        window: { at_ms: incident.atMs, for_ms: incident.forMs, repeat_every_ms: incident.repeatEveryMs ?? null },
+        changes_request: reaches,
+        failure,
+        latency_ms,
+      };
+    });
+  }
+  return json;
+}
+
+function baseJson(prediction: EndpointPrediction): PredictionJson {
   return {
     version: PREDICTION_JSON_VERSION,
     endpoint: endpointName(prediction.service, prediction.method),

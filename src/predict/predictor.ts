@@ -1,4 +1,4 @@
-import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type NoteCategory, type PredictContext } from '../engine';
+import { actionKind, functionAction, grpcSpanName, seededRandom, type GrpcMethod, type CalleePrediction, type Incident, type NoteCategory, type PredictContext } from '../engine';
 import {
   certain,
   codeProbabilities,
@@ -25,11 +25,16 @@ import { endpointName, type StatusName } from '../common';
 import { PredictError } from './predict-error';
 import type { PredictionWorld } from './prediction-world';
 
-interface PredictOptions {
+export interface PredictOptions {
   /** Draws for Monte Carlo figures (default 20 000). */
   readonly samples?: number;
   /** Seed of those draws, so the same prediction prints the same figures (default 1). */
   readonly seed?: number;
+  /**
+   * The incidents taken to be in effect, by service (in injection order): the prediction is then
+   * of a request made while they last (incident-overlay.ts makes this from a topology's).
+   */
+  readonly incidents?: ReadonlyMap<string, readonly Incident[]>;
 }
 
 const DEFAULT_SAMPLES = 20_000;
@@ -91,6 +96,7 @@ export class Predictor {
   private readonly random: Random;
   private readonly done = new Map<string, Predicted>();
   private readonly active: string[] = [];
+  private readonly incidents: ReadonlyMap<string, readonly Incident[]>;
 
   constructor(
     private readonly world: PredictionWorld,
@@ -99,6 +105,7 @@ export class Predictor {
     this.samples = Math.max(1, Math.floor(options.samples ?? DEFAULT_SAMPLES));
     this.seed = options.seed ?? 1;
     this.random = seededRandom(this.seed);
+    this.incidents = options.incidents ?? new Map();
   }
 
   predict(service: string, method: GrpcMethod): EndpointPrediction {
@@ -162,7 +169,7 @@ export class Predictor {
     } else {
       this.active.push(name);
       try {
-        const context = this.context(service, notes);
+        const context = this.context(service, method, notes);
         const body = functionAction.predict(fn, context);
         // The instrumentation's SERVER span: no log line of its own.
         const outcome = mapBranches(body.outcome, (branch) => ({ ...branch, spans: branch.spans + 1 }));
@@ -175,9 +182,12 @@ export class Predictor {
     return predicted;
   }
 
-  private context(service: string, notes: Map<string, PredictionNote>): PredictContext {
+  private context(service: string, method: GrpcMethod, notes: Map<string, PredictionNote>): PredictContext {
+    // As IncidentBoard.active does for a request: those of the service that name this method or none.
+    const incidents = (this.incidents.get(service) ?? []).filter((incident) => incident.method === undefined || incident.method === method);
     const context: PredictContext = {
       service,
+      ...(incidents.length > 0 ? { incidents: () => incidents } : {}),
       random: this.random,
       samples: this.samples,
       predictAction: (action) => actionKind(action.kind).predict(action.spec, context),

@@ -20,7 +20,9 @@ export type Duration =
   | { readonly kind: 'max'; readonly parts: readonly Duration[] }
   | { readonly kind: 'mixture'; readonly parts: readonly { readonly weight: number; readonly duration: Duration }[] }
   /** `base` given that it is at most `limitMs`. */
-  | { readonly kind: 'below'; readonly base: Duration; readonly limitMs: number };
+  | { readonly kind: 'below'; readonly base: Duration; readonly limitMs: number }
+  /** `base` × factor + extraMs, then rounded (if `round`) and capped: a step an incident slows down. */
+  | { readonly kind: 'scaled'; readonly base: Duration; readonly factor: number; readonly extraMs: number; readonly round: boolean; readonly capMs: number };
 
 /** Beyond this many points a discrete distribution is kept as a structure instead (and sampled). */
 const MAX_POINTS = 4096;
@@ -98,6 +100,32 @@ export function durationBelow(base: Duration, limitMs: number): Duration {
   return { kind: 'below', base, limitMs };
 }
 
+/**
+ * `base` × `factor` + `extraMs`, rounded to whole ms if `round` and capped at `capMs`: what an
+ * incident's latency_factor and extra_latency_ms make of a Sleep's drawn time. A discrete base
+ * stays discrete (each point moved), so fixed durations stay exact; a drawn one keeps its
+ * closed-form CDF, since the change is monotone. `factor` must be ≥ 0.
+ */
+export function scaledDuration(base: Duration, factor: number, extraMs: number, options: { round: boolean; capMs: number }): Duration {
+  const scaled: Extract<Duration, { kind: 'scaled' }> = { kind: 'scaled', base, factor, extraMs, round: options.round, capMs: options.capMs };
+  if (base.kind === 'discrete') {
+    const points = new Map<number, number>();
+    for (const [ms, p] of base.points) {
+      const at = scaleValue(scaled, ms);
+      points.set(at, (points.get(at) ?? 0) + p);
+    }
+    return { kind: 'discrete', points };
+  }
+  // × 0 forgets the draw: only the extra is left.
+  if (factor === 0) return fixedDuration(scaleValue(scaled, 0));
+  return scaled;
+}
+
+function scaleValue(duration: Extract<Duration, { kind: 'scaled' }>, ms: number): number {
+  const changed = ms * duration.factor + duration.extraMs;
+  return Math.min(duration.capMs, duration.round ? Math.round(changed) : changed);
+}
+
 /** P(duration ≤ ms) in closed form, or undefined when there is none (then use sample()). */
 export function cdfOf(duration: Duration, ms: number): number | undefined {
   switch (duration.kind) {
@@ -149,7 +177,19 @@ export function cdfOf(duration: Duration, ms: number): number | undefined {
       if (limit === undefined || at === undefined) return undefined;
       return limit === 0 ? (ms >= duration.limitMs ? 1 : 0) : at / limit;
     }
+    case 'scaled': {
+      if (ms >= duration.capMs) return 1;
+      // Math.round(x) ≤ m exactly when x < floor(m) + 0.5: so the base must lie strictly below
+      // the point that maps there (a rounded base has whole values, so "strictly" matters).
+      if (duration.round) return cdfStrictlyBelow(duration.base, (Math.floor(ms) + 0.5 - duration.extraMs) / duration.factor);
+      return cdfOf(duration.base, (ms - duration.extraMs) / duration.factor);
+    }
   }
+}
+
+/** P(duration < ms): the CDF a hair below `ms`, which differs from P(≤ ms) only where a value has weight. */
+function cdfStrictlyBelow(duration: Duration, ms: number): number | undefined {
+  return cdfOf(duration, ms - Math.max(1e-9, Math.abs(ms) * 1e-12));
 }
 
 /** True when cdfOf gives an answer for this duration (checked once at a point, which decides for all). */
@@ -182,9 +222,9 @@ export function quantileOf(duration: Duration, p: number): number | undefined {
 
 const cumulativeCache = new WeakMap<object, { values: number[]; cumulative: number[] }>();
 
-/** A sum, max or `below` being sampled: the parts drawn so far (`next`) and what they came to. */
+/** A sum, max, `below` or `scaled` being sampled: the parts drawn so far (`next`) and what they came to. */
 interface SampleFrame {
-  readonly duration: Extract<Duration, { kind: 'sum' | 'max' | 'below' }>;
+  readonly duration: Extract<Duration, { kind: 'sum' | 'max' | 'below' | 'scaled' }>;
   next: number;
   value: number;
 }
@@ -227,13 +267,17 @@ export function sampleDuration(duration: Duration, random: Random): number {
 }
 
 function firstPart(frame: SampleFrame): Duration | undefined {
-  return frame.duration.kind === 'below' ? frame.duration.base : frame.duration.parts[0];
+  return frame.duration.kind === 'below' || frame.duration.kind === 'scaled' ? frame.duration.base : frame.duration.parts[0];
 }
 
 /** Counts a part's draw into its frame; the next part to draw, or undefined when the frame's value is final. */
 function takeDraw(frame: SampleFrame, drawn: number): Duration | undefined {
   const duration = frame.duration;
   frame.next += 1;
+  if (duration.kind === 'scaled') {
+    frame.value = scaleValue(duration, drawn);
+    return undefined;
+  }
   if (duration.kind === 'below') {
     // Rejection: callers only ask for this where the limit is usually met.
     if (drawn <= duration.limitMs || frame.next >= 1000) {

@@ -21,6 +21,7 @@ export {
   mixDurations,
   quantileOf,
   sampleDuration,
+  scaledDuration,
   ZERO,
   type Duration,
 } from './duration';

@@ -1,5 +1,5 @@
 import { formatPercent } from '../common';
-import { linesLost, type MetricsReport, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
+import { linesLost, type IncidentsReport, type MetricsReport, type RateComparison, type TraceReport, type VerifyResult, type WindowReport } from './verify-result';
 
 /** How many of the worst traces the details list. */
 const WORST_SHOWN = 10;
@@ -11,7 +11,14 @@ const WORST_SHOWN = 10;
  */
 export function formatReport(result: VerifyResult): string {
   const lines = [...headerLines(result), '', ...tableLines(result), '', verdictLine(result)];
-  const details = [...backendErrorLines(result), ...metricsLines(result.metrics), ...rateLines(result.failureRates), ...worstTraceLines(result.traceReports), ...alsoLines(result.spans)];
+  const details = [
+    ...backendErrorLines(result),
+    ...metricsLines(result.metrics),
+    ...rateLines(result.failureRates),
+    ...windowLines(result.incidents),
+    ...worstTraceLines(result.traceReports),
+    ...alsoLines(result.spans),
+  ];
   if (details.length > 0) {
     lines.push('');
     lines.push(...details);
@@ -23,9 +30,13 @@ export function formatReport(result: VerifyResult): string {
 function headerLines(result: VerifyResult): string[] {
   const backends = [result.traceBackend, result.logBackend, result.metrics?.backend].filter(Boolean).join(', ');
   const targets = result.requests.targets.map((target) => `${target.endpoint} ${target.sent}`).join(', ');
+  const extended = result.incidents?.extended;
+  const sending = extended
+    ? `${result.requests.sent} requests over ${seconds(result.requests.elapsedS)}, to cover the incidents' first windows (--requests ${extended.asked} would have ended sooner)`
+    : `${result.requests.sent} requests in ${seconds(result.requests.elapsedS)}`;
   return [
     `Verify: ${result.topology} via ${backends}`,
-    `  ${result.requests.sent} requests in ${seconds(result.requests.elapsedS)} (${targets}); ${result.requests.answered} answered, ${result.requests.traced} with a trace id`,
+    `  ${sending} (${targets}); ${result.requests.answered} answered, ${result.requests.traced} with a trace id`,
     `  waited ${seconds(result.waitedS)} for ingestion (limit ${seconds(result.waitLimitS)})`,
   ];
 }
@@ -52,7 +63,24 @@ function tableLines(result: VerifyResult): string[] {
   lines.push(...metricsRows(result.metrics));
   const all = result.failureRates.all;
   lines.push(`  ${mark(all.consistent)} ${'failure rate'.padEnd(14)}${rateSentence(all)}`);
+  if (result.incidents) lines.push(incidentsRow(result.incidents));
   return lines;
+}
+
+/** One row for the incident windows: whether each played window failed as predicted inside it, and the rest as outside. */
+function incidentsRow(incidents: IncidentsReport): string {
+  const played = incidents.windows.filter((window) => window.play === 'played');
+  const refused = incidents.windows.filter((window) => window.play === 'refused').length;
+  const notPlayed = incidents.windows.filter((window) => window.play === 'not played').length;
+  const inconsistent = played.filter((window) => window.rate.requests > 0 && !window.rate.consistent).length + (incidents.outside.consistent ? 0 : 1);
+  const parts = [`${played.length} window${played.length === 1 ? '' : 's'} played`];
+  if (refused > 0) parts.push(`${refused} refused`);
+  if (notPlayed > 0) parts.push(`${notPlayed} not played`);
+  const verdict = inconsistent === 0 ? 'failure rates consistent inside and outside' : `${inconsistent} failure rate${inconsistent === 1 ? '' : 's'} NOT consistent`;
+  const ok = inconsistent === 0 && refused === 0 && notPlayed === 0;
+  const label = `${'incidents'.padEnd(14)}${''.padStart(30)}   `;
+  if (notPlayed === incidents.windows.length) return `  - ${label}not played (${notPlayed} window${notPlayed === 1 ? '' : 's'} during sending; see below)`;
+  return `  ${mark(ok)} ${label}${parts.join(', ')}; ${verdict} (see below)`;
 }
 
 /** The metrics rows: requests the backend counted against those served, injected failures against those the traces show. */
@@ -105,6 +133,36 @@ function rateLines(rates: VerifyResult['failureRates']): string[] {
   }
   lines.push('');
   return lines;
+}
+
+function windowLines(incidents: IncidentsReport | undefined): string[] {
+  if (!incidents) return [];
+  const lines = [
+    `Incident windows (from the start of traffic; 95% Wilson interval; ${incidents.edge} request${incidents.edge === 1 ? '' : 's'} sent within ${incidents.marginMs} ms of a window's edge left out)`,
+  ];
+  const labels = incidents.windows.map((window) => `"${window.incident}" #${window.occurrence + 1} ${offset(window.startMs)}–${offset(window.endMs)}`);
+  const width = Math.max(22, ...labels.map((label) => label.length));
+  incidents.windows.forEach((window, index) => lines.push(windowRow(window, labels[index].padEnd(width))));
+  lines.push(`  ${mark(incidents.outside.consistent)} ${'outside all windows'.padEnd(width)}  ${rateColumns(incidents.outside)}  (the baseline)`);
+  lines.push('');
+  return lines;
+}
+
+function windowRow(window: WindowReport, label: string): string {
+  if (window.play === 'refused') return `  ✗ ${label}  refused: ${(window.reason ?? '').replace(/\n/g, '; ')}`;
+  if (window.play === 'not played') return `  - ${label}  not played (${window.rate.requests} requests sent in it, ${formatPercent(window.rate.observed)} failed)`;
+  if (window.rate.requests === 0) return `  - ${label}  no request was sent in it`;
+  const atIncident = window.rate.failed > 0 ? `; failed at the incident's span: ${window.failedAtIncident}/${window.failedTraced} traced` : '';
+  return `  ${mark(window.rate.consistent)} ${label}  ${rateColumns(window.rate)}${atIncident}`;
+}
+
+function rateColumns(rate: RateComparison): string {
+  return `${String(rate.requests).padStart(5)} requests  predicted ${formatPercent(rate.predicted).padStart(7)}${rate.predictedExact ? '' : '~'}  observed ${formatPercent(rate.observed).padStart(7)} (${rate.failed}/${rate.requests})  CI ${formatPercent(rate.low)}–${formatPercent(rate.high)}`;
+}
+
+/** ms from the start of traffic as "+4.0 s". */
+function offset(ms: number): string {
+  return `+${(ms / 1000).toFixed(1)} s`;
 }
 
 function worstTraceLines(reports: readonly TraceReport[]): string[] {

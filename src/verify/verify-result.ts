@@ -60,6 +60,41 @@ export interface MetricsReport {
   readonly backendError?: string;
 }
 
+/** How an incident window went: injected on every instance, refused by some, or not played (--no-incidents). */
+export type WindowPlay = 'played' | 'refused' | 'not played';
+
+/** The requests sent inside one incident window, against the prediction inside it. */
+export interface WindowReport {
+  readonly incident: string;
+  readonly service: string;
+  /** 0 for the incident's first window. */
+  readonly occurrence: number;
+  /** From the start of traffic, ms: [startMs, endMs). */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly play: WindowPlay;
+  /** Why it was refused. */
+  readonly reason?: string;
+  /** `endpoint` is the incident's name; `predicted`: inside the window, the incident alone. */
+  readonly rate: RateComparison;
+  /** Failed requests of the window whose trace was read back... */
+  readonly failedTraced: number;
+  /** ...and of those, the ones whose failure began at a span carrying thespian.incident = this incident. */
+  readonly failedAtIncident: number;
+}
+
+/** verify's requests by incident window (a topology with incidents). */
+export interface IncidentsReport {
+  readonly windows: readonly WindowReport[];
+  /** Requests sent outside every window, against the baseline prediction. */
+  readonly outside: RateComparison;
+  /** Requests sent within marginMs of a window's edge: in neither. */
+  readonly edge: number;
+  readonly marginMs: number;
+  /** Set when verify sent more than --requests so that sending covered the incidents' first windows. */
+  readonly extended?: { readonly asked: number; readonly sent: number; readonly durationS: number };
+}
+
 /** Everything `verify` found; the report is formatted from it and --json writes it. */
 export interface VerifyResult {
   readonly topology: string;
@@ -82,6 +117,8 @@ export interface VerifyResult {
   readonly failureRates: { readonly all: RateComparison; readonly byEndpoint: readonly RateComparison[] };
   /** With --prometheus. */
   readonly metrics?: MetricsReport;
+  /** With a topology's incidents: the requests by window. */
+  readonly incidents?: IncidentsReport;
   /** Each signal's share lost; metrics: the larger of requests' and injected failures'. */
   readonly loss: { readonly spans: number; readonly logLines?: number; readonly metrics?: number; readonly max: number; readonly exceeded: boolean };
   /** Queries that failed (not 404s), with the last message; the traces they hid count as missing. */

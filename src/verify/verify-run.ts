@@ -1,17 +1,29 @@
 import { LINE_LEVELS, type LineLevel } from '../common';
+import { scheduleEventText, SchedulePlayer, type Injector, type ScheduleEvent } from '../chaos';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
+import { firstPassEndMs, windowsBefore, type IncidentWindow, type ScheduledIncident } from '../topology';
 import { readMetricCounts, type MetricCounts } from './metric-counts';
 import { checkMetrics, expectedMetrics } from './metrics-check';
 import { BackendError, type LogSource, type ObservedLine, type ObservedSpan, type TraceSource } from './observed-span';
 import type { MetricsSource } from './prometheus-reader';
 import { checkTrace, type TraceCheck } from './trace-check';
-import { linesLost, type MetricsReport, type RateComparison, type TraceReport, type VerifyResult } from './verify-result';
-import { wilsonInterval } from './wilson';
+import { linesLost, type IncidentsReport, type MetricsReport, type TraceReport, type VerifyResult, type WindowPlay } from './verify-result';
+import { windowReport } from './window-report';
+import { compareRate } from './compare-rate';
 
 interface VerifyTarget extends LoadTarget {
   /** "frontend/A": which prediction its requests are held against. */
   readonly endpoint: string;
+}
+
+/** A topology's incidents during verify's sending. */
+export interface VerifyIncidents {
+  readonly incidents: readonly ScheduledIncident[];
+  /** By endpoint, then by incident name: what a request does inside that incident's windows. */
+  readonly inside: ReadonlyMap<string, ReadonlyMap<string, EndpointPrediction>>;
+  /** Puts each window in effect on the instances (an AdminInjector); absent (--no-incidents): the windows are only reported, as not played. */
+  readonly injector?: { readonly inject: Injector; clearInjected(): Promise<unknown> };
 }
 
 interface VerifyOptions {
@@ -30,6 +42,7 @@ interface VerifyOptions {
   readonly waitMs: number;
   readonly pollIntervalMs?: number;
   readonly maxLoss: number;
+  readonly incidents?: VerifyIncidents;
   /** Progress for a person watching (stderr). */
   readonly progress?: (line: string) => void;
 }
@@ -42,6 +55,8 @@ const METRICS_POLL_MS = 1_000;
 /** Queries in flight at once: enough to be quick, few enough not to hammer a backend. */
 const QUERY_CONCURRENCY = 8;
 const DEFAULT_POLL_MS = 500;
+/** Sending goes on this long after the incidents' first windows have ended, so that the baseline after them is seen too. */
+const BASELINE_AFTER_MS = 2_000;
 /** Log lines are searched from a little before the run to a little after now: clocks differ. */
 const LOG_WINDOW_SLACK_MS = 60_000;
 
@@ -67,6 +82,13 @@ interface Gathered {
   readonly waitedS: number;
   readonly backendErrors: BackendErrors;
   readonly metrics?: MetricsReport;
+  readonly schedule?: PlayedSchedule;
+}
+
+/** What playing the schedule during sending did, for the per-window report. */
+interface PlayedSchedule {
+  readonly events: readonly ScheduleEvent[];
+  readonly extended?: IncidentsReport['extended'];
 }
 
 interface BackendErrors {
@@ -81,7 +103,7 @@ interface BackendErrors {
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   const baseline = options.metrics ? await metricsBaseline(options.metrics) : undefined;
   const startedAtMs = Date.now();
-  const { elapsedS, records, answered } = await sendRequests(options);
+  const { elapsedS, records, answered, schedule } = await sendWithSchedule(options);
   const metricsDeadline = performance.now() + options.waitMs;
   const pending = pendingChecks(options, records);
   const { waitedS, backendErrors } = await waitForIngestion(options, pending, startedAtMs);
@@ -89,7 +111,34 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     throw new VerifyError(`${options.traces.description} did not answer a single query: ${backendErrors.last ?? 'no answer'}`);
   }
   const metrics = options.metrics && baseline ? await metricsReport(options, options.metrics, baseline, records, pending, metricsDeadline) : undefined;
-  return summarise(options, { elapsedS, records, answered, pending, waitedS, backendErrors, ...(metrics ? { metrics } : {}) });
+  return summarise(options, { elapsedS, records, answered, pending, waitedS, backendErrors, ...(metrics ? { metrics } : {}), ...(schedule ? { schedule } : {}) });
+}
+
+/**
+ * Sends the requests while the incident schedule plays (its clock starts with the traffic's),
+ * sending for longer than --requests would if that is what covers every incident's first window.
+ * What the player put in effect is cleared once sending is over.
+ */
+async function sendWithSchedule(options: VerifyOptions): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number; schedule?: PlayedSchedule }> {
+  const incidents = options.incidents;
+  if (!incidents || incidents.incidents.length === 0) return sendRequests(options, options.requests);
+  if (!incidents.injector) return { ...(await sendRequests(options, options.requests)), schedule: { events: [] } };
+  const rate = options.targets.reduce((sum, target) => sum + target.rate, 0);
+  const needed = Math.ceil((rate * (firstPassEndMs(incidents.incidents) + BASELINE_AFTER_MS)) / 1000);
+  const requests = Math.max(options.requests, needed);
+  const extended = requests > options.requests ? { asked: options.requests, sent: requests, durationS: requests / rate } : undefined;
+  const events: ScheduleEvent[] = [];
+  const player = new SchedulePlayer(incidents.incidents, incidents.injector.inject, (event) => {
+    events.push(event);
+    options.progress?.(scheduleEventText(event));
+  });
+  try {
+    const sent = await sendRequests(options, requests, () => player.start());
+    return { ...sent, schedule: { events, ...(extended ? { extended } : {}) } };
+  } finally {
+    player.stop();
+    await incidents.injector.clearInjected();
+  }
 }
 
 /** The counts before verify's own requests: the check is on their increase. A backend that cannot be read stops verify before it sends anything. */
@@ -122,9 +171,9 @@ function metricsReport(
 }
 
 /** Sends the requests; a VerifyError when not one was answered, which says where they went. */
-async function sendRequests(options: VerifyOptions): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number }> {
-  options.progress?.(`sending ${options.requests} requests to ${options.targets.map((target) => `${target.endpoint} (${target.address.address})`).join(', ')}…`);
-  const sent = await sendToTargets({ targets: options.targets, requests: options.requests, keepRequests: true }, { timeoutMs: options.timeoutMs });
+async function sendRequests(options: VerifyOptions, requests: number, onStart?: () => void): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number }> {
+  options.progress?.(`sending ${requests} requests to ${options.targets.map((target) => `${target.endpoint} (${target.address.address})`).join(', ')}…`);
+  const sent = await sendToTargets({ targets: options.targets, requests, keepRequests: true }, { timeoutMs: options.timeoutMs, ...(onStart ? { onStart } : {}) });
   const records = [...(sent.requests ?? [])];
   const answered = records.filter(wasAnswered).length;
   if (answered === 0) {
@@ -238,8 +287,9 @@ function summarise(options: VerifyOptions, run: Gathered): VerifyResult {
     spans,
     statusProblems: reports.filter((report) => report.statusProblem !== undefined).length,
     ...(logLines ? { logLines } : {}),
-    failureRates: failureRates(options, run.records),
+    failureRates: failureRates(options, run),
     ...(run.metrics ? { metrics: run.metrics } : {}),
+    ...(options.incidents && options.incidents.incidents.length > 0 ? { incidents: incidentsReport(options, options.incidents, run) } : {}),
     loss: lossOf(spans, logLines, run.metrics, options.maxLoss),
     backendErrors: run.backendErrors,
     traceReports: reports,
@@ -308,34 +358,53 @@ function lossOf(spans: VerifyResult['spans'], logLines: VerifyResult['logLines']
   return { spans: spanLoss, ...(lineLoss !== undefined ? { logLines: lineLoss } : {}), ...(metricLoss !== undefined ? { metrics: metricLoss } : {}), max: maxLoss, exceeded };
 }
 
-/** The observed failure rates of the answered requests against the predicted, per endpoint and for all. */
-function failureRates(options: VerifyOptions, records: readonly RequestRecord[]): VerifyResult['failureRates'] {
-  const answeredRecords = records.filter(wasAnswered);
+/**
+ * The observed failure rates of the answered requests against the predicted, per endpoint and for
+ * all: each request by the prediction for when it was sent (inside a window that was played, that
+ * window's incident; else the baseline).
+ */
+function failureRates(options: VerifyOptions, run: Gathered): VerifyResult['failureRates'] {
+  const answeredRecords = run.records.filter(wasAnswered);
+  const schedule = scheduleView(options, run);
+  const predictionOf = (record: RequestRecord) => {
+    const endpoint = options.targets[record.target].endpoint;
+    const window = schedule?.windows.find((candidate) => record.sentMs >= candidate.startMs && record.sentMs < candidate.endMs && schedule.playOf(candidate).play === 'played');
+    return window ? options.incidents!.inside.get(endpoint)!.get(window.incident.name)! : options.predictions.get(endpoint)!;
+  };
   const endpoints = [...new Set(options.targets.map((target) => target.endpoint))];
-  const byEndpoint = endpoints.map((endpoint) =>
-    compareRate(endpoint, answeredRecords.filter((record) => options.targets[record.target].endpoint === endpoint), () => options.predictions.get(endpoint)!),
-  );
-  const all = compareRate('all', answeredRecords, (record) => options.predictions.get(options.targets[record.target].endpoint)!);
-  return { all, byEndpoint };
+  const byEndpoint = endpoints.map((endpoint) => compareRate(endpoint, answeredRecords.filter((record) => options.targets[record.target].endpoint === endpoint), predictionOf));
+  return { all: compareRate('all', answeredRecords, predictionOf), byEndpoint };
 }
 
-function compareRate(endpoint: string, records: readonly RequestRecord[], predictionOf: (record: RequestRecord) => EndpointPrediction): RateComparison {
-  const failed = records.filter((record) => record.status !== 'OK').length;
-  const n = records.length;
-  const predicted = n === 0 ? 0 : records.reduce((sum, record) => sum + predictionOf(record).failure.probability, 0) / n;
-  const { low, high } = wilsonInterval(failed, n);
+/** The incident windows during sending, and how each went; undefined without incidents. */
+function scheduleView(options: VerifyOptions, run: Gathered): { windows: IncidentWindow[]; playOf: (window: IncidentWindow) => { play: WindowPlay; reason?: string } } | undefined {
+  if (!options.incidents || options.incidents.incidents.length === 0) return undefined;
+  const played = new Map<IncidentWindow['incident'], Map<number, { play: WindowPlay; reason?: string }>>();
+  for (const event of run.schedule?.events ?? []) {
+    if (event.kind === 'ended') continue;
+    const byOccurrence = played.get(event.window.incident) ?? new Map();
+    byOccurrence.set(event.window.occurrence, event.kind === 'started' ? { play: 'played' } : { play: 'refused', reason: event.reason });
+    played.set(event.window.incident, byOccurrence);
+  }
   return {
-    endpoint,
-    requests: n,
-    failed,
-    observed: n === 0 ? 0 : failed / n,
-    low,
-    high,
-    predicted,
-    predictedExact: records.every((record) => predictionOf(record).failure.exact),
-    // A hair of slack for rounding: a prediction of exactly 0 with 0 failures is inside.
-    consistent: predicted >= low - 1e-12 && predicted <= high + 1e-12,
+    windows: windowsBefore(options.incidents.incidents, run.elapsedS * 1000),
+    // Without an event the window was not put in effect: --no-incidents, or it came as sending ended.
+    playOf: (window) => played.get(window.incident)?.get(window.occurrence) ?? { play: 'not played' },
   };
+}
+
+/** The answered requests by the window they were sent in, each held against its prediction. */
+function incidentsReport(options: VerifyOptions, incidents: VerifyIncidents, run: Gathered): IncidentsReport {
+  const endpointOf = (record: RequestRecord) => options.targets[record.target].endpoint;
+  const spans = new Map(run.pending.map((item) => [item.record, item.spans]));
+  return windowReport({
+    ...scheduleView(options, run)!,
+    records: run.records.filter(wasAnswered),
+    baselineOf: (record) => options.predictions.get(endpointOf(record))!,
+    insideOf: (record, incident) => incidents.inside.get(endpointOf(record))!.get(incident)!,
+    spansOf: (record) => spans.get(record),
+    ...(run.schedule?.extended ? { extended: run.schedule.extended } : {}),
+  });
 }
 
 /** Expected lines at or above the services' log level. */

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateBehaviour } from '../../src/config';
 import type { StatusName } from '../../src/common';
-import type { GrpcMethod } from '../../src/engine';
-import { Predictor, type EndpointPrediction, type PredictionWorld } from '../../src/predict';
+import { IncidentBoard, type GrpcMethod, type IncidentDraft } from '../../src/engine';
+import { incidentOverlay, Predictor, type EndpointPrediction, type PredictionWorld } from '../../src/predict';
+import type { ScheduledIncident } from '../../src/topology';
 import { totalLines } from '../../src/probability';
 import { EngineHarness, type RequestResult } from '../support/engine-harness';
 
@@ -26,17 +27,31 @@ const one = (action: object) => ({ Action: action });
 const all = (...actions: object[]) => ({ ConcurrentActions: actions });
 const only = (a: object | null, b: object | null = null) => ({ grpc_method_a: a, grpc_method_b: b, grpc_method_c: null });
 
-function predictionOf(services: Services, entry: string, method: GrpcMethod): EndpointPrediction {
+function predictionOf(services: Services, entry: string, method: GrpcMethod, incidents: readonly ScheduledIncident[] = []): EndpointPrediction {
   const byPort = new Map(Object.entries(services).map(([name, [port]]) => [port, name]));
   const world: PredictionWorld = {
     services: new Map(Object.entries(services).map(([name, [, behaviour]]) => [name, validateBehaviour(behaviour, name)])),
     locate: (target) => byPort.get(target.port),
   };
-  return new Predictor(world, { samples: 20_000, seed: 7 }).predict(entry, method);
+  return new Predictor(world, { samples: 20_000, seed: 7, incidents: incidentOverlay(incidents) }).predict(entry, method);
 }
 
-async function runMany(services: Services, entry: string, method: GrpcMethod, requests: number, seed: number): Promise<RequestResult[]> {
-  const harness = new EngineHarness(services, seed);
+/**
+ * `incidents` are injected, as the admin API does, into an IncidentBoard of each service on the
+ * harness's clock, and last the whole run.
+ */
+async function runMany(services: Services, entry: string, method: GrpcMethod, requests: number, seed: number, incidents: readonly ScheduledIncident[] = []): Promise<RequestResult[]> {
+  const harness = new EngineHarness(services, seed, undefined, (service, clock) => {
+    const own = incidents.filter((incident) => incident.service === service);
+    if (own.length === 0) return undefined;
+    const board = new IncidentBoard(validateBehaviour(services[service][1], service), service, () => clock.now());
+    for (const incident of own) {
+      const draft: IncidentDraft = { ...incident, durationMs: 86_400_000 };
+      const injected = board.inject(draft);
+      assert.ok('incident' in injected, JSON.stringify(injected));
+    }
+    return board;
+  });
   const results: RequestResult[] = [];
   for (let i = 0; i < requests; i++) results.push(await harness.request(services[entry][0], method));
   return results;
@@ -166,4 +181,50 @@ test('timeouts: exact from a closed-form CDF, estimated for sums of random durat
   const p50 = sorted[Math.ceil(0.5 * sorted.length) - 1];
   assert.ok(Math.abs(p50 - estimated.latencyMs.all.p50) <= 3, `p50: predicted ${estimated.latencyMs.all.p50}, observed ${p50}`);
   assert.equal(estimated.latencyMs.all.method, 'monte-carlo');
+});
+
+test('incidents: a drawn duration scaled past a timeout, failures shared out by code, several incidents on one step', async () => {
+  const services: Services = {
+    front: [1061, only(fn('front', one(call(1062, 'A', { timeout_ms: 60 }))))],
+    back: [1062, only(fn('back',
+      one({ Sleep: { tracing_name: 'lookup', duration: { Uniform: { min_ms: 0, max_ms: 40 } }, failure_chance: 0.1, failure_code: 'NOT_FOUND' } }),
+      one(sleep('write', 3, { failure_chance: 0.05, failure_code: 'ABORTED' }))))],
+  };
+  const window = { atMs: 0, forMs: 1000 };
+  const incidents: ScheduledIncident[] = [
+    // round(2·round(U) + 5) + 3 > 60 when round(U) ≥ 26: the timeout, exact from scaledDuration's CDF.
+    { ...window, name: 'slow lookup', service: 'back', method: 'A', step: 'lookup', latencyFactor: 2, extraLatencyMs: 5, failureChance: 0.2, failureCode: 'UNAVAILABLE' },
+    { ...window, name: 'flaky writes', service: 'back', step: 'write', failureChance: 0.3, failureCode: 'DATA_LOSS' },
+    { ...window, name: 'flakier writes', service: 'back', step: 'write', failureChance: 0.5, failureCode: 'RESOURCE_EXHAUSTED', extraLatencyMs: 1 },
+  ];
+  const baseline = predictionOf(services, 'front', 'A');
+  assert.equal(baseline.failure.byCode.DEADLINE_EXCEEDED, undefined, 'without the incident, 40 + 3 ms is within 60 ms');
+  const inside = predictionOf(services, 'front', 'A', incidents);
+  assert.ok(inside.failure.exact, 'one drawn duration plus fixed steps: a closed form, under the incident too');
+  // A failing step still sleeps first. Back takes round(2·round(U) + 5) ms, + 4 for the write
+  // (3 ms, + 1 from "flakier writes") unless the lookup failed: late past 60 ms when round(U) ≥ 28
+  // after a failed lookup (U ≥ 27.5), ≥ 26 after one that passed (U ≥ 25.5).
+  const lookupFails = 1 - (1 - 0.1) * (1 - 0.2);
+  const late = lookupFails * (12.5 / 40) + (1 - lookupFails) * (14.5 / 40);
+  assert.ok(Math.abs((inside.failure.byCode.DEADLINE_EXCEEDED ?? 0) - late) < 1e-9, JSON.stringify(inside.failure));
+  // Back's failures answered in time are INTERNAL at the caller.
+  const writeFails = 1 - (1 - 0.05) * (1 - 0.3) * (1 - 0.5);
+  const internal = lookupFails * (27.5 / 40) + (1 - lookupFails) * (25.5 / 40) * writeFails;
+  assert.ok(Math.abs((inside.failure.byCode.INTERNAL ?? 0) - internal) < 1e-9, JSON.stringify(inside.failure));
+  assertRates(inside, await runMany(services, 'front', 'A', 4000, 17, incidents));
+  assertRates(baseline, await runMany(services, 'front', 'A', 2000, 18));
+
+  // The callee alone: every code of its own and of each incident, in the roll's order.
+  const back = predictionOf(services, 'back', 'A', incidents);
+  assert.ok(Math.abs((back.failure.byCode.NOT_FOUND ?? 0) - 0.1) < 1e-12);
+  assert.ok(Math.abs((back.failure.byCode.UNAVAILABLE ?? 0) - 0.9 * 0.2) < 1e-12);
+  const reachesWrite = 0.9 * 0.8;
+  assert.ok(Math.abs((back.failure.byCode.ABORTED ?? 0) - reachesWrite * 0.05) < 1e-12);
+  assert.ok(Math.abs((back.failure.byCode.DATA_LOSS ?? 0) - reachesWrite * 0.95 * 0.3) < 1e-12);
+  assert.ok(Math.abs((back.failure.byCode.RESOURCE_EXHAUSTED ?? 0) - reachesWrite * 0.95 * 0.7 * 0.5) < 1e-12);
+  assertRates(back, await runMany(services, 'back', 'A', 4000, 19, incidents));
+  const times = (await runMany(services, 'back', 'A', 2000, 20, incidents)).map((result) => result.ms);
+  const sorted = times.sort((a, b) => a - b);
+  const p50 = sorted[Math.ceil(0.5 * sorted.length) - 1];
+  assert.ok(Math.abs(p50 - back.latencyMs.all.p50) <= 2, `p50: predicted ${back.latencyMs.all.p50}, observed ${p50}`);
 });

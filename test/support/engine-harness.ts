@@ -19,6 +19,7 @@ import {
   type CallTarget,
   type Caller,
   type GrpcMethod,
+  type IncidentSource,
   type Performer,
 } from '../../src/engine';
 import type { StatusName } from '../../src/common';
@@ -54,11 +55,15 @@ export class EngineHarness {
   private lines = 0;
   private linesByLevel = { info: 0, warn: 0, error: 0 };
 
-  /** services: name → [port, behaviour object]. `tracerOf`: record spans (otherwise none are). */
+  /**
+   * services: name → [port, behaviour object]. `tracerOf`: record spans (otherwise none are).
+   * `incidentsOf`: a service's incidents (an IncidentBoard on the harness's clock, as an instance's).
+   */
   constructor(
     services: Record<string, [number, unknown]>,
     seed: number,
     private readonly tracerOf?: TracerOf,
+    incidentsOf?: (service: string, clock: VirtualClock) => IncidentSource | undefined,
   ) {
     const logged = (level: keyof LineCounts) => () => {
       this.lines++;
@@ -75,6 +80,7 @@ export class EngineHarness {
     };
     for (const [name, [port, behaviour]] of Object.entries(services)) {
       const caller: Caller = { call: (target, options) => this.call(name, target, options) };
+      const incidents = incidentsOf?.(name, this.clock);
       const perform = createPerformer({
         behaviour: validateBehaviour(behaviour, name),
         serviceName: name,
@@ -83,6 +89,7 @@ export class EngineHarness {
         random: seededRandom(seed).fork!(name),
         clock: this.clock,
         log,
+        ...(incidents ? { incidents } : {}),
       });
       this.performers.set(port, { name, perform });
     }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatReport, wilsonInterval, type RateComparison, type TraceReport, type VerifyResult } from '../../src/verify';
+import { formatReport, wilsonInterval, type RateComparison, type TraceReport, type VerifyResult, type WindowReport } from '../../src/verify';
 
 // Compares with a file under snapshots/; run with UPDATE_SNAPSHOTS=1 to rewrite them after an
 // intended change of the report, then read the diff.
@@ -97,6 +97,35 @@ test('report with metrics counted from the entry points only: lost and extra cou
   matchesSnapshot('report-metrics', text);
   assert.match(text, /^ {2}✗ requests +150 +153 +2 {3}counted by the entry points only \(some traces incomplete\); 5 more than verify caused/m);
   assert.match(text, /^FAIL: 2 of 150 requests not counted, 2 of 9 injected failures not counted; more than --max-loss 0%$/m);
+});
+
+test('report with incident windows: one table row, the header says why more was sent, a row per window (played, refused, not sent in) and the baseline', () => {
+  const window = (incident: string, occurrence: number, startMs: number, rate: RateComparison, extra: Partial<WindowReport> = {}): WindowReport => ({
+    incident, service: 'payments', occurrence, startMs, endMs: startMs + 4000, play: 'played', rate, failedTraced: rate.failed, failedAtIncident: rate.failed, ...extra,
+  });
+  const result: VerifyResult = {
+    ...base,
+    requests: { ...base.requests, elapsedS: 30 },
+    incidents: {
+      windows: [
+        window('payments outage', 0, 4000, rate('payments outage', 70, 70, 1)),
+        window('slow cart', 0, 10_000, rate('slow cart', 5, 70, 0.0783), { failedAtIncident: 0 }),
+        window('payments outage', 1, 24_000, rate('payments outage', 1, 70, 1), { play: 'refused', reason: '127.0.0.1:7104: admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance' }),
+        window('late one', 0, 29_900, rate('late one', 0, 0, 0)),
+      ],
+      outside: rate('outside', 20, 330, 0.0522),
+      edge: 60,
+      marginMs: 250,
+      extended: { asked: 100, sent: 150, durationS: 30 },
+    },
+  };
+  const text = formatReport(result);
+  matchesSnapshot('report-incidents', text);
+  assert.match(text, /^ {2}150 requests over 30 s, to cover the incidents' first windows \(--requests 100 would have ended sooner\)/m);
+  assert.match(text, /^ {2}✗ incidents +3 windows played, 1 refused; failure rates consistent inside and outside \(see below\)$/m);
+  assert.match(text, /^ {2}✗ "payments outage" #2 \+24\.0 s–\+28\.0 s +refused: 127\.0\.0\.1:7104: admin API refused/m);
+  assert.match(text, /^ {2}- "late one" #1 \+29\.9 s–\+33\.9 s +no request was sent in it$/m);
+  assert.match(text, /^PASS: nothing lost/m, 'windows do not change the verdict');
 });
 
 test('the Wilson interval: known values, and never outside [0, 1]', () => {

@@ -60,11 +60,14 @@ export function shopTopology(ports: { front: number; back: number }, rps = 5): o
   };
 }
 
-/** The topology's services as real instances (not `thespian up`), reporting to receivers of the test's own. */
-export async function startStack(): Promise<Stack> {
+/**
+ * The topology's services as real instances (not `thespian up`), reporting to receivers of the
+ * test's own: the shop, or another topology on the two ports; `env` is added to every instance's.
+ */
+export async function startStack(options: { topology?: (ports: { front: number; back: number }) => object; env?: Record<string, string> } = {}): Promise<Stack> {
   const [front, back] = await freePorts(2);
   const dir = tempDir();
-  const topologyPath = writeJson(dir, 'shop.json', shopTopology({ front, back }));
+  const topologyPath = writeJson(dir, 'shop.json', (options.topology ?? shopTopology)({ front, back }));
   const topology = loadTopology(topologyPath);
   const receiver = await OtlpTraceReceiver.start();
   const loki = await LokiPushReceiver.start();
@@ -73,7 +76,7 @@ export async function startStack(): Promise<Stack> {
     instances.push(
       await startInstance({
         behaviour: resolveBehaviour(topology, service.name, localLocator),
-        env: { ...exportTo(receiver, loki), PORT: String(service.port), SERVICE_NAME: service.name },
+        env: { ...exportTo(receiver, loki), PORT: String(service.port), SERVICE_NAME: service.name, ...options.env },
       }),
     );
   }

@@ -4,13 +4,13 @@ import { configString, formatPercent, STRING_LIMITS, type StatusName } from '../
 import { descend } from '../step-context';
 import { describeTrail, inStepSpan, stepSpanLines } from '../step-span';
 import { StepFailure } from '../step-failure';
-import { addLines, describeDistribution, drawnDuration, inSpan, latencyModel, MAX_LATENCY_MS, sampleLatency, type Outcome } from '../../probability';
+import { addLines, describeDistribution, drawnDuration, inSpan, latencyModel, MAX_LATENCY_MS, sampleLatency, scaledDuration, type Outcome } from '../../probability';
 import { distributionSchema, durationMsSchema, pickDuration } from '../distributions/duration-schema';
 import { attributesSchema } from './attributes-schema';
 import { timedStepAttributes, type TimedStepSpec } from './timed-step';
 import { statusNameSchema } from './status-code-schema';
 import { FAILURE_CHANCE_ATTRIBUTE, INCIDENT_ATTRIBUTE, ROLL_ATTRIBUTE } from '../span-names';
-import { changedDuration, combinedChance, incidentNames, incidentOfRoll, incidentsOn, type Incident } from '../incident';
+import { changedDuration, combinedChance, durationChange, incidentNames, incidentOfRoll, incidentShares, incidentsOn, type Incident } from '../incident';
 
 /** Shared by every step no incident changes, so that they allocate nothing for incidents. */
 const NO_INCIDENTS: readonly Incident[] = [];
@@ -90,14 +90,23 @@ export const sleepAction: ActionKind<SleepSpec> = {
   },
 
   predict(spec, context) {
+    // What perform does, as probabilities: the same incidents, the same one roll shared out.
+    const incidents = context.incidents ? incidentsOn(context.incidents(), spec.tracingName) : NO_INCIDENTS;
     // A failing sleep still takes its time: it sleeps first and rolls afterwards.
-    const duration = drawnDuration(latencyModel(spec.duration), { round: true, capMs: MAX_SLEEP_MS });
-    const p = spec.failureChance;
+    const drawn = drawnDuration(latencyModel(spec.duration), { round: true, capMs: MAX_SLEEP_MS });
+    const change = durationChange(incidents);
+    const duration = incidents.length === 0 ? drawn : scaledDuration(drawn, change.factor, change.extraMs, { round: true, capMs: MAX_SLEEP_MS });
+    const p = incidents.length === 0 ? spec.failureChance : combinedChance(spec.failureChance, incidents);
     const ok = { code: 'OK' as const, p: 1 - p, duration, spans: 0, lines: { info: 0, warn: 0, error: 0 } };
-    // The failure begins here, so it is logged here, once.
-    const failed = { code: spec.failureCode, p, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) };
-    const outcome: Outcome = inSpan({ branches: [ok, failed].filter((branch) => branch.p > 0) });
-    const detail = `${describeDistribution(spec.duration)}${p > 0 ? `, fails ${spec.failureCode} ${formatPercent(p)}` : ''}`;
+    // The failure begins here, so it is logged here, once; the step's own code and each
+    // incident's are one branch per code.
+    const failures = new Map<StatusName, number>([[spec.failureCode, spec.failureChance]]);
+    for (const share of incidentShares(spec.failureChance, incidents)) failures.set(share.incident.failureCode, (failures.get(share.incident.failureCode) ?? 0) + share.p);
+    const failed = [...failures].map(([code, chance]) => ({ code, p: chance, duration, spans: 0, lines: addLines(ok.lines, { info: 0, warn: 0, error: 1 }) }));
+    const outcome: Outcome = inSpan({ branches: [ok, ...failed].filter((branch) => branch.p > 0) });
+    const changed = incidents.length > 0 ? `, changed by incident ${incidents.map((incident) => `"${incident.name}"`).join(', ')}` : '';
+    const failing = p > 0 ? `, fails ${[...failures].filter(([, chance]) => chance > 0).map(([code, chance]) => `${code} ${formatPercent(chance)}`).join(', ')}` : '';
+    const detail = `${describeDistribution(spec.duration)}${failing}${changed}`;
     // Its failure, the roll, is its own: nothing runs below it.
     const lines = stepSpanLines(true);
     return { shape: { service: context.service, name: spec.tracingName, kind: 'INTERNAL', step: 'Sleep', detail, pFail: p, lines, groups: [] }, outcome };
