@@ -154,6 +154,8 @@ export const incidentSchema = z
     failure_chance: z.number().optional().meta({ description: 'From 0 to 1: the chance that each changed Sleep fails, compounded with its own failure_chance.', minimum: 0, maximum: 1 }),
     failure_code: z
       .string()
+      // The admin API reads an empty code as "unset" (proto3); in a file it is a slip.
+      .refine((code) => code !== '', { message: 'is empty; give a gRPC status name such as "UNAVAILABLE", or leave it out for INTERNAL' })
       .optional()
       .meta({ description: 'The gRPC status of the failures the incident injects; INTERNAL if absent. Needs failure_chance.', enum: STATUS_NAMES.filter((name) => name !== 'OK') }),
     extra_latency_ms: z.number().optional().meta({ description: 'Milliseconds added to each changed Sleep, after latency_factor.', minimum: 0, maximum: MAX_EXTRA_LATENCY_MS }),

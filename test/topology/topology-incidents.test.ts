@@ -47,6 +47,7 @@ const BAD_ENTRIES: [string, object, (string | RegExp)[]][] = [
   ['a chance below 0', { failure_chance: -0.1 }, ['incidents[0].failure_chance: must be a number from 0 to 1 (got -0.1)']],
   ['a chance given as text, said once and not as "changes nothing"', { failure_chance: '1' }, ['incidents[0].failure_chance: must be a number (got string "1")']],
   ['negative latency changes', { extra_latency_ms: -1, latency_factor: -2 }, ['incidents[0].extra_latency_ms: must be a number from 0 to 86400000 (got -1)', 'incidents[0].latency_factor: must be a number from 0 to 1000000 (got -2)']],
+  ['an empty failure_code (the admin API would read it as unset)', { failure_code: '' }, ['incidents[0].failure_code: is empty; give a gRPC status name such as "UNAVAILABLE", or leave it out for INTERNAL']],
   ['an unknown failure_code, with a did-you-mean', { failure_code: 'UNAVAILBLE' }, [`incidents[0].failure_code: unknown gRPC failure status "UNAVAILBLE" (did you mean "UNAVAILABLE"?); expected one of ${STATUS_LIST}`]],
   ['OK as the failure_code', { failure_code: 'OK' }, [`incidents[0].failure_code: unknown gRPC failure status "OK"; expected one of ${STATUS_LIST}`]],
   ['a failure_code without failure_chance', { failure_chance: undefined, failure_code: 'UNAVAILABLE', extra_latency_ms: 5 }, ['incidents[0].failure_code: is the code of injected failures; without failure_chance there are none']],
