@@ -65,7 +65,7 @@ test('bad arguments and bad topologies exit 2 with one clear line each, and writ
     [['render', 'compose', '--collector', 'none'], /^thespian render: --collector applies to ecs, not compose$/m],
     [['render', 'ecs', '--collector', 'daemon'], /^thespian render: --collector must be one of service, sidecar, none \(got "daemon"\)$/m],
     [['render', 'k8s', join(dir, 'missing.jsonc')], /cannot read the topology: no such file/],
-    [['render', 'k8s', 'ecosystm'], /ecosystm: no such topology file, nor a bundled one by that name \(bundled: deep_chain, ecosystem, flaky_payments, search_fanout\)/],
+    [['render', 'k8s', 'ecosystm'], /ecosystm: no such topology file, nor a bundled one by that name \(bundled: deep_chain, ecosystem, flaky_payments, payments_outage, search_fanout\)/],
     [['render', 'k8s', broken], /unknown service "nope"/],
     [['render', 'k8s', 'a.jsonc', 'b.jsonc'], /one topology at a time/],
     [['render', 'k8s', '--frobnicate'], /^thespian render: unknown option --frobnicate$/m],

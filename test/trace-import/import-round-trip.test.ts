@@ -36,7 +36,7 @@ test('a trace recorded by thespian up, imported, predicts the span trees that we
   const dir = tempDir();
   try {
     const recorded = join(dir, 'spans.jsonl');
-    const run = await runUp([FANOUT, '--free-ports', '--requests', '4', '--rps', '4', '--quiet', '--json', recorded], 60_000);
+    const run = await runUp([FANOUT, '--free-ports', '--requests', '8', '--rps', '4', '--quiet', '--json', recorded], 60_000);
     assert.equal(run.code, 0, `up: ${run.stderr}`);
     const imported = join(dir, 'imported.jsonc');
     const result = await runToExit({}, ['import', recorded, '-o', imported]);
