@@ -1,0 +1,73 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { AdminClient } from '../../src/chaos';
+import { loadTopology } from '../../src/topology';
+import { CLI, runToExit } from '../support/instance-process';
+import { shopTopology, startStack, type Stack } from './verify-helpers';
+
+/**
+ * What verify leaves behind when it plays a topology's incidents: nothing, even when it is
+ * interrupted in the middle of a long window (the instances would otherwise keep failing for the
+ * rest of it). Real instances with the admin API on; the instance's own List says what is in effect.
+ */
+const TOKEN = 'verify-safety-token-0123456789ab';
+let stack: Stack;
+let back: AdminClient;
+
+/** The shop with one incident on back's card network: a window of ten minutes from 1 s. */
+function withLongWindow(ports: { front: number; back: number }): object {
+  const topology = shopTopology(ports) as any;
+  topology.incidents = [{ name: 'long outage', at: '1s', for: '10m', service: 'back', method: 'A', step: 'card network', failure_chance: 1, failure_code: 'UNAVAILABLE' }];
+  return topology;
+}
+
+before(async () => {
+  stack = await startStack({ topology: withLongWindow, env: { THESPIAN_ADMIN_TOKEN: TOKEN } });
+  const backService = loadTopology(stack.topologyPath).services.find((service) => service.name === 'back')!;
+  back = new AdminClient(`127.0.0.1:${backService.port}`, TOKEN);
+});
+
+after(async () => {
+  back?.close();
+  await stack?.close();
+});
+
+async function incidentsOnBack(): Promise<string[]> {
+  const answer = await back.list();
+  assert.ok(answer.ok, 'List answered');
+  return answer.reply.incidents.map((incident) => incident.name);
+}
+
+/** verify of the long-window shop, signalled once the window has started; its exit status and output. */
+async function interruptedVerify(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; inEffectBefore: string[] }> {
+  // Nothing is read back before the signal, so the trace backend need not exist.
+  const child = spawn(process.execPath, [CLI, 'verify', '--topology', stack.topologyPath, '--tempo', 'http://127.0.0.1:9', '--requests', '10', '--rate', '10'], {
+    env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.resume();
+  const closed = once(child, 'close');
+  while (!/incident "long outage" started on back/.test(stderr)) {
+    assert.equal(child.exitCode, null, `verify ended before the window started:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const inEffectBefore = await incidentsOnBack();
+  child.kill(signal);
+  const [code] = await closed;
+  return { code: code as number | null, stderr, inEffectBefore };
+}
+
+for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} while verify plays a ten-minute window clears the incident on the instance and exits ${exitCode}`, async () => {
+    const run = await interruptedVerify(signal);
+    assert.deepEqual(run.inEffectBefore, ['long outage'], 'the window was in effect when the signal came');
+    assert.equal(run.code, exitCode, run.stderr);
+    assert.match(run.stderr, new RegExp(`^thespian verify: ${signal}: stopped; cleared 1 incident it had in effect$`, 'm'));
+    assert.ok(!run.stderr.includes('    at '), 'no stack trace');
+    assert.deepEqual(await incidentsOnBack(), [], 'nothing is left in effect on the instance');
+  });
+}
