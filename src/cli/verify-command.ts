@@ -93,7 +93,8 @@ complete (their SERVER spans say which calls each served), else the entry points
 
 A topology with incidents: verify plays their schedule while it sends, through each
 instance's admin API (so THESPIAN_ADMIN_TOKEN must be set, as on the instances), sends for at
-least as long as their first windows last and 2 s after, and holds the requests sent
+least as long as their first windows last and 2 s after (it says so first, and refuses a
+schedule that would take more than an hour or 100 000 requests), and holds the requests sent
 inside each window against the prediction inside it and the rest against the baseline. Ctrl-C
 or SIGTERM while it plays them clears what it put in effect before verify exits.`,
   sections: [
@@ -103,7 +104,7 @@ or SIGTERM while it plays them clears what it put in effect before verify exits.
   footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
 one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
 answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments (and for
-incidents to play without THESPIAN_ADMIN_TOKEN), 130 after SIGINT and
+incidents to play without THESPIAN_ADMIN_TOKEN, or too far away to cover), 130 after SIGINT and
 143 after SIGTERM while the incidents play. See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
@@ -115,6 +116,7 @@ incidents to play without THESPIAN_ADMIN_TOKEN), 130 after SIGINT and
     const sources = readBackSources(topology, parsed);
     const verify = require('../verify') as typeof import('../verify');
     const targets = verifyTargets(topology, parsed);
+    if (token !== undefined) checkSendingPlan(topology, targets, parsed);
     const injector = token !== undefined ? incidentInjector(topology, targets, token) : undefined;
     let result: import('../verify').VerifyResult;
     try {
@@ -186,6 +188,13 @@ function predictEntryPoints(topology: Topology): {
     }
   }
   return { predictions, inside };
+}
+
+/** Covering the incidents' first windows must not mean sending for hours: refused (exit 2) before anything is sent. */
+function checkSendingPlan(topology: Topology, targets: ReturnType<typeof verifyTargets>, parsed: VerifyArgs): void {
+  const { sendingPlan } = require('../verify') as typeof import('../verify');
+  const plan = sendingPlan(topology.incidents, targets.reduce((sum, target) => sum + target.rate, 0), parsed.requests);
+  if ('refusal' in plan) throw new UsageError(plan.refusal);
 }
 
 /** The admin token to play the topology's incidents with; undefined when there are none to play (or --no-incidents). */

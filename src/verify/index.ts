@@ -9,6 +9,7 @@
  * `thespian up` uses to judge each trace as it arrives.
  */
 export { runVerify, VerifyError, VerifyStopped, type VerifyIncidents } from './verify-run';
+export { COVER_LIMITS, sendingPlan } from './sending-plan';
 export { EDGE_MARGIN_MS } from './window-report';
 export { checkTrace } from './trace-check';
 export { formatReport } from './format-report';

@@ -2,7 +2,7 @@ import { LINE_LEVELS, type LineLevel } from '../common';
 import { scheduleEventText, SchedulePlayer, type Injector, type ScheduleEvent } from '../chaos';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
-import { firstPassEndMs, windowsBefore, type IncidentWindow, type ScheduledIncident } from '../topology';
+import { windowsBefore, type IncidentWindow, type ScheduledIncident } from '../topology';
 import { readMetricCounts, type MetricCounts } from './metric-counts';
 import { checkMetrics, expectedMetrics } from './metrics-check';
 import { BackendError, type LogSource, type ObservedLine, type ObservedSpan, type TraceSource } from './observed-span';
@@ -11,6 +11,7 @@ import { checkTrace, type TraceCheck } from './trace-check';
 import { linesLost, type IncidentsReport, type MetricsReport, type TraceReport, type VerifyResult, type WindowPlay } from './verify-result';
 import { windowReport } from './window-report';
 import { compareRate } from './compare-rate';
+import { extendedText, sendingPlan } from './sending-plan';
 
 interface VerifyTarget extends LoadTarget {
   /** "frontend/A": which prediction its requests are held against. */
@@ -71,8 +72,6 @@ const METRICS_POLL_MS = 1_000;
 /** Queries in flight at once: enough to be quick, few enough not to hammer a backend. */
 const QUERY_CONCURRENCY = 8;
 const DEFAULT_POLL_MS = 500;
-/** Sending goes on this long after the incidents' first windows have ended, so that the baseline after them is seen too. */
-const BASELINE_AFTER_MS = 2_000;
 /** Log lines are searched from a little before the run to a little after now: clocks differ. */
 const LOG_WINDOW_SLACK_MS = 60_000;
 
@@ -132,18 +131,18 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
 
 /**
  * Sends the requests while the incident schedule plays (its clock starts with the traffic's),
- * sending for longer than --requests would if that is what covers every incident's first window.
- * What the player put in effect is cleared once sending is over, or at once when it is stopped.
+ * sending for longer than --requests would if that is what covers every incident's first window
+ * (sendingPlan; the CLI has refused a plan past its limits before this). What the player put in
+ * effect is cleared once sending is over, or at once when it is stopped.
  */
 async function sendWithSchedule(options: VerifyOptions): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number; schedule?: PlayedSchedule }> {
   const incidents = options.incidents;
   if (!incidents || incidents.incidents.length === 0) return sendRequests(options, options.requests);
   const injector = incidents.injector;
   if (!injector) return { ...(await sendRequests(options, options.requests)), schedule: { events: [] } };
-  const rate = options.targets.reduce((sum, target) => sum + target.rate, 0);
-  const needed = Math.ceil((rate * (firstPassEndMs(incidents.incidents) + BASELINE_AFTER_MS)) / 1000);
-  const requests = Math.max(options.requests, needed);
-  const extended = requests > options.requests ? { asked: options.requests, sent: requests, durationS: requests / rate } : undefined;
+  const plan = sendingPlan(incidents.incidents, options.targets.reduce((sum, target) => sum + target.rate, 0), options.requests);
+  if ('refusal' in plan) throw new VerifyError(plan.refusal);
+  if (plan.extended) options.progress?.(extendedText(plan.extended));
   const events: ScheduleEvent[] = [];
   const player = new SchedulePlayer(incidents.incidents, injector.inject, (event) => {
     events.push(event);
@@ -160,13 +159,13 @@ async function sendWithSchedule(options: VerifyOptions): Promise<{ elapsedS: num
     let cleared: number;
     let sent: Awaited<ReturnType<typeof sendRequests>>;
     try {
-      sent = await sendRequests(options, requests, () => player.start(), stop);
+      sent = await sendRequests(options, plan.requests, () => player.start(), stop);
     } finally {
       stop?.removeEventListener('abort', stopAndClear);
       cleared = await stopAndClear();
     }
     if (stop?.aborted) throw new VerifyStopped(String(stop.reason), cleared);
-    return { ...sent, schedule: { events, ...(extended ? { extended } : {}) } };
+    return { ...sent, schedule: { events, ...(plan.extended ? { extended: plan.extended } : {}) } };
   };
   return incidents.stoppable ? incidents.stoppable(play) : play();
 }

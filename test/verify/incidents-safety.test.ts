@@ -5,12 +5,14 @@ import { once } from 'node:events';
 import { AdminClient } from '../../src/chaos';
 import { loadTopology } from '../../src/topology';
 import { CLI, runToExit } from '../support/instance-process';
+import { tempDir, writeJson } from '../up/up-helpers';
 import { shopTopology, startStack, type Stack } from './verify-helpers';
 
 /**
  * What verify leaves behind when it plays a topology's incidents: nothing, even when it is
  * interrupted in the middle of a long window (the instances would otherwise keep failing for the
- * rest of it). Real instances with the admin API on; the instance's own List says what is in effect.
+ * rest of it), and no sending for hours to reach a window far away (refused before anything
+ * is sent). Real instances with the admin API on; the instance's own List says what is in effect.
  */
 const TOKEN = 'verify-safety-token-0123456789ab';
 let stack: Stack;
@@ -71,3 +73,25 @@ for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.deepEqual(await incidentsOnBack(), [], 'nothing is left in effect on the instance');
   });
 }
+
+test('a window far away is refused before anything is sent (exit 2, one line naming its "at" and --no-incidents)', async () => {
+  const dir = tempDir();
+  const shop = loadTopology(stack.topologyPath);
+  const ports = { front: shop.services.find((service) => service.name === 'front')!.port, back: shop.services.find((service) => service.name === 'back')!.port };
+  const far = shopTopology(ports) as any;
+  far.incidents = [{ name: 'nightly outage', at: '8h', for: '2s', service: 'back', step: 'card network', failure_chance: 1 }];
+  const run = await runToExit({ THESPIAN_ADMIN_TOKEN: TOKEN }, ['verify', '--topology', writeJson(dir, 'far.json', far), '--tempo', 'http://127.0.0.1:9'], 30_000);
+  assert.equal(run.code, 2, run.stderr);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 2, run.stderr);
+  assert.match(lines[0]!, /^thespian verify: incident "nightly outage" starts at \+8:00:00\.0 \(its "at"\) and lasts 2 s: covering the incidents' first windows would take 576080 requests over 8 h at 20 requests\/s, more than verify sends \(at most 1 h and 100000 requests\);.* give --no-incidents/);
+  assert.equal(lines[1], 'see `thespian verify --help`');
+  assert.doesNotMatch(run.stderr, /sending/, 'nothing was sent');
+  assert.deepEqual(await incidentsOnBack(), [], 'nothing was injected');
+
+  // Near, but at a rate that makes it more than 100 000 requests: refused for the count.
+  far.incidents[0].at = '60s';
+  const fast = await runToExit({ THESPIAN_ADMIN_TOKEN: TOKEN }, ['verify', '--topology', writeJson(dir, 'fast.json', far), '--tempo', 'http://127.0.0.1:9', '--rate', '2000'], 30_000);
+  assert.equal(fast.code, 2, fast.stderr);
+  assert.match(fast.stderr, /^thespian verify: incident "nightly outage" starts at \+1:00\.0 \(its "at"\) and lasts 2 s: covering the incidents' first windows would take 128000 requests over 64 s at 2000 requests\/s/m);
+});
