@@ -36,31 +36,38 @@ after(async () => {
   await stack?.close();
 });
 
-async function incidentsOnBack(): Promise<string[]> {
-  const answer = await back.list();
+async function incidentNames(admin: AdminClient): Promise<string[]> {
+  const answer = await admin.list();
   assert.ok(answer.ok, 'List answered');
   return answer.reply.incidents.map((incident) => incident.name);
 }
 
-/** verify of the long-window shop, signalled once the window has started; its exit status and output. */
-async function interruptedVerify(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; inEffectBefore: string[] }> {
+const incidentsOnBack = () => incidentNames(back);
+
+/** verify of a long-window topology, running until the window has started. */
+async function verifyInWindow(topologyPath: string, admin: AdminClient, extra: string[] = []) {
   // Nothing is read back before the signal, so the trace backend need not exist.
-  const child = spawn(process.execPath, [CLI, 'verify', '--topology', stack.topologyPath, '--tempo', 'http://127.0.0.1:9', '--requests', '10', '--rate', '10'], {
+  const child = spawn(process.execPath, [CLI, 'verify', '--topology', topologyPath, '--tempo', 'http://127.0.0.1:9', '--requests', '10', '--rate', '10', ...extra], {
     env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const output = { stderr: '' };
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
   child.stdout.resume();
-  const closed = once(child, 'close');
-  while (!/incident "long outage" started on back/.test(stderr)) {
-    assert.equal(child.exitCode, null, `verify ended before the window started:\n${stderr}`);
+  const closed = once(child, 'close').then(([code]) => code as number | null);
+  while (!/incident "long outage" started on back/.test(output.stderr)) {
+    assert.equal(child.exitCode, null, `verify ended before the window started:\n${output.stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const inEffectBefore = await incidentsOnBack();
-  child.kill(signal);
-  const [code] = await closed;
-  return { code: code as number | null, stderr, inEffectBefore };
+  return { child, output, closed, inEffectBefore: await incidentNames(admin) };
+}
+
+/** verify of the long-window shop, signalled once the window has started; its exit status and output. */
+async function interruptedVerify(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; inEffectBefore: string[] }> {
+  const run = await verifyInWindow(stack.topologyPath, back);
+  run.child.kill(signal);
+  const code = await run.closed;
+  return { code, stderr: run.output.stderr, inEffectBefore: run.inEffectBefore };
 }
 
 for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -73,6 +80,33 @@ for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.deepEqual(await incidentsOnBack(), [], 'nothing is left in effect on the instance');
   });
 }
+
+test('the first signal clears at once, before the requests in flight answer; a second exits at once', async () => {
+  // back takes a minute over each request, so every request verify sent is still in flight at the signals.
+  const slow = await startStack({
+    topology: (ports) => {
+      const topology = withLongWindow(ports) as any;
+      topology.services.back.behaviour.grpc_method_a.operations[0].Action.Sleep.duration_ms = 60_000;
+      return topology;
+    },
+    env: { THESPIAN_ADMIN_TOKEN: TOKEN, THESPIAN_SHUTDOWN_GRACE_MS: '0' },
+  });
+  const slowBack = new AdminClient(`127.0.0.1:${loadTopology(slow.topologyPath).services.find((service) => service.name === 'back')!.port}`, TOKEN);
+  try {
+    const run = await verifyInWindow(slow.topologyPath, slowBack, ['--timeout', '120s']);
+    assert.deepEqual(run.inEffectBefore, ['long outage']);
+    run.child.kill('SIGINT');
+    // Polled without a deadline of its own: the test's timeout bounds it.
+    while ((await incidentNames(slowBack)).length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(run.child.exitCode, null, 'verify still waits for its requests in flight');
+    run.child.kill('SIGINT');
+    assert.equal(await run.closed, 130);
+    assert.doesNotMatch(run.output.stderr, /stopped; cleared/, 'it did not wait to say so');
+  } finally {
+    slowBack.close();
+    await slow.close();
+  }
+});
 
 test('a window far away is refused before anything is sent (exit 2, one line naming its "at" and --no-incidents)', async () => {
   const dir = tempDir();
