@@ -6,6 +6,7 @@ import { defineCommand } from './command';
 import { loadCommandTopology } from './command-topology';
 import { readFlags, type FlagTable } from './flag-table';
 import { besideStdout, durationSeconds, fraction, httpAddress, mustBe, nonEmpty, oneOf, ratePerSecond, Refusal, serviceTarget, wholeNumber } from './option-readers';
+import { stoppableBySignals, signalExitCode } from './stop-signals';
 import { UsageError } from './usage-error';
 import type { Topology } from '../topology';
 import type { LogSource, MetricsSource, TraceSource } from '../verify';
@@ -92,8 +93,10 @@ complete (their SERVER spans say which calls each served), else the entry points
 
 A topology with incidents: verify plays their schedule while it sends, through each
 instance's admin API (so THESPIAN_ADMIN_TOKEN must be set, as on the instances), sends for at
-least as long as their first windows last and a little after, and holds the requests sent
-inside each window against the prediction inside it and the rest against the baseline.`,
+least as long as their first windows last and 2 s after (it says so first, and refuses a
+schedule that would take more than an hour or 100 000 requests), and holds the requests sent
+inside each window against the prediction inside it and the rest against the baseline. Ctrl-C
+or SIGTERM while it plays them clears what it put in effect before verify exits.`,
   sections: [
     { heading: 'Where to read back:', rows: ['tempo', 'jaeger', 'embedded', 'query-port', 'loki', 'loki-selector', 'prometheus'] },
     { heading: 'Options:', rows: ['topology', 'requests', 'rate', 'target', 'wait', 'max-loss', 'log-level', 'timeout', 'json', 'no-incidents'] },
@@ -101,7 +104,8 @@ inside each window against the prediction inside it and the rest against the bas
   footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
 one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
 answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments (and for
-incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
+incidents to play without THESPIAN_ADMIN_TOKEN, or too far away to cover), 130 after SIGINT and
+143 after SIGTERM while the incidents play. See docs/verify.md.`,
   async run(args) {
     const parsed = parseVerifyArgs(args);
     if (parsed.json !== undefined) checkWritable(parsed.json);
@@ -112,6 +116,7 @@ incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
     const sources = readBackSources(topology, parsed);
     const verify = require('../verify') as typeof import('../verify');
     const targets = verifyTargets(topology, parsed);
+    if (token !== undefined) checkSendingPlan(topology, targets, parsed);
     const injector = token !== undefined ? incidentInjector(topology, targets, token) : undefined;
     let result: import('../verify').VerifyResult;
     try {
@@ -119,7 +124,7 @@ incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
         topologyName: topology.name,
         predictions,
         targets,
-        ...(topology.incidents.length > 0 ? { incidents: { incidents: topology.incidents, inside, ...(injector ? { injector } : {}) } } : {}),
+        ...(topology.incidents.length > 0 ? { incidents: { incidents: topology.incidents, inside, ...(injector ? { injector, stoppable: stoppableBySignals } : {}) } } : {}),
         requests: parsed.requests,
         timeoutMs: parsed.timeoutS * 1000,
         ...sources,
@@ -129,6 +134,10 @@ incidents to play without THESPIAN_ADMIN_TOKEN). See docs/verify.md.`,
         progress: (line) => process.stderr.write(`${line}\n`),
       });
     } catch (error) {
+      if (error instanceof verify.VerifyStopped) {
+        process.stderr.write(`thespian verify: ${error.message}\n`);
+        return signalExitCode(error.reason as NodeJS.Signals);
+      }
       if (error instanceof verify.VerifyError) {
         process.stderr.write(`thespian verify: ${error.message}\n`);
         return 1;
@@ -179,6 +188,13 @@ function predictEntryPoints(topology: Topology): {
     }
   }
   return { predictions, inside };
+}
+
+/** Covering the incidents' first windows must not mean sending for hours: refused (exit 2) before anything is sent. */
+function checkSendingPlan(topology: Topology, targets: ReturnType<typeof verifyTargets>, parsed: VerifyArgs): void {
+  const { sendingPlan } = require('../verify') as typeof import('../verify');
+  const plan = sendingPlan(topology.incidents, targets.reduce((sum, target) => sum + target.rate, 0), parsed.requests);
+  if ('refusal' in plan) throw new UsageError(plan.refusal);
 }
 
 /** The admin token to play the topology's incidents with; undefined when there are none to play (or --no-incidents). */

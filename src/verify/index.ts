@@ -8,7 +8,8 @@
  * and holds the requests of each window against the prediction inside it. It offers the backend readers, the report's text form, and checkTrace, which
  * `thespian up` uses to judge each trace as it arrives.
  */
-export { runVerify, VerifyError, type VerifyIncidents } from './verify-run';
+export { runVerify, VerifyError, VerifyStopped, type VerifyIncidents } from './verify-run';
+export { COVER_LIMITS, sendingPlan } from './sending-plan';
 export { EDGE_MARGIN_MS } from './window-report';
 export { checkTrace } from './trace-check';
 export { formatReport } from './format-report';

@@ -2,7 +2,7 @@ import { LINE_LEVELS, type LineLevel } from '../common';
 import { scheduleEventText, SchedulePlayer, type Injector, type ScheduleEvent } from '../chaos';
 import { sendToTargets, type LoadTarget, type RequestRecord } from '../traffic';
 import type { EndpointPrediction } from '../predict';
-import { firstPassEndMs, windowsBefore, type IncidentWindow, type ScheduledIncident } from '../topology';
+import { windowsBefore, type IncidentWindow, type ScheduledIncident } from '../topology';
 import { readMetricCounts, type MetricCounts } from './metric-counts';
 import { checkMetrics, expectedMetrics } from './metrics-check';
 import { BackendError, type LogSource, type ObservedLine, type ObservedSpan, type TraceSource } from './observed-span';
@@ -11,6 +11,7 @@ import { checkTrace, type TraceCheck } from './trace-check';
 import { linesLost, type IncidentsReport, type MetricsReport, type TraceReport, type VerifyResult, type WindowPlay } from './verify-result';
 import { windowReport } from './window-report';
 import { compareRate } from './compare-rate';
+import { extendedText, sendingPlan } from './sending-plan';
 
 interface VerifyTarget extends LoadTarget {
   /** "frontend/A": which prediction its requests are held against. */
@@ -23,7 +24,13 @@ export interface VerifyIncidents {
   /** By endpoint, then by incident name: what a request does inside that incident's windows. */
   readonly inside: ReadonlyMap<string, ReadonlyMap<string, EndpointPrediction>>;
   /** Puts each window in effect on the instances (an AdminInjector); absent (--no-incidents): the windows are only reported, as not played. */
-  readonly injector?: { readonly inject: Injector; clearInjected(): Promise<unknown> };
+  readonly injector?: { readonly inject: Injector; clearInjected(): Promise<number> };
+  /**
+   * Runs the sending while the schedule plays, with a stop that aborts it (the CLI's: the first
+   * SIGINT or SIGTERM, the signal's name as the reason): then the player stops, what it put in
+   * effect is cleared at once, and runVerify rejects with VerifyStopped.
+   */
+  readonly stoppable?: <T>(play: (stop: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 interface VerifyOptions {
@@ -50,13 +57,21 @@ interface VerifyOptions {
 /** Thrown when nothing could be checked at all; the message says what to do. */
 export class VerifyError extends Error {}
 
+/** Thrown when a stop (SIGINT, SIGTERM) ended the sending while the schedule played; `cleared`: the incidents it ended on the instances. */
+export class VerifyStopped extends Error {
+  constructor(
+    readonly reason: string,
+    readonly cleared: number,
+  ) {
+    super(`${reason}: stopped; cleared ${cleared} incident${cleared === 1 ? '' : 's'} it had in effect`);
+  }
+}
+
 /** How often the metrics backend is asked again: a scrape or an export is seconds apart anyway. */
 const METRICS_POLL_MS = 1_000;
 /** Queries in flight at once: enough to be quick, few enough not to hammer a backend. */
 const QUERY_CONCURRENCY = 8;
 const DEFAULT_POLL_MS = 500;
-/** Sending goes on this long after the incidents' first windows have ended, so that the baseline after them is seen too. */
-const BASELINE_AFTER_MS = 2_000;
 /** Log lines are searched from a little before the run to a little after now: clocks differ. */
 const LOG_WINDOW_SLACK_MS = 60_000;
 
@@ -116,29 +131,43 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
 
 /**
  * Sends the requests while the incident schedule plays (its clock starts with the traffic's),
- * sending for longer than --requests would if that is what covers every incident's first window.
- * What the player put in effect is cleared once sending is over.
+ * sending for longer than --requests would if that is what covers every incident's first window
+ * (sendingPlan; the CLI has refused a plan past its limits before this). What the player put in
+ * effect is cleared once sending is over, or at once when it is stopped.
  */
 async function sendWithSchedule(options: VerifyOptions): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number; schedule?: PlayedSchedule }> {
   const incidents = options.incidents;
   if (!incidents || incidents.incidents.length === 0) return sendRequests(options, options.requests);
-  if (!incidents.injector) return { ...(await sendRequests(options, options.requests)), schedule: { events: [] } };
-  const rate = options.targets.reduce((sum, target) => sum + target.rate, 0);
-  const needed = Math.ceil((rate * (firstPassEndMs(incidents.incidents) + BASELINE_AFTER_MS)) / 1000);
-  const requests = Math.max(options.requests, needed);
-  const extended = requests > options.requests ? { asked: options.requests, sent: requests, durationS: requests / rate } : undefined;
+  const injector = incidents.injector;
+  if (!injector) return { ...(await sendRequests(options, options.requests)), schedule: { events: [] } };
+  const plan = sendingPlan(incidents.incidents, options.targets.reduce((sum, target) => sum + target.rate, 0), options.requests);
+  if ('refusal' in plan) throw new VerifyError(plan.refusal);
+  if (plan.extended) options.progress?.(extendedText(plan.extended));
   const events: ScheduleEvent[] = [];
-  const player = new SchedulePlayer(incidents.incidents, incidents.injector.inject, (event) => {
+  const player = new SchedulePlayer(incidents.incidents, injector.inject, (event) => {
     events.push(event);
     options.progress?.(scheduleEventText(event));
   });
-  try {
-    const sent = await sendRequests(options, requests, () => player.start());
-    return { ...sent, schedule: { events, ...(extended ? { extended } : {}) } };
-  } finally {
-    player.stop();
-    await incidents.injector.clearInjected();
-  }
+  const play = async (stop?: AbortSignal) => {
+    let clearing: Promise<number> | undefined;
+    const stopAndClear = (): Promise<number> => {
+      player.stop();
+      return (clearing ??= injector.clearInjected());
+    };
+    // A stop clears at once rather than after the requests in flight have answered: a second signal may not wait for them.
+    stop?.addEventListener('abort', stopAndClear, { once: true });
+    let cleared: number;
+    let sent: Awaited<ReturnType<typeof sendRequests>>;
+    try {
+      sent = await sendRequests(options, plan.requests, () => player.start(), stop);
+    } finally {
+      stop?.removeEventListener('abort', stopAndClear);
+      cleared = await stopAndClear();
+    }
+    if (stop?.aborted) throw new VerifyStopped(String(stop.reason), cleared);
+    return { ...sent, schedule: { events, ...(plan.extended ? { extended: plan.extended } : {}) } };
+  };
+  return incidents.stoppable ? incidents.stoppable(play) : play();
 }
 
 /** The counts before verify's own requests: the check is on their increase. A backend that cannot be read stops verify before it sends anything. */
@@ -171,9 +200,14 @@ function metricsReport(
 }
 
 /** Sends the requests; a VerifyError when not one was answered, which says where they went. */
-async function sendRequests(options: VerifyOptions, requests: number, onStart?: () => void): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number }> {
+async function sendRequests(options: VerifyOptions, requests: number, onStart?: () => void, stop?: AbortSignal): Promise<{ elapsedS: number; records: RequestRecord[]; answered: number }> {
   options.progress?.(`sending ${requests} requests to ${options.targets.map((target) => `${target.endpoint} (${target.address.address})`).join(', ')}…`);
-  const sent = await sendToTargets({ targets: options.targets, requests, keepRequests: true }, { timeoutMs: options.timeoutMs, ...(onStart ? { onStart } : {}) });
+  const sent = await sendToTargets(
+    { targets: options.targets, requests, keepRequests: true },
+    { timeoutMs: options.timeoutMs, ...(onStart ? { onStart } : {}), ...(stop ? { signal: stop } : {}) },
+  );
+  // Stopped: the caller says so; that no request was answered then is no finding.
+  if (stop?.aborted) return { elapsedS: sent.summary.elapsedS, records: [], answered: 0 };
   const records = [...(sent.requests ?? [])];
   const answered = records.filter(wasAnswered).length;
   if (answered === 0) {

@@ -56,6 +56,8 @@ test('verify plays the incident while it sends: inside the window every request 
   assert.deepEqual(incidents.extended, { asked: 20, sent: 100, durationS: 5 });
   assert.equal(run.result!.requests.sent, 100);
   assert.match(run.stdout, /^ {2}100 requests over [\d.]+ s, to cover the incidents' first windows \(--requests 20 would have ended sooner\)/m);
+  // Said before sending, so that a person knows how long it will take.
+  assert.match(run.stderr, /^verify will send 100 requests over 5 s, not the 20 of --requests, to cover the incidents' first windows and 2 s after\nsending 100 requests to front\/A/m);
   assert.match(run.stderr, /^\+0:01\.\d {2}incident "card network down" started on back \(A › card network: fails UNAVAILABLE 1\) for 2 s, until \+0:03\.0$/m);
 
   assert.equal(incidents.windows.length, 1);
