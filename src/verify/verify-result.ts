@@ -75,6 +75,11 @@ export interface WindowReport {
   readonly play: WindowPlay;
   /** Why it was refused. */
   readonly reason?: string;
+  /**
+   * Played: when the instances had taken it (ms from the start of traffic), later than startMs
+   * by the injection's round trip, or more on a busy machine. Requests are placed from here.
+   */
+  readonly inEffectFromMs?: number;
   /** `endpoint` is the incident's name; `predicted`: inside the window, the incident alone. */
   readonly rate: RateComparison;
   /** Failed requests of the window whose trace was read back... */

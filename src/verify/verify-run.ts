@@ -8,8 +8,8 @@ import { checkMetrics, expectedMetrics } from './metrics-check';
 import { BackendError, type LogSource, type ObservedLine, type ObservedSpan, type TraceSource } from './observed-span';
 import type { MetricsSource } from './prometheus-reader';
 import { checkTrace, type TraceCheck } from './trace-check';
-import { linesLost, type IncidentsReport, type MetricsReport, type TraceReport, type VerifyResult, type WindowPlay } from './verify-result';
-import { windowReport } from './window-report';
+import { linesLost, type IncidentsReport, type MetricsReport, type TraceReport, type VerifyResult } from './verify-result';
+import { placedFromMs, windowReport, type WindowPlayed } from './window-report';
 import { compareRate } from './compare-rate';
 import { extendedText, sendingPlan } from './sending-plan';
 
@@ -402,7 +402,10 @@ function failureRates(options: VerifyOptions, run: Gathered): VerifyResult['fail
   const schedule = scheduleView(options, run);
   const predictionOf = (record: RequestRecord) => {
     const endpoint = options.targets[record.target].endpoint;
-    const window = schedule?.windows.find((candidate) => record.sentMs >= candidate.startMs && record.sentMs < candidate.endMs && schedule.playOf(candidate).play === 'played');
+    const window = schedule?.windows.find((candidate) => {
+      const played = schedule.playOf(candidate);
+      return played.play === 'played' && record.sentMs >= placedFromMs(candidate, played) && record.sentMs < candidate.endMs;
+    });
     return window ? options.incidents!.inside.get(endpoint)!.get(window.incident.name)! : options.predictions.get(endpoint)!;
   };
   const endpoints = [...new Set(options.targets.map((target) => target.endpoint))];
@@ -411,13 +414,13 @@ function failureRates(options: VerifyOptions, run: Gathered): VerifyResult['fail
 }
 
 /** The incident windows during sending, and how each went; undefined without incidents. */
-function scheduleView(options: VerifyOptions, run: Gathered): { windows: IncidentWindow[]; playOf: (window: IncidentWindow) => { play: WindowPlay; reason?: string } } | undefined {
+function scheduleView(options: VerifyOptions, run: Gathered): { windows: IncidentWindow[]; playOf: (window: IncidentWindow) => WindowPlayed } | undefined {
   if (!options.incidents || options.incidents.incidents.length === 0) return undefined;
-  const played = new Map<IncidentWindow['incident'], Map<number, { play: WindowPlay; reason?: string }>>();
+  const played = new Map<IncidentWindow['incident'], Map<number, WindowPlayed>>();
   for (const event of run.schedule?.events ?? []) {
     if (event.kind === 'ended') continue;
     const byOccurrence = played.get(event.window.incident) ?? new Map();
-    byOccurrence.set(event.window.occurrence, event.kind === 'started' ? { play: 'played' } : { play: 'refused', reason: event.reason });
+    byOccurrence.set(event.window.occurrence, event.kind === 'started' ? { play: 'played', inEffectFromMs: event.atMs } : { play: 'refused', reason: event.reason });
     played.set(event.window.incident, byOccurrence);
   }
   return {

@@ -17,10 +17,26 @@ import type { IncidentsReport, WindowPlay, WindowReport } from './verify-result'
 /** Requests sent this close to a window's start or end (ms) count neither inside nor outside. */
 export const EDGE_MARGIN_MS = 250;
 
+/** How a window went; a played one says from when the instances had it (ms from the start of traffic). */
+export interface WindowPlayed {
+  readonly play: WindowPlay;
+  readonly reason?: string;
+  readonly inEffectFromMs?: number;
+}
+
+/**
+ * Where a window's requests begin: at its start, or when the instances had taken the incident if
+ * that was later (an injection slowed by a busy machine), so that no request is held against the
+ * incident's prediction before the incident was in effect.
+ */
+export function placedFromMs(window: IncidentWindow, played: WindowPlayed): number {
+  return Math.max(window.startMs, played.inEffectFromMs ?? window.startMs);
+}
+
 export interface WindowInputs {
   readonly windows: readonly IncidentWindow[];
   /** How each window went: played, refused (why), or not played (--no-incidents). */
-  readonly playOf: (window: IncidentWindow) => { readonly play: WindowPlay; readonly reason?: string };
+  readonly playOf: (window: IncidentWindow) => WindowPlayed;
   /** Answered requests only. */
   readonly records: readonly RequestRecord[];
   readonly baselineOf: (record: RequestRecord) => EndpointPrediction;
@@ -36,8 +52,9 @@ export function windowReport(inputs: WindowInputs): IncidentsReport {
     const inside: IncidentWindow[] = [];
     for (const window of windows) {
       const sent = record.sentMs;
-      if (Math.abs(sent - window.startMs) < EDGE_MARGIN_MS || Math.abs(sent - window.endMs) < EDGE_MARGIN_MS) return 'edge';
-      if (sent >= window.startMs && sent < window.endMs) inside.push(window);
+      const fromMs = placedFromMs(window, inputs.playOf(window));
+      if (Math.abs(sent - fromMs) < EDGE_MARGIN_MS || Math.abs(sent - window.endMs) < EDGE_MARGIN_MS) return 'edge';
+      if (sent >= fromMs && sent < window.endMs) inside.push(window);
     }
     return inside;
   };
@@ -52,7 +69,7 @@ export function windowReport(inputs: WindowInputs): IncidentsReport {
     const name = window.incident.name;
     const failed = inWindow.filter((record) => record.status !== 'OK');
     const traced = failed.map(inputs.spansOf).filter((spans): spans is readonly ObservedSpan[] => spans !== undefined && spans.length > 0);
-    const { play, reason } = inputs.playOf(window);
+    const { play, reason, inEffectFromMs } = inputs.playOf(window);
     return {
       incident: name,
       service: window.incident.service,
@@ -61,6 +78,7 @@ export function windowReport(inputs: WindowInputs): IncidentsReport {
       endMs: window.endMs,
       play,
       ...(reason !== undefined ? { reason } : {}),
+      ...(inEffectFromMs !== undefined ? { inEffectFromMs } : {}),
       rate: compareRate(name, inWindow, (record) => inputs.insideOf(record, name)),
       failedTraced: traced.length,
       failedAtIncident: traced.filter((spans) => failedAt(spans, name)).length,
