@@ -42,13 +42,22 @@ export class AdminInjector {
     const instances = this.clients.get(incident.service) ?? [];
     if (instances.length === 0) return `no instance of ${incident.service} to inject into`;
     const request = { ...incidentFields(incident), duration_ms: durationMs };
-    const sending = Promise.all(instances.map(async ({ address, client }) => ({ address, client, answer: await client.inject(request) })));
-    this.pending.add(sending);
-    const answers = await sending.finally(() => this.pending.delete(sending));
+    // Each instance's answer is remembered in its own continuation, and that whole continuation is
+    // what clearInjected waits for: waiting for the call alone lets a Ctrl-C read `injected` in the
+    // few microtasks between the answer and remember(), and leave that incident in effect.
+    const answers = await Promise.all(
+      instances.map(({ address, client }) =>
+        this.track(
+          client.inject(request).then((answer) => {
+            if (answer.ok) this.remember(client, answer.reply.id, durationMs);
+            return { address, answer };
+          }),
+        ),
+      ),
+    );
     const refusals: string[] = [];
-    for (const { address, client, answer } of answers) {
-      if (answer.ok) this.remember(client, answer.reply.id, durationMs);
-      else refusals.push(`${address}: ${adminRefusal(answer.code, answer.details)}`);
+    for (const { address, answer } of answers) {
+      if (!answer.ok) refusals.push(`${address}: ${adminRefusal(answer.code, answer.details)}`);
     }
     return refusals.length === 0 ? undefined : refusals.join('\n');
   };
@@ -75,6 +84,12 @@ export class AdminInjector {
 
   close(): void {
     for (const instances of this.clients.values()) for (const { client } of instances) client.close();
+  }
+
+  /** `work`, kept among the pending until it has settled. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    return work.finally(() => this.pending.delete(work));
   }
 
   /** Those that have ended are forgotten as new ones come, so a schedule that repeats for days keeps a few ids, not thousands. */

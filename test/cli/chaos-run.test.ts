@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { AdminClient } from '../../src/chaos';
+import { PROTO_DIR } from '../../src/config';
 import { CLI, closeClients, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { freePorts, startUp, tempDir, writeJson } from '../up/up-helpers';
@@ -50,6 +53,58 @@ function admin(instance: InstanceProcess): AdminClient {
   return client;
 }
 
+/** `thespian chaos run ARGS` started, its output gathered as it comes; `closed` resolves to [exit code, signal]. */
+function spawnChaosRun(args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'chaos', 'run', ...args], { env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, output, closed };
+}
+
+/** Resolves once `pattern` is in the run's stdout; fails if the run ends first. */
+async function waitForStdout(run: ReturnType<typeof spawnChaosRun>, pattern: RegExp): Promise<void> {
+  while (!pattern.test(run.output.stdout)) {
+    assert.equal(run.child.exitCode, null, `chaos run ended early:\n${run.output.stdout}\n${run.output.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A thespian.Admin of our own over real gRPC, as an instance older than ListReply.service
+ * answers (List without it), that holds each Inject's answer until `answerInjects` is called
+ * and records every Clear: a slow port-forward, where an answer is still on the way at Ctrl-C.
+ */
+async function startSlowAdmin() {
+  const definition = loadSync(join(PROTO_DIR, 'thespian-admin.proto'), { keepCase: true });
+  const Admin = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
+  const injects: (() => void)[] = [];
+  const clears: unknown[] = [];
+  let received = (): void => undefined;
+  const firstInject = new Promise<void>((resolve) => (received = resolve));
+  const server = new grpc.Server();
+  server.addService(Admin.service, {
+    List: (_call: unknown, reply: grpc.sendUnaryData<object>) => reply(null, { incidents: [] }),
+    Inject: (_call: unknown, reply: grpc.sendUnaryData<object>) => {
+      injects.push(() => reply(null, { id: `slow-${injects.length}` }));
+      received();
+    },
+    Clear: (call: grpc.ServerUnaryCall<object, object>, reply: grpc.sendUnaryData<object>) => {
+      clears.push(call.request);
+      reply(null, { cleared: 1 });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  return {
+    address: `127.0.0.1:${port}`,
+    firstInject,
+    clears,
+    answerInjects: () => injects.forEach((answer) => answer()),
+    close: () => server.forceShutdown(),
+  };
+}
+
 async function incidentNames(client: AdminClient): Promise<string[]> {
   const answer = await client.list();
   assert.ok(answer.ok, 'List answered');
@@ -89,24 +144,14 @@ test('SIGINT during a repeating schedule clears what it injected on every replic
     const topologyPath = await writeTopology('repeating.json', [{ name: 'flapping', at: '0s', for: '10m', repeat_every: '20m', ...FAIL_WORK }]);
     const byHand = await admin(replicas[1]!).inject({ name: 'by hand', latency_factor: 2, duration_ms: 600_000 });
     assert.ok(byHand.ok);
-    const child = spawn(process.execPath, [CLI, 'chaos', 'run', topologyPath, ...replicas.flatMap((replica) => ['--target', `back=${replica.address}`]), '--clear-on-exit'], {
-      env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const closed = once(child, 'close');
-    while (!/incident "flapping" started/.test(stdout)) {
-      assert.equal(child.exitCode, null, `chaos run ended early:\n${stdout}\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.match(stdout, /schedule repeats until Ctrl-C/);
+    const run = spawnChaosRun([topologyPath, ...replicas.flatMap((replica) => ['--target', `back=${replica.address}`]), '--clear-on-exit']);
+    await waitForStdout(run, /incident "flapping" started/);
+    assert.match(run.output.stdout, /schedule repeats until Ctrl-C/);
     assert.deepEqual(await incidentNames(admin(replicas[0]!)), ['flapping']);
     assert.deepEqual((await incidentNames(admin(replicas[1]!))).sort(), ['by hand', 'flapping']);
-    child.kill('SIGINT');
-    const [code] = await closed;
+    run.child.kill('SIGINT');
+    const [code] = await run.closed;
+    const { stdout, stderr } = run.output;
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^\+0:\d\d\.\d  SIGINT: stopped; cleared 2 incidents this run had in effect$/m);
     assert.match(stdout, /^\+0:\d\d\.\d  --clear-on-exit: cleared 1 more incident on the targets$/m);
@@ -117,22 +162,44 @@ test('SIGINT during a repeating schedule clears what it injected on every replic
   }
 });
 
+test('SIGINT while an Inject is on the way clears that incident once it is answered; an instance that does not say its service passes the check', async () => {
+  const slow = await startSlowAdmin();
+  try {
+    const topologyPath = await writeTopology('slow.json', [{ name: 'slow', at: '0s', for: '10m', ...FAIL_WORK }]);
+    const run = spawnChaosRun([topologyPath, '--target', `back=${slow.address}`]);
+    await slow.firstInject;
+    run.child.kill('SIGINT');
+    // The answer is to come after the run has seen the signal, which it does not show: this wait makes
+    // that all but sure. A busy machine can only make the answer early, and the test pass regardless.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    slow.answerInjects();
+    const [code] = await run.closed;
+    const { stdout, stderr } = run.output;
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '', 'an instance without ListReply.service is not complained of');
+    assert.match(stdout, /^every target answered; offsets count from now$/m);
+    assert.deepEqual(slow.clears, [{ id: 'slow-1' }], 'the incident answered after the signal is cleared');
+    assert.match(stdout, /^\+0:\d\d\.\d  SIGINT: stopped; cleared 1 incident this run had in effect$/m);
+  } finally {
+    slow.close();
+  }
+});
+
 test('a window whose instance has gone by its time is said as refused, and the run exits 1', async () => {
   const back = await startBack();
   let backStopped = false;
   try {
     const topologyPath = await writeTopology('gone.json', [{ name: 'too late', at: '1500ms', for: '1s', ...FAIL_WORK }]);
-    const child = spawn(process.execPath, [CLI, 'chaos', 'run', topologyPath, '--target', `back=${back.address}`], { env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
+    const run = spawnChaosRun([topologyPath, '--target', `back=${back.address}`]);
+    run.child.stdout.on('data', () => {
       // Once every target has answered the check, the instance goes away (at once: SIGKILL) before the window.
-      if (!backStopped && stdout.includes('every target answered')) {
+      if (!backStopped && run.output.stdout.includes('every target answered')) {
         backStopped = true;
         void back.stop('SIGKILL');
       }
     });
-    const [code] = await once(child, 'close');
+    const [code] = await run.closed;
+    const { stdout } = run.output;
     assert.equal(code, 1, stdout);
     assert.match(stdout, new RegExp(`^\\+0:\\d\\d\\.\\d  incident "too late" NOT started on back: ${back.address.replace(/\./g, '\\.')}: cannot reach the instance .*$`, 'm'));
     assert.match(stdout, /^chaos run: 0 windows started, 1 refused$/m);
