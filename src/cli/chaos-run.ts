@@ -59,7 +59,13 @@ export async function runSchedule(options: RunOptions): Promise<number> {
     if (problems.length > 0) {
       for (const problem of problems) complain(problem);
       const total = [...targets.values()].flat().length;
-      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} refused the check or could not be reached; nothing was injected`);
+      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} failed the check (a refusal, out of reach, or another service); nothing was injected`);
+      // "However it ends": the targets that passed are cleared too; those that failed are not ours to clear, or out of reach.
+      if (options.clearOnExit) {
+        const passed = total - problems.length;
+        const cleared = passed === 0 ? 0 : await injector.clearAll();
+        say(`--clear-on-exit: cleared ${cleared} incident${cleared === 1 ? '' : 's'} on the ${passed} target${passed === 1 ? '' : 's'} that passed the check`);
+      }
       return 1;
     }
     const repeats = topology.incidents.some((incident) => incident.repeatEveryMs !== undefined);

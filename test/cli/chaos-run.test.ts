@@ -42,9 +42,9 @@ const FAIL_WORK = { service: 'back', step: 'work', failure_chance: 1, failure_co
 
 const chaosRun = (args: string[], token: string | null = TOKEN) => runToExit(token === null ? {} : { THESPIAN_ADMIN_TOKEN: token }, ['chaos', 'run', ...args], 60_000);
 
-/** An instance of "back" with the admin API on, as a replica elsewhere would be. */
-function startBack(): Promise<InstanceProcess> {
-  return startInstance({ behaviour: methodA('back', step(sleep('work', 1))), env: { THESPIAN_ADMIN_TOKEN: TOKEN, SERVICE_NAME: 'back' } });
+/** An instance of "back" (or `service`) with the admin API on, as a replica elsewhere would be; its Sleep is "work" unless `sleepName`. */
+function startBack(service = 'back', sleepName = 'work'): Promise<InstanceProcess> {
+  return startInstance({ behaviour: methodA(service, step(sleep(sleepName, 1))), env: { THESPIAN_ADMIN_TOKEN: TOKEN, SERVICE_NAME: service } });
 }
 
 function admin(instance: InstanceProcess): AdminClient {
@@ -218,12 +218,33 @@ test('a wrong token exits 1 at once, before the first window, with one line per 
     assert.equal(
       run.stderr,
       `thespian chaos run: back ${back.address}: admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance\n` +
-        'thespian chaos run: 1 of 1 target refused the check or could not be reached; nothing was injected\n',
+        'thespian chaos run: 1 of 1 target failed the check (a refusal, out of reach, or another service); nothing was injected\n',
     );
     assert.doesNotMatch(run.stdout, /started|every target answered/);
     assert.deepEqual(await incidentNames(admin(back)), []);
   } finally {
     await back.stop();
+  }
+});
+
+test('a target that is another service fails the check, a line each; --clear-on-exit still clears the targets that passed, and only those', async () => {
+  const back = await startBack();
+  const front = await startBack('front');
+  try {
+    const topologyPath = await writeTopology('swapped.json', [{ name: 'later', at: '1h', for: '1m', ...FAIL_WORK }]);
+    for (const instance of [back, front]) assert.ok((await admin(instance).inject({ name: 'by hand', latency_factor: 2, duration_ms: 600_000 })).ok);
+    // As a port-forward to the wrong pod is: the second "back" is front's admin API.
+    const run = await chaosRun([topologyPath, '--target', `back=${back.address}`, '--target', `back=${front.address}`, '--clear-on-exit']);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(
+      run.stderr,
+      `thespian chaos run: ${front.address} is front, not back\n` + 'thespian chaos run: 1 of 2 targets failed the check (a refusal, out of reach, or another service); nothing was injected\n',
+    );
+    assert.match(run.stdout, /^--clear-on-exit: cleared 1 incident on the 1 target that passed the check$/m);
+    assert.deepEqual(await incidentNames(admin(back)), []);
+    assert.deepEqual(await incidentNames(admin(front)), ['by hand'], "another service's incidents are not this run's to clear");
+  } finally {
+    await Promise.all([back.stop(), front.stop()]);
   }
 });
 
