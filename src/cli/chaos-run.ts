@@ -83,10 +83,16 @@ function scheduleTargets(topology: Topology, options: RunOptions): Map<string, s
   const given = new Map<string, string[]>();
   const problems: string[] = [];
   for (const [service, address] of options.targets) {
+    const flag = `--target ${service}=${address.address}`;
+    const addresses = given.get(service) ?? [];
     if (!names.includes(service)) {
       const hint = closestName(service, names);
-      problems.push(`--target ${service}=${address.address}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
-    } else given.set(service, [...(given.get(service) ?? []), address.address]);
+      problems.push(`${flag}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
+    } else if (addresses.includes(address.address)) {
+      // Each address gets every window: one given twice would get each incident twice, their effects compounding.
+      const twice = `${flag}: given more than once; each target gets every window, so once is enough`;
+      if (!problems.includes(twice)) problems.push(twice);
+    } else given.set(service, [...addresses, address.address]);
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const withIncidents = new Set(topology.incidents.map((incident) => incident.service));

@@ -248,13 +248,18 @@ test('a target that is another service fails the check, a line each; --clear-on-
   }
 });
 
-test('bad input exits 2 with a line each: no token, no incidents, an unknown --target service', async () => {
+test('bad input exits 2 with a line each: no token, no incidents, an unknown --target service, a --target given twice', async () => {
   const topologyPath = await writeTopology('some.json', [{ name: 'x', at: '1s', for: '1s', ...FAIL_WORK }]);
   const noToken = await chaosRun([topologyPath], null);
   assert.equal(noToken.code, 2);
   assert.match(noToken.stderr, /^thespian chaos: THESPIAN_ADMIN_TOKEN: not set/);
 
   const calm = await writeTopology('calm.json', []);
+  const twice = await chaosRun([topologyPath, '--target', 'back=127.0.0.1:1', '--target', 'back=127.0.0.1:2', '--target', 'back=127.0.0.1:1', '--target', 'back=127.0.0.1:1']);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /^thespian chaos: --target back=127\.0\.0\.1:1: given more than once; each target gets every window, so once is enough\n/);
+  assert.equal(twice.stderr.match(/given more than once/g)?.length, 1, 'one line for the flag, however often it is repeated');
+
   const noIncidents = await chaosRun([calm]);
   assert.equal(noIncidents.code, 2);
   assert.match(noIncidents.stderr, /calm\.json has no incidents to play/);
