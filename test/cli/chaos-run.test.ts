@@ -248,6 +248,20 @@ test('a target that is another service fails the check, a line each; --clear-on-
   }
 });
 
+test('an incident the instance refuses (its behaviour has no such step) is one readable line, and the run exits 1', async () => {
+  const older = await startBack('back', 'work (old name)');
+  try {
+    const topologyPath = await writeTopology('renamed.json', [{ name: 'soon', at: '0s', for: '1s', ...FAIL_WORK }]);
+    const run = await chaosRun([topologyPath, '--target', `back=${older.address}`]);
+    assert.equal(run.code, 1, run.stderr);
+    const address = older.address.replace(/\./g, '\\.');
+    assert.match(run.stdout, new RegExp(`^\\+0:\\d\\d\\.\\d  incident "soon" NOT started on back: ${address}: the instance refused the incident: step: "work" is not a Sleep of "back"; its Sleeps: "work \\(old name\\)"$`, 'm'));
+    assert.doesNotMatch(run.stdout, /:;/, 'a line that introduces the next runs on into it');
+  } finally {
+    await older.stop();
+  }
+});
+
 test('bad input exits 2 with a line each: no token, no incidents, an unknown --target service, a --target given twice', async () => {
   const topologyPath = await writeTopology('some.json', [{ name: 'x', at: '1s', for: '1s', ...FAIL_WORK }]);
   const noToken = await chaosRun([topologyPath], null);
