@@ -21,7 +21,7 @@ export const RUN_FLAGS = {
     read: serviceTarget,
   },
   'clear-on-exit': {
-    help: 'when it ends, however it ends, also clear every incident on the targets, not only what this run put in effect (incidents injected by hand, or by a run that was killed)',
+    help: 'when it ends, however it ends, also clear every incident on the targets that passed the check, not only what this run put in effect (incidents injected by hand, or by a run that was killed)',
   },
 } satisfies FlagTable;
 
