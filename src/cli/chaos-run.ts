@@ -63,7 +63,7 @@ export async function runSchedule(options: RunOptions): Promise<number> {
       // "However it ends": the targets that passed are cleared too; those that failed are not ours to clear, or out of reach.
       if (options.clearOnExit) {
         const passed = total - problems.length;
-        const cleared = passed === 0 ? 0 : await injector.clearAll();
+        const cleared = await injector.clearAll();
         say(`--clear-on-exit: cleared ${cleared} incident${cleared === 1 ? '' : 's'} on the ${passed} target${passed === 1 ? '' : 's'} that passed the check`);
       }
       return 1;
