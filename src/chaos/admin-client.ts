@@ -49,9 +49,12 @@ export class AdminClient {
     return answer.ok ? { ok: true, reply: { cleared: answer.reply.cleared ?? 0 } } : answer;
   }
 
-  async list(): Promise<AdminAnswer<{ incidents: ListedIncident[] }>> {
-    const answer = await this.call<{ incidents?: ListedIncident[] }>('List', {});
-    return answer.ok ? { ok: true, reply: { incidents: answer.reply.incidents ?? [] } } : answer;
+  /** `service` is absent when the instance is older than ListReply.service. */
+  async list(): Promise<AdminAnswer<{ incidents: ListedIncident[]; service?: string }>> {
+    const answer = await this.call<{ incidents?: ListedIncident[]; service?: string }>('List', {});
+    if (!answer.ok) return answer;
+    const { incidents = [], service } = answer.reply;
+    return { ok: true, reply: service ? { incidents, service } : { incidents } };
   }
 
   close(): void {

@@ -15,7 +15,7 @@ export function scheduleEventText(event: ScheduleEvent): string {
   const name = `incident "${incident.name}"`;
   const at = offsetText(event.atMs);
   if (event.kind === 'ended') return `${at}  ${name} ended on ${incident.service}`;
-  if (event.kind === 'refused') return `${at}  ${name} NOT started on ${incident.service}: ${event.reason.replace(/\n/g, '; ')}`;
+  if (event.kind === 'refused') return `${at}  ${name} NOT started on ${incident.service}: ${oneLine(event.reason)}`;
   const changes = describeChanges(incidentFields(incident));
   return `${at}  ${name} started on ${incident.service} (${changes}) for ${formatSeconds(incident.forMs)}, until ${offsetText(endMs)}`;
 }
@@ -24,6 +24,11 @@ export function scheduleEventText(event: ScheduleEvent): string {
 export function incidentText(incident: ScheduledIncident): string {
   const every = incident.repeatEveryMs === undefined ? '' : `, every ${formatSeconds(incident.repeatEveryMs)}`;
   return `"${incident.name}" on ${incident.service} (${describeChanges(incidentFields(incident))}) at ${offsetText(incident.atMs)} for ${formatSeconds(incident.forMs)}${every}`;
+}
+
+/** A reason of several lines as one: a line that introduces the next (`…refused the incident:`) runs on into it, the others are joined by `; `. */
+function oneLine(reason: string): string {
+  return reason.replace(/:\n/g, ': ').replace(/\n/g, '; ');
 }
 
 /** ms since the start of traffic as +M:SS.s (+H:MM:SS.s from an hour). */

@@ -21,7 +21,7 @@ export const RUN_FLAGS = {
     read: serviceTarget,
   },
   'clear-on-exit': {
-    help: 'when it ends, however it ends, also clear every incident on the targets, not only what this run put in effect (incidents injected by hand, or by a run that was killed)',
+    help: 'when it ends, however it ends, also clear every incident on the targets that passed the check, not only what this run put in effect (incidents injected by hand, or by a run that was killed)',
   },
 } satisfies FlagTable;
 
@@ -59,7 +59,13 @@ export async function runSchedule(options: RunOptions): Promise<number> {
     if (problems.length > 0) {
       for (const problem of problems) complain(problem);
       const total = [...targets.values()].flat().length;
-      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} refused the check or could not be reached; nothing was injected`);
+      complain(`${problems.length} of ${total} target${total === 1 ? '' : 's'} failed the check (a refusal, out of reach, or another service); nothing was injected`);
+      // "However it ends": the targets that passed are cleared too; those that failed are not ours to clear, or out of reach.
+      if (options.clearOnExit) {
+        const passed = total - problems.length;
+        const cleared = await injector.clearAll();
+        say(`--clear-on-exit: cleared ${cleared} incident${cleared === 1 ? '' : 's'} on the ${passed} target${passed === 1 ? '' : 's'} that passed the check`);
+      }
       return 1;
     }
     const repeats = topology.incidents.some((incident) => incident.repeatEveryMs !== undefined);
@@ -77,10 +83,16 @@ function scheduleTargets(topology: Topology, options: RunOptions): Map<string, s
   const given = new Map<string, string[]>();
   const problems: string[] = [];
   for (const [service, address] of options.targets) {
+    const flag = `--target ${service}=${address.address}`;
+    const addresses = given.get(service) ?? [];
     if (!names.includes(service)) {
       const hint = closestName(service, names);
-      problems.push(`--target ${service}=${address.address}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
-    } else given.set(service, [...(given.get(service) ?? []), address.address]);
+      problems.push(`${flag}: unknown service "${service}"${hint ? ` (did you mean "${hint}"?)` : ''}; services are: ${names.join(', ')}`);
+    } else if (addresses.includes(address.address)) {
+      // Each address gets every window: one given twice would get each incident twice, their effects compounding.
+      const twice = `${flag}: given more than once; each target gets every window, so once is enough`;
+      if (!problems.includes(twice)) problems.push(twice);
+    } else given.set(service, [...addresses, address.address]);
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const withIncidents = new Set(topology.incidents.map((incident) => incident.service));

@@ -8,6 +8,8 @@ const ADMIN_METHODS = ['Inject', 'Clear', 'List'] as const;
 
 interface AdminOptions {
   readonly board: IncidentBoard;
+  /** Said in every List reply: a port-forward to the wrong service is then told, not guessed. */
+  readonly serviceName: string;
   readonly token: string;
   readonly logger: Logger;
 }
@@ -24,7 +26,7 @@ export function adminHandlers(options: AdminOptions | undefined): Handlers {
   const refuse: grpc.handleUnaryCall<unknown, object> = (_call, reply) => reply({ code: grpc.status.UNAUTHENTICATED, details: ADMIN_REFUSAL });
   if (!options) return { Inject: refuse, Clear: refuse, List: refuse };
   const digest = tokenDigest(options.token);
-  const admin = new IncidentAdmin(options.board, options.logger);
+  const admin = new IncidentAdmin(options.board, options.serviceName, options.logger);
   const guarded =
     (handle: (request: Record<string, unknown>) => object): grpc.handleUnaryCall<Record<string, unknown>, object> =>
     (call, reply) => {
@@ -52,6 +54,7 @@ class IncidentAdmin {
 
   constructor(
     private readonly board: IncidentBoard,
+    private readonly serviceName: string,
     private readonly logger: Logger,
   ) {}
 
@@ -90,6 +93,7 @@ class IncidentAdmin {
 
   list(): object {
     return {
+      service: this.serviceName,
       incidents: this.board.list().map(({ incident, leftMs }) => ({ id: incident.id, name: incident.name, ...changes(incident, ''), left_ms: Math.round(leftMs) })),
     };
   }

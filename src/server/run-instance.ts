@@ -67,7 +67,7 @@ export async function runInstance(settings: InstanceSettings, tracing: Tracing, 
   const health = new HealthImplementation({ '': 'SERVING', [THESPIAN_RPC_SERVICE]: 'SERVING' });
   health.addToServer(server);
   // Registered either way: off, it refuses every call as a wrong token is refused (see admin-service).
-  server.addService(loadAdminProtocol(), adminHandlers(board && settings.adminToken !== undefined ? { board, token: settings.adminToken, logger } : undefined));
+  server.addService(loadAdminProtocol(), adminHandlers(board && settings.adminToken !== undefined ? { board, serviceName: settings.serviceName, token: settings.adminToken, logger } : undefined));
   // Serves both grpc.reflection.v1 and v1alpha, so any grpcurl works without -proto; it shows the admin API only when it is on.
   addReflectionOnDemand(server, board ? loadProtocolWithAdmin() : definition);
   if (tracing.enterHandler) enterHandlersAs(server, tracing.enterHandler);

@@ -7,7 +7,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { AdminClient } from '../../src/chaos';
+import { PROTO_DIR } from '../../src/config';
 import { CLI, closeClients, runToExit, startInstance, type InstanceProcess } from '../support/instance-process';
 import { methodA, sleep, step } from '../support/behaviours';
 import { freePorts, startUp, tempDir, writeJson } from '../up/up-helpers';
@@ -39,15 +42,67 @@ const FAIL_WORK = { service: 'back', step: 'work', failure_chance: 1, failure_co
 
 const chaosRun = (args: string[], token: string | null = TOKEN) => runToExit(token === null ? {} : { THESPIAN_ADMIN_TOKEN: token }, ['chaos', 'run', ...args], 60_000);
 
-/** An instance of "back" with the admin API on, as a replica elsewhere would be. */
-function startBack(): Promise<InstanceProcess> {
-  return startInstance({ behaviour: methodA('back', step(sleep('work', 1))), env: { THESPIAN_ADMIN_TOKEN: TOKEN, SERVICE_NAME: 'back' } });
+/** An instance of "back" (or `service`) with the admin API on, as a replica elsewhere would be; its Sleep is "work" unless `sleepName`. */
+function startBack(service = 'back', sleepName = 'work'): Promise<InstanceProcess> {
+  return startInstance({ behaviour: methodA(service, step(sleep(sleepName, 1))), env: { THESPIAN_ADMIN_TOKEN: TOKEN, SERVICE_NAME: service } });
 }
 
 function admin(instance: InstanceProcess): AdminClient {
   const client = new AdminClient(instance.address, TOKEN);
   clients.push(client);
   return client;
+}
+
+/** `thespian chaos run ARGS` started, its output gathered as it comes; `closed` resolves to [exit code, signal]. */
+function spawnChaosRun(args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'chaos', 'run', ...args], { env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, output, closed };
+}
+
+/** Resolves once `pattern` is in the run's stdout; fails if the run ends first. */
+async function waitForStdout(run: ReturnType<typeof spawnChaosRun>, pattern: RegExp): Promise<void> {
+  while (!pattern.test(run.output.stdout)) {
+    assert.equal(run.child.exitCode, null, `chaos run ended early:\n${run.output.stdout}\n${run.output.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A thespian.Admin of our own over real gRPC, as an instance older than ListReply.service
+ * answers (List without it), that holds each Inject's answer until `answerInjects` is called
+ * and records every Clear: a slow port-forward, where an answer is still on the way at Ctrl-C.
+ */
+async function startSlowAdmin() {
+  const definition = loadSync(join(PROTO_DIR, 'thespian-admin.proto'), { keepCase: true });
+  const Admin = (grpc.loadPackageDefinition(definition) as unknown as { thespian: { Admin: grpc.ServiceClientConstructor } }).thespian.Admin;
+  const injects: (() => void)[] = [];
+  const clears: unknown[] = [];
+  let received = (): void => undefined;
+  const firstInject = new Promise<void>((resolve) => (received = resolve));
+  const server = new grpc.Server();
+  server.addService(Admin.service, {
+    List: (_call: unknown, reply: grpc.sendUnaryData<object>) => reply(null, { incidents: [] }),
+    Inject: (_call: unknown, reply: grpc.sendUnaryData<object>) => {
+      injects.push(() => reply(null, { id: `slow-${injects.length}` }));
+      received();
+    },
+    Clear: (call: grpc.ServerUnaryCall<object, object>, reply: grpc.sendUnaryData<object>) => {
+      clears.push(call.request);
+      reply(null, { cleared: 1 });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  return {
+    address: `127.0.0.1:${port}`,
+    firstInject,
+    clears,
+    answerInjects: () => injects.forEach((answer) => answer()),
+    close: () => server.forceShutdown(),
+  };
 }
 
 async function incidentNames(client: AdminClient): Promise<string[]> {
@@ -89,24 +144,14 @@ test('SIGINT during a repeating schedule clears what it injected on every replic
     const topologyPath = await writeTopology('repeating.json', [{ name: 'flapping', at: '0s', for: '10m', repeat_every: '20m', ...FAIL_WORK }]);
     const byHand = await admin(replicas[1]!).inject({ name: 'by hand', latency_factor: 2, duration_ms: 600_000 });
     assert.ok(byHand.ok);
-    const child = spawn(process.execPath, [CLI, 'chaos', 'run', topologyPath, ...replicas.flatMap((replica) => ['--target', `back=${replica.address}`]), '--clear-on-exit'], {
-      env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const closed = once(child, 'close');
-    while (!/incident "flapping" started/.test(stdout)) {
-      assert.equal(child.exitCode, null, `chaos run ended early:\n${stdout}\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.match(stdout, /schedule repeats until Ctrl-C/);
+    const run = spawnChaosRun([topologyPath, ...replicas.flatMap((replica) => ['--target', `back=${replica.address}`]), '--clear-on-exit']);
+    await waitForStdout(run, /incident "flapping" started/);
+    assert.match(run.output.stdout, /schedule repeats until Ctrl-C/);
     assert.deepEqual(await incidentNames(admin(replicas[0]!)), ['flapping']);
     assert.deepEqual((await incidentNames(admin(replicas[1]!))).sort(), ['by hand', 'flapping']);
-    child.kill('SIGINT');
-    const [code] = await closed;
+    run.child.kill('SIGINT');
+    const [code] = await run.closed;
+    const { stdout, stderr } = run.output;
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^\+0:\d\d\.\d  SIGINT: stopped; cleared 2 incidents this run had in effect$/m);
     assert.match(stdout, /^\+0:\d\d\.\d  --clear-on-exit: cleared 1 more incident on the targets$/m);
@@ -117,22 +162,44 @@ test('SIGINT during a repeating schedule clears what it injected on every replic
   }
 });
 
+test('SIGINT while an Inject is on the way clears that incident once it is answered; an instance that does not say its service passes the check', async () => {
+  const slow = await startSlowAdmin();
+  try {
+    const topologyPath = await writeTopology('slow.json', [{ name: 'slow', at: '0s', for: '10m', ...FAIL_WORK }]);
+    const run = spawnChaosRun([topologyPath, '--target', `back=${slow.address}`]);
+    await slow.firstInject;
+    run.child.kill('SIGINT');
+    // The answer is to come after the run has seen the signal, which it does not show: this wait makes
+    // that all but sure. A busy machine can only make the answer early, and the test pass regardless.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    slow.answerInjects();
+    const [code] = await run.closed;
+    const { stdout, stderr } = run.output;
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '', 'an instance without ListReply.service is not complained of');
+    assert.match(stdout, /^every target answered; offsets count from now$/m);
+    assert.deepEqual(slow.clears, [{ id: 'slow-1' }], 'the incident answered after the signal is cleared');
+    assert.match(stdout, /^\+0:\d\d\.\d  SIGINT: stopped; cleared 1 incident this run had in effect$/m);
+  } finally {
+    slow.close();
+  }
+});
+
 test('a window whose instance has gone by its time is said as refused, and the run exits 1', async () => {
   const back = await startBack();
   let backStopped = false;
   try {
     const topologyPath = await writeTopology('gone.json', [{ name: 'too late', at: '1500ms', for: '1s', ...FAIL_WORK }]);
-    const child = spawn(process.execPath, [CLI, 'chaos', 'run', topologyPath, '--target', `back=${back.address}`], { env: { ...process.env, THESPIAN_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
+    const run = spawnChaosRun([topologyPath, '--target', `back=${back.address}`]);
+    run.child.stdout.on('data', () => {
       // Once every target has answered the check, the instance goes away (at once: SIGKILL) before the window.
-      if (!backStopped && stdout.includes('every target answered')) {
+      if (!backStopped && run.output.stdout.includes('every target answered')) {
         backStopped = true;
         void back.stop('SIGKILL');
       }
     });
-    const [code] = await once(child, 'close');
+    const [code] = await run.closed;
+    const { stdout } = run.output;
     assert.equal(code, 1, stdout);
     assert.match(stdout, new RegExp(`^\\+0:\\d\\d\\.\\d  incident "too late" NOT started on back: ${back.address.replace(/\./g, '\\.')}: cannot reach the instance .*$`, 'm'));
     assert.match(stdout, /^chaos run: 0 windows started, 1 refused$/m);
@@ -151,7 +218,7 @@ test('a wrong token exits 1 at once, before the first window, with one line per 
     assert.equal(
       run.stderr,
       `thespian chaos run: back ${back.address}: admin API refused: wrong token, or THESPIAN_ADMIN_TOKEN not set on the instance\n` +
-        'thespian chaos run: 1 of 1 target refused the check or could not be reached; nothing was injected\n',
+        'thespian chaos run: 1 of 1 target failed the check (a refusal, out of reach, or another service); nothing was injected\n',
     );
     assert.doesNotMatch(run.stdout, /started|every target answered/);
     assert.deepEqual(await incidentNames(admin(back)), []);
@@ -160,13 +227,53 @@ test('a wrong token exits 1 at once, before the first window, with one line per 
   }
 });
 
-test('bad input exits 2 with a line each: no token, no incidents, an unknown --target service', async () => {
+test('a target that is another service fails the check, a line each; --clear-on-exit still clears the targets that passed, and only those', async () => {
+  const back = await startBack();
+  const front = await startBack('front');
+  try {
+    const topologyPath = await writeTopology('swapped.json', [{ name: 'later', at: '1h', for: '1m', ...FAIL_WORK }]);
+    for (const instance of [back, front]) assert.ok((await admin(instance).inject({ name: 'by hand', latency_factor: 2, duration_ms: 600_000 })).ok);
+    // As a port-forward to the wrong pod is: the second "back" is front's admin API.
+    const run = await chaosRun([topologyPath, '--target', `back=${back.address}`, '--target', `back=${front.address}`, '--clear-on-exit']);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(
+      run.stderr,
+      `thespian chaos run: ${front.address} is front, not back\n` + 'thespian chaos run: 1 of 2 targets failed the check (a refusal, out of reach, or another service); nothing was injected\n',
+    );
+    assert.match(run.stdout, /^--clear-on-exit: cleared 1 incident on the 1 target that passed the check$/m);
+    assert.deepEqual(await incidentNames(admin(back)), []);
+    assert.deepEqual(await incidentNames(admin(front)), ['by hand'], "another service's incidents are not this run's to clear");
+  } finally {
+    await Promise.all([back.stop(), front.stop()]);
+  }
+});
+
+test('an incident the instance refuses (its behaviour has no such step) is one readable line, and the run exits 1', async () => {
+  const older = await startBack('back', 'work (old name)');
+  try {
+    const topologyPath = await writeTopology('renamed.json', [{ name: 'soon', at: '0s', for: '1s', ...FAIL_WORK }]);
+    const run = await chaosRun([topologyPath, '--target', `back=${older.address}`]);
+    assert.equal(run.code, 1, run.stderr);
+    const address = older.address.replace(/\./g, '\\.');
+    assert.match(run.stdout, new RegExp(`^\\+0:\\d\\d\\.\\d  incident "soon" NOT started on back: ${address}: the instance refused the incident: step: "work" is not a Sleep of "back"; its Sleeps: "work \\(old name\\)"$`, 'm'));
+    assert.doesNotMatch(run.stdout, /:;/, 'a line that introduces the next runs on into it');
+  } finally {
+    await older.stop();
+  }
+});
+
+test('bad input exits 2 with a line each: no token, no incidents, an unknown --target service, a --target given twice', async () => {
   const topologyPath = await writeTopology('some.json', [{ name: 'x', at: '1s', for: '1s', ...FAIL_WORK }]);
   const noToken = await chaosRun([topologyPath], null);
   assert.equal(noToken.code, 2);
   assert.match(noToken.stderr, /^thespian chaos: THESPIAN_ADMIN_TOKEN: not set/);
 
   const calm = await writeTopology('calm.json', []);
+  const twice = await chaosRun([topologyPath, '--target', 'back=127.0.0.1:1', '--target', 'back=127.0.0.1:2', '--target', 'back=127.0.0.1:1', '--target', 'back=127.0.0.1:1']);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /^thespian chaos: --target back=127\.0\.0\.1:1: given more than once; each target gets every window, so once is enough\n/);
+  assert.equal(twice.stderr.match(/given more than once/g)?.length, 1, 'one line for the flag, however often it is repeated');
+
   const noIncidents = await chaosRun([calm]);
   assert.equal(noIncidents.code, 2);
   assert.match(noIncidents.stderr, /calm\.json has no incidents to play/);

@@ -173,7 +173,7 @@ test('bad input answers INVALID_ARGUMENT with every problem, garbage bytes are a
   assert.notEqual(garbage.code, grpc.status.OK, 'undecodable bytes are not an incident');
   const oversized = await rawCall(instance.address, 'Inject', Buffer.alloc(5 * 1024 * 1024, 0x41), `Bearer ${TOKEN}`);
   assert.equal(oversized.code, grpc.status.RESOURCE_EXHAUSTED);
-  assert.deepEqual(await client.list(), { ok: true, reply: { incidents: [] } }, 'nothing refused was kept');
+  assert.deepEqual(await client.list(), { ok: true, reply: { incidents: [], service: 'shop' } }, 'nothing refused was kept');
   assert.equal((await callMethod(instance.address, 'A')).code, grpc.status.OK, 'the instance still serves');
 });
 
@@ -201,7 +201,7 @@ test('a too-short or empty THESPIAN_ADMIN_TOKEN does not start the instance (exi
   }
 });
 
-test('in a pack each service has its own incidents, behind the token the pack shares', async () => {
+test('in a pack each service has its own incidents, behind the token the pack shares, and List says which service answers', async () => {
   const [shopPort, mailPort] = await freePorts(2);
   const packFile = join(tempDir(), 'pack.json');
   const service = (name: string, port: number) => ({ PORT: String(port), SERVICE_NAME: name, CONFIG_JSON: JSON.stringify(BEHAVIOUR) });
@@ -215,6 +215,11 @@ test('in a pack each service has its own incidents, behind the token the pack sh
   assert.ok(!elsewhere.ok && /service: this instance is "shop", not "mail"/.test(elsewhere.details));
   assert.equal((await callMethod(`127.0.0.1:${shopPort}`, 'A')).code, grpc.status.INTERNAL);
   assert.equal((await callMethod(`127.0.0.1:${mailPort}`, 'A')).code, grpc.status.OK, 'the other packed service is untouched');
+  const mail = new AdminClient(`127.0.0.1:${mailPort}`, TOKEN);
+  clients.push(mail);
+  assert.deepEqual(await mail.list(), { ok: true, reply: { incidents: [], service: 'mail' } });
+  const listed = await shop.list();
+  assert.ok(listed.ok && listed.reply.service === 'shop' && listed.reply.incidents.length === 1);
 });
 
 test('thespian.injected.failures counts the failures an incident caused under its name, apart from the step\'s own', async () => {
