@@ -103,7 +103,8 @@ or SIGTERM while it plays them clears what it put in effect before verify exits.
   ],
   footer: `Exit status: 0 when each signal's loss (spans, log lines, metrics) is within --max-loss, 1 when
 one is not (or nothing could be checked: no \`thespian up\` answering, a trace backend that never
-answered, or a Prometheus that cannot be queried before sending), 2 for bad arguments (and for
+answered, a Prometheus that cannot be queried before sending, or an instance whose admin API
+refuses to play the incidents), 2 for bad arguments (and for
 incidents to play without THESPIAN_ADMIN_TOKEN, or too far away to cover), 130 after SIGINT and
 143 after SIGTERM while the incidents play. See docs/verify.md.`,
   async run(args) {

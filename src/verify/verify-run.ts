@@ -24,7 +24,7 @@ export interface VerifyIncidents {
   /** By endpoint, then by incident name: what a request does inside that incident's windows. */
   readonly inside: ReadonlyMap<string, ReadonlyMap<string, EndpointPrediction>>;
   /** Puts each window in effect on the instances (an AdminInjector); absent (--no-incidents): the windows are only reported, as not played. */
-  readonly injector?: { readonly inject: Injector; clearInjected(): Promise<number> };
+  readonly injector?: { readonly inject: Injector; clearInjected(): Promise<number>; check(): Promise<string[]> };
   /**
    * Runs the sending while the schedule plays, with a stop that aborts it (the CLI's: the first
    * SIGINT or SIGTERM, the signal's name as the reason): then the player stops, what it put in
@@ -142,6 +142,11 @@ async function sendWithSchedule(options: VerifyOptions): Promise<{ elapsedS: num
   if (!injector) return { ...(await sendRequests(options, options.requests)), schedule: { events: [] } };
   const plan = sendingPlan(incidents.incidents, options.targets.reduce((sum, target) => sum + target.rate, 0), options.requests);
   if ('refusal' in plan) throw new VerifyError(plan.refusal);
+  // Every instance is asked first, as `chaos run` does: a wrong token or a wrong service is said
+  // before anything is sent, not as refused windows afterwards, and the first window's injection
+  // does not pay for making the connections.
+  const problems = await injector.check();
+  if (problems.length > 0) throw new VerifyError(`the instances' admin API did not answer as it must to play the incidents (give --no-incidents to check without them):\n${problems.join('\n')}`);
   if (plan.extended) options.progress?.(extendedText(plan.extended));
   const events: ScheduleEvent[] = [];
   const player = new SchedulePlayer(incidents.incidents, injector.inject, (event) => {
