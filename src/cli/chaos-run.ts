@@ -11,6 +11,7 @@ import type { TargetAddress } from '../traffic';
 import { loadCommandTopology } from './command-topology';
 import type { FlagTable } from './flag-table';
 import { serviceTarget } from './option-readers';
+import { stoppableBySignals } from './stop-signals';
 import { UsageError } from './usage-error';
 
 export const RUN_FLAGS = {
@@ -33,9 +34,6 @@ export interface RunOptions {
   readonly token: string;
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-/** Exit status after a second signal, as a shell reports a process ended by SIGINT. */
-const QUIT_NOW_EXIT_CODE = 130;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const complain = (line: string): void => void process.stderr.write(`thespian chaos run: ${line}\n`);
@@ -113,22 +111,14 @@ async function play(topology: Topology, injector: AdminInjector, clearOnExit: bo
     if (event.kind === 'refused') counts.refused++;
     say(chaos.scheduleEventText(event));
   });
-  let signalled: NodeJS.Signals | undefined;
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => {
-    onSignal = (signal) => {
-      // A second signal does not wait for the clearing: the instances end each incident at its window's end anyway.
-      if (signalled) process.exit(QUIT_NOW_EXIT_CODE);
-      signalled = signal;
-      resolve();
-    };
-  });
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-  try {
+  return stoppableBySignals(async (stop) => {
+    const stopped = new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
     player.start();
     await Promise.race([player.finished, stopped]);
     player.stop();
     const at = chaos.offsetText(player.elapsedMs());
+    // A second signal does not wait for the clearing (stoppableBySignals exits): the instances end each incident at its window's end anyway.
+    const signalled = stop.aborted ? String(stop.reason) : undefined;
     if (signalled) {
       const cleared = await injector.clearInjected();
       say(`${at}  ${signalled}: stopped; cleared ${cleared} incident${cleared === 1 ? '' : 's'} this run had in effect`);
@@ -139,7 +129,5 @@ async function play(topology: Topology, injector: AdminInjector, clearOnExit: bo
     }
     say(`chaos run: ${counts.started} window${counts.started === 1 ? '' : 's'} started, ${counts.refused} refused`);
     return counts.refused > 0 ? 1 : 0;
-  } finally {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
-  }
+  });
 }
