@@ -76,8 +76,8 @@ Ctrl-C or SIGTERM, which clear what it injected.`,
     },
     { heading: 'chaos run:', rows: [['TOPOLOGY', 'a topology file with incidents, or a bundled name'], 'target', 'clear-on-exit'] },
   ],
-  footer: `inject prints the incident's id; clear, how many ended; list, one line per incident with the
-time left. Exit status: 0 when the instance did it, 1 when it refused or could not be reached
+  footer: `inject prints the incident's id; clear, how many ended; list, the instance's service and
+how many, then one line per incident with the time left. Exit status: 0 when the instance did it, 1 when it refused or could not be reached
 (one line on stderr says why), 2 for bad arguments or no THESPIAN_ADMIN_TOKEN. run: 0 when every
 window was put in effect, 1 when a target failed its check (one line each) or a window was
 refused, 2 for bad arguments, a topology without incidents or an unknown --target service.`,
@@ -115,7 +115,9 @@ async function perform(client: AdminClient, options: ChaosOptions): Promise<numb
     return said(answer, options, (reply) => `cleared ${reply.cleared} incident${reply.cleared === 1 ? '' : 's'}\n`);
   }
   return said(await client.list(), options, (reply) =>
-    reply.incidents.length === 0 ? 'no incidents\n' : reply.incidents.map((incident) => `${incident.id}  ${incident.name}  ${describeChanges(incident)}  ${formatMs(incident.left_ms ?? 0, 'measured')} left\n`).join(''),
+    // Which service answered (an instance older than ListReply.service does not say), so that a port-forward to the wrong pod shows.
+    `${reply.service ? `${reply.service}: ` : ''}${reply.incidents.length === 0 ? 'no incidents' : `${reply.incidents.length} incident${reply.incidents.length === 1 ? '' : 's'}`}\n` +
+      reply.incidents.map((incident) => `${incident.id}  ${incident.name}  ${describeChanges(incident)}  ${formatMs(incident.left_ms ?? 0, 'measured')} left\n`).join(''),
   );
 }
 

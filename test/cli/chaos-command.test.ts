@@ -35,12 +35,12 @@ test('inject prints an id, list shows the incident, clear ends it', async () => 
 
   const listed = await chaos(['list', on.address]);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.match(listed.stdout, new RegExp(`^${id}  card down  A, B, C › charge card: fails UNAVAILABLE 1  .+ left\\n$`));
+  assert.match(listed.stdout, new RegExp(`^shop: 1 incident\\n${id}  card down  A, B, C › charge card: fails UNAVAILABLE 1  .+ left\\n$`));
 
   const cleared = await chaos(['clear', on.address, id]);
   assert.deepEqual([cleared.code, cleared.stdout], [0, 'cleared 1 incident\n']);
   assert.equal((await callMethod(on.address, 'A')).code, 0);
-  assert.equal((await chaos(['list', on.address])).stdout, 'no incidents\n');
+  assert.equal((await chaos(['list', on.address])).stdout, 'shop: no incidents\n');
 });
 
 test('a latency incident on every Sleep, cleared with no id', async () => {
