@@ -92,7 +92,9 @@ function treeText(label: string, groups: readonly (readonly string[])[], depth: 
 }
 
 function recordedText(spans: readonly RecordedSpan[], span: RecordedSpan, depth = 0): string {
-  const startOf = (each: RecordedSpan) => Date.parse(each.start.slice(0, 23) + 'Z');
+  // To the nanosecond the line gives (Date.parse stops at the millisecond): cut to the millisecond,
+  // a 1 ms step and the one after it, begun within the same millisecond, would look concurrent.
+  const startOf = (each: RecordedSpan) => Date.parse(each.start.slice(0, 23) + 'Z') + Number(`0.${each.start.slice(23).replace(/\D/g, '') || '0'}`);
   const children = spans.filter((child) => child.parent_span_id === span.span_id).sort((a, b) => startOf(a) - startOf(b));
   const groups: RecordedSpan[][] = [];
   for (const child of children) {
