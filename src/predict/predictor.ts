@@ -95,6 +95,8 @@ export class Predictor {
   private readonly seed: number;
   private readonly random: Random;
   private readonly done = new Map<string, Predicted>();
+  /** What predict() gave, by endpoint: the same every time (its sampler is seeded afresh), so made once. */
+  private readonly predicted = new Map<string, EndpointPrediction>();
   private readonly active: string[] = [];
   private readonly incidents: ReadonlyMap<string, readonly Incident[]>;
 
@@ -109,6 +111,15 @@ export class Predictor {
   }
 
   predict(service: string, method: GrpcMethod): EndpointPrediction {
+    const name = endpointName(service, method);
+    const known = this.predicted.get(name);
+    if (known) return known;
+    const prediction = this.predictAfresh(service, method);
+    this.predicted.set(name, prediction);
+    return prediction;
+  }
+
+  private predictAfresh(service: string, method: GrpcMethod): EndpointPrediction {
     const predicted = this.endpoint(service, method);
     const { outcome, shape } = predicted;
     const byCode = codeProbabilities(outcome);
