@@ -6,7 +6,7 @@
 import { closestName, quoteBriefly, STATUS_NAMES, STRING_LIMITS, type StatusName } from '../common';
 import { MAX_LATENCY_MS } from '../probability';
 import { actionKind } from './actions/registry';
-import type { Incident, IncidentSource } from './incident';
+import { makeIncident, type Incident, type IncidentSource } from './incident';
 import { GRPC_METHODS, type Action, type Behaviour, type FunctionSpec, type GrpcMethod } from './model';
 
 /** 24 hours. */
@@ -66,18 +66,21 @@ export class IncidentBoard implements IncidentSource {
     if (problems.length > 0) return { problems };
     const starts = this.now();
     const id = `inc-${++this.injected}`;
-    const incident: Incident = Object.freeze({
-      id,
-      name: draft.name || id,
-      ...(draft.method ? { method: draft.method as GrpcMethod } : {}),
-      ...(draft.step ? { step: draft.step } : {}),
-      failureChance: draft.failureChance ?? 0,
-      failureCode: (draft.failureCode || 'INTERNAL') as StatusName,
-      extraLatencyMs: draft.extraLatencyMs ?? 0,
-      latencyFactor: draft.latencyFactor ?? 1,
+    const incident = makeIncident(
+      {
+        id,
+        name: draft.name || id,
+        ...(draft.method ? { method: draft.method as GrpcMethod } : {}),
+        ...(draft.step ? { step: draft.step } : {}),
+        failureChance: draft.failureChance,
+        // An empty code is the proto's unset field.
+        ...(draft.failureCode ? { failureCode: draft.failureCode as StatusName } : {}),
+        extraLatencyMs: draft.extraLatencyMs,
+        latencyFactor: draft.latencyFactor,
+      },
       starts,
-      ends: starts + draft.durationMs,
-    });
+      starts + draft.durationMs,
+    );
     this.incidents.push(incident);
     return { incident };
   }

@@ -33,6 +33,38 @@ export interface Incident {
   readonly ends: number;
 }
 
+/** What an incident is made of before its defaults: absent changes change nothing, and its failures answer INTERNAL unless told otherwise. */
+export interface IncidentFields {
+  readonly id: string;
+  readonly name: string;
+  readonly method?: GrpcMethod;
+  readonly step?: string;
+  readonly failureChance?: number;
+  readonly failureCode?: StatusName;
+  readonly extraLatencyMs?: number;
+  readonly latencyFactor?: number;
+}
+
+/**
+ * An incident from its fields, in effect from `starts` up to `ends` (Clock readings): the one
+ * place its defaults are decided, for the admin API's board and for predict alike, so that a
+ * prediction reckons with exactly what an instance does.
+ */
+export function makeIncident(fields: IncidentFields, starts: number, ends: number): Incident {
+  return Object.freeze({
+    id: fields.id,
+    name: fields.name,
+    ...(fields.method ? { method: fields.method } : {}),
+    ...(fields.step ? { step: fields.step } : {}),
+    failureChance: fields.failureChance ?? 0,
+    failureCode: fields.failureCode ?? 'INTERNAL',
+    extraLatencyMs: fields.extraLatencyMs ?? 0,
+    latencyFactor: fields.latencyFactor ?? 1,
+    starts,
+    ends,
+  });
+}
+
 /** The port the engine reads incidents through. */
 export interface IncidentSource {
   /** The incidents active for `method` at `now` (a Clock reading), in the order they were injected. */

@@ -22,7 +22,7 @@ export {
   STEP_KIND_ATTRIBUTE,
   STEP_NAME_ATTRIBUTE,
 } from './span-names';
-export type { Incident, IncidentSource } from './incident';
+export { makeIncident, type Incident, type IncidentFields, type IncidentSource } from './incident';
 export { IncidentBoard, MAX_EXTRA_LATENCY_MS, MAX_INCIDENT_MS, MAX_LATENCY_FACTOR, type IncidentDraft, type InjectResult } from './incident-board';
 export { TRACE_ID_HEADER } from './trace-id-header';
 export { StepFailure, type InjectedFailure } from './step-failure';

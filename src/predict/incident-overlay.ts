@@ -1,4 +1,4 @@
-import type { Incident } from '../engine';
+import { makeIncident, type Incident } from '../engine';
 import type { ScheduledIncident } from '../topology';
 
 /**
@@ -8,18 +8,8 @@ import type { ScheduledIncident } from '../topology';
  * no clock: `starts` and `ends` say only that it is in effect throughout.
  */
 export function engineIncident(scheduled: ScheduledIncident): Incident {
-  return Object.freeze({
-    id: scheduled.name,
-    name: scheduled.name,
-    ...(scheduled.method ? { method: scheduled.method } : {}),
-    ...(scheduled.step ? { step: scheduled.step } : {}),
-    failureChance: scheduled.failureChance ?? 0,
-    failureCode: scheduled.failureCode ?? 'INTERNAL',
-    extraLatencyMs: scheduled.extraLatencyMs ?? 0,
-    latencyFactor: scheduled.latencyFactor ?? 1,
-    starts: 0,
-    ends: Infinity,
-  });
+  const { name, method, step, failureChance, failureCode, extraLatencyMs, latencyFactor } = scheduled;
+  return makeIncident({ id: name, name, method, step, failureChance, failureCode, extraLatencyMs, latencyFactor }, 0, Infinity);
 }
 
 /** The incidents in effect by service, in the order given: the Predictor's `incidents` option. */
