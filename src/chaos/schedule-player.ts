@@ -23,6 +23,7 @@ export class SchedulePlayer {
   private stopped = false;
   private pending = 0;
   private settle: (() => void) | undefined;
+  private readonly counts = { started: 0, refused: 0, ended: 0 };
   /** Resolves when every window has ended and none is to come (never, with repeat_every, until stop). */
   readonly finished: Promise<void>;
 
@@ -51,6 +52,11 @@ export class SchedulePlayer {
     this.settleIfDone();
   }
 
+  /** How many windows have started, been refused and ended so far (started − ended are in effect). */
+  tally(): { readonly started: number; readonly refused: number; readonly ended: number } {
+    return { ...this.counts };
+  }
+
   /** ms since start(). */
   elapsedMs(): number {
     return this.now() - this.startedAt;
@@ -67,13 +73,13 @@ export class SchedulePlayer {
       const reason = leftMs <= 0 ? 'its window had passed before it could be injected (the process was busy)' : await this.inject(incident, leftMs);
       if (this.stopped) return;
       if (reason !== undefined) {
-        this.onEvent({ kind: 'refused', window, atMs: this.elapsedMs(), reason });
+        this.emit({ kind: 'refused', window, atMs: this.elapsedMs(), reason });
         this.done();
         return;
       }
-      this.onEvent({ kind: 'started', window, atMs: this.elapsedMs() });
+      this.emit({ kind: 'started', window, atMs: this.elapsedMs() });
       this.at(window.endMs, () => {
-        this.onEvent({ kind: 'ended', window, atMs: this.elapsedMs() });
+        this.emit({ kind: 'ended', window, atMs: this.elapsedMs() });
         this.done();
       });
     });
@@ -89,6 +95,11 @@ export class SchedulePlayer {
       else void action();
     }, Math.max(0, Math.min(waitMs, LONGEST_TIMER_MS)));
     this.timers.add(timer);
+  }
+
+  private emit(event: ScheduleEvent): void {
+    this.counts[event.kind]++;
+    this.onEvent(event);
   }
 
   private done(): void {

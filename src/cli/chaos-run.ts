@@ -105,12 +105,7 @@ function scheduleTargets(topology: Topology, options: RunOptions): Map<string, s
 /** Plays the schedule; on a signal, stops it and ends what it injected. The exit status. */
 async function play(topology: Topology, injector: AdminInjector, clearOnExit: boolean): Promise<number> {
   const chaos = require('../chaos') as typeof import('../chaos');
-  const counts = { started: 0, refused: 0 };
-  const player = new chaos.SchedulePlayer(topology.incidents, injector.inject, (event: ScheduleEvent) => {
-    if (event.kind === 'started') counts.started++;
-    if (event.kind === 'refused') counts.refused++;
-    say(chaos.scheduleEventText(event));
-  });
+  const player = new chaos.SchedulePlayer(topology.incidents, injector.inject, (event: ScheduleEvent) => say(chaos.scheduleEventText(event)));
   return stoppableBySignals(async (stop) => {
     const stopped = new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
     player.start();
@@ -127,7 +122,8 @@ async function play(topology: Topology, injector: AdminInjector, clearOnExit: bo
       const cleared = await injector.clearAll();
       say(`${at}  --clear-on-exit: cleared ${cleared} more incident${cleared === 1 ? '' : 's'} on the targets`);
     }
-    say(`chaos run: ${counts.started} window${counts.started === 1 ? '' : 's'} started, ${counts.refused} refused`);
-    return counts.refused > 0 ? 1 : 0;
+    const { started, refused } = player.tally();
+    say(`chaos run: ${started} window${started === 1 ? '' : 's'} started, ${refused} refused`);
+    return refused > 0 ? 1 : 0;
   });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AdminInjector, incidentText, SchedulePlayer, scheduleEventText, type ScheduleEvent } from '../chaos';
+import { AdminInjector, incidentText, SchedulePlayer, scheduleEventText } from '../chaos';
 import type { ScheduledIncident, Topology } from '../topology';
 
 /** What the final summary says of the schedule; null in --summary-json when the topology has none. */
@@ -30,9 +30,6 @@ export class UpIncidents {
   private readonly incidents: readonly ScheduledIncident[];
   private player: SchedulePlayer | undefined;
   private injector: AdminInjector | undefined;
-  private started = 0;
-  private refused = 0;
-  private ended = 0;
 
   /** `userToken`: THESPIAN_ADMIN_TOKEN from the user's environment, if set (checked already). */
   constructor(
@@ -68,10 +65,7 @@ export class UpIncidents {
     if (this.incidents.length === 0 || this.token === undefined) return;
     const targets = new Map(this.topology.services.map((service) => [service.name, [`127.0.0.1:${service.port}`]]));
     this.injector = new AdminInjector(targets, this.token);
-    this.player = new SchedulePlayer(this.incidents, this.injector.inject, (event) => {
-      this.count(event);
-      say(scheduleEventText(event));
-    });
+    this.player = new SchedulePlayer(this.incidents, this.injector.inject, (event) => say(scheduleEventText(event)));
     this.player.start();
   }
 
@@ -86,12 +80,7 @@ export class UpIncidents {
 
   counts(): UpIncidentCounts | null {
     if (this.topology.incidents.length === 0) return null;
-    return { played: this.play, scheduled: this.topology.incidents.length, started: this.started, refused: this.refused, inEffectAtStop: this.started - this.ended };
-  }
-
-  private count(event: ScheduleEvent): void {
-    if (event.kind === 'started') this.started++;
-    else if (event.kind === 'refused') this.refused++;
-    else this.ended++;
+    const { started, refused, ended } = this.player?.tally() ?? { started: 0, refused: 0, ended: 0 };
+    return { played: this.play, scheduled: this.topology.incidents.length, started, refused, inEffectAtStop: started - ended };
   }
 }
