@@ -8,8 +8,7 @@ import type { ScheduledIncident } from '../topology';
  * no clock: `starts` and `ends` say only that it is in effect throughout.
  */
 export function engineIncident(scheduled: ScheduledIncident): Incident {
-  const { name, method, step, failureChance, failureCode, extraLatencyMs, latencyFactor } = scheduled;
-  return makeIncident({ id: name, name, method, step, failureChance, failureCode, extraLatencyMs, latencyFactor }, 0, Infinity);
+  return makeIncident({ ...scheduled, id: scheduled.name }, 0, Infinity);
 }
 
 /** The incidents in effect by service, in the order given: the Predictor's `incidents` option. */

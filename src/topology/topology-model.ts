@@ -1,5 +1,4 @@
-import type { GrpcMethod } from '../engine';
-import type { StatusName } from '../common';
+import type { GrpcMethod, IncidentFields } from '../engine';
 
 /**
  * A topology: several Thespian services, what each does, and the traffic that drives them.
@@ -57,18 +56,13 @@ export interface EntryStage {
 /**
  * An incident of the topology's schedule: `service`'s Sleeps (of `method`, or named `step`) are
  * changed from `atMs` after the start of traffic for `forMs`, and again every `repeatEveryMs`.
- * The changes are what the admin API's Inject takes; absent ones change nothing.
+ * The changes are what the admin API's Inject takes (the engine's IncidentFields, less the id an
+ * instance gives each window); absent ones change nothing.
  */
-export interface ScheduledIncident {
+export interface ScheduledIncident extends Omit<IncidentFields, 'id'> {
   /** Unique in the topology; every span the incident changes carries it (thespian.incident). */
   readonly name: string;
   readonly service: string;
-  readonly method?: GrpcMethod;
-  readonly step?: string;
-  readonly failureChance?: number;
-  readonly failureCode?: StatusName;
-  readonly extraLatencyMs?: number;
-  readonly latencyFactor?: number;
   readonly atMs: number;
   readonly forMs: number;
   readonly repeatEveryMs?: number;
